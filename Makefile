@@ -1,0 +1,21 @@
+# The two front-door commands: `make run` and `make test` (see README.md).
+VENV ?= .venv
+PYTHON ?= python3
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+.PHONY: install run test bench
+install: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(VENV)/bin/flask --app app serve
+
+test: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest -q
+
+bench: $(VENV)/.installed
+	$(VENV)/bin/python bench/webhooks.py

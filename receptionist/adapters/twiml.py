@@ -1,0 +1,57 @@
+"""Turns of the flow rendered as TwiML (twilio's ``VoiceResponse``).
+
+Source for attributes: Twilio, "TwiML Voice: <Gather>" and "<Say>". Speech uses the
+``phone_call`` model with ``enhanced`` (tuned for telephone audio), ``speechTimeout=auto``
+(ends when the caller stops talking) and a short ``timeout`` for the first sound.
+"""
+from __future__ import annotations
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from ..engine.flow import Turn
+
+# Twilio language tags for <Say> and <Gather>; es-US fits US Spanish speakers.
+LANGUAGE_TAGS = {"en": "en-US", "es": "es-US"}
+GATHER_TIMEOUT_S = 5
+
+
+def render_turn(turn: Turn, texts: list[str], action_url: str, voice: str | None) -> str:
+    """TwiML for ``turn``: ``texts`` (its lines, already worded) said inside a ``<Gather>``
+    posting to ``action_url``, or said before ``<Hangup/>`` when the turn ends the call.
+
+    A ``<Redirect>`` to the same action follows the gather, so a timeout without input
+    reaches the server even if ``actionOnEmptyResult`` were ignored.
+    """
+    language = LANGUAGE_TAGS.get(turn.language, "en-US")
+    say_args = {"language": language}
+    if voice:
+        say_args["voice"] = voice
+    response = VoiceResponse()
+    if turn.gather is None:
+        for text in texts:
+            response.say(text, **say_args)
+        response.hangup()
+        return str(response)
+    g = turn.gather
+    gather_args = dict(input=g.input, action=action_url, method="POST", timeout=GATHER_TIMEOUT_S,
+                       action_on_empty_result=True, finish_on_key="#")
+    if "speech" in g.input:
+        gather_args.update(language=language, speech_model="phone_call", enhanced=True,
+                           speech_timeout="auto", profanity_filter=False)
+        if g.hints:
+            gather_args["hints"] = ", ".join(h.replace(",", " ") for h in g.hints)
+    if g.num_digits:
+        gather_args["num_digits"] = g.num_digits
+    gather = response.gather(**gather_args)
+    for text in texts:
+        gather.say(text, **say_args)
+    response.redirect(action_url, method="POST")
+    return str(response)
+
+
+def render_apology(text: str) -> str:
+    """TwiML that says ``text`` and hangs up (unknown number, lost call state)."""
+    response = VoiceResponse()
+    response.say(text, language="en-US")
+    response.hangup()
+    return str(response)

@@ -1,0 +1,487 @@
+"""The conversation flow: a pure state machine driven by events.
+
+    start(script, ctx)                  -> (state, turn)   the call (or thread) begins
+    advance(script, state, event, ctx)  -> (state, turn)   the caller said/pressed/did nothing
+
+Phases: language -> menu -> (faq | status | role -> question* -> name) -> ended.
+A :class:`Turn` says what the agent says next (:class:`~.texts.Line` values), what it waits
+for (:class:`Gather`, or None when the conversation is over) and the facts to store
+(effects: answers, the chosen language, the name, the end). The state is a small frozen
+value, serialised with :meth:`CallState.to_dict` between webhooks.
+
+Why no state-machine library: the flow's state is extended state (question index, retry
+count, chosen language) persisted as JSON between HTTP requests, and each transition is a
+pure function of (script, state, event). A reducer over a frozen dataclass says that
+directly; a library's stateful machine object would be rebuilt from JSON on every webhook.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, Union
+
+from .. import interpret
+from .faq import match_policy
+from .screening import is_knockout
+from .script import AgentScript, OptionSpec, QuestionSpec
+from .texts import Line
+
+# ---------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class Speech:
+    """The caller spoke (voice: Twilio ``SpeechResult``/``Confidence``) or texted (SMS body)."""
+
+    text: str
+    confidence: float = 1.0
+    source: str = "speech"  # "speech" on a call, "sms" for a text
+
+
+@dataclass(frozen=True)
+class Digits:
+    """The caller pressed keys (Twilio ``Digits``), e.g. "1" or "0315"."""
+
+    digits: str
+
+
+@dataclass(frozen=True)
+class Silence:
+    """The caller gave no input before the timeout (or an empty text)."""
+
+
+Event = Union[Speech, Digits, Silence]
+
+# ---------------------------------------------------------------- effects
+
+
+@dataclass(frozen=True)
+class LanguageChosen:
+    language: str
+
+
+@dataclass(frozen=True)
+class PostingChosen:
+    posting_key: str
+
+
+@dataclass(frozen=True)
+class AnswerGiven:
+    """A screening question answered: ``value`` is typed (bool, int, float, date, option key, str)."""
+
+    question_key: str
+    raw_text: str
+    source: str  # speech | dtmf | sms
+    value: Any
+    confidence: float
+    knocked_out: bool
+
+
+@dataclass(frozen=True)
+class NameGiven:
+    name: str
+
+
+@dataclass(frozen=True)
+class Ended:
+    """The conversation is over: ``status`` completed | knocked_out | abandoned."""
+
+    status: str
+    follow_up_reason: str | None = None
+
+
+Effect = Union[LanguageChosen, PostingChosen, AnswerGiven, NameGiven, Ended]
+
+# ---------------------------------------------------------------- turn, state, context
+
+
+@dataclass(frozen=True)
+class Gather:
+    """What the agent waits for: ``input`` "speech dtmf" | "dtmf" | "speech"; ``num_digits``
+    when a fixed number of keys ends the input (else the caller ends with #)."""
+
+    input: str
+    hints: tuple[str, ...] = ()
+    num_digits: int | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The agent's reply: lines to say in ``language``, then wait (``gather``) or hang up (None)."""
+
+    lines: tuple[Line, ...]
+    language: str
+    gather: Gather | None
+    effects: tuple[Effect, ...] = ()
+
+    @property
+    def ended(self) -> bool:
+        return self.gather is None
+
+
+@dataclass(frozen=True)
+class CallState:
+    """Where the conversation is. ``question``: index into ``script.questions``;
+    ``failures``: inputs not understood at the current prompt."""
+
+    phase: str = "start"
+    language: str = "en"
+    question: int = 0
+    failures: int = 0
+    posting: str | None = None
+    name: str | None = None
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "CallState":
+        fields = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in fields})
+
+
+@dataclass(frozen=True)
+class ApplicationSummary:
+    """The caller's latest earlier application, for "check on an application"."""
+
+    started: dt.date
+    status: str  # a ConversationStatus value
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """Facts from outside the flow: the call's date in the agent's timezone, the channel,
+    and the caller's previous application (prefetched by the service layer)."""
+
+    today: dt.date
+    channel: str = "voice"
+    application: ApplicationSummary | None = None
+    max_reprompts: int = 2      # reprompts before the keypad-only offer (voice)
+    keypad_fallback: bool = True
+
+
+MENU = (
+    OptionSpec("apply", {"en": ("apply", "job", "jobs", "apply for a job", "work"),
+                         "es": ("solicitar", "empleo", "trabajo", "aplicar")}),
+    OptionSpec("status", {"en": ("status", "check", "application", "check on my application"),
+                          "es": ("estado", "consultar", "mi solicitud")}),
+    OptionSpec("question", {"en": ("question", "ask a question", "information", "questions"),
+                            "es": ("pregunta", "hacer una pregunta", "información", "preguntas")}),
+)
+LANGUAGE_OPTIONS = {
+    "en": OptionSpec("en", {"en": ("english", "inglés", "ingles"), "es": ("english", "inglés", "ingles")}),
+    "es": OptionSpec("es", {"en": ("spanish", "español", "espanol"), "es": ("spanish", "español", "espanol")}),
+}
+DATE_HINTS = {"en": ("right away", "tomorrow", "next Monday", "in two weeks"),
+              "es": ("de inmediato", "mañana", "el próximo lunes", "en dos semanas")}
+YES_NO_HINTS = {"en": ("yes", "no"), "es": ("sí", "no")}
+
+# ---------------------------------------------------------------- entry points
+
+
+def start(script: AgentScript, ctx: CallContext) -> tuple[CallState, Turn]:
+    """Begin a conversation: greeting, AI and recording disclosure, then the first prompt."""
+    language = script.languages[0]
+    intro = [Line("text", {"text": t}) for t in (script.greeting.get(language), script.disclosure.get(language)) if t]
+    phase = "language" if len(script.languages) > 1 else "menu"
+    state = CallState(phase=phase, language=language)
+    return state, _prompt_turn(script, state, ctx, intro)
+
+
+def advance(script: AgentScript, state: CallState, event: Event, ctx: CallContext) -> tuple[CallState, Turn]:
+    """Apply one caller event to ``state``; never raises on caller input."""
+    handler = _HANDLERS.get(state.phase)
+    if handler is None:  # already ended: nothing more to say
+        return state, Turn((), state.language, None)
+    if isinstance(event, Silence):
+        return _failed(script, state, ctx, Line("not_heard"))
+    return handler(script, state, event, ctx)
+
+
+# ---------------------------------------------------------------- prompts
+
+
+def _question(script: AgentScript, state: CallState) -> QuestionSpec:
+    return script.questions[state.question]
+
+
+def _open_postings(script: AgentScript) -> tuple[OptionSpec, ...]:
+    return tuple(p.as_option() for p in script.postings)
+
+
+def _keypad_possible(script: AgentScript, state: CallState) -> bool:
+    if state.phase in ("language", "menu", "role"):
+        return True
+    return state.phase == "question" and _question(script, state).kind != "free_text"
+
+
+def _prompt(script: AgentScript, state: CallState, keys_only: bool = False) -> tuple[Line, Gather]:
+    """The line that asks for the current phase's input, and how to gather it."""
+    lang = state.language
+    inputs = "dtmf" if keys_only else "speech dtmf"
+    if state.phase == "language":
+        hints = tuple(h for code in script.languages for h in LANGUAGE_OPTIONS[code].labels[lang])
+        return Line("choose_language", {"languages": script.languages}), Gather(inputs, hints, 1)
+    if state.phase == "menu":
+        hints = tuple(o.label(lang) for o in MENU)
+        return Line("menu"), Gather(inputs, hints, 1)
+    if state.phase == "faq":
+        hints = tuple(p.questions.get(lang, ("",))[0] for p in script.policies if p.questions.get(lang))
+        return Line("ask_faq"), Gather("speech", hints[:20])
+    if state.phase == "role":
+        options = _open_postings(script)
+        return (_ask_choice({"text_key": "choose_role"}, options, lang, keys_only),
+                Gather(inputs, tuple(o.label(lang) for o in options), 1 if len(options) < 10 else None))
+    if state.phase == "name":
+        return Line("ask_name"), Gather("speech")
+    q = _question(script, state)
+    text = q.text.get(lang) or next(iter(q.text.values()))
+    if q.kind == "choice":
+        return (_ask_choice({"text": text}, q.options, lang, keys_only),
+                Gather(inputs, tuple(o.label(lang) for o in q.options), 1 if len(q.options) < 10 else None))
+    line = Line("ask", {"kind": q.kind, "text": text, "keys_only": keys_only})
+    if q.kind == "yes_no":
+        return line, Gather(inputs, YES_NO_HINTS.get(lang, ()), 1)
+    if q.kind == "number":
+        return line, Gather(inputs)
+    if q.kind == "date":
+        return line, Gather(inputs, DATE_HINTS.get(lang, ()), 1 if keys_only else None)
+    return line, Gather("speech")
+
+
+def _ask_choice(text: dict, options, lang: str, keys_only: bool) -> Line:
+    """A numbered choice; ``text`` is {"text": company text} or {"text_key": phrase key}."""
+    return Line("ask", {"kind": "choice", "options": [o.label(lang) for o in options],
+                        "keys_only": keys_only, **text})
+
+
+def _prompt_turn(script, state, ctx, before=(), effects=(), keys_only=False) -> Turn:
+    line, gather = _prompt(script, state, keys_only)
+    return Turn(tuple(before) + (line,), state.language, gather, tuple(effects))
+
+
+def _end(state: CallState, lines, effects, status: str, reason: str | None = None) -> tuple[CallState, Turn]:
+    ended = dataclasses.replace(state, phase="ended", failures=0)
+    return ended, Turn(tuple(lines), state.language, None, tuple(effects) + (Ended(status, reason),))
+
+
+# ---------------------------------------------------------------- failures
+
+
+def _failed(script, state, ctx, why: Line) -> tuple[CallState, Turn]:
+    """Input not heard or not understood: reprompt, then keypad only, then end politely."""
+    failures = state.failures + 1
+    state = dataclasses.replace(state, failures=failures)
+    keypad = ctx.keypad_fallback and _keypad_possible(script, state)
+    if failures <= ctx.max_reprompts:
+        return state, _prompt_turn(script, state, ctx, [why])
+    if keypad and failures == ctx.max_reprompts + 1:
+        return state, _prompt_turn(script, state, ctx, [why], keys_only=True)
+    if state.phase == "name":  # the name can still be confirmed by text: finish the call
+        return _goodbye(state, [why], (), reason="name not captured")
+    if state.phase == "faq":   # an unheard question is no reason to hang up
+        menu = dataclasses.replace(state, phase="menu", failures=0)
+        return menu, _prompt_turn(script, menu, ctx, [why])
+    where = _question(script, state).key if state.phase == "question" else state.phase
+    return _end(state, [why, Line("give_up")], (), "abandoned", f"no answer understood at {where}")
+
+
+# ---------------------------------------------------------------- phase handlers
+
+
+def _source(event: Event) -> str:
+    return "dtmf" if isinstance(event, Digits) else event.source
+
+
+def _choose(event: Event, options, lang: str) -> interpret.Interpretation | None:
+    choices = [o.as_choice(lang) for o in options]
+    if isinstance(event, Digits):
+        return interpret.digits_choice(event.digits, choices)
+    return interpret.choice(event.text, choices, lang)
+
+
+def _on_language(script, state, event, ctx):
+    options = [LANGUAGE_OPTIONS[code] for code in script.languages]
+    picked = _choose(event, options, state.language)
+    if picked is None:
+        return _failed(script, state, ctx, Line("not_understood"))
+    lang = picked.value
+    state = dataclasses.replace(state, phase="menu", language=lang, failures=0)
+    # The disclosure is repeated in the chosen language when it differs from the greeting's.
+    before = [Line("text", {"text": script.disclosure[lang]})] \
+        if lang != script.languages[0] and script.disclosure.get(lang) else []
+    return state, _prompt_turn(script, state, ctx, before, [LanguageChosen(lang)])
+
+
+def _on_menu(script, state, event, ctx):
+    picked = _choose(event, MENU, state.language)
+    if picked is None and isinstance(event, Speech):
+        # A caller who asks a question straight away gets the answer.
+        found = match_policy(event.text, script.policies, state.language)
+        if found:
+            state = dataclasses.replace(state, failures=0)
+            answer = found[0].answer.get(state.language) or next(iter(found[0].answer.values()))
+            return state, _prompt_turn(script, state, ctx, [Line("text", {"text": answer}), Line("anything_else")])
+    if picked is None:
+        return _failed(script, state, ctx, Line("not_understood"))
+    if picked.value == "question":
+        state = dataclasses.replace(state, phase="faq", failures=0)
+        return state, _prompt_turn(script, state, ctx)
+    if picked.value == "status":
+        state = dataclasses.replace(state, failures=0)
+        app = ctx.application
+        if app is None:
+            said = Line("no_application")
+        else:
+            said = Line("application_found", {"role": app.role, "date": spoken_date(app.started, state.language),
+                                              "status": status_words(app.status, state.language)})
+        return state, _prompt_turn(script, state, ctx, [said, Line("anything_else")])
+    return _begin_application(script, state, ctx)
+
+
+def _begin_application(script, state, ctx, effects=()):
+    postings = script.postings
+    if len(postings) > 1 and state.posting is None:
+        state = dataclasses.replace(state, phase="role", failures=0)
+        return state, _prompt_turn(script, state, ctx, [Line("start_screening")], effects)
+    if len(postings) == 1 and state.posting is None:
+        state = dataclasses.replace(state, posting=postings[0].key)
+        effects = tuple(effects) + (PostingChosen(postings[0].key),)
+    return _next_question(script, dataclasses.replace(state, question=-1), ctx,
+                          [Line("start_screening")], effects)
+
+
+def _on_faq(script, state, event, ctx):
+    if not isinstance(event, Speech) or not event.text.strip():
+        return _failed(script, state, ctx, Line("not_understood"))
+    found = match_policy(event.text, script.policies, state.language)
+    state = dataclasses.replace(state, phase="menu", failures=0)
+    if found is None:
+        return state, _prompt_turn(script, state, ctx, [Line("faq_unknown"), Line("anything_else")])
+    answer = found[0].answer.get(state.language) or next(iter(found[0].answer.values()))
+    return state, _prompt_turn(script, state, ctx, [Line("text", {"text": answer}), Line("anything_else")])
+
+
+def _on_role(script, state, event, ctx):
+    picked = _choose(event, _open_postings(script), state.language)
+    if picked is None:
+        return _failed(script, state, ctx, Line("not_understood"))
+    state = dataclasses.replace(state, posting=picked.value)
+    return _next_question(script, dataclasses.replace(state, question=-1), ctx, [],
+                          [PostingChosen(picked.value)])
+
+
+def _interpret_answer(q: QuestionSpec, event: Event, lang: str, today: dt.date):
+    if isinstance(event, Digits):
+        digits = event.digits
+        if q.kind == "yes_no":
+            return interpret.digits_yes_no(digits)
+        if q.kind == "number":
+            return interpret.digits_number(digits)
+        if q.kind == "date":
+            return interpret.digits_date(digits, today)
+        if q.kind == "choice":
+            return interpret.digits_choice(digits, [o.as_choice(lang) for o in q.options])
+        return None
+    text = event.text
+    if q.kind == "yes_no":
+        return interpret.yes_no(text, lang)
+    if q.kind == "number":
+        return interpret.number(text, lang)
+    if q.kind == "date":
+        return interpret.date(text, lang, today)
+    if q.kind == "choice":
+        return interpret.choice(text, [o.as_choice(lang) for o in q.options], lang)
+    cleaned = " ".join(text.split())
+    return interpret.Interpretation(cleaned, 1.0) if len(cleaned) >= 1 else None
+
+
+def _on_question(script, state, event, ctx):
+    q = _question(script, state)
+    found = _interpret_answer(q, event, state.language, ctx.today)
+    if found is None:
+        return _failed(script, state, ctx, Line("not_understood"))
+    raw = event.digits if isinstance(event, Digits) else event.text
+    confidence = found.confidence * (event.confidence if isinstance(event, Speech) else 1.0)
+    knocked_out = is_knockout(q.knockout, found.value, ctx.today)
+    answer = AnswerGiven(q.key, raw, _source(event), found.value, round(confidence, 3), knocked_out)
+    if knocked_out:
+        return _end(state, [Line("knocked_out", {"company": script.company_name})], [answer], "knocked_out",
+                    None)
+    return _next_question(script, state, ctx, [], [answer])
+
+
+def _next_question(script, state, ctx, before, effects):
+    index = state.question + 1
+    if index < len(script.questions):
+        state = dataclasses.replace(state, phase="question", question=index, failures=0)
+    else:
+        state = dataclasses.replace(state, phase="name", failures=0)
+    return state, _prompt_turn(script, state, ctx, before, effects)
+
+
+_NAME_PREFIX = re.compile(
+    r"^\s*(?:(?:hi|hello|yes|yeah|okay|ok|sure|hola|sí|si)[,.]?\s+)*"
+    r"(?:my name is|my name's|name is|i am|i'm|it's|this is|me llamo|mi nombre es|soy)\s+",
+    re.IGNORECASE)
+
+
+def clean_name(text: str) -> str | None:
+    """A caller's name from what they said: "my name is jane doe." -> "Jane Doe"; None if empty."""
+    name = _NAME_PREFIX.sub("", text or "").strip(" .,!?¡¿")
+    name = re.sub(r"[^\w\s'\-.]", "", name).strip()
+    if not name or not any(c.isalpha() for c in name):
+        return None
+    return " ".join(w[:1].upper() + w[1:] for w in name.split())[:200]
+
+
+def _on_name(script, state, event, ctx):
+    name = clean_name(event.text) if isinstance(event, Speech) else None
+    if name is None:
+        return _failed(script, state, ctx, Line("not_understood"))
+    state = dataclasses.replace(state, name=name)
+    return _goodbye(state, [], [NameGiven(name)])
+
+
+def _goodbye(state, before, effects, reason=None):
+    first = state.name.split()[0] if state.name else None
+    return _end(state, list(before) + [Line("goodbye", {"name": first})], effects, "completed", reason)
+
+
+_HANDLERS = {
+    "language": _on_language,
+    "menu": _on_menu,
+    "faq": _on_faq,
+    "role": _on_role,
+    "question": _on_question,
+    "name": _on_name,
+}
+
+# ---------------------------------------------------------------- spoken words for facts
+
+_MONTHS = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"],
+    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
+           "octubre", "noviembre", "diciembre"],
+}
+_STATUS_WORDS = {
+    "en": {"in_progress": "not finished yet", "completed": "received and under review",
+           "knocked_out": "closed", "abandoned": "not finished yet"},
+    "es": {"in_progress": "sin terminar", "completed": "recibida y en revisión",
+           "knocked_out": "cerrada", "abandoned": "sin terminar"},
+}
+
+
+def spoken_date(day: dt.date, language: str) -> str:
+    """"November 18" / "18 de noviembre"."""
+    month = _MONTHS.get(language, _MONTHS["en"])[day.month - 1]
+    return f"{day.day} de {month}" if language == "es" else f"{month} {day.day}"
+
+
+def status_words(status: str, language: str) -> str:
+    """A conversation status as the caller should hear it."""
+    return _STATUS_WORDS.get(language, _STATUS_WORDS["en"]).get(status, status)

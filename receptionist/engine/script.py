@@ -1,0 +1,82 @@
+"""The agent's script as immutable data: what the flow needs to know about an agent.
+
+Built from the database by the service layer (``services.scripts``) or directly in tests.
+Texts are mappings from language code ("en", "es") to text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from .. import interpret
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One option of a choice question; ``labels``: {language: spoken/typed forms}."""
+
+    key: str
+    labels: Mapping[str, tuple[str, ...]]
+
+    def label(self, language: str) -> str:
+        forms = self.labels.get(language) or next(iter(self.labels.values()), (self.key,))
+        return forms[0]
+
+    def as_choice(self, language: str) -> interpret.Choice:
+        return interpret.Choice(self.key, tuple(self.labels.get(language) or (self.key,)))
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    """A screening question. ``kind``: yes_no | number | date | choice | free_text.
+
+    ``knockout``: rule dict (see ``engine.screening.is_knockout``) or None; ``weight``: score share.
+    """
+
+    key: str
+    kind: str
+    text: Mapping[str, str]
+    options: tuple[OptionSpec, ...] = ()
+    knockout: Mapping | None = None
+    weight: float = 0.0
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    """A company policy: ways a caller may ask ({language: [...]}) and the answer ({language: text})."""
+
+    key: str
+    questions: Mapping[str, tuple[str, ...]]
+    answer: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class PostingSpec:
+    """An open posting the caller can pick; ``title``: {language: title}."""
+
+    key: str
+    title: Mapping[str, str]
+
+    def as_option(self) -> OptionSpec:
+        return OptionSpec(self.key, {lang: (t,) for lang, t in self.title.items()})
+
+
+@dataclass(frozen=True)
+class AgentScript:
+    """Everything the flow needs about one agent. ``languages[0]`` is the default language."""
+
+    company_name: str
+    languages: tuple[str, ...]
+    greeting: Mapping[str, str]
+    disclosure: Mapping[str, str]
+    questions: tuple[QuestionSpec, ...] = ()
+    policies: tuple[PolicySpec, ...] = ()
+    postings: tuple[PostingSpec, ...] = ()
+    help_text: Mapping[str, str] = field(default_factory=dict)
+
+    def question(self, key: str) -> QuestionSpec:
+        """The question with ``key``; raises KeyError when the script has none."""
+        for q in self.questions:
+            if q.key == key:
+                return q
+        raise KeyError(key)

@@ -1,0 +1,160 @@
+"""What the agent says, per language and channel.
+
+The flow emits :class:`Line` values (a phrase key and its parameters); :func:`render`
+turns one into words for a language ("en", "es") and a channel ("voice": spoken, with
+keypad instructions; "sms": typed, with numbered replies). Company-written texts
+(greeting, questions, policy answers) arrive as parameters, already in the right language.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+LANGUAGE_NAMES = {"en": "English", "es": "español"}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One thing the agent says: ``key`` names a phrase; ``params`` fill it in."""
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+# {key: {language: text}} or {key: {language: {channel: text}}}; str.format parameters.
+PHRASES: dict[str, dict[str, Any]] = {
+    "text": {"en": "{text}", "es": "{text}"},
+    "choose_language": {  # each language offered in its own words; see _choose_language
+        "en": {"voice": "For English, say English or press {n}.", "sms": "Reply {n} for English."},
+        "es": {"voice": "Para español, diga español u oprima {n}.", "sms": "Responda {n} para español."},
+    },
+    "menu": {
+        "en": {"voice": "To apply for a job, say apply or press 1. To check on an application, say status "
+                        "or press 2. To ask a question, say question or press 3.",
+               "sms": "Reply 1 to apply for a job, 2 to check on an application, or 3 to ask a question."},
+        "es": {"voice": "Para solicitar un empleo, diga solicitar u oprima 1. Para consultar una solicitud, "
+                        "diga estado u oprima 2. Para hacer una pregunta, diga pregunta u oprima 3.",
+               "sms": "Responda 1 para solicitar un empleo, 2 para consultar una solicitud o 3 para hacer "
+                      "una pregunta."},
+    },
+    "anything_else": {"en": "Is there anything else I can help with?", "es": "¿Le puedo ayudar en algo más?"},
+    "ask_faq": {"en": "Sure. What would you like to know?", "es": "Claro. ¿Qué le gustaría saber?"},
+    "faq_unknown": {
+        "en": "I'm sorry, I don't have an answer to that. A recruiter can help you with it.",
+        "es": "Lo siento, no tengo una respuesta para eso. Un reclutador le puede ayudar.",
+    },
+    "application_found": {
+        "en": "I found your application{role_part}, from {date}. Its status is: {status}. "
+              "A recruiter will contact you when there is news.",
+        "es": "Encontré su solicitud{role_part}, del {date}. Su estado es: {status}. "
+              "Un reclutador se comunicará con usted cuando haya novedades.",
+    },
+    "no_application": {
+        "en": "I couldn't find an application from this phone number.",
+        "es": "No encontré ninguna solicitud de este número de teléfono.",
+    },
+    "choose_role": {"en": "Which job are you interested in?", "es": "¿Qué empleo le interesa?"},
+    "start_screening": {
+        "en": "Great. I'll ask you a few short questions.",
+        "es": "Muy bien. Le haré algunas preguntas breves.",
+    },
+    "not_heard": {"en": "Sorry, I didn't hear anything.", "es": "Perdón, no escuché nada."},
+    "not_understood": {"en": "Sorry, I didn't understand that.", "es": "Perdón, no le entendí."},
+    "keypad_only": {"en": "Let's use the keypad instead.", "es": "Usemos el teclado."},
+    "give_up": {
+        "en": "I'm sorry we couldn't finish today. A recruiter will follow up with you. "
+              "Thank you for calling, goodbye.",
+        "es": "Lamento que no pudimos terminar hoy. Un reclutador se comunicará con usted. "
+              "Gracias por llamar, adiós.",
+    },
+    "knocked_out": {
+        "en": "Thank you for your answers. This job requires that, so we can't move your application "
+              "forward right now. Thank you for calling {company}. Goodbye.",
+        "es": "Gracias por sus respuestas. Este empleo lo requiere, así que no podemos continuar con su "
+              "solicitud por ahora. Gracias por llamar a {company}. Adiós.",
+    },
+    "ask_name": {
+        "en": "Last question: please say your first and last name.",
+        "es": "Última pregunta: por favor diga su nombre y apellido.",
+    },
+    "goodbye": {
+        "en": "Thank you{name_part}. You'll get a text message at this number in a moment to confirm your "
+              "details. Goodbye.",
+        "es": "Gracias{name_part}. En un momento recibirá un mensaje de texto en este número para confirmar "
+              "sus datos. Adiós.",
+    },
+    # Instructions that follow a question, by question kind; "_keys" variants are keypad-only.
+    "help_yes_no": {
+        "en": {"voice": "Say yes or no, or press 1 for yes and 2 for no.", "sms": "Reply YES or NO."},
+        "es": {"voice": "Diga sí o no, u oprima 1 para sí y 2 para no.", "sms": "Responda SÍ o NO."},
+    },
+    "help_yes_no_keys": {
+        "en": "Press 1 for yes, or 2 for no.", "es": "Oprima 1 para sí, o 2 para no.",
+    },
+    "help_number": {
+        "en": {"voice": "Say the number, or type it and press pound.", "sms": "Reply with a number."},
+        "es": {"voice": "Diga el número, o márquelo y oprima numeral.", "sms": "Responda con un número."},
+    },
+    "help_number_keys": {
+        "en": "Type the number on your keypad, then press pound.",
+        "es": "Marque el número en su teclado y luego oprima numeral.",
+    },
+    "help_date": {
+        "en": {"voice": "You can say a date, like next Monday, or say right away.",
+               "sms": "Reply with a date, like next Monday or 3/15, or NOW."},
+        "es": {"voice": "Puede decir una fecha, como el próximo lunes, o decir de inmediato.",
+               "sms": "Responda con una fecha, como el próximo lunes o 15/3, o YA."},
+    },
+    "help_date_keys": {
+        "en": "Type the month and day as four digits, for example 0 3 1 5 for March 15, or press 0 "
+              "if you can start right away.",
+        "es": "Marque el mes y el día con cuatro dígitos, por ejemplo 0 3 1 5 para el 15 de marzo, u "
+              "oprima 0 si puede empezar de inmediato.",
+    },
+    "help_choice": {"en": {"voice": "For {label}, press {n}.", "sms": "{n}: {label}"},
+                    "es": {"voice": "Para {label}, oprima {n}.", "sms": "{n}: {label}"}},
+    "help_free_text": {"en": {"voice": "", "sms": ""}, "es": {"voice": "", "sms": ""}},
+}
+
+
+def _phrase(key: str, language: str, channel: str) -> str:
+    by_language = PHRASES[key]
+    text = by_language.get(language) or by_language["en"]
+    if isinstance(text, dict):
+        text = text.get(channel) or text["voice"]
+    return text
+
+
+def _options(options: Sequence[str], language: str, channel: str) -> str:
+    """Numbered options: "For days, press 1. For nights, press 2." or "1: days\n2: nights"."""
+    parts = [_phrase("help_choice", language, channel).format(label=label, n=n)
+             for n, label in enumerate(options, start=1)]
+    return ("\n" if channel == "sms" else " ").join(parts)
+
+
+def render(line: Line, language: str, channel: str = "voice") -> str:
+    """The words for ``line`` in ``language`` ("en"/"es") on ``channel`` ("voice"/"sms").
+
+    Raises KeyError for an unknown phrase key (a programming error, not caller input).
+    """
+    p = dict(line.params)
+    if line.key == "choose_language":
+        return " ".join(_phrase("choose_language", lang, channel).format(n=n)
+                        for n, lang in enumerate(p["languages"], start=1))
+    if line.key == "ask":
+        # A question (screening, or which role) with the instructions its kind needs.
+        kind, keys_only = p["kind"], p.get("keys_only", False)
+        if "text_key" in p:
+            p["text"] = _phrase(p["text_key"], language, channel)
+        if kind == "choice":
+            intro = _phrase("keypad_only", language, channel) + " " if keys_only else ""
+            return f"{intro}{p['text']} {_options(p['options'], language, channel)}".strip()
+        if keys_only:
+            return f"{_phrase('keypad_only', language, channel)} {p['text']} " \
+                   f"{_phrase(f'help_{kind}_keys', language, channel)}"
+        return f"{p['text']} {_phrase(f'help_{kind}', language, channel)}".strip()
+    if line.key == "application_found":
+        p["role_part"] = f" ({p['role']})" if p.get("role") else ""
+    if line.key == "goodbye":
+        p["name_part"] = f", {p['name']}" if p.get("name") else ""
+    return _phrase(line.key, language, channel).format(**p)

@@ -1,0 +1,343 @@
+"""The data model (SQLAlchemy 2.0 declarative). Every change here needs a migration.
+
+Words follow DESIGN.md: an *agent* is a receptionist (voice) or an SMS screening agent;
+a *conversation* is one call or one text thread with one candidate; *answers* are the
+interpreted replies to screening questions; the *transcript* keeps every line said.
+Times are stored timezone-aware in UTC (:class:`UTCDateTime`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    """Now, timezone-aware UTC."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every backend (SQLite drops the offset on read)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime: store timezone-aware UTC values")
+            value = value.astimezone(dt.timezone.utc)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: UTCDateTime, dict: JSON, list: JSON}
+
+
+class AgentKind(str, enum.Enum):
+    receptionist = "receptionist"
+    sms_screening = "sms_screening"
+
+
+class RoutingMode(str, enum.Enum):
+    auto = "auto"      # route when score >= threshold
+    manual = "manual"  # recruiter approves from the approval queue
+
+
+class QuestionKind(str, enum.Enum):
+    yes_no = "yes_no"
+    number = "number"
+    date = "date"
+    choice = "choice"
+    free_text = "free_text"
+
+
+class Channel(str, enum.Enum):
+    voice = "voice"
+    sms = "sms"
+
+
+class ConversationStatus(str, enum.Enum):
+    in_progress = "in_progress"
+    completed = "completed"
+    knocked_out = "knocked_out"
+    abandoned = "abandoned"
+
+
+class AnswerSource(str, enum.Enum):
+    speech = "speech"
+    dtmf = "dtmf"
+    sms = "sms"
+
+
+class Speaker(str, enum.Enum):
+    agent = "agent"
+    candidate = "candidate"
+
+
+def _enum(cls) -> Enum:
+    # Stored as plain strings with a CHECK: portable across SQLite and PostgreSQL.
+    return Enum(cls, native_enum=False, length=20, validate_strings=True,
+                values_callable=lambda e: [m.value for m in e], name=cls.__name__.lower())
+
+
+class Company(Base):
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    agents: Mapped[list["Agent"]] = relationship(back_populates="company")
+    postings: Mapped[list["Posting"]] = relationship(back_populates="company", order_by="Posting.id")
+
+
+class Agent(Base):
+    """A receptionist (voice) or an SMS screening agent of a company.
+
+    ``greeting``, ``disclosure`` and ``help_text`` map a language code ("en", "es") to text;
+    ``voices`` maps a language code to a Twilio ``<Say voice>`` name.
+    """
+
+    __tablename__ = "agents"
+    __table_args__ = (UniqueConstraint("company_id", "slug"),
+                      CheckConstraint("routing_threshold BETWEEN 0 AND 100", name="threshold_range"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[AgentKind] = mapped_column(_enum(AgentKind))
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    languages: Mapped[list] = mapped_column(default=lambda: ["en"])
+    voices: Mapped[dict] = mapped_column(default=dict)
+    greeting: Mapped[dict] = mapped_column(default=dict)
+    disclosure: Mapped[dict] = mapped_column(default=dict)
+    help_text: Mapped[dict] = mapped_column(default=dict)
+    routing_mode: Mapped[RoutingMode] = mapped_column(_enum(RoutingMode), default=RoutingMode.manual)
+    routing_threshold: Mapped[int] = mapped_column(default=70)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    company: Mapped[Company] = relationship(back_populates="agents")
+    phone_numbers: Mapped[list["PhoneNumber"]] = relationship(back_populates="agent")
+    questions: Mapped[list["ScreeningQuestion"]] = relationship(
+        back_populates="agent", order_by="ScreeningQuestion.rank")
+    policies: Mapped[list["Policy"]] = relationship(back_populates="agent", order_by="Policy.id")
+
+
+class PhoneNumber(Base):
+    """An E.164 number answered by exactly one agent (unique across all agents)."""
+
+    __tablename__ = "phone_numbers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    e164: Mapped[str] = mapped_column(String(16), unique=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+
+    agent: Mapped[Agent] = relationship(back_populates="phone_numbers")
+
+
+class ScreeningQuestion(Base):
+    """A screening question, asked in ``rank`` order.
+
+    ``text``: {language: question}. ``options`` (choice): [{"key", "labels": {language: [..]}}].
+    ``knockout``: a rule that ends screening when it matches, or null, e.g.
+    ``{"equals": false}`` (yes/no), ``{"below": 1}`` (number), ``{"not_in": ["nights"]}``.
+    ``weight``: share of the 0-100 score.
+    """
+
+    __tablename__ = "screening_questions"
+    __table_args__ = (UniqueConstraint("agent_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(80))
+    rank: Mapped[int]
+    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind))
+    text: Mapped[dict]
+    options: Mapped[list] = mapped_column(default=list)
+    knockout: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    weight: Mapped[float] = mapped_column(Float, default=0.0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    agent: Mapped[Agent] = relationship(back_populates="questions")
+
+
+class Policy(Base):
+    """A company policy the receptionist answers from (FAQ).
+
+    ``questions``: {language: [ways a caller may ask]}; ``answer``: {language: text}.
+    """
+
+    __tablename__ = "policies"
+    __table_args__ = (UniqueConstraint("agent_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(80))
+    questions: Mapped[dict]
+    answer: Mapped[dict]
+
+    agent: Mapped[Agent] = relationship(back_populates="policies")
+
+
+class Posting(Base):
+    """An open job (posting). ``title``: {language: title}."""
+
+    __tablename__ = "postings"
+    __table_args__ = (UniqueConstraint("company_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(80))
+    title: Mapped[dict]
+    location: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    interview_posting_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
+
+    company: Mapped[Company] = relationship(back_populates="postings")
+
+
+class Candidate(Base):
+    """A person who called or texted, keyed by E.164 phone (unique)."""
+
+    __tablename__ = "candidates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str | None] = mapped_column(String(16), unique=True, nullable=True)  # None: hidden caller ID
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True, index=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    conversations: Mapped[list["Conversation"]] = relationship(back_populates="candidate")
+
+
+class Conversation(Base):
+    """One call (voice) or one text thread (sms) between an agent and a candidate.
+
+    ``state`` is the engine's serialised state (see ``engine.flow.CallState``);
+    ``step`` counts the turns the engine has taken (the idempotency key with CallSid).
+    """
+
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_status_started", "status", "started_at"),
+                      Index("ix_conversations_agent_started", "agent_id", "started_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    posting_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id"), nullable=True)
+    call_sid: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    to_number: Mapped[str] = mapped_column(String(16))
+    forwarded_from: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    source: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    state: Mapped[dict] = mapped_column(default=dict)
+    step: Mapped[int] = mapped_column(default=0)
+    status: Mapped[ConversationStatus] = mapped_column(
+        _enum(ConversationStatus), default=ConversationStatus.in_progress)
+    needs_follow_up: Mapped[bool] = mapped_column(Boolean, default=False)
+    follow_up_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    call_duration: Mapped[int | None] = mapped_column(Integer, nullable=True)  # seconds
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+
+    agent: Mapped[Agent] = relationship()
+    candidate: Mapped[Candidate] = relationship(back_populates="conversations")
+    posting: Mapped[Posting | None] = relationship()
+    answers: Mapped[list["Answer"]] = relationship(back_populates="conversation", order_by="Answer.id")
+    transcript: Mapped[list["TranscriptLine"]] = relationship(
+        back_populates="conversation", order_by="TranscriptLine.seq")
+
+
+class Answer(Base):
+    """A screening question answered in a conversation (at most once)."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("conversation_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("screening_questions.id"))
+    raw_text: Mapped[str] = mapped_column(Text)
+    source: Mapped[AnswerSource] = mapped_column(_enum(AnswerSource))
+    value: Mapped[dict]  # {"value": <json>} so that false/0/dates survive every backend
+    confidence: Mapped[float] = mapped_column(Float)
+    knocked_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="answers")
+    question: Mapped[ScreeningQuestion] = relationship()
+
+
+class TranscriptLine(Base):
+    """One line of a conversation, in order (``seq``)."""
+
+    __tablename__ = "transcript_lines"
+    __table_args__ = (UniqueConstraint("conversation_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    speaker: Mapped[Speaker] = mapped_column(_enum(Speaker))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="transcript")
+
+
+class CallTurn(Base):
+    """The TwiML returned for one step of a call, so a retried webhook gets the same reply.
+
+    Primary key (conversation, step): a duplicate request racing the first one fails to
+    insert and returns the stored reply instead of acting twice.
+    """
+
+    __tablename__ = "call_turns"
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
+    step: Mapped[int] = mapped_column(primary_key=True)
+    twiml: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

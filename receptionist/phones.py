@@ -1,0 +1,26 @@
+"""Phone numbers: E.164 normalisation (phonenumbers) and masking for logs."""
+from __future__ import annotations
+
+import phonenumbers
+
+
+def to_e164(raw: str, region: str = "US") -> str:
+    """``raw`` ("(202) 555-0100", "+1 202 555 0100") as E.164 ("+12025550100").
+
+    Raises ValueError when it is not a possible phone number (Twilio sends "Anonymous" or
+    "+266696687" for callers who hide their number; neither is a number we can text).
+    """
+    try:
+        parsed = phonenumbers.parse(raw or "", region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"not a phone number: {raw!r}") from exc
+    if not phonenumbers.is_possible_number(parsed) or raw.strip() in ("+266696687", "+7378742833"):
+        raise ValueError(f"not a phone number: {raw!r}")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask(number: str | None) -> str:
+    """A number safe for logs: "+12025550123" -> "+1202***0123"."""
+    if not number:
+        return "-"
+    return number[:5] + "***" + number[-4:] if len(number) > 9 else "***"

@@ -1,0 +1,1 @@
+"""Use cases: each function is one transaction over a SQLAlchemy session."""

@@ -1,0 +1,253 @@
+"""Voice call use cases: a call starts, the caller answers a prompt, the call ends.
+
+Each function runs inside one transaction (the caller's session) and returns the TwiML
+to send back. Every reply is stored as a :class:`CallTurn` keyed by (conversation, step),
+so a webhook that Twilio retries gets the stored reply and nothing is stored twice.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..engine import flow
+from ..engine.texts import render
+from ..models import (Agent, AgentKind, Answer, AnswerSource, CallTurn, Candidate, Channel, Conversation,
+                      ConversationStatus, PhoneNumber, Posting, ScreeningQuestion, Speaker, TranscriptLine,
+                      utcnow)
+from ..phones import mask, to_e164
+from .scripts import build_script
+
+log = logging.getLogger(__name__)
+
+# (turn, texts, step) -> TwiML; supplied by the web layer, which knows the action URLs.
+Renderer = Callable[[flow.Turn, list[str], int, str | None], str]
+
+# Twilio CallStatus values after which the call is over (Twilio, "Call resource: status").
+FINAL_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+
+
+class UnknownNumber(LookupError):
+    """No receptionist answers the dialed number (``To``)."""
+
+
+class UnknownCall(LookupError):
+    """A webhook names a CallSid this service never started."""
+
+
+@dataclass(frozen=True)
+class InboundCall:
+    """Twilio's voice webhook fields for a new call (Twilio, "Twilio's request to your application")."""
+
+    call_sid: str
+    from_number: str
+    to_number: str
+    forwarded_from: str | None = None
+    source: str | None = None
+
+
+def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now: dt.datetime | None = None) -> str:
+    """Answer a new call: create the conversation, say the greeting, ask the first question.
+
+    A retried request for the same CallSid returns the first reply again. Raises
+    UnknownNumber when no receptionist answers ``call.to_number``.
+    """
+    now = now or utcnow()
+    existing = session.scalars(select(Conversation).filter_by(call_sid=call.call_sid)).one_or_none()
+    if existing is not None:
+        return _stored_turn(session, existing.id, 0)
+    agent = _agent_for(session, call.to_number)
+    candidate = _candidate_for(session, call.from_number)
+    script = build_script(agent)
+    ctx = _context(session, agent, candidate, now)
+    state, turn = flow.start(script, ctx)
+    conversation = Conversation(
+        channel=Channel.voice, agent=agent, candidate=candidate, call_sid=call.call_sid,
+        to_number=_safe_e164(call.to_number) or call.to_number[:16], forwarded_from=call.forwarded_from,
+        source=(call.source or None) and call.source[:80], language=state.language, state=state.to_dict(),
+        step=0, started_at=now)
+    session.add(conversation)
+    session.flush()
+    log.info("call %s from %s to %s started (conversation %s)", call.call_sid, mask(candidate.phone),
+             call.to_number, conversation.id)
+    return _record_turn(session, conversation, script, None, turn, 0, render_twiml, now)
+
+
+def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event, render_twiml: Renderer,
+                  now: dt.datetime | None = None) -> str:
+    """Apply the caller's input (speech, keys or silence) to the prompt of ``step``.
+
+    ``step`` is the step number carried by the ``<Gather>`` action URL. The same step
+    posted again returns the stored reply; a stale step gets the latest prompt again.
+    Raises UnknownCall for a CallSid without a conversation.
+    """
+    now = now or utcnow()
+    conversation = session.scalars(
+        select(Conversation).filter_by(call_sid=call_sid).with_for_update()).one_or_none()
+    if conversation is None:
+        raise UnknownCall(call_sid)
+    stored = session.get(CallTurn, (conversation.id, step))
+    if stored is not None:
+        return stored.twiml
+    if step != conversation.step + 1:
+        return _stored_turn(session, conversation.id, conversation.step)
+    if conversation.status != ConversationStatus.in_progress:
+        # Twilio already reported the call over; nothing more to ask.
+        return _stored_turn(session, conversation.id, conversation.step)
+    agent = conversation.agent
+    script = build_script(agent)
+    ctx = _context(session, agent, conversation.candidate, now, exclude=conversation.id)
+    state = flow.CallState.from_dict(conversation.state)
+    state, turn = flow.advance(script, state, event, ctx)
+    conversation.state = state.to_dict()
+    conversation.step = step
+    return _record_turn(session, conversation, script, event, turn, step, render_twiml, now)
+
+
+def end_call(session: Session, call_sid: str, call_status: str, duration: str | None = None,
+             now: dt.datetime | None = None) -> bool:
+    """The status callback: when ``call_status`` is final, close the conversation.
+
+    A call that hung up before the flow ended becomes ``abandoned`` and is flagged for
+    follow-up; every answer given is kept. Returns True when it changed something
+    (a repeated callback changes nothing).
+    """
+    if call_status not in FINAL_CALL_STATUSES:
+        return False
+    conversation = session.scalars(
+        select(Conversation).filter_by(call_sid=call_sid).with_for_update()).one_or_none()
+    if conversation is None:
+        raise UnknownCall(call_sid)
+    if conversation.ended_at is not None and conversation.call_duration is not None:
+        return False
+    if conversation.status == ConversationStatus.in_progress:
+        conversation.status = ConversationStatus.abandoned
+        conversation.needs_follow_up = True
+        where = conversation.state.get("phase", "start")
+        conversation.follow_up_reason = f"caller hung up ({call_status}) during {where}"
+    conversation.ended_at = conversation.ended_at or (now or utcnow())
+    if duration and duration.isdigit():
+        conversation.call_duration = int(duration)
+    log.info("call %s ended: %s, conversation %s", call_sid, call_status, conversation.status.value)
+    return True
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _safe_e164(raw: str | None) -> str | None:
+    try:
+        return to_e164(raw or "")
+    except ValueError:
+        return None
+
+
+def _agent_for(session: Session, to_number: str) -> Agent:
+    e164 = _safe_e164(to_number)
+    number = session.scalars(select(PhoneNumber).filter_by(e164=e164)).one_or_none() if e164 else None
+    if number is None or number.agent.kind != AgentKind.receptionist:
+        raise UnknownNumber(to_number)
+    return number.agent
+
+
+def _candidate_for(session: Session, from_number: str) -> Candidate:
+    """The candidate calling from ``from_number``; a hidden caller ID gets a new record each call."""
+    phone = _safe_e164(from_number)
+    candidate = session.scalars(select(Candidate).filter_by(phone=phone)).one_or_none() if phone else None
+    if candidate is None:
+        candidate = Candidate(phone=phone)
+        session.add(candidate)
+        session.flush()
+    return candidate
+
+
+def local_today(agent: Agent, now: dt.datetime) -> dt.date:
+    """The call's date in the agent's own time zone (for "next Monday")."""
+    return now.astimezone(ZoneInfo(agent.timezone)).date()
+
+
+def _context(session: Session, agent: Agent, candidate: Candidate, now: dt.datetime,
+             exclude: int | None = None) -> flow.CallContext:
+    query = (select(Conversation).where(Conversation.candidate_id == candidate.id)
+             .order_by(Conversation.started_at.desc()).limit(1))
+    if exclude is not None:
+        query = query.where(Conversation.id != exclude)
+    previous = session.scalars(query).first() if candidate.id else None
+    summary = None
+    if previous is not None:
+        tz = ZoneInfo(agent.timezone)
+        role = previous.posting.title.get(candidate.language or "en") if previous.posting else None
+        summary = flow.ApplicationSummary(previous.started_at.astimezone(tz).date(), previous.status.value, role)
+    return flow.CallContext(today=local_today(agent, now), channel="voice", application=summary)
+
+
+def _stored_turn(session: Session, conversation_id: int, step: int) -> str:
+    stored = session.get(CallTurn, (conversation_id, step))
+    if stored is None:  # cannot happen unless rows were deleted by hand
+        raise UnknownCall(f"conversation {conversation_id} has no step {step}")
+    return stored.twiml
+
+
+def _heard(event: flow.Event | None) -> str | None:
+    if isinstance(event, flow.Speech):
+        return event.text.strip() or None
+    if isinstance(event, flow.Digits):
+        return f"[pressed {event.digits}]"
+    if isinstance(event, flow.Silence):
+        return "[no answer]"
+    return None
+
+
+def _record_turn(session: Session, conversation: Conversation, script, event, turn: flow.Turn, step: int,
+                 render_twiml: Renderer, now: dt.datetime) -> str:
+    """Store what was heard and said, the turn's effects and its TwiML, in this transaction."""
+    texts = [render(line, turn.language, "voice") for line in turn.lines]
+    seq = session.scalar(select(func.coalesce(func.max(TranscriptLine.seq), 0))
+                         .where(TranscriptLine.conversation_id == conversation.id))
+    heard = _heard(event)
+    if heard:
+        seq += 1
+        session.add(TranscriptLine(conversation=conversation, seq=seq, speaker=Speaker.candidate, text=heard, at=now))
+    for text in texts:
+        seq += 1
+        session.add(TranscriptLine(conversation=conversation, seq=seq, speaker=Speaker.agent, text=text, at=now))
+    apply_effects(session, conversation, turn.effects, now)
+    voice = (conversation.agent.voices or {}).get(turn.language)
+    twiml = render_twiml(turn, texts, step, voice)
+    session.add(CallTurn(conversation_id=conversation.id, step=step, twiml=twiml, created_at=now))
+    session.flush()
+    return twiml
+
+
+def _json_value(value):
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def apply_effects(session: Session, conversation: Conversation, effects, now: dt.datetime) -> None:
+    """Store the facts a turn established (answers, language, posting, name, the end)."""
+    for effect in effects:
+        if isinstance(effect, flow.LanguageChosen):
+            conversation.language = effect.language
+            conversation.candidate.language = effect.language
+        elif isinstance(effect, flow.PostingChosen):
+            conversation.posting = session.scalars(select(Posting).filter_by(
+                company_id=conversation.agent.company_id, key=effect.posting_key)).one_or_none()
+        elif isinstance(effect, flow.AnswerGiven):
+            question = session.scalars(select(ScreeningQuestion).filter_by(
+                agent_id=conversation.agent_id, key=effect.question_key)).one()
+            session.add(Answer(conversation=conversation, question=question, raw_text=effect.raw_text,
+                               source=AnswerSource(effect.source), value={"value": _json_value(effect.value)},
+                               confidence=effect.confidence, knocked_out=effect.knocked_out, created_at=now))
+        elif isinstance(effect, flow.NameGiven):
+            conversation.candidate.name = effect.name
+        elif isinstance(effect, flow.Ended):
+            conversation.status = ConversationStatus(effect.status)
+            conversation.ended_at = now
+            if effect.follow_up_reason:
+                conversation.needs_follow_up = True
+                conversation.follow_up_reason = effect.follow_up_reason

@@ -1,0 +1,255 @@
+"""Loading a company from YAML data: create or update, and loading twice changes nothing.
+
+The file's shape is ``examples/acme-staffing.yaml``. Records are matched by company slug,
+agent slug and question/policy/posting keys. A question dropped from the file is
+deactivated (its answers keep pointing at it); a dropped posting is closed; a dropped
+policy or phone number is removed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..engine.screening import validate_rule
+from ..models import (Agent, AgentKind, Company, PhoneNumber, Policy, Posting, QuestionKind, RoutingMode,
+                      ScreeningQuestion)
+from ..phones import to_e164
+
+SUPPORTED_LANGUAGES = ("en", "es")
+
+
+class CompanyFileError(ValueError):
+    """The company data is invalid; the message names the field, e.g. ``agents[0].questions[1].kind``."""
+
+
+class NumberInUseError(CompanyFileError):
+    """A phone number already belongs to another agent (one number, one agent)."""
+
+
+@dataclass
+class LoadReport:
+    """What a load did: counts of records created, updated and left unchanged."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+    def __str__(self) -> str:
+        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+
+
+def _require(data: dict, key: str, where: str) -> Any:
+    if not isinstance(data, dict) or data.get(key) in (None, "", [], {}):
+        raise CompanyFileError(f"{where}.{key}: required")
+    return data[key]
+
+
+def _texts(value: Any, languages: list[str], where: str) -> dict[str, Any]:
+    """A {language: text} mapping that covers every language of the agent."""
+    if isinstance(value, str) and len(languages) == 1:
+        value = {languages[0]: value}
+    if not isinstance(value, dict):
+        raise CompanyFileError(f"{where}: expected a mapping of language to text")
+    missing = [lang for lang in languages if not value.get(lang)]
+    if missing:
+        raise CompanyFileError(f"{where}: missing text for {', '.join(missing)}")
+    return {lang: value[lang] for lang in value}
+
+
+def _phrase_lists(value: Any, where: str) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        raise CompanyFileError(f"{where}: expected a mapping of language to a list of phrases")
+    return {lang: [v] if isinstance(v, str) else [str(x) for x in v] for lang, v in value.items()}
+
+
+class _Loader:
+    def __init__(self, session: Session):
+        self.session = session
+        self.report = LoadReport()
+
+    def upsert(self, model, lookup: dict, values: dict):
+        """Find by ``lookup`` or create; set only the values that differ (so a reload is a no-op)."""
+        obj = self.session.scalars(select(model).filter_by(**lookup)).one_or_none()
+        if obj is None:
+            obj = model(**lookup, **values)
+            self.session.add(obj)
+            self.session.flush()
+            self.report.created += 1
+            return obj
+        changed = False
+        for name, value in values.items():
+            if getattr(obj, name) != value:  # str enums compare equal to their values
+                setattr(obj, name, value)
+                changed = True
+        if changed:
+            self.report.updated += 1
+        else:
+            self.report.unchanged += 1
+        return obj
+
+
+def load_company(session: Session, data: dict) -> LoadReport:
+    """Create or update the company described by ``data`` (parsed YAML) in ``session``.
+
+    Raises CompanyFileError (or NumberInUseError) on invalid data; the caller's
+    transaction should then be rolled back, so a bad file changes nothing.
+    """
+    loader = _Loader(session)
+    company_data = _require(data, "company", "file")
+    company = loader.upsert(Company, {"slug": _require(company_data, "slug", "company")},
+                            {"name": _require(company_data, "name", "company")})
+    all_languages = {lang for a in data.get("agents") or () for lang in (a.get("languages") or ["en"])}
+    _load_postings(loader, company, data.get("postings") or [], sorted(all_languages) or ["en"])
+    for i, agent_data in enumerate(data.get("agents") or []):
+        _load_agent(loader, company, agent_data, f"agents[{i}]")
+    session.flush()
+    return loader.report
+
+
+def _load_postings(loader: _Loader, company: Company, postings: list, languages: list[str]) -> None:
+    keys = []
+    for i, p in enumerate(postings):
+        where = f"postings[{i}]"
+        key = _require(p, "key", where)
+        keys.append(key)
+        title = p.get("title")
+        title = {lang: title for lang in languages} if isinstance(title, str) else _texts(title, [], where + ".title")
+        loader.upsert(Posting, {"company_id": company.id, "key": key},
+                      {"title": title, "location": p.get("location"), "description": p.get("description"),
+                       "is_open": bool(p.get("open", True)),
+                       "interview_posting_id": p.get("interview_posting_id")})
+    for posting in loader.session.scalars(select(Posting).filter_by(company_id=company.id)):
+        if posting.key not in keys and posting.is_open:
+            posting.is_open = False
+            loader.report.updated += 1
+
+
+def _load_agent(loader: _Loader, company: Company, a: dict, where: str) -> None:
+    slug = _require(a, "slug", where)
+    kind = a.get("kind", "receptionist")
+    if kind not in AgentKind.__members__:
+        raise CompanyFileError(f"{where}.kind: must be one of {', '.join(AgentKind.__members__)}")
+    languages = list(a.get("languages") or ["en"])
+    bad = [lang for lang in languages if lang not in SUPPORTED_LANGUAGES]
+    if bad:
+        raise CompanyFileError(f"{where}.languages: unsupported {', '.join(bad)} (supported: en, es)")
+    routing = a.get("routing") or {}
+    mode = routing.get("mode", "manual")
+    if mode not in RoutingMode.__members__:
+        raise CompanyFileError(f"{where}.routing.mode: must be auto or manual")
+    threshold = routing.get("threshold", 70)
+    if not isinstance(threshold, int) or not 0 <= threshold <= 100:
+        raise CompanyFileError(f"{where}.routing.threshold: a whole number from 0 to 100")
+    agent = loader.upsert(Agent, {"company_id": company.id, "slug": slug}, {
+        "kind": AgentKind(kind),
+        "name": _require(a, "name", where),
+        "timezone": _timezone(a.get("timezone", "America/New_York"), where),
+        "languages": languages,
+        "voices": dict(a.get("voices") or {}),
+        "greeting": _texts(_require(a, "greeting", where), languages, where + ".greeting"),
+        "disclosure": _texts(_require(a, "disclosure", where), languages, where + ".disclosure"),
+        "help_text": _texts(a["help_text"], languages, where + ".help_text") if a.get("help_text") else {},
+        "routing_mode": RoutingMode(mode),
+        "routing_threshold": threshold,
+    })
+    _load_numbers(loader, agent, a.get("phone_numbers") or [], where)
+    _load_questions(loader, agent, a.get("questions") or [], languages, where)
+    _load_policies(loader, agent, a.get("policies") or [], languages, where)
+
+
+def _timezone(name: str, where: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise CompanyFileError(f"{where}.timezone: unknown time zone {name!r}") from exc
+    return name
+
+
+def _load_numbers(loader: _Loader, agent: Agent, numbers: list, where: str) -> None:
+    wanted = []
+    for j, raw in enumerate(numbers):
+        try:
+            e164 = to_e164(str(raw))
+        except ValueError as exc:
+            raise CompanyFileError(f"{where}.phone_numbers[{j}]: {exc}") from exc
+        wanted.append(e164)
+        assign_number(loader.session, agent, e164, report=loader.report)
+    for number in list(agent.phone_numbers):
+        if number.e164 not in wanted:
+            loader.session.delete(number)
+            loader.report.updated += 1
+
+
+def assign_number(session: Session, agent: Agent, e164: str, report: LoadReport | None = None) -> PhoneNumber:
+    """Give ``e164`` to ``agent``. Raises NumberInUseError when another agent has it
+    (the database's unique constraint enforces the same rule under concurrency)."""
+    number = session.scalars(select(PhoneNumber).filter_by(e164=e164)).one_or_none()
+    if number is not None and number.agent_id != agent.id:
+        raise NumberInUseError(
+            f"{e164} already belongs to agent {number.agent.slug!r} ({number.agent.kind.value}); "
+            "a number can serve only one agent")
+    if number is None:
+        number = PhoneNumber(e164=e164, agent=agent)
+        session.add(number)
+        session.flush()
+        if report:
+            report.created += 1
+    elif report:
+        report.unchanged += 1
+    return number
+
+
+def _load_questions(loader: _Loader, agent: Agent, questions: list, languages: list[str], where: str) -> None:
+    keys = []
+    for rank, q in enumerate(questions, start=1):
+        w = f"{where}.questions[{rank - 1}]"
+        key = _require(q, "key", w)
+        if key in keys:
+            raise CompanyFileError(f"{w}.key: {key!r} appears twice")
+        keys.append(key)
+        kind = q.get("kind")
+        if kind not in QuestionKind.__members__:
+            raise CompanyFileError(f"{w}.kind: must be one of {', '.join(QuestionKind.__members__)}")
+        options = []
+        for k, o in enumerate(q.get("options") or []):
+            options.append({"key": _require(o, "key", f"{w}.options[{k}]"),
+                            "labels": _phrase_lists(_require(o, "labels", f"{w}.options[{k}]"),
+                                                    f"{w}.options[{k}].labels")})
+        if kind == "choice" and len(options) < 2:
+            raise CompanyFileError(f"{w}.options: a choice question needs at least two options")
+        try:
+            validate_rule(q.get("knockout"))
+        except ValueError as exc:
+            raise CompanyFileError(f"{w}.knockout: {exc}") from exc
+        loader.upsert(ScreeningQuestion, {"agent_id": agent.id, "key": key}, {
+            "rank": rank, "kind": QuestionKind(kind), "text": _texts(_require(q, "text", w), languages, w + ".text"),
+            "options": options, "knockout": q.get("knockout"), "weight": float(q.get("weight", 0)),
+            "active": True})
+    for question in loader.session.scalars(select(ScreeningQuestion).filter_by(agent_id=agent.id)):
+        if question.key not in keys and question.active:
+            question.active = False
+            loader.report.updated += 1
+
+
+def _load_policies(loader: _Loader, agent: Agent, policies: list, languages: list[str], where: str) -> None:
+    keys = []
+    for i, p in enumerate(policies):
+        w = f"{where}.policies[{i}]"
+        key = _require(p, "key", w)
+        keys.append(key)
+        loader.upsert(Policy, {"agent_id": agent.id, "key": key}, {
+            "questions": _phrase_lists(_require(p, "questions", w), w + ".questions"),
+            "answer": _texts(_require(p, "answer", w), languages, w + ".answer")})
+    for policy in loader.session.scalars(select(Policy).filter_by(agent_id=agent.id)):
+        if policy.key not in keys:
+            loader.session.delete(policy)
+            loader.report.updated += 1

@@ -1,0 +1,1 @@
+"""Thin HTTP entrypoints: Twilio webhooks (voice, SMS) and, later, the recruiter API."""

@@ -1,0 +1,194 @@
+"""The conversation flow as a pure state machine: no server, no database."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from receptionist.engine import flow
+from receptionist.engine.flow import CallContext, Digits, Silence, Speech
+from receptionist.engine.script import AgentScript, OptionSpec, PolicySpec, PostingSpec, QuestionSpec
+from receptionist.engine.texts import render
+
+TODAY = dt.date(2026, 11, 18)  # a Wednesday
+
+SCRIPT = AgentScript(
+    company_name="Acme Staffing",
+    languages=("en", "es"),
+    greeting={"en": "Thanks for calling Acme.", "es": "Gracias por llamar a Acme."},
+    disclosure={"en": "I'm an AI assistant and this call is recorded.",
+                "es": "Soy un asistente de IA y esta llamada se graba."},
+    questions=(
+        QuestionSpec("age-18", "yes_no", {"en": "Are you 18 or older?", "es": "¿Tiene 18 años o más?"},
+                     knockout={"equals": False}),
+        QuestionSpec("years", "number", {"en": "How many years of experience?", "es": "¿Cuántos años?"}, weight=40),
+        QuestionSpec("start", "date", {"en": "When can you start?", "es": "¿Cuándo puede empezar?"}),
+        QuestionSpec("shift", "choice", {"en": "Which shift?", "es": "¿Qué turno?"}, options=(
+            OptionSpec("days", {"en": ("days",), "es": ("día",)}),
+            OptionSpec("nights", {"en": ("nights",), "es": ("noche",)}),
+        )),
+    ),
+    policies=(PolicySpec("pay", {"en": ("how much does it pay", "pay rate"), "es": ("cuánto pagan",)},
+                         {"en": "It pays $20 an hour.", "es": "Paga 20 dólares por hora."}),),
+    postings=(PostingSpec("warehouse", {"en": "Warehouse Associate", "es": "Almacén"}),
+              PostingSpec("driver", {"en": "Delivery Driver", "es": "Conductor"})),
+)
+CTX = CallContext(today=TODAY)
+
+
+def said(turn: flow.Turn, channel: str = "voice") -> str:
+    return " ".join(render(line, turn.language, channel) for line in turn.lines)
+
+
+def effects(turn, kind):
+    return [e for e in turn.effects if isinstance(e, kind)]
+
+
+def run(events, script=SCRIPT, ctx=CTX):
+    """Start a call and apply ``events``; returns (state, turns) with every turn."""
+    state, turn = flow.start(script, ctx)
+    turns = [turn]
+    for event in events:
+        state, turn = flow.advance(script, state, event, ctx)
+        turns.append(turn)
+    return state, turns
+
+
+def test_greeting_discloses_ai_and_recording_then_offers_languages():
+    state, turn = flow.start(SCRIPT, CTX)
+    text = said(turn)
+    assert text.startswith("Thanks for calling Acme. I'm an AI assistant and this call is recorded.")
+    assert "For English, say English or press 1" in text and "Para español" in text
+    assert state.phase == "language" and turn.gather.input == "speech dtmf"
+    assert "english" in turn.gather.hints
+
+
+def test_qualified_caller_in_english_by_speech():
+    state, turns = run([Speech("English"), Speech("apply"), Speech("the warehouse one"), Speech("yes"),
+                        Speech("five years"), Speech("next Monday"), Speech("nights"),
+                        Speech("my name is jane doe")])
+    answers = [e for t in turns for e in effects(t, flow.AnswerGiven)]
+    assert [(a.question_key, a.value) for a in answers] == [
+        ("age-18", True), ("years", 5), ("start", dt.date(2026, 11, 23)), ("shift", "nights")]
+    assert all(a.source == "speech" and not a.knocked_out for a in answers)
+    assert effects(turns[3], flow.PostingChosen) == [flow.PostingChosen("warehouse")]
+    assert effects(turns[-1], flow.NameGiven) == [flow.NameGiven("Jane Doe")]
+    assert effects(turns[-1], flow.Ended) == [flow.Ended("completed")]
+    assert turns[-1].gather is None
+    assert "Thank you, Jane" in said(turns[-1]) and "text message" in said(turns[-1])
+    assert state.phase == "ended"
+
+
+def test_keys_work_everywhere_a_caller_can_press():
+    _, turns = run([Digits("1"), Digits("1"), Digits("2"), Digits("1"), Digits("3"), Digits("0"),
+                    Digits("1")])
+    answers = [e for t in turns for e in effects(t, flow.AnswerGiven)]
+    assert [(a.question_key, a.value, a.source) for a in answers] == [
+        ("age-18", True, "dtmf"), ("years", 3, "dtmf"), ("start", TODAY, "dtmf"), ("shift", "days", "dtmf")]
+    assert effects(turns[2], flow.PostingChosen) == [flow.PostingChosen("driver")]
+
+
+def test_spanish_caller_hears_spanish_and_the_disclosure_in_spanish():
+    _, turns = run([Speech("español"), Speech("solicitar")])
+    assert effects(turns[1], flow.LanguageChosen) == [flow.LanguageChosen("es")]
+    assert turns[1].language == "es"
+    text = said(turns[1])
+    assert "Soy un asistente de IA" in text and "Para solicitar un empleo" in text
+    assert "¿Qué empleo le interesa?" in said(turns[2])
+
+
+def test_failed_knockout_ends_politely_and_stores_the_answer():
+    state, turns = run([Digits("1"), Digits("1"), Digits("1"), Speech("no I'm not")])
+    last = turns[-1]
+    [answer] = effects(last, flow.AnswerGiven)
+    assert answer.question_key == "age-18" and answer.value is False and answer.knocked_out
+    assert effects(last, flow.Ended) == [flow.Ended("knocked_out")]
+    assert last.gather is None and "Thank you for calling Acme Staffing" in said(last)
+    assert state.phase == "ended"
+
+
+def test_garbled_answers_reprompt_twice_then_keypad_only_then_end_flagged():
+    state, turns = run([Digits("1"), Digits("1"), Digits("1"),
+                        Speech("banana"), Silence(), Speech("purple"), Speech("still purple")])
+    reprompt1, reprompt2, keypad, gave_up = turns[4:]
+    assert "didn't understand" in said(reprompt1) and "Are you 18 or older?" in said(reprompt1)
+    assert "didn't hear anything" in said(reprompt2) and reprompt2.gather.input == "speech dtmf"
+    assert keypad.gather.input == "dtmf" and "Press 1 for yes, or 2 for no." in said(keypad)
+    assert gave_up.gather is None and "recruiter will follow up" in said(gave_up)
+    assert effects(gave_up, flow.Ended) == [flow.Ended("abandoned", "no answer understood at age-18")]
+    assert not [e for t in turns for e in effects(t, flow.AnswerGiven)]
+
+
+def test_a_good_answer_resets_the_retry_count():
+    state, turns = run([Digits("1"), Digits("1"), Digits("1"), Silence(), Silence(), Speech("yes"),
+                        Silence(), Speech("two")])
+    assert [(a.question_key, a.value) for t in turns for a in effects(t, flow.AnswerGiven)] == [
+        ("age-18", True), ("years", 2)]
+    assert turns[-2].gather.input == "speech dtmf"  # the first silence on a new question is a plain reprompt
+
+
+def test_faq_answer_and_unknown_question_return_to_the_menu():
+    state, turns = run([Digits("1"), Digits("3"), Speech("How much does it pay?"), Digits("3"),
+                        Speech("Do you offer free parking for unicorns?")])
+    assert "What would you like to know?" in said(turns[2])
+    assert "It pays $20 an hour." in said(turns[3]) and "To apply for a job" in said(turns[3])
+    assert "don't have an answer" in said(turns[5]) and "To apply for a job" in said(turns[5])
+    assert state.phase == "menu"
+
+
+def test_a_question_asked_at_the_menu_is_answered_directly():
+    state, turns = run([Digits("1"), Speech("what's the pay rate")])
+    assert "It pays $20 an hour." in said(turns[2]) and state.phase == "menu"
+
+
+def test_check_on_application_with_and_without_one():
+    _, turns = run([Digits("1"), Digits("2")])
+    assert "couldn't find an application" in said(turns[2])
+    ctx = CallContext(today=TODAY, application=flow.ApplicationSummary(dt.date(2026, 11, 10), "completed",
+                                                                      "Forklift Operator"))
+    _, turns = run([Digits("1"), Digits("2")], ctx=ctx)
+    assert "(Forklift Operator), from November 10" in said(turns[2])
+    assert "received and under review" in said(turns[2])
+
+
+def test_name_not_understood_still_completes_with_follow_up():
+    _, turns = run([Digits("1"), Digits("1"), Digits("1"), Digits("1"), Digits("4"), Digits("0"),
+                    Digits("2"), Silence(), Silence(), Silence()])
+    last = turns[-1]
+    assert effects(last, flow.Ended) == [flow.Ended("completed", "name not captured")]
+    assert "Thank you." in said(last)
+
+
+def test_single_language_single_posting_skips_those_steps():
+    script = AgentScript("Solo", ("en",), {"en": "Hi."}, {"en": "AI, recorded."},
+                         questions=SCRIPT.questions[:1], postings=SCRIPT.postings[:1])
+    state, turn = flow.start(script, CTX)
+    assert state.phase == "menu" and "To apply for a job" in said(turn)
+    state, turn = flow.advance(script, state, Speech("I want to apply"), CTX)
+    assert effects(turn, flow.PostingChosen) == [flow.PostingChosen("warehouse")]
+    assert state.phase == "question" and "Are you 18 or older?" in said(turn)
+
+
+def test_events_after_the_end_change_nothing():
+    state, turns = run([Digits("1"), Digits("1"), Digits("1"), Digits("2")])
+    again_state, again = flow.advance(SCRIPT, state, Speech("hello?"), CTX)
+    assert again_state == state and again.gather is None and again.lines == () and again.effects == ()
+
+
+def test_state_round_trips_through_json_dict():
+    state, _ = run([Digits("2"), Digits("1")])
+    assert flow.CallState.from_dict(state.to_dict()) == state
+    assert flow.CallState.from_dict({"phase": "menu", "unknown": 1}).phase == "menu"
+
+
+@pytest.mark.parametrize("text,name", [
+    ("my name is jane doe.", "Jane Doe"), ("Me llamo José Pérez", "José Pérez"),
+    ("it's Mary-Ann O'Neil", "Mary-Ann O'Neil"), ("...", None), ("", None),
+])
+def test_clean_name(text, name):
+    assert flow.clean_name(text) == name
+
+
+def test_sms_channel_words_choices_as_numbered_replies():
+    _, turns = run([Digits("1"), Digits("1")])
+    assert "1: Warehouse Associate\n2: Delivery Driver" in said(turns[2], channel="sms")

@@ -1,0 +1,224 @@
+"""Voice webhooks over HTTP, signed as Twilio signs, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import re
+import threading
+import xml.etree.ElementTree as ET
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from receptionist.models import (Answer, CallTurn, Candidate, Conversation, ConversationStatus, TranscriptLine)
+
+from .conftest import call_params
+
+pytestmark = pytest.mark.usefixtures("sample_company")
+
+
+def said(response) -> str:
+    """Everything the caller hears in a TwiML response."""
+    root = ET.fromstring(response.data)
+    return " ".join((el.text or "").strip() for el in root.iter("Say"))
+
+
+def gather_of(response) -> ET.Element | None:
+    return ET.fromstring(response.data).find("Gather")
+
+
+def action_path(response) -> str:
+    return gather_of(response).get("action")
+
+
+class Call:
+    """One simulated call: follows the <Gather> action URLs like Twilio."""
+
+    def __init__(self, twilio, call_sid="CA" + "1" * 32, **fields):
+        self.twilio, self.sid, self.fields = twilio, call_sid, fields
+        self.last = None
+
+    def start(self, path="/voice/inbound"):
+        self.last = self.twilio.post(path, call_params(self.sid, **self.fields))
+        assert self.last.status_code == 200, self.last.data
+        return self.last
+
+    def send(self, **inputs):
+        self.last = self.twilio.post(action_path(self.last), call_params(self.sid, **inputs))
+        assert self.last.status_code == 200, self.last.data
+        return self.last
+
+    def status(self, call_status="completed", duration="42"):
+        return self.twilio.post("/voice/status", call_params(self.sid, CallStatus=call_status,
+                                                             CallDuration=duration))
+
+
+def conversation(db, sid="CA" + "1" * 32) -> Conversation:
+    with db.transaction() as s:
+        return s.scalars(select(Conversation).filter_by(call_sid=sid).options(
+            selectinload(Conversation.answers).joinedload(Answer.question),
+            selectinload(Conversation.transcript), joinedload(Conversation.candidate))).one()
+
+
+def count(db, model) -> int:
+    with db.transaction() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+QUALIFIED = [dict(Digits="1"), dict(SpeechResult="apply", Confidence="0.93"), dict(Digits="2"),
+             dict(SpeechResult="Yes.", Confidence="0.9"), dict(Digits="1"), dict(SpeechResult="yes", Confidence="0.88"),
+             dict(SpeechResult="about four years", Confidence="0.8"), dict(SpeechResult="right away", Confidence="0.9"),
+             dict(Digits="1"), dict(SpeechResult="My name is Jane Doe", Confidence="0.95")]
+
+
+def test_a_qualified_call_end_to_end(twilio, db):
+    call = Call(twilio, ForwardedFrom="+16145550000")
+    first = call.start("/voice/inbound?source=ivr")
+    assert "I'm an automated AI assistant, and this call is recorded" in said(first)
+    g = gather_of(first)
+    assert g.get("input") == "speech dtmf" and g.get("speechModel") == "phone_call"
+    assert g.get("actionOnEmptyResult") == "true" and g.get("hints") and int(g.get("timeout")) <= 6
+    for inputs in QUALIFIED:
+        call.send(**inputs)
+    assert "Thank you, Jane" in said(call.last) and "text message" in said(call.last)
+    assert ET.fromstring(call.last.data).find("Hangup") is not None
+    assert call.status().status_code == 204
+
+    conv = conversation(db)
+    assert conv.status == ConversationStatus.completed and not conv.needs_follow_up
+    assert conv.forwarded_from == "+16145550000" and conv.source == "ivr" and conv.call_duration == 42
+    assert conv.candidate.phone == "+12025550123" and conv.candidate.name == "Jane Doe"
+    assert {a.question.key: a.value["value"] for a in conv.answers} == {
+        "age-18": True, "work-authorization": True, "lift-50": True, "experience-years": 4,
+        "earliest-start": conv.started_at.astimezone(ZoneInfo("America/New_York")).date().isoformat(),
+        "shift": "days"}
+    assert [a.source.value for a in conv.answers][:2] == ["speech", "dtmf"]
+    assert conv.started_at.tzinfo is not None and conv.ended_at.tzinfo is not None
+    speakers = [line.speaker.value for line in conv.transcript]
+    assert speakers[0] == "agent" and "candidate" in speakers
+    assert any(line.text == "My name is Jane Doe" for line in conv.transcript)
+
+
+def test_forged_or_missing_signature_gets_403_and_stores_nothing(twilio, db):
+    params = call_params("CA" + "2" * 32)
+    assert twilio.post("/voice/inbound", params, token="not-the-token").status_code == 403
+    assert twilio.post("/voice/inbound", params, signature="").status_code == 403
+    # A valid signature for other parameters does not cover changed ones.
+    from .conftest import twilio_signature
+    sig = twilio_signature("http://localhost/voice/inbound", params)
+    assert twilio.post("/voice/inbound", {**params, "From": "+19995550000"}, signature=sig).status_code == 403
+    assert count(db, Conversation) == 0 and count(db, Candidate) == 0
+
+
+def test_signature_checked_against_public_base_url(app, db):
+    from .conftest import TwilioClient
+    app.config["SETTINGS"] = app.config["SETTINGS"].__class__(
+        **{**app.config["SETTINGS"].__dict__, "public_base_url": "https://jobs.example.com"})
+    behind_proxy = TwilioClient(app.test_client(), base_url="https://jobs.example.com")
+    assert behind_proxy.post("/voice/inbound", call_params("CA" + "3" * 32)).status_code == 200
+    direct = TwilioClient(app.test_client())  # signed for http://localhost: not the public URL
+    assert direct.post("/voice/inbound", call_params("CA" + "4" * 32)).status_code == 403
+
+
+def test_retried_webhook_returns_the_same_twiml_and_stores_one_answer(twilio, db):
+    call = Call(twilio)
+    first = call.start()
+    again = twilio.post("/voice/inbound", call_params(call.sid))
+    assert again.data == first.data
+    for inputs in QUALIFIED[:3]:
+        call.send(**inputs)
+    path = action_path(call.last)
+    params = call_params(call.sid, SpeechResult="yes", Confidence="0.9")
+    one, two = twilio.post(path, params), twilio.post(path, params)
+    assert one.data == two.data
+    assert count(db, Answer) == 1 and count(db, Conversation) == 1
+    lines = count(db, TranscriptLine)
+    twilio.post(path, params)
+    assert count(db, TranscriptLine) == lines
+
+
+def test_concurrent_duplicate_webhooks_act_once(twilio, app, db):
+    call = Call(twilio)
+    call.start()
+    for inputs in QUALIFIED[:3]:
+        call.send(**inputs)
+    path, params = action_path(call.last), call_params(call.sid, Digits="1")
+    results = []
+
+    def post():
+        client = type(twilio)(app.test_client())
+        results.append(client.post(path, params))
+
+    threads = [threading.Thread(target=post) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {r.status_code for r in results} == {200}
+    assert len({r.data for r in results}) == 1
+    assert count(db, Answer) == 1
+
+
+def test_hang_up_midway_is_abandoned_with_answers_kept(twilio, db):
+    call = Call(twilio)
+    call.start()
+    for inputs in QUALIFIED[:5]:
+        call.send(**inputs)
+    assert call.status("completed", "31").status_code == 204
+    assert call.status("completed", "31").status_code == 204  # a repeated callback changes nothing
+    conv = conversation(db)
+    assert conv.status == ConversationStatus.abandoned and conv.needs_follow_up
+    assert "hung up" in conv.follow_up_reason
+    assert [a.question.key for a in conv.answers] == ["age-18", "work-authorization"]
+    # Twilio posting the next step after the hang-up changes nothing.
+    call.send(SpeechResult="yes")
+    assert [a.question.key for a in conversation(db).answers] == ["age-18", "work-authorization"]
+
+
+def test_knockout_ends_the_call_and_is_stored(twilio, db):
+    call = Call(twilio)
+    call.start()
+    for inputs in [dict(Digits="1"), dict(Digits="1"), dict(Digits="1"), dict(SpeechResult="no", Confidence="0.9")]:
+        call.send(**inputs)
+    assert "can't move your application forward" in said(call.last)
+    assert gather_of(call.last) is None
+    conv = conversation(db)
+    assert conv.status == ConversationStatus.knocked_out
+    assert conv.answers[0].knocked_out and conv.answers[0].value == {"value": False}
+
+
+def test_spanish_call_says_and_gathers_in_spanish(twilio, db):
+    call = Call(twilio)
+    call.start()
+    reply = call.send(SpeechResult="español", Confidence="0.9")
+    g = gather_of(reply)
+    assert g.get("language") == "es-US"
+    assert all(say.get("language") == "es-US" for say in g.iter("Say"))
+    assert "Para solicitar un empleo" in said(reply)
+    assert conversation(db).candidate.language == "es"
+
+
+def test_unknown_number_gets_a_polite_message(twilio, db):
+    reply = twilio.post("/voice/inbound", call_params("CA" + "5" * 32, to="+13125550199"))
+    assert reply.status_code == 200 and "not taking calls" in said(reply)
+    assert count(db, Conversation) == 0
+
+
+def test_gather_for_unknown_call_and_absurd_input(twilio, db):
+    reply = twilio.post("/voice/gather?step=1", call_params("CA" + "6" * 32, Digits="1"))
+    assert reply.status_code == 200 and "lost track" in said(reply)
+    call = Call(twilio)
+    call.start()
+    huge = call.send(SpeechResult="x" * 5000, Confidence="not-a-number")
+    assert "didn't understand" in said(huge)
+    stale = twilio.post("/voice/gather?step=99", call_params(call.sid, Digits="1"))
+    assert stale.data == huge.data  # out-of-order step: the current prompt again
+
+
+def test_step_numbers_advance_in_action_urls(twilio):
+    call = Call(twilio)
+    call.start()
+    assert re.search(r"step=1$", action_path(call.last))
+    call.send(Digits="1")
+    assert re.search(r"step=2$", action_path(call.last))
+    assert ET.fromstring(call.last.data).find("Redirect").text.endswith("step=2")
