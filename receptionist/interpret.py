@@ -71,8 +71,9 @@ KEYPAD = 1.0  # DTMF digits are unambiguous
 EXACT = 0.95  # the whole answer is exactly an option label or an email address
 PLAIN = 0.9  # a plain, unambiguous word or phrase ("yes", "five", "tomorrow")
 CONTAINED = 0.85  # an option label or ordinal inside a longer sentence
+SPOKEN = 0.8  # an email address reassembled from speech ("jane dot doe at gmail dot com")
 INFERRED = 0.75  # inferred from a looser phrase ("I can", "a couple", "in March")
-RANGE = 0.6  # "three or four": we keep the lower value
+GUESSED = 0.6  # one plausible reading of several: "three or four" -> 3, "Jane Doe at ..." -> doe@
 
 _MAX_DATEPARSER_CHARS = 100  # dateparser is slow and over-eager on long sentences
 _MAX_KEYPAD_DIGITS = 9  # also keeps int() well away from Python's digit limit
@@ -154,7 +155,9 @@ _YES_NO = {
             "|i guess so|i believe so|right|ok|okay|alright|all right|fine",
             (_NO, PLAIN): "no|nope|nah|negative|not really|not at all|no way|never|im not"
             "|i am not|i cant|i cannot|i can not|i dont|i do not|i havent|i have not|i wont"
-            "|i will not|i didnt|i did not|i wouldnt|i would not|i dont think so|i do not think so",
+            "|i will not|i didnt|i did not|i wouldnt|i would not|i dont think so|i do not think so"
+            "|absolutely not|definitely not|of course not|certainly not",
+            (_NO, INFERRED): "not|afraid not|i guess not|i think not",  # "probably not"
             (_UNSURE, PLAIN): "not sure|im not sure|i am not sure|not really sure|maybe|perhaps"
             "|i dont know|i do not know|dont know|dunno|it depends|depends|kind of|sort of|i guess",
         }
@@ -221,7 +224,10 @@ class _NumberWords:
     between: tuple[str, str]  # "between 3 and 5"
 
 
-_UNITS = r"(?:years?|months?|weeks?|days?|hours?|decades?|a[ñn]os?|mes(?:es)?|semanas?|d[ií]as?|horas?)"
+_UNITS = (
+    r"(?:years?|months?|weeks?|days?|hours?|decades?"
+    r"|a[ñn]os?|mes(?:es)?|semanas?|d[ií]as?|horas?)"
+)
 
 _NUMBER_WORDS = {
     "en": _NumberWords(
@@ -315,7 +321,7 @@ def number(text: str, language: str) -> Interpretation | None:
     if len(set(values)) == 1:
         return Interpretation(_whole(values[0]), INFERRED if inferred else PLAIN)
     if len(found) == 2 and _is_range(converted, found[0], found[1], words):
-        return Interpretation(_whole(min(values)), RANGE)
+        return Interpretation(_whole(min(values)), GUESSED)
     return None
 
 
@@ -332,13 +338,10 @@ class _DateWords:
     now: str
     tomorrow: str
     day_after_tomorrow: str
-    next_weekday: str  # "next Monday": strictly after today
-    this_weekday: str  # "this Friday": today counts
-    weekday_suffix_next: str  # Spanish "el lunes que viene"
+    this_weekday: str  # "this Friday": today counts ("next Friday", "Friday" do not)
     next_week: str
     next_month: str
-    offset: str  # needs groups n (digits or an article) and unit
-    offset_one: str  # articles meaning 1 in `offset`
+    offset: str  # "in 2 weeks": groups n (digits, an article meaning 1, or `offset_two`), unit
     offset_two: str  # "a couple of" in `offset`
     units: dict[str, str]  # unit word stem -> "day" | "week" | "month"
     the: str
@@ -348,6 +351,8 @@ class _DateWords:
     month_prefix: str  # "in March", "a principios de marzo"
     date_order: str  # dateparser DATE_ORDER
     filler: str  # stripped before handing the rest to dateparser
+
+
 
 
 def _month_table(*names: str) -> dict[str, int]:
@@ -368,14 +373,11 @@ _DATE_WORDS = {
         r"|any ?time",
         tomorrow=r"tomorrow",
         day_after_tomorrow=r"(?:the )?day after tomorrow",
-        next_weekday=r"next|following",
         this_weekday=r"this(?: coming)?|coming",
-        weekday_suffix_next=r"(?!x)x",  # English has no suffix form
         next_week=r"next week|the following week",
         next_month=r"next month|the following month",
         offset=r"\b(?:(?:in|within|after)\s+)?(?P<n>\d+|an?|a couple of|a couple)\s+"
         r"(?P<unit>days?|weeks?|months?)\b",
-        offset_one=r"an?",
         offset_two=r"a couple(?: of)?",
         units={"day": "day", "week": "week", "month": "month"},
         the=r"the",
@@ -399,14 +401,12 @@ _DATE_WORDS = {
         r"|cuanto antes|lo antes posible|lo mas pronto posible",
         tomorrow=r"(?<!la )manana",  # "por la mañana" is "in the morning"
         day_after_tomorrow=r"pasado manana",
-        next_weekday=r"proximo|proxima",
         this_weekday=r"este|esta",
-        weekday_suffix_next=r"que viene|proximo",
         next_week=r"(?:la )?proxima semana|(?:la )?semana que viene|(?:la )?semana proxima",
         next_month=r"(?:el )?proximo mes|(?:el )?mes que viene|(?:el )?mes proximo",
+        # text2num has already turned "una semana" into "1 semana".
         offset=r"\b(?:(?:en|dentro de|despues de)\s+)?(?P<n>\d+|un par de)\s+"
         r"(?P<unit>dias?|semanas?|mes(?:es)?)\b",
-        offset_one=r"(?!x)x",  # text2num already turned "una semana" into "1 semana"
         offset_two=r"un par de",
         units={"dia": "day", "semana": "week", "mes": "month"},
         the=r"el",
@@ -444,8 +444,9 @@ def _next_day_of_month(today: datetime.date, day: int) -> datetime.date | None:
     """"The 15th": this month if still ahead, else the next month that has that day."""
     for months_ahead in range(13):
         first = _add_months(today.replace(day=1), months_ahead)
-        if day <= calendar.monthrange(first.year, first.month)[1] and first.replace(day=day) >= today:
-            return first.replace(day=day)
+        if day <= calendar.monthrange(first.year, first.month)[1]:
+            if (candidate := first.replace(day=day)) >= today:
+                return candidate
     return None
 
 
@@ -475,7 +476,6 @@ def _date_text(text: str, language: str) -> str:
     return " ".join(re.sub(r"[^\w\s/]|_", " ", folded).split())
 
 
-
 def _rule_day_after_tomorrow(s, w, today):
     return (today + datetime.timedelta(days=2), PLAIN) if _has(w.day_after_tomorrow, s) else None
 
@@ -495,10 +495,7 @@ def _rule_offset(s, w, today):
 
 
 def _rule_weekday(s, w, today):
-    pattern = (
-        rf"\b(?:(?P<next>{w.next_weekday})\s+|(?P<this>{w.this_weekday})\s+)?"
-        rf"(?P<day>{_alternation(w.weekdays)})\b(?:\s+(?P<suffix>{w.weekday_suffix_next})\b)?"
-    )
+    pattern = rf"\b(?:(?P<this>{w.this_weekday})\s+)?(?P<day>{_alternation(w.weekdays)})\b"
     matches = list(re.finditer(pattern, s))
     if not matches:
         return None
@@ -506,14 +503,14 @@ def _rule_weekday(s, w, today):
         monday = _monday_of_next_week(today)
         dates = [monday + datetime.timedelta(days=w.weekdays.index(m["day"])) for m in matches]
     else:
-        # Choice: a bare weekday or "next X" on that same weekday means a week later;
-        # "this X" on that weekday means today.
+        # Choice: on a Wednesday, "Wednesday", "next Wednesday" and "el miércoles que viene"
+        # mean a week later; only "this Wednesday" / "este miércoles" means today.
         dates = [
             _weekday_on_or_after(today, w.weekdays.index(m["day"]), strictly_after=not m["this"])
             for m in matches
         ]
     # "Monday or Tuesday": the earliest, with less confidence.
-    return min(dates), PLAIN if len(set(dates)) == 1 else RANGE
+    return min(dates), PLAIN if len(set(dates)) == 1 else GUESSED
 
 
 def _rule_next_week(s, w, today):
@@ -635,7 +632,10 @@ def date(text: str, language: str, today: datetime.date) -> Interpretation | Non
     words = _DATE_WORDS[_lang(language)]
     normalised = _date_text(text, words.language)
     for rule in _DATE_RULES if normalised else ():
-        found = rule(normalised, words, today)
+        try:
+            found = rule(normalised, words, today)
+        except (OverflowError, ValueError):  # past datetime.date.max: "in 99999999 days"
+            return None
         if found is not None:
             day, confidence = found
             return Interpretation(day, confidence) if day is not None and day >= today else None
@@ -644,30 +644,29 @@ def date(text: str, language: str, today: datetime.date) -> Interpretation | Non
 
 # ---------------------------------------------------------------------------------- choice
 
+
+def _numbered(*phrases: str, last: str | None = None) -> dict[tuple[str, ...], int]:
+    """Phrase table for option positions: the n-th argument means option n; `last` is -1."""
+    positions = dict(enumerate(phrases, start=1))
+    return _phrase_table({**positions, -1: last} if last else positions)
+
+
 _ORDINALS = {
-    "en": _phrase_table(
-        {
-            1: "first|1st", 2: "second|2nd", 3: "third|3rd", 4: "fourth|4th", 5: "fifth|5th",
-            6: "sixth|6th", 7: "seventh|7th", 8: "eighth|8th", 9: "ninth|9th", 10: "tenth|10th",
-            -1: "last|the last one",
-        }
+    "en": _numbered(
+        "first|1st", "second|2nd", "third|3rd", "fourth|4th", "fifth|5th", "sixth|6th",
+        "seventh|7th", "eighth|8th", "ninth|9th", "tenth|10th",
+        last="last|the last one",
     ),
-    "es": _phrase_table(
-        {
-            1: "primero|primera|primer|1o|1a", 2: "segundo|segunda|2o|2a",
-            3: "tercero|tercera|tercer|3o|3a", 4: "cuarto|cuarta|4o|4a", 5: "quinto|quinta|5o|5a",
-            6: "sexto|sexta", 7: "septimo|septima", 8: "octavo|octava", 9: "noveno|novena",
-            10: "decimo|decima", -1: "ultimo|ultima",
-        }
+    "es": _numbered(  # "1º", "1ª" fold to "1o", "1a"
+        "primero|primera|primer|1o|1a", "segundo|segunda|2o|2a", "tercero|tercera|tercer|3o|3a",
+        "cuarto|cuarta|4o|4a", "quinto|quinta|5o|5a", "sexto|sexta", "septimo|septima",
+        "octavo|octava", "noveno|novena", "decimo|decima",
+        last="ultimo|ultima",
     ),
 }
 _CARDINALS = {
-    "en": _phrase_table(
-        {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
-    ),
-    "es": _phrase_table(
-        {1: "uno|una", 2: "dos", 3: "tres", 4: "cuatro", 5: "cinco", 6: "seis", 7: "siete", 8: "ocho", 9: "nueve", 10: "diez"}
-    ),
+    "en": _numbered("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+    "es": _numbered("uno|una", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez"),
 }
 # A bare cardinal is only an option number after one of these ("number two", "la dos").
 _NUMBER_CUES = {
@@ -679,47 +678,125 @@ _FILLERS = {
     "es": frozenset("eh em emm mm mmm ah pues".split()),
 }
 _CHOICE_NEGATORS = {"en": _NEGATORS["en"] | {"no"}, "es": _NEGATORS["es"]}
+# Too common to tell options apart: "the warehouse one" names the warehouse, not "one".
+_FUNCTION_WORDS = frozenset("the and for with one los las del con para una uno".split())
 _FUZZY_CUTOFF = 80
 _FUZZY_MARGIN = 5  # fuzzy scores closer than this are "equally good"
+_FUZZY_WEIGHT = 0.8  # a fuzzy match is never as sure as a label said outright
 
 
-def _label_matches(clauses, labels_by_option, negators):
-    """(option, length) for each label contained whole-word in a clause and not negated."""
-    matches = []
-    for tokens in clauses:
-        for option, labels in enumerate(labels_by_option):
+@dataclass(frozen=True)
+class _Heard:
+    """An answer and the options, normalised once for all the steps."""
+
+    language: str
+    clauses: list[list[str]]
+    content: tuple[str, ...]  # every word but fillers
+    labels: list[set[tuple[str, ...]]]  # per option, each label as words
+    distinctive: list[set[str]]  # per option, label words no other option uses
+    negators: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str, options: Sequence[Choice], language: str) -> _Heard:
+        clauses = _clauses(text)
+        labels = [{tuple(_words(label)) for label in o.labels} - {()} for o in options]
+        words = [
+            {w for label in option for w in label if len(w) > 2 and w not in _FUNCTION_WORDS}
+            for option in labels
+        ]
+        distinctive = [own.difference(*words[:i], *words[i + 1 :]) for i, own in enumerate(words)]
+        content = tuple(t for tokens in clauses for t in tokens if t not in _FILLERS[language])
+        return cls(language, clauses, content, labels, distinctive, _CHOICE_NEGATORS[language])
+
+
+# Each step below returns the indexes of the options it heard (empty: no opinion) and how
+# sure it is. The first step with an opinion decides; more than one option is ambiguous.
+
+
+def _exact_label(heard: _Heard) -> tuple[set[int], float]:
+    return {i for i, labels in enumerate(heard.labels) if heard.content in labels}, EXACT
+
+
+def _whole_label(heard: _Heard) -> tuple[set[int], float]:
+    """Options with a label said whole-word and not negated; "night shift" beats "shift"."""
+    sizes: dict[int, int] = {}
+    for tokens in heard.clauses:
+        for option, labels in enumerate(heard.labels):
             for label in labels:
-                size = len(label)
-                for start in range(len(tokens) - size + 1):
-                    if tuple(tokens[start : start + size]) == label and not _negated(tokens, start, negators, 1):
-                        matches.append((option, size))
-    return matches
+                for start in range(len(tokens) - len(label) + 1):
+                    said = tuple(tokens[start : start + len(label)]) == label
+                    if said and not _negated(tokens, start, heard.negators):  # "not the night shift"
+                        sizes[option] = max(sizes.get(option, 0), len(label))
+    longest = max(sizes.values(), default=0)
+    return {option for option, size in sizes.items() if size == longest}, CONTAINED
 
 
-def _option_index(clauses, lang) -> set[int]:
-    """Indexes said as ordinals ("the second one") or cued numbers ("option 3", "dos")."""
-    ordinals = {_ORDINALS[lang][p] for tokens in clauses for _, p in _find_phrases(tokens, _ORDINALS[lang])}
-    if ordinals:
-        return ordinals  # "the second one": "one" is a pronoun here
-    content = [t for tokens in clauses for t in tokens if t not in _FILLERS[lang]]
-    found = set()
-    for tokens in clauses:
-        for i, token in enumerate(tokens):
-            value = int(token) if token.isdigit() and len(token) < 3 else _CARDINALS[lang].get((token,))
-            cued = i > 0 and tokens[i - 1] in _NUMBER_CUES[lang]
-            if value is not None and (cued or len(content) == 1):
-                found.add(value)
-    return found
+def _label_words(heard: _Heard) -> tuple[set[int], float]:
+    """Part of a label: "the warehouse one" for "Warehouse Associate"."""
+    said = {
+        token
+        for tokens in heard.clauses
+        for i, token in enumerate(tokens)
+        if not _negated(tokens, i, heard.negators)
+    }
+    overlap = [len(words & said) for words in heard.distinctive]
+    most = max(overlap)
+    return ({i for i, n in enumerate(overlap) if n == most} if most else set()), INFERRED
 
 
-def _fuzzy_score(tokens: Sequence[str], label: Sequence[str]) -> float:
-    """Best similarity of the label to any run of about as many words in the answer."""
-    target = " ".join(label)
-    best = fuzz.ratio(" ".join(tokens), target)
-    for size in {max(1, len(label) - 1), len(label), len(label) + 1}:
-        for start in range(len(tokens) - size + 1):
-            best = max(best, fuzz.ratio(" ".join(tokens[start : start + size]), target))
+def _position(heard: _Heard) -> tuple[set[int], float]:
+    """Ordinals ("the second one", "la última") or numbers ("option 3", "dos", "1")."""
+    table = _ORDINALS[heard.language]
+    said = {table[phrase] for tokens in heard.clauses for _, phrase in _find_phrases(tokens, table)}
+    if not said:  # with an ordinal, "one" is a pronoun: "the second one"
+        for tokens in heard.clauses:
+            for i, token in enumerate(tokens):
+                if token.isdecimal() and len(token) < 3:
+                    value = int(token)
+                else:
+                    value = _CARDINALS[heard.language].get((token,))
+                cued = i > 0 and tokens[i - 1] in _NUMBER_CUES[heard.language]
+                if value is not None and (cued or len(heard.content) == 1):
+                    said.add(value)
+    count = len(heard.labels)
+    indexes = {count - 1 if n == -1 else n - 1 for n in said}
+    if len(indexes) == 1 and not 0 <= min(indexes) < count:
+        return set(), CONTAINED  # "the fifth" of three: no opinion; fuzzy matching may have one
+    return indexes, CONTAINED
+
+
+def _fuzzy(heard: _Heard) -> tuple[set[int], float]:
+    """Misheard labels ("knights") or label words ("wearhouse"), scored with rapidfuzz."""
+    if not heard.content:
+        return set(), 0.0
+    scores = [
+        _fuzzy_score(heard.content, labels | {(w,) for w in words})
+        for labels, words in zip(heard.labels, heard.distinctive)
+    ]
+    best = max(scores)
+    if best < _FUZZY_CUTOFF:
+        return set(), 0.0
+    close = {i for i, score in enumerate(scores) if score > best - _FUZZY_MARGIN}
+    return close, round(_FUZZY_WEIGHT * best / 100, 2)
+
+
+def _fuzzy_score(tokens: Sequence[str], labels) -> float:
+    """Best similarity (0..100) of any label to any run of about as many words in the answer.
+
+    Windows rather than WRatio over the whole answer, so one misheard word ("knights") in a
+    sentence still scores high while short labels do not match random substrings.
+    """
+    best = 0.0
+    for label in labels:
+        target = " ".join(label)
+        best = max(best, fuzz.ratio(" ".join(tokens), target))
+        for size in {max(1, len(label) - 1), len(label), len(label) + 1}:
+            for start in range(len(tokens) - size + 1):
+                best = max(best, fuzz.ratio(" ".join(tokens[start : start + size]), target))
     return best
+
+
+_CHOICE_STEPS = (_exact_label, _whole_label, _label_words, _position, _fuzzy)
 
 
 def choice(text: str, options: Sequence[Choice], language: str) -> Interpretation | None:
@@ -729,41 +806,18 @@ def choice(text: str, options: Sequence[Choice], language: str) -> Interpretatio
     "Days." -> "days" (0.95); "I'd prefer the night shift" -> "nights" (0.85);
     "not nights, days" -> "days"; "the first one" / "number one" / "la primera" / "uno"
     / "1" -> "days" (0.85); "knights" -> "nights" (fuzzy, ~0.74);
-    "days or nights" / "either" -> None.
-    Order: exact or contained label, then ordinals and numbers, then fuzzy (rapidfuzz).
+    "days or nights" / "either" -> None. With "Warehouse Associate" and "Delivery Driver":
+    "the warehouse one" -> the first (0.75).
+    Order: exact label, contained label, distinctive label word, ordinal or number, fuzzy.
     """
     if not isinstance(text, str) or not options:
         return None
-    lang = _lang(language)
-    clauses = _clauses(text)
-    content = tuple(t for tokens in clauses for t in tokens if t not in _FILLERS[lang])
-    labels_by_option = [{tuple(_words(label)) for label in option.labels} - {()} for option in options]
-
-    exact = [i for i, labels in enumerate(labels_by_option) if content in labels]
-    if len(exact) == 1:
-        return Interpretation(options[exact[0]].key, EXACT)
-
-    matches = _label_matches(clauses, labels_by_option, _CHOICE_NEGATORS[lang])
-    if matches:
-        # "night shift" beats "shift"; two options matched equally well is ambiguous.
-        longest = max(size for _, size in matches)
-        winners = {option for option, size in matches if size == longest}
-        return Interpretation(options[winners.pop()].key, CONTAINED) if len(winners) == 1 else None
-
-    indexes = {len(options) if i == -1 else i for i in _option_index(clauses, lang)}
-    if len(indexes) == 1 and 1 <= (index := indexes.pop()) <= len(options):
-        return Interpretation(options[index - 1].key, CONTAINED)
-
-    if not content:
-        return None
-    scores = sorted(
-        ((max((_fuzzy_score(content, label) for label in labels), default=0), i) for i, labels in enumerate(labels_by_option)),
-        reverse=True,
-    )
-    best, option = scores[0]
-    if best < _FUZZY_CUTOFF or (len(scores) > 1 and scores[1][0] > best - _FUZZY_MARGIN):
-        return None
-    return Interpretation(options[option].key, round(0.8 * best / 100, 2))
+    heard = _Heard.of(text, options, _lang(language))
+    for step in _CHOICE_STEPS:
+        found, confidence = step(heard)
+        if found:
+            return Interpretation(options[found.pop()].key, confidence) if len(found) == 1 else None
+    return None
 
 
 # ----------------------------------------------------------------------------------- email
@@ -783,7 +837,8 @@ _SEPARATORS = frozenset("._-+")
 _TLDS = frozenset("com net org edu gov io co us mx es uk ca info biz me".split())
 # Words that come before an address and are never part of it.
 _PREAMBLE = frozenset(
-    "my email is its it address e mail the mi correo es electronico direccion si yes sure okay ok".split()
+    "my email is its it address e mail the yes sure ok okay"
+    " mi correo es electronico direccion si".split()
 )
 
 
@@ -798,10 +853,10 @@ def _is_word(token: str) -> bool:
     return token not in _SEPARATORS and token != "@"
 
 
-def _local_part(tokens: list[str], at: int) -> tuple[str, bool] | None:
+def _local_part(tokens: list[str], at: int) -> tuple[str, int, bool] | None:
     """Walk back from "@": words joined by spoken separators, or a run of spelled letters.
 
-    Returns (local part, whether it was spelled letter by letter).
+    Returns (local part, index of its first token, whether it was spelled letter by letter).
     """
     i = at - 1
     if i < 0 or not _is_word(tokens[i]):
@@ -820,7 +875,7 @@ def _local_part(tokens: list[str], at: int) -> tuple[str, bool] | None:
             i -= 1
         else:
             break
-    return "".join(parts), spelled
+    return "".join(parts), i, spelled
 
 
 def _domain(tokens: list[str], at: int) -> str | None:
@@ -854,8 +909,16 @@ def _spoken_email(text: str) -> Interpretation | None:
             continue
         local, domain = _local_part(tokens, at), _domain(tokens, at)
         if local and domain and (address := _valid(f"{local[0]}@{domain}")):
-            return Interpretation(address, INFERRED if local[1] else 0.8)
+            return Interpretation(address, _spoken_confidence(tokens, *local[1:]))
     return None
+
+
+def _spoken_confidence(tokens: list[str], start: int, spelled: bool) -> float:
+    if spelled:
+        return INFERRED
+    # "Jane Doe at gmail dot com": the word before may belong to the address ("janedoe").
+    before = tokens[start - 1] if start > 0 else None
+    return GUESSED if before and _is_word(before) and before not in _PREAMBLE else SPOKEN
 
 
 def email(text: str) -> Interpretation | None:

@@ -85,7 +85,7 @@ def test_keys_work_everywhere_a_caller_can_press():
     answers = [e for t in turns for e in effects(t, flow.AnswerGiven)]
     assert [(a.question_key, a.value, a.source) for a in answers] == [
         ("age-18", True, "dtmf"), ("years", 3, "dtmf"), ("start", TODAY, "dtmf"), ("shift", "days", "dtmf")]
-    assert effects(turns[2], flow.PostingChosen) == [flow.PostingChosen("driver")]
+    assert effects(turns[3], flow.PostingChosen) == [flow.PostingChosen("driver")]
 
 
 def test_spanish_caller_hears_spanish_and_the_disclosure_in_spanish():
@@ -192,3 +192,18 @@ def test_clean_name(text, name):
 def test_sms_channel_words_choices_as_numbered_replies():
     _, turns = run([Digits("1"), Digits("1")])
     assert "1: Warehouse Associate\n2: Delivery Driver" in said(turns[2], channel="sms")
+
+
+def test_yes_no_instructions_are_given_once_then_only_on_reprompt():
+    script = AgentScript("Solo", ("en",), {"en": "Hi."}, {"en": "AI, recorded."},
+                         questions=(SCRIPT.questions[0],
+                                    QuestionSpec("auth", "yes_no", {"en": "Can you work here?"})))
+    _, turns = run([Digits("1"), Digits("1"), Silence()], script=script)
+    assert "press 1 for yes" in said(turns[1])
+    assert said(turns[2]) == "Can you work here?"
+    assert "press 1 for yes" in said(turns[3])
+
+
+def test_an_unknown_question_at_the_menu_is_said_to_be_unknown():
+    state, turns = run([Digits("1"), Speech("do you have a dental plan for pets")])
+    assert "don't have an answer" in said(turns[2]) and state.failures == 0

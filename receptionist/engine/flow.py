@@ -242,7 +242,10 @@ def _prompt(script: AgentScript, state: CallState, keys_only: bool = False) -> t
     if q.kind == "choice":
         return (_ask_choice({"text": text}, q.options, lang, keys_only),
                 Gather(inputs, tuple(o.label(lang) for o in q.options), 1 if len(q.options) < 10 else None))
-    line = Line("ask", {"kind": q.kind, "text": text, "keys_only": keys_only})
+    # Callers learn "press 1 for yes" once; later yes/no questions skip it unless reprompted.
+    brief = (q.kind == "yes_no" and not keys_only and state.failures == 0 and state.question > 0
+             and script.questions[state.question - 1].kind == "yes_no")
+    line = Line("ask", {"kind": q.kind, "text": text, "keys_only": keys_only, "brief": brief})
     if q.kind == "yes_no":
         return line, Gather(inputs, YES_NO_HINTS.get(lang, ()), 1)
     if q.kind == "number":
@@ -325,6 +328,9 @@ def _on_menu(script, state, event, ctx):
             state = dataclasses.replace(state, failures=0)
             answer = found[0].answer.get(state.language) or next(iter(found[0].answer.values()))
             return state, _prompt_turn(script, state, ctx, [Line("text", {"text": answer}), Line("anything_else")])
+        if len(event.text.split()) >= 4:  # a real question we have no policy for
+            state = dataclasses.replace(state, failures=0)
+            return state, _prompt_turn(script, state, ctx, [Line("faq_unknown"), Line("anything_else")])
     if picked is None:
         return _failed(script, state, ctx, Line("not_understood"))
     if picked.value == "question":

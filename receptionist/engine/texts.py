@@ -152,6 +152,8 @@ def render(line: Line, language: str, channel: str = "voice") -> str:
         if keys_only:
             return f"{_phrase('keypad_only', language, channel)} {p['text']} " \
                    f"{_phrase(f'help_{kind}_keys', language, channel)}"
+        if p.get("brief"):
+            return p["text"]
         return f"{p['text']} {_phrase(f'help_{kind}', language, channel)}".strip()
     if line.key == "application_found":
         p["role_part"] = f" ({p['role']})" if p.get("role") else ""

@@ -19,6 +19,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["db"] = Database(settings.database_url)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
 
     from . import voice
     app.register_blueprint(voice.bp)

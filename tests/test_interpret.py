@@ -1,0 +1,669 @@
+"""Table-driven tests for receptionist.interpret (pure: no app, no DB)."""
+
+import dataclasses
+import datetime
+
+import pytest
+
+from receptionist import interpret
+from receptionist.interpret import Choice, Interpretation
+
+TODAY = datetime.date(2026, 11, 18)  # a Wednesday
+
+
+def d(month: int, day: int, year: int = 2026) -> datetime.date:
+    return datetime.date(year, month, day)
+
+
+GARBAGE = [
+    "",
+    "   ",
+    "\n\t",
+    "🙂",
+    "🙂🙂🙂 👍",
+    ".,;!?",
+    "¿¡",
+    "\x00\x01",
+    "asdf qwerty zxcv",
+    "x" * 2000,
+    "banana " * 300,
+    "@." * 1000,
+    "9" * 5000,
+]
+
+SHIFTS = [
+    Choice("days", ("days", "day shift", "mornings")),
+    Choice("nights", ("nights", "night shift")),
+    Choice("weekends", ("weekends", "weekend shift")),
+]
+TURNOS = [
+    Choice("completo", ("tiempo completo", "completo")),
+    Choice("medio", ("medio tiempo", "tiempo parcial", "parcial")),
+    Choice("fines", ("fines de semana", "sábados y domingos")),
+]
+
+
+def value_of(result: Interpretation | None):
+    return None if result is None else result.value
+
+
+# ------------------------------------------------------------------------------ dataclasses
+
+
+def test_dataclasses_are_frozen():
+    found = Interpretation(True, 0.9)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        found.value = False  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        SHIFTS[0].key = "x"  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------------------------- yes_no
+
+
+@pytest.mark.parametrize(
+    "text, language, expected",
+    [
+        ("yes", "en", True),
+        ("Yes.", "en", True),
+        ("YEAH!", "en", True),
+        ("yep", "en", True),
+        ("Sure", "en", True),
+        ("of course", "en", True),
+        ("Correct.", "en", True),
+        ("I am.", "en", True),
+        ("I do", "en", True),
+        ("I can", "en", True),
+        ("absolutely", "en", True),
+        ("Affirmative", "en", True),
+        ("That's right.", "en", True),
+        ("um, yeah I think so", "en", True),
+        ("Uh, yes, I have a car.", "en", True),
+        ("no problem", "en", True),
+        ("no", "en", False),
+        ("No.", "en", False),
+        ("nope", "en", False),
+        ("nah", "en", False),
+        ("I'm not.", "en", False),
+        ("I can't", "en", False),
+        ("I cannot", "en", False),
+        ("I don't", "en", False),
+        ("I do not.", "en", False),
+        ("negative", "en", False),
+        ("Not really.", "en", False),
+        ("That's not right", "en", False),
+        ("not correct", "en", False),
+        ("No, I don't.", "en", False),
+        ("I don't think I can", "en", False),
+        ("Absolutely not.", "en", False),
+        ("of course not", "en", False),
+        ("I'm afraid not", "en", False),
+        ("probably not", "en", False),
+        ("Not at the moment.", "en", False),
+        ("I don't have a car", "en", False),
+        ("I have a car", "en", True),
+        ("sí", "es", True),
+        ("Sí.", "es", True),
+        ("si", "es", True),
+        ("claro", "es", True),
+        ("¡Claro que sí!", "es", True),
+        ("por supuesto", "es", True),
+        ("correcto", "es", True),
+        ("así es", "es", True),
+        ("asi es", "es", True),
+        ("Sí puedo.", "es", True),
+        ("Sí, no hay problema.", "es", True),
+        ("no", "es", False),
+        ("No.", "es", False),
+        ("no puedo", "es", False),
+        ("No tengo.", "es", False),
+        ("para nada", "es", False),
+        ("claro que no", "es", False),
+        ("no lo puedo hacer", "es", False),
+        ("Por supuesto que no.", "es", False),
+        ("No, no tengo.", "es", False),
+        ("Sí, sí tengo licencia", "es", True),
+        ("tengo carro", "es", True),
+        ("Sí.", "es-MX", True),
+    ],
+)
+def test_yes_no(text, language, expected):
+    assert value_of(interpret.yes_no(text, language)) is expected
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("yes no", "en"),
+        ("no, yes", "en"),
+        ("yeah no", "en"),
+        ("not sure", "en"),
+        ("I'm not sure", "en"),
+        ("I'm not really sure", "en"),
+        ("maybe", "en"),
+        ("I don't know", "en"),
+        ("what?", "en"),
+        ("the weather is nice", "en"),
+        ("sí no", "es"),
+        ("no, sí", "es"),
+        ("no sé", "es"),
+        ("no estoy seguro", "es"),
+        ("tal vez", "es"),
+        ("depende", "es"),
+        *[(g, lang) for g in GARBAGE for lang in ("en", "es")],
+    ],
+)
+def test_yes_no_not_understood(text, language):
+    assert interpret.yes_no(text, language) is None
+
+
+@pytest.mark.parametrize(
+    "text, language, confidence",
+    [
+        ("Yes.", "en", 0.9),
+        ("no", "en", 0.9),
+        ("sí", "es", 0.9),
+        ("I can", "en", 0.75),
+        ("okay", "en", 0.75),
+        ("that's not right", "en", 0.75),
+        ("vale", "es", 0.75),
+    ],
+)
+def test_yes_no_confidence(text, language, confidence):
+    assert interpret.yes_no(text, language).confidence == pytest.approx(confidence)
+
+
+# ---------------------------------------------------------------------------------- number
+
+
+@pytest.mark.parametrize(
+    "text, language, expected, confidence",
+    [
+        ("five years", "en", 5, 0.9),
+        ("Five years.", "en", 5, 0.9),
+        ("twenty one", "en", 21, 0.9),
+        ("twenty-one", "en", 21, 0.9),
+        ("3 years", "en", 3, 0.9),
+        ("about 10 years", "en", 10, 0.9),
+        ("two and a half years", "en", 2.5, 0.9),
+        ("2.5", "en", 2.5, 0.9),
+        ("a year and a half", "en", 1.5, 0.75),
+        ("half a year", "en", 0.5, 0.75),
+        ("a year", "en", 1, 0.75),
+        ("a couple", "en", 2, 0.75),
+        ("a couple of years", "en", 2, 0.75),
+        ("one", "en", 1, 0.9),
+        ("zero", "en", 0, 0.9),
+        ("none", "en", 0, 0.9),
+        ("None.", "en", 0, 0.9),
+        ("no experience", "en", 0, 0.9),
+        ("I have no experience", "en", 0, 0.9),
+        ("1,000", "en", 1000, 0.9),
+        ("three or four", "en", 3, 0.6),
+        ("four or three years", "en", 3, 0.6),
+        ("3 to 5 years", "en", 3, 0.6),
+        ("3-4", "en", 3, 0.6),
+        ("between two and three years", "en", 2, 0.6),
+        ("cinco años", "es", 5, 0.9),
+        ("Cinco años.", "es", 5, 0.9),
+        ("veintiuno", "es", 21, 0.9),
+        ("treinta y uno", "es", 31, 0.9),
+        ("un año", "es", 1, 0.9),
+        ("un año y medio", "es", 1.5, 0.9),
+        ("dos años y medio", "es", 2.5, 0.9),
+        ("medio año", "es", 0.5, 0.75),
+        ("un par de años", "es", 2, 0.75),
+        ("2,5 años", "es", 2.5, 0.9),
+        ("cero", "es", 0, 0.9),
+        ("ninguno", "es", 0, 0.9),
+        ("nada", "es", 0, 0.9),
+        ("sin experiencia", "es", 0, 0.9),
+        ("tres o cuatro", "es", 3, 0.6),
+        ("entre tres y cinco años", "es", 3, 0.6),
+    ],
+)
+def test_number(text, language, expected, confidence):
+    found = interpret.number(text, language)
+    assert found is not None
+    assert found.value == expected
+    assert type(found.value) is type(expected)  # int when whole, float otherwise
+    assert found.confidence == pytest.approx(confidence)
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("I'm 25 and I have 3 years", "en"),  # two unrelated numbers
+        ("none, well maybe two", "en"),
+        ("the first", "en"),  # an ordinal is not a quantity
+        ("lots", "en"),
+        ("tengo 25 años y 3 de experiencia", "es"),
+        ("muchos", "es"),
+        *[(g, lang) for g in GARBAGE for lang in ("en", "es")],
+    ],
+)
+def test_number_not_understood(text, language):
+    assert interpret.number(text, language) is None
+
+
+# ------------------------------------------------------------------------------------ date
+
+
+@pytest.mark.parametrize(
+    "text, language, expected",
+    [
+        # right away -> today
+        ("right away", "en", TODAY),
+        ("Immediately.", "en", TODAY),
+        ("now", "en", TODAY),
+        ("today", "en", TODAY),
+        ("ASAP", "en", TODAY),
+        ("as soon as possible", "en", TODAY),
+        ("I can start right away.", "en", TODAY),
+        ("ya", "es", TODAY),
+        ("Ahora.", "es", TODAY),
+        ("ahora mismo", "es", TODAY),
+        ("inmediatamente", "es", TODAY),
+        ("de inmediato", "es", TODAY),
+        ("hoy", "es", TODAY),
+        ("cuanto antes", "es", TODAY),
+        # tomorrow
+        ("tomorrow", "en", d(11, 19)),
+        ("Tomorrow.", "en", d(11, 19)),
+        ("mañana", "es", d(11, 19)),
+        ("manana", "es", d(11, 19)),
+        ("puedo empezar mañana", "es", d(11, 19)),
+        ("the day after tomorrow", "en", d(11, 20)),
+        ("pasado mañana", "es", d(11, 20)),
+        # weekdays (today is Wednesday)
+        ("next Monday", "en", d(11, 23)),
+        ("um I think I could start uh next Tuesday", "en", d(11, 24)),
+        ("el próximo lunes", "es", d(11, 23)),
+        ("el proximo lunes", "es", d(11, 23)),
+        ("el lunes que viene", "es", d(11, 23)),
+        ("this Friday", "en", d(11, 20)),
+        ("on Friday", "en", d(11, 20)),
+        ("Friday.", "en", d(11, 20)),
+        ("el viernes", "es", d(11, 20)),
+        ("el lunes por la mañana", "es", d(11, 23)),  # "la mañana" is the morning
+        ("Wednesday", "en", d(11, 25)),  # a bare weekday is strictly after today
+        ("next Wednesday", "en", d(11, 25)),
+        ("this Wednesday", "en", TODAY),  # "this" includes today
+        ("este miércoles", "es", TODAY),
+        ("el miércoles que viene", "es", d(11, 25)),
+        ("el miércoles", "es", d(11, 25)),
+        ("next week on Friday", "en", d(11, 27)),
+        # offsets
+        ("in two weeks", "en", d(12, 2)),
+        ("In 2 weeks.", "en", d(12, 2)),
+        ("in 3 days", "en", d(11, 21)),
+        ("a week from now", "en", d(11, 25)),
+        ("in a month", "en", d(12, 18)),
+        ("after two weeks notice", "en", d(12, 2)),
+        ("en dos semanas", "es", d(12, 2)),
+        ("dentro de tres días", "es", d(11, 21)),
+        ("en una semana", "es", d(11, 25)),
+        ("en un mes", "es", d(12, 18)),
+        # next week / next month
+        ("next week", "en", d(11, 23)),
+        ("la próxima semana", "es", d(11, 23)),
+        ("la semana que viene", "es", d(11, 23)),
+        ("next month", "en", d(12, 1)),
+        ("el próximo mes", "es", d(12, 1)),
+        ("el mes que viene", "es", d(12, 1)),
+        # calendar dates
+        ("March 15", "en", d(3, 15, 2027)),
+        ("I can start March 15th.", "en", d(3, 15, 2027)),
+        ("march fifteenth", "en", d(3, 15, 2027)),
+        ("the 15th of March", "en", d(3, 15, 2027)),
+        ("December 1st", "en", d(12, 1)),
+        ("the first of December", "en", d(12, 1)),
+        ("November 18", "en", TODAY),
+        ("November 10", "en", d(11, 10, 2027)),  # already passed: next year
+        ("January 5, 2027", "en", d(1, 5, 2027)),
+        ("15 de marzo", "es", d(3, 15, 2027)),
+        ("puedo empezar el 15 de marzo", "es", d(3, 15, 2027)),
+        ("el primero de diciembre", "es", d(12, 1)),
+        ("el 5 de enero de 2027", "es", d(1, 5, 2027)),
+        ("the 15th", "en", d(12, 15)),
+        ("on the 20th", "en", d(11, 20)),
+        ("the 18th", "en", TODAY),
+        ("el 20", "es", d(11, 20)),
+        ("el día 15", "es", d(12, 15)),
+        ("in January", "en", d(1, 1, 2027)),
+        ("en enero", "es", d(1, 1, 2027)),
+        # left to dateparser
+        ("12/1", "en", d(12, 1)),
+        ("1/12", "es", d(12, 1)),
+        ("1/15/2027", "en", d(1, 15, 2027)),
+    ],
+)
+def test_date(text, language, expected):
+    found = interpret.date(text, language, TODAY)
+    assert found is not None
+    assert found.value == expected
+    assert type(found.value) is datetime.date
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("yesterday", "en"),
+        ("ayer", "es"),
+        ("March 15, 2020", "en"),  # explicit year in the past
+        ("February 30th", "en"),
+        ("not right now", "en"),
+        ("no puedo hoy", "es"),
+        ("I don't know", "en"),
+        ("no sé", "es"),
+        ("5", "en"),  # a bare number is not a date
+        ("in 99999999999 days", "en"),
+        ("banana", "en"),
+        *[(g, lang) for g in GARBAGE for lang in ("en", "es")],
+    ],
+)
+def test_date_not_understood(text, language):
+    assert interpret.date(text, language, TODAY) is None
+
+
+@pytest.mark.parametrize(
+    "text, language, confidence",
+    [
+        ("right away", "en", 0.9),
+        ("next Monday", "en", 0.9),
+        ("in January", "en", 0.75),
+        ("12/1", "en", 0.75),
+        ("Monday or Tuesday", "en", 0.6),
+    ],
+)
+def test_date_confidence(text, language, confidence):
+    assert interpret.date(text, language, TODAY).confidence == pytest.approx(confidence)
+
+
+def test_date_monday_or_tuesday_takes_the_earliest():
+    assert interpret.date("Monday or Tuesday", "en", TODAY).value == d(11, 23)
+
+
+def test_date_leap_day_rolls_to_next_leap_year():
+    assert interpret.date("February 29", "en", TODAY).value == d(2, 29, 2028)
+
+
+# ---------------------------------------------------------------------------------- choice
+
+
+@pytest.mark.parametrize(
+    "text, expected, confidence",
+    [
+        ("days", "days", 0.95),
+        ("Days.", "days", 0.95),
+        ("Um, mornings.", "days", 0.95),
+        ("Night shift", "nights", 0.95),
+        ("I'd prefer the night shift", "nights", 0.85),
+        ("weekends would be best", "weekends", 0.85),
+        ("not nights, days", "days", 0.85),
+        ("the first one", "days", 0.85),
+        ("The second.", "nights", 0.85),
+        ("number two", "nights", 0.85),
+        ("option 3", "weekends", 0.85),
+        ("the last one", "weekends", 0.85),
+        ("1", "days", 0.85),
+        ("two", "nights", 0.85),
+    ],
+)
+def test_choice_en(text, expected, confidence):
+    found = interpret.choice(text, SHIFTS, "en")
+    assert found is not None
+    assert found.value == expected
+    assert found.confidence == pytest.approx(confidence)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("knights", "nights"),  # misheard
+        ("night", "nights"),
+        ("I want the weekend", "weekends"),
+        ("day shit", "days"),
+    ],
+)
+def test_choice_fuzzy(text, expected):
+    found = interpret.choice(text, SHIFTS, "en")
+    assert found is not None
+    assert found.value == expected
+    assert 0.6 <= found.confidence < 0.85
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Tiempo completo.", "completo"),
+        ("prefiero medio tiempo", "medio"),
+        ("parcial", "medio"),
+        ("sabados y domingos", "fines"),  # accents optional
+        ("la primera", "completo"),
+        ("La segunda opción.", "medio"),
+        ("el número tres", "fines"),
+        ("opción 2", "medio"),
+        ("uno", "completo"),
+        ("dos", "medio"),
+        ("tres", "fines"),
+        ("la última", "fines"),
+        ("tiempo complete", "completo"),  # fuzzy
+    ],
+)
+def test_choice_es(text, expected):
+    assert value_of(interpret.choice(text, TURNOS, "es")) == expected
+
+
+@pytest.mark.parametrize(
+    "text, language, options",
+    [
+        ("days or nights", "en", SHIFTS),
+        ("either", "en", SHIFTS),
+        ("the fifth one", "en", SHIFTS),  # out of range
+        ("option 9", "en", SHIFTS),
+        ("pizza", "en", SHIFTS),
+        ("tiempo", "es", TURNOS),  # in two labels equally
+        ("completo o parcial", "es", TURNOS),
+        ("days", "en", []),
+        *[(g, lang, opts) for g in GARBAGE for lang, opts in (("en", SHIFTS), ("es", TURNOS))],
+    ],
+)
+def test_choice_not_understood(text, language, options):
+    assert interpret.choice(text, options, language) is None
+
+
+ROLES = [Choice("warehouse", ("Warehouse Associate",)), Choice("driver", ("Delivery Driver",))]
+ROLES_ES = [Choice("warehouse", ("Asociado de Almacén",)), Choice("driver", ("Conductor de Reparto",))]
+
+
+@pytest.mark.parametrize(
+    "text, language, options, expected, confidence",
+    [
+        ("Warehouse Associate.", "en", ROLES, "warehouse", 0.95),
+        ("the warehouse one", "en", ROLES, "warehouse", 0.75),
+        ("I'd like to be a driver", "en", ROLES, "driver", 0.75),
+        ("not the warehouse one, the driver one", "en", ROLES, "driver", 0.75),
+        ("el de almacen", "es", ROLES_ES, "warehouse", 0.75),
+        ("quiero ser conductor", "es", ROLES_ES, "driver", 0.75),
+    ],
+)
+def test_choice_part_of_a_label(text, language, options, expected, confidence):
+    found = interpret.choice(text, options, language)
+    assert found is not None
+    assert found.value == expected
+    assert found.confidence == pytest.approx(confidence)
+
+
+@pytest.mark.parametrize(
+    "text, language, options, expected",
+    [
+        ("wearhouse", "en", ROLES, "warehouse"),
+        ("the delivery drive", "en", ROLES, "driver"),
+        ("almasen", "es", ROLES_ES, "warehouse"),
+    ],
+)
+def test_choice_misheard_label_word(text, language, options, expected):
+    assert value_of(interpret.choice(text, options, language)) == expected
+
+
+@pytest.mark.parametrize("text", ["warehouse or driver", "the associate driver"])
+def test_choice_part_of_two_labels_is_ambiguous(text):
+    assert interpret.choice(text, ROLES, "en") is None
+
+
+def test_choice_equal_fuzzy_scores_are_ambiguous():
+    options = [Choice("a", ("cat",)), Choice("b", ("car",))]
+    assert interpret.choice("cap", options, "en") is None
+
+
+# ----------------------------------------------------------------------------------- email
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Jane.Doe@Example.com", "Jane.Doe@example.com"),
+        ("my email is Jane.Doe@Example.com.", "Jane.Doe@example.com"),
+        ("It's jane_doe+jobs@yahoo.com, thanks", "jane_doe+jobs@yahoo.com"),
+        ("jane dot doe at gmail dot com", "jane.doe@gmail.com"),
+        ("My email is jane dot doe at gmail dot com.", "jane.doe@gmail.com"),
+        ("Jane Dot Doe at Gmail dot com", "jane.doe@gmail.com"),
+        ("Jane Doe at gmail dot com", "doe@gmail.com"),
+        ("jane underscore doe at yahoo dot com", "jane_doe@yahoo.com"),
+        ("j a n e at gmail dot com", "jane@gmail.com"),
+        ("jane dash doe at outlook dot com", "jane-doe@outlook.com"),
+        ("jane.doe at gmail.com", "jane.doe@gmail.com"),
+        ("jane at gmail com", "jane@gmail.com"),
+        ("jane 84 at gmail dot com", "jane84@gmail.com"),
+        ("john at work dot co dot uk", "john@work.co.uk"),
+        ("I'm at home, it's john at gmail dot com", "john@gmail.com"),
+        ("jane punto doe arroba gmail punto com", "jane.doe@gmail.com"),
+        ("Mi correo es María punto López arroba Hotmail punto com.", "maria.lopez@hotmail.com"),
+        ("jane guion doe arroba gmail punto com", "jane-doe@gmail.com"),
+        ("jane guión bajo doe arroba gmail punto com", "jane_doe@gmail.com"),
+    ],
+)
+def test_email(text, expected):
+    assert value_of(interpret.email(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text, confidence",
+    [
+        ("jane@example.com", 0.95),
+        ("jane dot doe at gmail dot com", 0.8),
+        ("j a n e at gmail dot com", 0.75),
+        ("I'm at home, it's john at gmail dot com", 0.8),
+        ("Jane Doe at gmail dot com", 0.6),  # was it janedoe@?
+    ],
+)
+def test_email_confidence(text, confidence):
+    assert interpret.email(text).confidence == pytest.approx(confidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jane at gmail",  # no top-level domain
+        "jane@gmail",
+        "jane..doe@gmail.com",
+        "j@x.test",  # reserved domain
+        "I don't have one",
+        "at dot",
+        "dot at dot",
+        "no tengo correo",
+        *GARBAGE,
+    ],
+)
+def test_email_not_understood(text):
+    assert interpret.email(text) is None
+
+
+# ---------------------------------------------------------------------------------- keypad
+
+
+@pytest.mark.parametrize(
+    "digits, expected",
+    [("1", True), ("2", False), ("1#", True), (" 2 ", False), ("2*", False)],
+)
+def test_digits_yes_no(digits, expected):
+    assert interpret.digits_yes_no(digits) == Interpretation(expected, 1.0)
+
+
+@pytest.mark.parametrize("digits", ["0", "3", "12", "#", "*", "a", "1a", "११", *GARBAGE])
+def test_digits_yes_no_not_understood(digits):
+    assert interpret.digits_yes_no(digits) is None
+
+
+@pytest.mark.parametrize(
+    "digits, expected",
+    [("12", 12), ("12#", 12), ("5*", 5), ("0", 0), ("007", 7), ("123456789", 123456789)],
+)
+def test_digits_number(digits, expected):
+    assert interpret.digits_number(digits) == Interpretation(expected, 1.0)
+
+
+@pytest.mark.parametrize("digits", ["#", "1.5", "-3", "1 2", "two", "1234567890", "²", *GARBAGE])
+def test_digits_number_not_understood(digits):
+    assert interpret.digits_number(digits) is None
+
+
+@pytest.mark.parametrize(
+    "digits, expected",
+    [
+        ("0", TODAY),
+        ("00", TODAY),
+        ("0#", TODAY),
+        ("1118", TODAY),
+        ("1201", d(12, 1)),
+        ("1201#", d(12, 1)),
+        ("0315", d(3, 15, 2027)),
+        ("1110", d(11, 10, 2027)),
+        ("0229", d(2, 29, 2028)),
+    ],
+)
+def test_digits_date(digits, expected):
+    assert interpret.digits_date(digits, TODAY) == Interpretation(expected, 1.0)
+
+
+@pytest.mark.parametrize("digits", ["1301", "0230", "0000", "1232", "123", "12011", "000", *GARBAGE])
+def test_digits_date_not_understood(digits):
+    assert interpret.digits_date(digits, TODAY) is None
+
+
+@pytest.mark.parametrize(
+    "digits, expected", [("1", "days"), ("2#", "nights"), ("3", "weekends"), ("03", "weekends")]
+)
+def test_digits_choice(digits, expected):
+    assert interpret.digits_choice(digits, SHIFTS) == Interpretation(expected, 1.0)
+
+
+@pytest.mark.parametrize("digits", ["0", "4", "10", "#", "one", *GARBAGE])
+def test_digits_choice_not_understood(digits):
+    assert interpret.digits_choice(digits, SHIFTS) is None
+
+
+def test_digits_choice_without_options():
+    assert interpret.digits_choice("1", []) is None
+
+
+# ---------------------------------------------------------------------------- never raise
+
+
+@pytest.mark.parametrize("text", [*GARBAGE, "yes " * 500, "one two at dot next monday " * 80])
+@pytest.mark.parametrize("language", ["en", "es", "fr", ""])
+def test_text_interpreters_never_raise(text, language):
+    for result in (
+        interpret.yes_no(text, language),
+        interpret.number(text, language),
+        interpret.date(text, language, TODAY),
+        interpret.choice(text, SHIFTS, language),
+        interpret.email(text),
+    ):
+        assert result is None or 0.0 <= result.confidence <= 1.0
+
+
+def test_unknown_language_falls_back_to_english():
+    assert interpret.yes_no("yes", "fr") == Interpretation(True, 0.9)
+    assert interpret.number("five", "en-GB").value == 5
