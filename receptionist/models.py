@@ -282,6 +282,14 @@ class Conversation(Base):
     call_duration: Mapped[int | None] = mapped_column(Integer, nullable=True)  # seconds
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    # The candidate's last message or answer (SMS: nudges and expiry count from here).
+    last_activity_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    nudged_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    # Confirmation by text after a call: pending -> confirmed | unconfirmed (no reply in time).
+    confirmation_status: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    confirmation_sent_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    confirmation_reminded_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
     agent: Mapped[Agent] = relationship()
     candidate: Mapped[Candidate] = relationship(back_populates="conversations")
@@ -340,4 +348,71 @@ class CallTurn(Base):
         ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
     step: Mapped[int] = mapped_column(primary_key=True)
     twiml: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class OutboxStatus(str, enum.Enum):
+    """Outbox row states; the last five are Twilio's message statuses (status callback)."""
+
+    pending = "pending"          # written, waiting for the sender job
+    sending = "sending"          # claimed by a sender job (never sent twice)
+    refused = "refused"          # not sent: the candidate opted out (see error_message)
+    queued = "queued"
+    sent = "sent"
+    delivered = "delivered"
+    undelivered = "undelivered"
+    failed = "failed"
+
+
+class OutboundMessage(Base):
+    """The outbox: every text we send is first a row here, written in the same transaction
+    as the state change that causes it, then sent by an RQ job (``services.outbox``).
+
+    ``idempotency_key`` (unique) makes writing the same text twice a no-op, e.g.
+    ``confirmation:{conversation_id}``. ``provider_sid`` is Twilio's MessageSid.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_created", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True)
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id"), nullable=True, index=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), nullable=True,
+                                                        index=True)
+    to_number: Mapped[str] = mapped_column(String(16))
+    from_number: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(String(40))
+    idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
+    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), default=OutboxStatus.pending)
+    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+
+    candidate: Mapped[Candidate | None] = relationship()
+    conversation: Mapped[Conversation | None] = relationship()
+
+
+class InboundMessage(Base):
+    """A text received (Twilio's messaging webhook), kept with the reply we gave, so a
+    retried webhook (same MessageSid) gets the same reply and is processed once."""
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True)
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id"), nullable=True, index=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), nullable=True)
+    from_number: Mapped[str] = mapped_column(String(32))
+    to_number: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text, default="")
+    num_media: Mapped[int] = mapped_column(Integer, default=0)
+    media_urls: Mapped[list] = mapped_column(default=list)
+    reply: Mapped[str] = mapped_column(Text, default="")  # the TwiML we answered with
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -11,6 +11,15 @@ Variables:
                        signatures are checked against it instead of the request URL, so
                        validation works behind a proxy or tunnel.
     INSTANCE_PATH      Where local state lives; default ``./instance``.
+    TWILIO_API_BASE_URL  Send REST requests here instead of https://api.twilio.com (tests, mocks).
+    CONFIRMATION_REMINDER_AFTER  Seconds without a reply to the confirmation text before one
+                       reminder; default 3600.
+    CONFIRMATION_EXPIRES_AFTER   Seconds after which an unanswered confirmation is marked
+                       unconfirmed and flagged; default 86400.
+    SMS_NUDGE_AFTER    Seconds of silence in an SMS screening before one nudge; default 14400.
+    SMS_EXPIRES_AFTER  Seconds of silence after which an SMS screening expires; default 259200.
+    SWEEP_INTERVAL     Seconds between runs of the periodic job (reminders, nudges, expiry,
+                       outbox reconciler); default 30.
 """
 from __future__ import annotations
 
@@ -42,6 +51,20 @@ def local_auth_token() -> str:
     return token_file.read_text().strip()
 
 
+def _seconds(name: str, default: int) -> int:
+    """A positive whole number of seconds from ``name``; raises ValueError naming the variable."""
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number of seconds, not {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, not {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Resolved configuration. Build with :meth:`from_env`; tests pass overrides."""
@@ -52,6 +75,12 @@ class Settings:
     twilio_auth_token: str
     public_base_url: str | None
     instance_path: Path
+    twilio_api_base_url: str | None = None
+    confirmation_reminder_after: int = 3600
+    confirmation_expires_after: int = 86400
+    sms_nudge_after: int = 14400
+    sms_expires_after: int = 259200
+    sweep_interval: int = 30
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -65,6 +94,12 @@ class Settings:
             twilio_auth_token=os.environ.get("TWILIO_AUTH_TOKEN") or local_auth_token(),
             public_base_url=(os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             instance_path=inst,
+            twilio_api_base_url=os.environ.get("TWILIO_API_BASE_URL") or None,
+            confirmation_reminder_after=_seconds("CONFIRMATION_REMINDER_AFTER", 3600),
+            confirmation_expires_after=_seconds("CONFIRMATION_EXPIRES_AFTER", 86400),
+            sms_nudge_after=_seconds("SMS_NUDGE_AFTER", 14400),
+            sms_expires_after=_seconds("SMS_EXPIRES_AFTER", 259200),
+            sweep_interval=_seconds("SWEEP_INTERVAL", 30),
         )
         values.update(overrides)
         return cls(**values)
