@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from receptionist.models import (Answer, CallTurn, Candidate, Conversation, ConversationStatus, TranscriptLine)
+from receptionist.models import (Answer, OutboundMessage, CallTurn, Candidate, Conversation, ConversationStatus, TranscriptLine)
 
 from .conftest import call_params
 
@@ -94,6 +94,13 @@ def test_a_qualified_call_end_to_end(twilio, db):
         "shift": "days"}
     assert [a.source.value for a in conv.answers][:2] == ["speech", "dtmf"]
     assert conv.started_at.tzinfo is not None and conv.ended_at.tzinfo is not None
+    with db.transaction() as s:
+        [text] = s.scalars(select(OutboundMessage)).all()
+        assert (text.purpose, text.to_number, text.from_number, text.status.value) == (
+            "confirmation", "+12025550123", "+12025550100", "pending")
+        assert "Name: Jane Doe\nJob: Forklift Operator\nEarliest start: " in text.body
+        assert "reply with your email address" in text.body and "STOP" in text.body
+    assert conv.confirmation_status == "pending"
     speakers = [line.speaker.value for line in conv.transcript]
     assert speakers[0] == "agent" and "candidate" in speakers
     assert any(line.text == "My name is Jane Doe" for line in conv.transcript)
@@ -183,6 +190,7 @@ def test_knockout_ends_the_call_and_is_stored(twilio, db):
     assert "can't move your application forward" in said(call.last)
     assert gather_of(call.last) is None
     conv = conversation(db)
+    assert count(db, OutboundMessage) == 0  # no confirmation after a knockout
     assert conv.status == ConversationStatus.knocked_out
     assert conv.answers[0].knocked_out and conv.answers[0].value == {"value": False}
 

@@ -42,9 +42,10 @@ class Speech:
 
 @dataclass(frozen=True)
 class Digits:
-    """The caller pressed keys (Twilio ``Digits``), e.g. "1" or "0315"."""
+    """The caller pressed keys (Twilio ``Digits``), e.g. "1" or "0315", or texted only digits."""
 
     digits: str
+    source: str = "dtmf"  # "dtmf" on a call, "sms" for a text
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,13 @@ class CallContext:
     application: ApplicationSummary | None = None
     max_reprompts: int = 2      # reprompts before the keypad-only offer (voice)
     keypad_fallback: bool = True
+    skip_menu: bool = False     # SMS screening: straight to the application after the language
+
+
+def sms_context(today: dt.date, application: ApplicationSummary | None = None) -> CallContext:
+    """The context for an SMS screening: one clarifying reprompt, no keypad, no menu."""
+    return CallContext(today=today, channel="sms", application=application, max_reprompts=1,
+                       keypad_fallback=False, skip_menu=True)
 
 
 MENU = (
@@ -186,9 +194,18 @@ def start(script: AgentScript, ctx: CallContext) -> tuple[CallState, Turn]:
     """Begin a conversation: greeting, AI and recording disclosure, then the first prompt."""
     language = script.languages[0]
     intro = [Line("text", {"text": t}) for t in (script.greeting.get(language), script.disclosure.get(language)) if t]
+    if len(script.languages) == 1 and ctx.skip_menu:
+        return _begin_application(script, CallState(phase="menu", language=language), ctx, before=intro)
     phase = "language" if len(script.languages) > 1 else "menu"
     state = CallState(phase=phase, language=language)
     return state, _prompt_turn(script, state, ctx, intro)
+
+
+def current_prompt(script: AgentScript, state: CallState) -> Line | None:
+    """The line that asks for what the conversation is waiting for (for a nudge), or None."""
+    if state.phase not in _HANDLERS:
+        return None
+    return _prompt(script, state)[0]
 
 
 def advance(script: AgentScript, state: CallState, event: Event, ctx: CallContext) -> tuple[CallState, Turn]:
@@ -296,7 +313,7 @@ def _failed(script, state, ctx, why: Line) -> tuple[CallState, Turn]:
 
 
 def _source(event: Event) -> str:
-    return "dtmf" if isinstance(event, Digits) else event.source
+    return event.source
 
 
 def _choose(event: Event, options, lang: str) -> interpret.Interpretation | None:
@@ -316,6 +333,8 @@ def _on_language(script, state, event, ctx):
     # The disclosure is repeated in the chosen language when it differs from the greeting's.
     before = [Line("text", {"text": script.disclosure[lang]})] \
         if lang != script.languages[0] and script.disclosure.get(lang) else []
+    if ctx.skip_menu:
+        return _begin_application(script, state, ctx, [LanguageChosen(lang)], before)
     return state, _prompt_turn(script, state, ctx, before, [LanguageChosen(lang)])
 
 
@@ -348,16 +367,16 @@ def _on_menu(script, state, event, ctx):
     return _begin_application(script, state, ctx)
 
 
-def _begin_application(script, state, ctx, effects=()):
+def _begin_application(script, state, ctx, effects=(), before=()):
     postings = script.postings
+    before = list(before) + [Line("start_screening")]
     if len(postings) > 1 and state.posting is None:
         state = dataclasses.replace(state, phase="role", failures=0)
-        return state, _prompt_turn(script, state, ctx, [Line("start_screening")], effects)
+        return state, _prompt_turn(script, state, ctx, before, effects)
     if len(postings) == 1 and state.posting is None:
         state = dataclasses.replace(state, posting=postings[0].key)
         effects = tuple(effects) + (PostingChosen(postings[0].key),)
-    return _next_question(script, dataclasses.replace(state, question=-1), ctx,
-                          [Line("start_screening")], effects)
+    return _next_question(script, dataclasses.replace(state, question=-1), ctx, before, effects)
 
 
 def _on_faq(script, state, event, ctx):
@@ -415,8 +434,7 @@ def _on_question(script, state, event, ctx):
     knocked_out = is_knockout(q.knockout, found.value, ctx.today)
     answer = AnswerGiven(q.key, raw, _source(event), found.value, round(confidence, 3), knocked_out)
     if knocked_out:
-        return _end(state, [Line("knocked_out", {"company": script.company_name})], [answer], "knocked_out",
-                    None)
+        return _end(state, [Line("knocked_out", {"company": script.company_name})], [answer], "knocked_out")
     return _next_question(script, state, ctx, [], [answer])
 
 

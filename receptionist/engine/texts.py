@@ -62,26 +62,94 @@ PHRASES: dict[str, dict[str, Any]] = {
     "not_understood": {"en": "Sorry, I didn't understand that.", "es": "Perdón, no le entendí."},
     "keypad_only": {"en": "Let's use the keypad instead.", "es": "Usemos el teclado."},
     "give_up": {
-        "en": "I'm sorry we couldn't finish today. A recruiter will follow up with you. "
-              "Thank you for calling, goodbye.",
-        "es": "Lamento que no pudimos terminar hoy. Un reclutador se comunicará con usted. "
-              "Gracias por llamar, adiós.",
+        "en": {"voice": "I'm sorry we couldn't finish today. A recruiter will follow up with you. "
+                        "Thank you for calling, goodbye.",
+               "sms": "Sorry, we couldn't finish here. A recruiter will follow up with you."},
+        "es": {"voice": "Lamento que no pudimos terminar hoy. Un reclutador se comunicará con usted. "
+                        "Gracias por llamar, adiós.",
+               "sms": "Lo siento, no pudimos terminar aquí. Un reclutador se comunicará con usted."},
     },
     "knocked_out": {
-        "en": "Thank you for your answers. This job requires that, so we can't move your application "
-              "forward right now. Thank you for calling {company}. Goodbye.",
-        "es": "Gracias por sus respuestas. Este empleo lo requiere, así que no podemos continuar con su "
-              "solicitud por ahora. Gracias por llamar a {company}. Adiós.",
+        "en": {"voice": "Thank you for your answers. This job requires that, so we can't move your "
+                        "application forward right now. Thank you for calling {company}. Goodbye.",
+               "sms": "Thank you for your answers. This job requires that, so we can't move your "
+                      "application forward right now. Thank you for your interest in {company}."},
+        "es": {"voice": "Gracias por sus respuestas. Este empleo lo requiere, así que no podemos continuar "
+                        "con su solicitud por ahora. Gracias por llamar a {company}. Adiós.",
+               "sms": "Gracias por sus respuestas. Este empleo lo requiere, así que no podemos continuar "
+                      "con su solicitud por ahora. Gracias por su interés en {company}."},
     },
     "ask_name": {
-        "en": "Last question: please say your first and last name.",
-        "es": "Última pregunta: por favor diga su nombre y apellido.",
+        "en": {"voice": "Last question: please say your first and last name.",
+               "sms": "Last question: what is your first and last name?"},
+        "es": {"voice": "Última pregunta: por favor diga su nombre y apellido.",
+               "sms": "Última pregunta: ¿cuál es su nombre y apellido?"},
     },
     "goodbye": {
-        "en": "Thank you{name_part}. You'll get a text message at this number in a moment to confirm your "
-              "details. Goodbye.",
-        "es": "Gracias{name_part}. En un momento recibirá un mensaje de texto en este número para confirmar "
-              "sus datos. Adiós.",
+        "en": {"voice": "Thank you{name_part}. You'll get a text message at this number in a moment to "
+                        "confirm your details. Goodbye.",
+               "sms": "Thank you{name_part}! Your application is in. A recruiter will be in touch soon."},
+        "es": {"voice": "Gracias{name_part}. En un momento recibirá un mensaje de texto en este número para "
+                        "confirmar sus datos. Adiós.",
+               "sms": "¡Gracias{name_part}! Recibimos su solicitud. Un reclutador se comunicará pronto."},
+    },
+    "nudge": {"en": "Still there? Whenever you're ready:", "es": "¿Sigue ahí? Cuando guste:"},
+    # Confirmation by text after a call (SMS only).
+    "confirm_details": {
+        "en": "Hi{name_part}, thanks for calling {company}. Here is what we captured:\n{details}\n"
+              "Reply YES if that's right, or send corrections (for example: NAME Jane Smith).{email_ask}"
+              "\nReply STOP to opt out.",
+        "es": "Hola{name_part}, gracias por llamar a {company}. Esto es lo que registramos:\n{details}\n"
+              "Responda SÍ si es correcto, o envíe correcciones (por ejemplo: NOMBRE Ana López).{email_ask}"
+              "\nResponda STOP para no recibir más mensajes.",
+    },
+    "confirm_email_ask": {"en": " Please also reply with your email address.",
+                          "es": " Por favor responda también con su correo electrónico."},
+    "detail_name": {"en": "Name: {value}", "es": "Nombre: {value}"},
+    "detail_role": {"en": "Job: {value}", "es": "Empleo: {value}"},
+    "detail_start": {"en": "Earliest start: {value}", "es": "Fecha de inicio: {value}"},
+    "detail_email": {"en": "Email: {value}", "es": "Correo: {value}"},
+    "not_captured": {"en": "(not captured)", "es": "(no registrado)"},
+    "confirm_reminder": {
+        "en": "Reminder from {company}: please reply YES to confirm your details, or send corrections.",
+        "es": "Recordatorio de {company}: responda SÍ para confirmar sus datos, o envíe correcciones.",
+    },
+    "confirmed": {"en": "Thanks, you're all set! A recruiter will be in touch.",
+                  "es": "¡Gracias, todo listo! Un reclutador se comunicará con usted."},
+    "email_saved": {"en": "Thanks! We saved your email as {email}.",
+                    "es": "¡Gracias! Guardamos su correo como {email}."},
+    "name_saved": {"en": "Thanks! We corrected your name to {name}.",
+                   "es": "¡Gracias! Corregimos su nombre a {name}."},
+    "confirm_if_right": {"en": "Reply YES if everything is right.",
+                         "es": "Responda SÍ si todo está correcto."},
+    "confirm_expected": {
+        "en": "Sorry, I didn't get that. Reply YES to confirm your details, NAME followed by your name to "
+              "correct it, or send your email address.",
+        "es": "Perdón, no le entendí. Responda SÍ para confirmar sus datos, NOMBRE seguido de su nombre para "
+              "corregirlo, o envíe su correo electrónico.",
+    },
+    "help_default": {
+        "en": "{company} hiring line. Reply JOBS to apply by text, or STOP to opt out. Msg & data rates may apply.",
+        "es": "Línea de empleo de {company}. Responda EMPLEO para solicitar por mensaje, o STOP para no "
+              "recibir más mensajes. Pueden aplicar tarifas de mensajes y datos.",
+    },
+    "opted_out": {
+        "en": "You're unsubscribed from {company} texts and won't get more. Reply START to resubscribe.",
+        "es": "Canceló los mensajes de {company} y no recibirá más. Responda START para volver a suscribirse.",
+    },
+    "opted_in": {
+        "en": "You're subscribed to {company} texts again. Reply HELP for help, STOP to opt out.",
+        "es": "Volvió a suscribirse a los mensajes de {company}. Responda HELP para ayuda, STOP para cancelar.",
+    },
+    "media_unsupported": {
+        "en": "Thanks! I can't open pictures or files here, so please reply in text.",
+        "es": "¡Gracias! No puedo abrir fotos ni archivos aquí, así que por favor responda con texto.",
+    },
+    "no_confirmation_pending": {
+        "en": "Thanks for your message. This is {company}'s hiring line: call this number to apply, "
+              "or reply STOP to opt out.",
+        "es": "Gracias por su mensaje. Esta es la línea de empleo de {company}: llame a este número para "
+              "solicitar, o responda STOP para no recibir más mensajes.",
     },
     # Instructions that follow a question, by question kind; "_keys" variants are keypad-only.
     "help_yes_no": {
@@ -159,4 +227,9 @@ def render(line: Line, language: str, channel: str = "voice") -> str:
         p["role_part"] = f" ({p['role']})" if p.get("role") else ""
     if line.key == "goodbye":
         p["name_part"] = f", {p['name']}" if p.get("name") else ""
+    if line.key == "confirm_details":
+        p["name_part"] = f" {p['name']}" if p.get("name") else ""
+        p["email_ask"] = "" if p.get("has_email") else _phrase("confirm_email_ask", language, channel)
+        p["details"] = "\n".join(_phrase(f"detail_{field}", language, channel).format(
+            value=value or _phrase("not_captured", language, channel)) for field, value in p["details"])
     return _phrase(line.key, language, channel).format(**p)

@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..engine import flow
-from ..engine.texts import render
-from ..models import (Agent, AgentKind, Answer, AnswerSource, CallTurn, Candidate, Channel, Conversation,
-                      ConversationStatus, PhoneNumber, Posting, ScreeningQuestion, Speaker, TranscriptLine,
-                      utcnow)
+from ..models import (Agent, AgentKind, CallTurn, Candidate, Channel, Conversation, ConversationStatus,
+                      PhoneNumber, utcnow)
 from ..phones import mask, to_e164
+from .confirmation import queue_confirmation
+from .conversations import record_turn
 from .scripts import build_script
 
 log = logging.getLogger(__name__)
@@ -193,61 +193,15 @@ def _stored_turn(session: Session, conversation_id: int, step: int) -> str:
     return stored.twiml
 
 
-def _heard(event: flow.Event | None) -> str | None:
-    if isinstance(event, flow.Speech):
-        return event.text.strip() or None
-    if isinstance(event, flow.Digits):
-        return f"[pressed {event.digits}]"
-    if isinstance(event, flow.Silence):
-        return "[no answer]"
-    return None
-
-
 def _record_turn(session: Session, conversation: Conversation, script, event, turn: flow.Turn, step: int,
                  render_twiml: Renderer, now: dt.datetime) -> str:
-    """Store what was heard and said, the turn's effects and its TwiML, in this transaction."""
-    texts = [render(line, turn.language, "voice") for line in turn.lines]
-    seq = session.scalar(select(func.coalesce(func.max(TranscriptLine.seq), 0))
-                         .where(TranscriptLine.conversation_id == conversation.id))
-    heard = _heard(event)
-    if heard:
-        seq += 1
-        session.add(TranscriptLine(conversation=conversation, seq=seq, speaker=Speaker.candidate, text=heard, at=now))
-    for text in texts:
-        seq += 1
-        session.add(TranscriptLine(conversation=conversation, seq=seq, speaker=Speaker.agent, text=text, at=now))
-    apply_effects(session, conversation, turn.effects, now)
+    """Store the turn (transcript, effects) and its TwiML; a finished screening gets its
+    confirmation text queued in the same transaction."""
+    texts = record_turn(session, conversation, event, turn, "voice", now)
+    if turn.ended and conversation.status == ConversationStatus.completed:
+        queue_confirmation(session, conversation, now)
     voice = (conversation.agent.voices or {}).get(turn.language)
     twiml = render_twiml(turn, texts, step, voice)
     session.add(CallTurn(conversation_id=conversation.id, step=step, twiml=twiml, created_at=now))
     session.flush()
     return twiml
-
-
-def _json_value(value):
-    return value.isoformat() if isinstance(value, dt.date) else value
-
-
-def apply_effects(session: Session, conversation: Conversation, effects, now: dt.datetime) -> None:
-    """Store the facts a turn established (answers, language, posting, name, the end)."""
-    for effect in effects:
-        if isinstance(effect, flow.LanguageChosen):
-            conversation.language = effect.language
-            conversation.candidate.language = effect.language
-        elif isinstance(effect, flow.PostingChosen):
-            conversation.posting = session.scalars(select(Posting).filter_by(
-                company_id=conversation.agent.company_id, key=effect.posting_key)).one_or_none()
-        elif isinstance(effect, flow.AnswerGiven):
-            question = session.scalars(select(ScreeningQuestion).filter_by(
-                agent_id=conversation.agent_id, key=effect.question_key)).one()
-            session.add(Answer(conversation=conversation, question=question, raw_text=effect.raw_text,
-                               source=AnswerSource(effect.source), value={"value": _json_value(effect.value)},
-                               confidence=effect.confidence, knocked_out=effect.knocked_out, created_at=now))
-        elif isinstance(effect, flow.NameGiven):
-            conversation.candidate.name = effect.name
-        elif isinstance(effect, flow.Ended):
-            conversation.status = ConversationStatus(effect.status)
-            conversation.ended_at = now
-            if effect.follow_up_reason:
-                conversation.needs_follow_up = True
-                conversation.follow_up_reason = effect.follow_up_reason

@@ -1,0 +1,55 @@
+"""Confirmation by text after a screening call: what was captured, sent for a YES or corrections.
+
+The text is an outbox row written in the same transaction as the end of the call; replies
+are handled by the SMS channel (``sms_screening.confirmation``); reminders and expiry by
+the periodic sweep (``sms_screening.timers``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from ..engine.flow import spoken_date
+from ..engine.texts import Line, render
+from ..models import Conversation, OutboundMessage
+from .outbox import queue_sms
+
+
+def captured_details(conversation: Conversation) -> list[tuple[str, str | None]]:
+    """(field, value) pairs to confirm: name, role, earliest start, email (when known)."""
+    lang = conversation.language or "en"
+    role = conversation.posting.title.get(lang) or next(iter(conversation.posting.title.values())) \
+        if conversation.posting else None
+    start = None
+    for answer in conversation.answers:
+        if answer.question.kind.value == "date" and answer.value.get("value"):
+            start = spoken_date(dt.date.fromisoformat(answer.value["value"]), lang)
+            break
+    details = [("name", conversation.candidate.name), ("role", role), ("start", start)]
+    if conversation.candidate.email:
+        details.append(("email", conversation.candidate.email))
+    return details
+
+
+def confirmation_text(conversation: Conversation) -> str:
+    """The confirmation text for a finished call, in the conversation's language."""
+    candidate = conversation.candidate
+    first = candidate.name.split()[0] if candidate.name else None
+    line = Line("confirm_details", {"name": first, "company": conversation.agent.company.name,
+                                    "details": captured_details(conversation), "has_email": bool(candidate.email)})
+    return render(line, conversation.language or "en", "sms")
+
+
+def queue_confirmation(session, conversation: Conversation, now: dt.datetime) -> OutboundMessage | None:
+    """Write the confirmation text for ``conversation`` (once: keyed by conversation id) and
+    mark the conversation's confirmation pending. None when the caller's number is hidden."""
+    if conversation.candidate.phone is None:
+        return None
+    session.flush()  # answers of this turn are visible to captured_details
+    session.refresh(conversation, ["answers"])
+    message = queue_sms(session, to=conversation.candidate.phone, from_=conversation.to_number,
+                        body=confirmation_text(conversation), purpose="confirmation",
+                        idempotency_key=f"confirmation:{conversation.id}", candidate=conversation.candidate,
+                        conversation=conversation, agent=conversation.agent)
+    conversation.confirmation_status = "pending"
+    conversation.confirmation_sent_at = now
+    return message
