@@ -2,18 +2,28 @@
 
     db upgrade               run the migrations
     load-company FILE.yaml   create or update a company (idempotent)
-    serve                    migrate, load the sample company if the database is empty, serve
+    serve                    migrate, load the sample company if the database is empty, then
+                             run the worker and the cron as child processes and serve HTTP
+    worker                   an RQ worker on the "receptionist" queue, with RQ's scheduler
+    cron                     RQ's cron: enqueues the periodic sweep every SWEEP_INTERVAL seconds
     call                     the phone simulator (see receptionist/simulator.py)
 """
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import click
 import yaml
 from flask import Flask, current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup, ScriptInfo, with_appcontext
 from sqlalchemy import select
 
 from .models import Company
@@ -71,10 +81,130 @@ def serve_command(host: str, port: int) -> None:
         click.echo(f"empty database: loading the sample company {SAMPLE_COMPANY.name}: "
                    f"{load_company_file(SAMPLE_COMPANY)}")
     settings = app.config["SETTINGS"]
-    click.echo(f"Receptionist on http://{host}:{port}  (database {settings.database_url.split('://')[0]}, "
-               f"signatures checked against {settings.public_base_url or 'the request URL'})")
-    click.echo("Try a call:  flask --app app call   (or --script examples/calls/qualified.txt)")
-    waitress.serve(app, host=host, port=port, threads=8, ident="receptionist")
+    children = _Children()
+    try:
+        from .adapters.redis_server import redis_url
+        url = redis_url(settings)  # starts the embedded server (owned by this process) if REDIS_URL is unset
+        # The children find the same Redis through REDIS_URL, and this process through SUPERVISOR_ENV.
+        env = {**os.environ, "REDIS_URL": url, SUPERVISOR_ENV: str(os.getpid())}
+        app_path = click.get_current_context().find_object(ScriptInfo).app_import_path or "app"
+        worker, cron = children.start("worker", app_path, env), children.start("cron", app_path, env)
+        atexit.register(children.stop)  # also when something below raises before the finally
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)  # waitress stops on SystemExit; then finally
+        click.echo(f"RQ worker (pid {worker.pid}) and cron (pid {cron.pid}, sweep every "
+                   f"{settings.sweep_interval} s) running on {'the embedded Redis' if not settings.redis_url else 'REDIS_URL'}")
+        click.echo(f"Receptionist on http://{host}:{port}  (database {settings.database_url.split('://')[0]}, "
+                   f"signatures checked against {settings.public_base_url or 'the request URL'})")
+        click.echo("Try a call:  flask --app app call   (or --script examples/calls/qualified.txt)")
+        waitress.serve(app, host=host, port=port, threads=8, ident="receptionist")
+    finally:
+        children.stop()
+
+
+SUPERVISOR_ENV = "RECEPTIONIST_SUPERVISOR_PID"  # set by serve for its children
+CHILD_STOP_TIMEOUT_S = 20  # a worker finishes its current job on SIGTERM (a send times out at 10 s)
+
+
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(0)
+
+
+class _Children:
+    """The worker and cron processes of ``serve``: started in their own session (so Ctrl-C
+    reaches only serve, which stops them in order), watched (a death is logged), and stopped
+    with SIGTERM, then SIGKILL to the process group after ``CHILD_STOP_TIMEOUT_S``."""
+
+    def __init__(self):
+        self.procs: dict[str, subprocess.Popen] = {}
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
+
+    def start(self, command: str, app_path: str, env: dict) -> subprocess.Popen:
+        proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", app_path, command], env=env,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        self.procs[command] = proc
+        if self._watcher is None:
+            self._watcher = threading.Thread(target=self._watch, name="children-watch", daemon=True)
+            self._watcher.start()
+        return proc
+
+    def _watch(self) -> None:
+        reported: set[str] = set()
+        while not self._stopping.wait(1.0):
+            for name, proc in list(self.procs.items()):
+                if name not in reported and proc.poll() is not None and not self._stopping.is_set():
+                    reported.add(name)
+                    log.error("the %s process (pid %s) exited with code %s; texts and timers wait until "
+                              "serve is restarted", name, proc.pid, proc.returncode)
+
+    def stop(self) -> None:
+        """Stop every child (idempotent: runs from the finally and again from atexit)."""
+        self._stopping.set()
+        running = [p for p in self.procs.values() if p.poll() is None]
+        for proc in running:
+            proc.terminate()
+        deadline = time.monotonic() + CHILD_STOP_TIMEOUT_S
+        for proc in running:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.warning("pid %s did not stop in %s s; killing it", proc.pid, CHILD_STOP_TIMEOUT_S)
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)  # the group: a worker's work horse too
+                except ProcessLookupError:
+                    pass
+                proc.wait()
+
+
+def _exit_with_supervisor() -> None:
+    """In a child of ``serve``: stop (SIGTERM to self, a warm shutdown) when serve is gone,
+    e.g. killed with SIGKILL, so no orphan worker keeps running."""
+    supervisor = os.environ.get(SUPERVISOR_ENV)
+    if not supervisor:
+        return
+
+    def watch():
+        while os.getppid() == int(supervisor):
+            time.sleep(2)
+        log.warning("serve (pid %s) is gone; stopping", supervisor)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="supervisor-watch", daemon=True).start()
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Exit once the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run an RQ worker on the "receptionist" queue with RQ's scheduler (retries, enqueue_in/at)."""
+    from redis import Redis
+    from rq import Worker
+
+    from .adapters.queue import QUEUE_NAME
+    from .adapters.redis_server import redis_url
+
+    # A connection of its own: RQ raises its read timeout for the blocking dequeue.
+    connection = Redis.from_url(redis_url(current_app.config["SETTINGS"]))
+    _exit_with_supervisor()
+    Worker([QUEUE_NAME], connection=connection).work(with_scheduler=True, burst=burst)
+
+
+@click.command("cron")
+@with_appcontext
+def cron_command() -> None:
+    """Run RQ's cron scheduler: enqueue ``receptionist.jobs.sweep`` every SWEEP_INTERVAL seconds."""
+    from rq.cron import CronScheduler
+
+    from . import jobs
+    from .adapters.queue import QUEUE_NAME, connection
+
+    settings = current_app.config["SETTINGS"]
+    cron = CronScheduler(connection=connection(settings))
+    # ttl: a sweep nobody ran in time expires instead of piling up while the worker is down.
+    cron.register(jobs.sweep, queue_name=QUEUE_NAME, interval=settings.sweep_interval,
+                  ttl=max(60, 2 * settings.sweep_interval))
+    _exit_with_supervisor()
+    cron.start()
 
 
 def register(app: Flask) -> None:
@@ -82,5 +212,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(load_company_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(cron_command)
     from .simulator import call_command
     app.cli.add_command(call_command)
+    from .sms_simulator import text_command; app.cli.add_command(text_command)

@@ -151,13 +151,13 @@ _YES_NO = {
             (_YES, PLAIN): "yes|yeah|yep|yup|yea|sure|correct|absolutely|affirmative|definitely"
             "|certainly|indeed|exactly|of course|for sure|thats right|that is right"
             "|thats correct|that is correct|uh huh|mhm|mm hmm|no problem|no doubt|why not",
-            (_YES, INFERRED): "i am|i do|i can|i have|i will|i did|i would|i could|i think so"
+            (_YES, INFERRED): "y|i am|i do|i can|i have|i will|i did|i would|i could|i think so"
             "|i guess so|i believe so|right|ok|okay|alright|all right|fine",
             (_NO, PLAIN): "no|nope|nah|negative|not really|not at all|no way|never|im not"
             "|i am not|i cant|i cannot|i can not|i dont|i do not|i havent|i have not|i wont"
             "|i will not|i didnt|i did not|i wouldnt|i would not|i dont think so|i do not think so"
             "|absolutely not|definitely not|of course not|certainly not",
-            (_NO, INFERRED): "not|afraid not|i guess not|i think not",  # "probably not"
+            (_NO, INFERRED): "n|not|afraid not|i guess not|i think not",  # "probably not"; y/n typed in texts
             (_UNSURE, PLAIN): "not sure|im not sure|i am not sure|not really sure|maybe|perhaps"
             "|i dont know|i do not know|dont know|dunno|it depends|depends|kind of|sort of|i guess",
         }

@@ -495,36 +495,48 @@ class CallSimulator:
             raise SimulatorError(f"POST {url} answered HTTP {response.status_code}: {_snippet(response)}")
 
     def _send(self, url: str, method: str, params: dict[str, str]) -> httpx.Response:
-        """Send a signed request; retry once if the connection fails."""
-        if method == "GET":  # GET carries the parameters in the (signed) URL
-            url = url + ("&" if "?" in url else "?") + urlencode(params)
-            request = self._client.build_request("GET", url)
-            signed_params: dict[str, str] = {}
-        else:
-            request = self._client.build_request("POST", url, data=params)
-            signed_params = params
-        # Sign the URL exactly as sent (httpx may normalise its encoding).
-        request.headers["X-Twilio-Signature"] = self._validator.compute_signature(str(request.url), signed_params)
-        request.headers["I-Twilio-Idempotency-Token"] = str(uuid.uuid4())  # same on the retry
-        request.headers["User-Agent"] = "TwilioProxy/1.1"
-        for attempt in (1, 2):
-            try:
-                return self._client.send(request)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as exc:
-                if attempt == 2:
-                    raise SimulatorError(f"cannot reach {url} ({exc}); is the server running?") from exc
-                time.sleep(0.3)
-            except httpx.TimeoutException as exc:
-                raise SimulatorError(f"{method} {url}: no answer within {TIMEOUT_SECONDS:.0f} s (Twilio gives up too)") from exc
-            except httpx.HTTPError as exc:
-                raise SimulatorError(f"{method} {url}: {exc}") from exc
-        raise AssertionError("unreachable")
+        return send_signed(self._client, self._validator, method, url, params)
 
     def _log(self, line: str, heard: str | None = None) -> None:
         self._transcript.append(line)
         if heard:
             self._heard.append(heard)
         print(line, file=self.out, flush=True)
+
+
+def send_signed(client: httpx.Client, validator: RequestValidator, method: str, url: str,
+                params: dict[str, str]) -> httpx.Response:
+    """Send a webhook request as Twilio does; retry once if the connection fails.
+
+    POST carries ``params`` form-encoded, GET in the URL. ``X-Twilio-Signature`` is computed
+    over the URL exactly as sent plus, for POST, the parameters (Twilio docs, "Webhooks
+    security"); ``I-Twilio-Idempotency-Token`` stays the same on the retry. Returns the
+    response whatever its status; raises SimulatorError when the server cannot be reached
+    or does not answer within TIMEOUT_SECONDS.
+    """
+    if method == "GET":  # GET carries the parameters in the (signed) URL
+        url = url + ("&" if "?" in url else "?") + urlencode(params)
+        request = client.build_request("GET", url)
+        signed_params: dict[str, str] = {}
+    else:
+        request = client.build_request("POST", url, data=params)
+        signed_params = params
+    # Sign the URL exactly as sent (httpx may normalise its encoding).
+    request.headers["X-Twilio-Signature"] = validator.compute_signature(str(request.url), signed_params)
+    request.headers["I-Twilio-Idempotency-Token"] = str(uuid.uuid4())  # same on the retry
+    request.headers["User-Agent"] = "TwilioProxy/1.1"
+    for attempt in (1, 2):
+        try:
+            return client.send(request)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as exc:
+            if attempt == 2:
+                raise SimulatorError(f"cannot reach {url} ({exc}); is the server running?") from exc
+            time.sleep(0.3)
+        except httpx.TimeoutException as exc:
+            raise SimulatorError(f"{method} {url}: no answer within {TIMEOUT_SECONDS:.0f} s (Twilio gives up too)") from exc
+        except httpx.HTTPError as exc:
+            raise SimulatorError(f"{method} {url}: {exc}") from exc
+    raise AssertionError("unreachable")
 
 
 def _snippet(response: httpx.Response, limit: int = 300) -> str:

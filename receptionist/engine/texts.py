@@ -216,7 +216,8 @@ def render(line: Line, language: str, channel: str = "voice") -> str:
             p["text"] = _phrase(p["text_key"], language, channel)
         if kind == "choice":
             intro = _phrase("keypad_only", language, channel) + " " if keys_only else ""
-            return f"{intro}{p['text']} {_options(p['options'], language, channel)}".strip()
+            gap = "\n" if channel == "sms" else " "
+            return f"{intro}{p['text']}{gap}{_options(p['options'], language, channel)}".strip()
         if keys_only:
             return f"{_phrase('keypad_only', language, channel)} {p['text']} " \
                    f"{_phrase(f'help_{kind}_keys', language, channel)}"

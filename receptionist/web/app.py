@@ -23,6 +23,11 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from . import voice
     app.register_blueprint(voice.bp)
+    from . import sms_status
+    app.register_blueprint(sms_status.bp)
+
+    from sms_screening.web import bp as sms_bp
+    app.register_blueprint(sms_bp)
 
     from .. import cli
     cli.register(app)

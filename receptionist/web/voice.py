@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, current_app, request
-from sqlalchemy.exc import IntegrityError, OperationalError
+from flask import Blueprint, Response, request
 
 from ..adapters.twiml import render_apology, render_turn
 from ..engine import flow
 from ..services import calls
 from .security import require_twilio_signature
+from .transactions import in_transaction
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -34,24 +34,6 @@ def _renderer(turn: flow.Turn, texts: list[str], step: int, voice: str | None) -
     return render_turn(turn, texts, f"/voice/gather?step={step + 1}", voice)
 
 
-def _in_transaction(action):
-    """Run ``action(session)`` in one transaction; a duplicate webhook racing this one
-    (unique key taken) is answered by running it again, which finds the stored reply."""
-    db = current_app.extensions["db"]
-    for attempt in range(3):
-        try:
-            with db.transaction() as session:
-                return action(session)
-        except IntegrityError:
-            if attempt == 2:
-                raise
-            log.info("duplicate webhook raced another; answering from the stored reply")
-        except OperationalError:
-            if attempt == 2:
-                raise
-            log.warning("database busy, retrying webhook", exc_info=True)
-
-
 @bp.post("/inbound")
 @require_twilio_signature
 def inbound():
@@ -62,7 +44,7 @@ def inbound():
     if not call.call_sid:
         return _twiml(render_apology(SORRY_LOST), 400)
     try:
-        return _twiml(_in_transaction(lambda s: calls.start_call(s, call, _renderer)))
+        return _twiml(in_transaction(lambda s: calls.start_call(s, call, _renderer)))
     except calls.UnknownNumber:
         log.warning("call to %s: no receptionist has this number", call.to_number)
         return _twiml(render_apology(SORRY_UNKNOWN_NUMBER))
@@ -92,7 +74,7 @@ def gather():
         return _twiml(render_apology(SORRY_LOST), 400)
     event = _event()
     try:
-        return _twiml(_in_transaction(lambda s: calls.answer_prompt(s, call_sid, step, event, _renderer)))
+        return _twiml(in_transaction(lambda s: calls.answer_prompt(s, call_sid, step, event, _renderer)))
     except calls.UnknownCall:
         log.warning("gather for unknown call %s", call_sid)
         return _twiml(render_apology(SORRY_LOST))
@@ -105,7 +87,7 @@ def status():
     if not call_sid:
         return Response("CallSid is required", status=400, mimetype="text/plain")
     try:
-        _in_transaction(lambda s: calls.end_call(s, call_sid, request.form.get("CallStatus", ""),
+        in_transaction(lambda s: calls.end_call(s, call_sid, request.form.get("CallStatus", ""),
                                                  request.form.get("CallDuration")))
     except calls.UnknownCall:
         log.info("status callback for unknown call %s", call_sid)

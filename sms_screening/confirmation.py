@@ -1,0 +1,60 @@
+"""Replies to the confirmation text sent after a call (to the receptionist's number)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from receptionist.engine.texts import Line, render
+from receptionist.models import Agent, Candidate, Channel, Conversation, Speaker
+from receptionist.services.conversations import add_transcript
+
+from .replies import parse_confirmation_reply
+
+
+def latest_confirmation(session: Session, agent: Agent, candidate: Candidate) -> Conversation | None:
+    """The candidate's most recent call to ``agent`` that asked for a confirmation."""
+    return session.scalars(
+        select(Conversation)
+        .where(Conversation.agent_id == agent.id, Conversation.candidate_id == candidate.id,
+               Conversation.channel == Channel.voice, Conversation.confirmation_status.is_not(None))
+        .order_by(Conversation.started_at.desc()).limit(1)).first()
+
+
+def handle_confirmation_reply(session: Session, agent: Agent, candidate: Candidate, body: str,
+                              now: dt.datetime) -> tuple[Conversation | None, list[str]]:
+    """Apply a reply to the confirmation: YES confirms; an email or a name is stored and
+    echoed back; anything else gets a short line saying what is expected.
+    Returns the conversation (None when no confirmation was asked) and the reply lines."""
+    conversation = latest_confirmation(session, agent, candidate)
+    if conversation is None:
+        lang = candidate.language or agent.languages[0]
+        return None, [render(Line("no_confirmation_pending", {"company": agent.company.name}), lang, "sms")]
+    lang = conversation.language or "en"
+    reply = parse_confirmation_reply(body)
+    lines: list[Line] = []
+    if reply.email:
+        candidate.email = reply.email
+        lines.append(Line("email_saved", {"email": reply.email}))
+    if reply.name:
+        candidate.name = reply.name
+        lines.append(Line("name_saved", {"name": reply.name}))
+    if reply.confirmed:
+        conversation.confirmation_status = "confirmed"
+        conversation.confirmed_at = now
+        if conversation.follow_up_reason == UNCONFIRMED_REASON:
+            conversation.needs_follow_up, conversation.follow_up_reason = False, None
+        lines.append(Line("confirmed"))
+        if not candidate.email:
+            lines.append(Line("text", {"text": render(Line("confirm_email_ask"), lang, "sms").strip()}))
+    elif reply.understood:
+        lines.append(Line("confirm_if_right"))
+    else:
+        lines.append(Line("confirm_expected"))
+    texts = [render(line, lang, "sms") for line in lines]
+    add_transcript(session, conversation, [(Speaker.candidate, body)] + [(Speaker.agent, t) for t in texts], now)
+    return conversation, texts
+
+
+UNCONFIRMED_REASON = "details not confirmed by text"

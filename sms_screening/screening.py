@@ -1,0 +1,74 @@
+"""The SMS screening agent: the same flow engine as the phone, over text."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from receptionist.engine import flow
+from receptionist.models import Agent, Candidate, Channel, Conversation, ConversationStatus
+from receptionist.services.calls import local_today
+from receptionist.services.conversations import record_turn
+from receptionist.services.scripts import build_script
+
+EXPIRED_REASON = "SMS screening expired after silence"
+
+
+def text_event(body: str) -> flow.Event:
+    """A text as a flow event: only digits (and spaces) -> Digits, else Speech, empty -> Silence."""
+    stripped = (body or "").strip()
+    if not stripped:
+        return flow.Silence()
+    compact = stripped.replace(" ", "").rstrip(".")
+    if compact.isdigit() and len(compact) <= 8:
+        return flow.Digits(compact, source="sms")
+    return flow.Speech(stripped, 1.0, source="sms")
+
+
+def open_screening(session: Session, agent: Agent, candidate: Candidate) -> Conversation | None:
+    """The candidate's unfinished SMS screening with ``agent``, if any (newest first)."""
+    return session.scalars(
+        select(Conversation)
+        .where(Conversation.agent_id == agent.id, Conversation.candidate_id == candidate.id,
+               Conversation.channel == Channel.sms, Conversation.status == ConversationStatus.in_progress)
+        .order_by(Conversation.started_at.desc()).limit(1)).first()
+
+
+def expire(conversation: Conversation, now: dt.datetime) -> None:
+    """Close a screening the candidate left silent too long; answers are kept, a recruiter follows up."""
+    conversation.status = ConversationStatus.abandoned
+    conversation.ended_at = now
+    conversation.needs_follow_up = True
+    conversation.follow_up_reason = EXPIRED_REASON
+
+
+def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, body: str, to_number: str,
+                          now: dt.datetime, expires_after: int) -> tuple[Conversation, list[str]]:
+    """Continue the candidate's screening with ``body`` (resuming after any silence shorter
+    than ``expires_after`` seconds), or start one: any first text (e.g. JOBS) starts it.
+    Returns the conversation and the reply texts."""
+    script = build_script(agent)
+    ctx = flow.sms_context(local_today(agent, now))
+    conversation = open_screening(session, agent, candidate)
+    if conversation is not None:
+        idle_since = conversation.last_activity_at or conversation.started_at
+        if (now - idle_since).total_seconds() > expires_after:
+            expire(conversation, now)
+            conversation = None
+    if conversation is None:
+        state, turn = flow.start(script, ctx)
+        conversation = Conversation(channel=Channel.sms, agent=agent, candidate=candidate, to_number=to_number,
+                                    language=state.language, state=state.to_dict(), step=0, started_at=now,
+                                    source="sms")
+        session.add(conversation)
+        session.flush()
+        event: flow.Event = flow.Speech(body.strip() or "(empty)", 1.0, source="sms")
+    else:
+        event = text_event(body)
+        state, turn = flow.advance(script, flow.CallState.from_dict(conversation.state), event, ctx)
+        conversation.step += 1
+    conversation.state = state.to_dict()
+    conversation.nudged_at = None  # a new silence may be nudged once again
+    texts = record_turn(session, conversation, event, turn, "sms", now)
+    return conversation, ["\n".join(texts)] if texts else []
