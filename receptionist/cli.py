@@ -70,7 +70,9 @@ def load_company_command(path: Path) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
-    """Run the service: migrate, load the sample company into an empty database, serve HTTP."""
+    """Run the service: migrate, load the sample company into an empty database, start the
+    RQ worker and cron as child processes (on the embedded Redis when REDIS_URL is unset),
+    serve HTTP; the children stop when this does (Ctrl-C, SIGTERM)."""
     import waitress
 
     app = current_app._get_current_object()
@@ -89,10 +91,11 @@ def serve_command(host: str, port: int) -> None:
         env = {**os.environ, "REDIS_URL": url, SUPERVISOR_ENV: str(os.getpid())}
         app_path = click.get_current_context().find_object(ScriptInfo).app_import_path or "app"
         worker, cron = children.start("worker", app_path, env), children.start("cron", app_path, env)
-        atexit.register(children.stop)  # also when something below raises before the finally
+        atexit.register(children.stop)  # a second net, should an exit bypass the finally (stop is idempotent)
         signal.signal(signal.SIGTERM, _exit_on_sigterm)  # waitress stops on SystemExit; then finally
+        where = "REDIS_URL" if settings.redis_url else "the embedded Redis"
         click.echo(f"RQ worker (pid {worker.pid}) and cron (pid {cron.pid}, sweep every "
-                   f"{settings.sweep_interval} s) running on {'the embedded Redis' if not settings.redis_url else 'REDIS_URL'}")
+                   f"{settings.sweep_interval} s) running on {where}")
         click.echo(f"Receptionist on http://{host}:{port}  (database {settings.database_url.split('://')[0]}, "
                    f"signatures checked against {settings.public_base_url or 'the request URL'})")
         click.echo("Try a call:  flask --app app call   (or --script examples/calls/qualified.txt)")
@@ -134,8 +137,8 @@ class _Children:
             for name, proc in list(self.procs.items()):
                 if name not in reported and proc.poll() is not None and not self._stopping.is_set():
                     reported.add(name)
-                    log.error("the %s process (pid %s) exited with code %s; texts and timers wait until "
-                              "serve is restarted", name, proc.pid, proc.returncode)
+                    log.error("the %s process (pid %s) exited with code %s; %s wait until serve is restarted",
+                              name, proc.pid, proc.returncode, "texts" if name == "worker" else "timers")
 
     def stop(self) -> None:
         """Stop every child (idempotent: runs from the finally and again from atexit)."""

@@ -10,6 +10,7 @@ and keeps every database transaction short: none is open during an HTTP call.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 import os
 import uuid
@@ -29,8 +30,19 @@ log = logging.getLogger(__name__)
 
 # Timers run by sweep(), e.g. confirmation reminders and SMS nudges: each is called as
 # ``fn(session, settings, now)`` in its own transaction and returns outbox ids to enqueue.
+# Named by dotted path so the core does not import the SMS channel (data flows one way).
 Sweep = Callable[[Session, Settings, dt.datetime], list[int]]
-SWEEPS: list[Sweep] = []
+SWEEPS: list[Sweep | str] = [
+    "sms_screening.timers.confirmation_timers",  # reminder, then unconfirmed
+    "sms_screening.timers.screening_timers",     # nudge, then expiry
+]
+
+
+def _resolve(fn: Sweep | str) -> Sweep:
+    if isinstance(fn, str):
+        module, _, name = fn.rpartition(".")
+        return getattr(importlib.import_module(module), name)
+    return fn
 
 MAX_ATTEMPTS = 1 + SEND_RETRIES  # a row's sends before a retryable error becomes final
 
@@ -121,8 +133,9 @@ def sweep() -> dict:
     ids: list[int] = []
     failed: list[str] = []
     steps: list[Callable[[Session], list[int]]] = [lambda s: outbox.reconcile_outbox(s, now)]
-    steps += [(lambda s, fn=fn: fn(s, settings, now)) for fn in SWEEPS]
-    names = ["reconcile_outbox"] + [getattr(fn, "__qualname__", repr(fn)) for fn in SWEEPS]
+    sweeps = [_resolve(fn) for fn in SWEEPS]
+    steps += [(lambda s, fn=fn: fn(s, settings, now)) for fn in sweeps]
+    names = ["reconcile_outbox"] + [getattr(fn, "__qualname__", repr(fn)) for fn in sweeps]
     for name, step in zip(names, steps):
         try:
             with db.transaction() as session:
@@ -130,4 +143,7 @@ def sweep() -> dict:
         except Exception:
             log.exception("sweep: %s failed; continuing with the others", name)
             failed.append(name)
-    return {"enqueued": enqueue_sends(settings, ids), "failed": failed}
+    enqueued = enqueue_sends(settings, ids)
+    if enqueued:
+        log.info("sweep: enqueued outbox %s", enqueued)
+    return {"enqueued": enqueued, "failed": failed}

@@ -374,6 +374,10 @@ class TextSimulator:
         indent = " " * (len(label) + 2)
         self._log(f"{label}: {lines[0]}" + "".join(f"\n{indent}{line}" for line in lines[1:]))
 
+    def note(self, line: str) -> None:
+        """Print a line of commentary (e.g. ``(waiting 2 s)``) and keep it in the transcript."""
+        self._log(line)
+
     def _log(self, line: str) -> None:
         self._transcript.append(line)
         print(line, file=self.out, flush=True)
@@ -422,6 +426,7 @@ class TextScript:
     steps: list[TextStep] = field(default_factory=list)
     from_number: str | None = None
     to_number: str | None = None
+    outbox_since_minutes: float = 0.0
 
 
 _HEADERS = {"@from": "from_number", "@to": "to_number"}
@@ -435,6 +440,8 @@ def parse_text_script(text: str) -> TextScript:
 
         @from +12025550123      headers, before the first send: the simulated phone
         @to +12025550101        and the number it texts
+        @outbox-since 10        also show outbox texts from the last 10 minutes (e.g. the
+                                confirmation of a call that just ended)
         send JOBS               send a text (everything after "send ")
         expect <text>           case-insensitive substring of the replies (TwiML <Message>s)
                                 to the last text
@@ -456,6 +463,12 @@ def parse_text_script(text: str) -> TextScript:
         def fail(message: str) -> ValueError:
             return ValueError(f"line {number}: {message}")
 
+        if word == "@outbox-since":
+            try:
+                script.outbox_since_minutes = float(arg)
+            except ValueError:
+                raise fail("@outbox-since needs a number of minutes") from None
+            continue
         if word in _HEADERS:
             if not arg:
                 raise fail(f"{word} needs a phone number")
@@ -522,7 +535,7 @@ def play_text_script(sim: TextSimulator, script: TextScript, *, outbox_wait: flo
                     raise ScriptFailed(f"line {step.line}: expected an outbox text containing {step.value!r} "
                                        f"within {outbox_wait:g} s, but {got}")
             else:  # wait
-                sim._log(f"(waiting {float(step.value):g} s)")
+                sim.note(f"(waiting {float(step.value):g} s)")
                 time.sleep(float(step.value))
         except SimulatorError as exc:
             raise ScriptFailed(f"line {step.line}: {exc}") from exc
@@ -550,7 +563,8 @@ def run_text_script(
     wait = SCRIPT_OUTBOX_WAIT if outbox_wait is None else outbox_wait
     with TextSimulator(base_url, auth_token, script.from_number or from_number, script.to_number or to_number,
                        outbox_reader=outbox_reader, out=out, client=client) as sim:
-        sim._log(f"(texting {sim.to_number} from {sim.from_number})")
+        sim.started_at -= dt.timedelta(minutes=script.outbox_since_minutes)
+        sim.note(f"(texting {sim.to_number} from {sim.from_number})")
         try:
             play_text_script(sim, script, outbox_wait=wait)
             sim.check_outbox(0)  # anything that arrived since the last look

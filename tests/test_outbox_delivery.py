@@ -44,10 +44,9 @@ REDIS_DB = 15  # a database index of its own: flushed around every test
 def redis_test_url(tmp_path_factory) -> str:
     """``REDIS_URL`` (CI's server) or the embedded one, pointed at database ``REDIS_DB``."""
     base = os.environ.get("REDIS_URL") or redis_server.start_embedded(tmp_path_factory.mktemp("redis"))
+    if base.startswith("unix://"):  # unix:///path/redis.socket: the index goes in the query
+        return f"{base.split('?')[0]}?db={REDIS_DB}"
     parts = urllib.parse.urlsplit(base)
-    if parts.scheme == "unix":
-        query = dict(urllib.parse.parse_qsl(parts.query), db=str(REDIS_DB))
-        return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
     return urllib.parse.urlunsplit(parts._replace(path=f"/{REDIS_DB}"))
 
 

@@ -87,7 +87,8 @@ def reconcile_outbox(session: Session, now: dt.datetime) -> list[int]:
             .execution_options(synchronize_session=False))
         log.warning("outbox: %d text(s) lost mid-send marked failed: %s", len(lost), lost)
     if pending:
-        log.info("outbox: re-enqueueing %d pending text(s): %s", len(pending), pending)
+        # debug: a row waiting for its scheduled retry shows up here on every sweep.
+        log.debug("outbox: %d pending text(s) to re-enqueue unless their job is alive: %s", len(pending), pending)
     return pending
 
 
