@@ -76,3 +76,8 @@ def test_a_reply_after_a_nudge_allows_another_nudge_later(twilio, db, settings):
         conv.last_activity_at = utcnow() - dt.timedelta(seconds=settings.sms_nudge_after + 5)
     assert len(sweep(db, settings, screening_timers, 0)) == 1
     assert len(outbox(db, "nudge")) == 2
+
+
+def test_the_sweep_job_runs_the_sms_timers():
+    from receptionist import jobs
+    assert [jobs._resolve(fn) for fn in jobs.SWEEPS] == [confirmation_timers, screening_timers]
