@@ -19,6 +19,7 @@ from ..phones import mask
 
 log = logging.getLogger(__name__)
 
+NEW_PENDING = "outbox_new_pending"  # session.info key: ids of rows written in this transaction
 MAX_BODY = 1600  # Twilio's limit for one message body (it splits into segments itself)
 
 
@@ -45,6 +46,9 @@ def queue_sms(session: Session, *, to: str, from_: str, body: str, purpose: str,
         log.info("outbox: %s text to %s refused: opted out", purpose, mask(to))
     session.add(message)
     session.flush()
+    if message.status == OutboxStatus.pending:
+        # Collected by the entrypoint, which enqueues them once the transaction commits.
+        session.info.setdefault(NEW_PENDING, []).append(message.id)
     return message
 
 

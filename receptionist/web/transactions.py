@@ -6,15 +6,10 @@ import logging
 from flask import current_app
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ..models import OutboundMessage, OutboxStatus
+from ..services.outbox import NEW_PENDING
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3
-
-
-def _pending_outbox_ids(session) -> list[int]:
-    return [obj.id for obj in session.identity_map.values()
-            if isinstance(obj, OutboundMessage) and obj.status == OutboxStatus.pending]
 
 
 def in_transaction(action):
@@ -30,7 +25,7 @@ def in_transaction(action):
         try:
             with db.transaction() as session:
                 result = action(session)
-                pending = _pending_outbox_ids(session)
+                pending = list(session.info.get(NEW_PENDING, ()))
             break
         except IntegrityError:
             if attempt == ATTEMPTS:

@@ -1,0 +1,18 @@
+"""Outbox rows written by a webhook are handed to the queue after the commit."""
+from __future__ import annotations
+
+import pytest
+
+from receptionist.web import transactions
+
+from .test_sms_inbound import completed_call
+
+pytestmark = pytest.mark.usefixtures("sample_company")
+
+
+def test_the_confirmation_is_enqueued_when_the_call_ends(twilio, db, monkeypatch):
+    enqueued = []
+    monkeypatch.setattr("receptionist.adapters.queue.enqueue_sends",
+                        lambda settings, ids: enqueued.extend(ids) or list(ids))
+    completed_call(twilio)
+    assert len(enqueued) == 1
