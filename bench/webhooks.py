@@ -1,0 +1,89 @@
+"""Benchmark: server time per Twilio webhook (DESIGN.md target: p99 under 50 ms).
+
+Runs whole qualified calls and SMS screenings through the real Flask app (signed
+requests, SQLite by default or DATABASE_URL), in-process so that only server time is
+measured, and prints percentiles per endpoint. Bounded: --calls calls, --texts threads.
+
+    .venv/bin/python bench/webhooks.py [--calls 200] [--texts 100]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from receptionist.settings import Settings  # noqa: E402
+from receptionist.web.app import create_app  # noqa: E402
+
+TOKEN = "bench-token"
+CALL = [{"Digits": "1"}, {"SpeechResult": "apply", "Confidence": "0.9"}, {"Digits": "2"},
+        {"SpeechResult": "yes", "Confidence": "0.9"}, {"Digits": "1"}, {"SpeechResult": "yes"},
+        {"SpeechResult": "four years"}, {"SpeechResult": "next Monday"}, {"Digits": "1"},
+        {"SpeechResult": "my name is Jane Doe"}]
+TEXTS = ["JOBS", "1", "2", "yes", "yes", "yes", "3", "right away", "1", "Jane Doe"]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--texts", type=int, default=100)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="receptionist-bench-"))
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
+    settings = Settings(database_url=url, redis_url=os.environ.get("REDIS_URL"), twilio_account_sid=None,
+                        twilio_auth_token=TOKEN, public_base_url=None, instance_path=tmp)
+    app = create_app(settings)
+    app.extensions["db"].upgrade()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["load-company", str(ROOT / "examples" / "acme-staffing.yaml")]).exit_code == 0
+    client, validator = app.test_client(), RequestValidator(TOKEN)
+    timings: dict[str, list[float]] = {}
+
+    def post(path: str, params: dict) -> bytes:
+        sig = validator.compute_signature("http://localhost" + path, params)
+        start = time.perf_counter()
+        response = client.post(path, data=params, headers={"X-Twilio-Signature": sig})
+        elapsed = (time.perf_counter() - start) * 1000
+        assert response.status_code in (200, 204), response.data
+        timings.setdefault(path.split("?")[0], []).append(elapsed)
+        return response.data
+
+    for n in range(args.calls):
+        sid, caller = f"CA{n:032x}", f"+1312555{n % 10000:04d}"
+        base = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": caller, "To": "+12025550100",
+                "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"}
+        post("/voice/inbound", base)
+        for step, inputs in enumerate(CALL, start=1):
+            post(f"/voice/gather?step={step}", {**base, **inputs})
+        post("/voice/status", {**base, "CallStatus": "completed", "CallDuration": "95"})
+    for n in range(args.texts):
+        phone = f"+1415555{n % 10000:04d}"
+        for i, body in enumerate(TEXTS):
+            post("/sms/inbound", {"MessageSid": f"SM{n:016x}{i:016x}", "AccountSid": "AC" + "0" * 32,
+                                  "From": phone, "To": "+12025550101", "Body": body, "NumMedia": "0"})
+    print(f"database: {url.split('://')[0]}; {args.calls} calls, {args.texts} SMS screenings")
+    print(f"{'endpoint':<16}{'requests':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    for path, values in timings.items():
+        print(f"{path:<16}{len(values):>9}{statistics.median(values):>9.1f}{percentile(values, 90):>9.1f}"
+              f"{percentile(values, 99):>9.1f}{max(values):>9.1f}")
+    every = [v for values in timings.values() for v in values]
+    print(f"{'all':<16}{len(every):>9}{statistics.median(every):>9.1f}{percentile(every, 90):>9.1f}"
+          f"{percentile(every, 99):>9.1f}{max(every):>9.1f}   (target: p99 < 50 ms)")
+
+
+if __name__ == "__main__":
+    main()
