@@ -230,3 +230,14 @@ def test_step_numbers_advance_in_action_urls(twilio):
     call.send(Digits="1")
     assert re.search(r"step=2$", action_path(call.last))
     assert ET.fromstring(call.last.data).find("Redirect").text.endswith("step=2")
+
+
+def test_hidden_caller_id_is_not_promised_a_text(twilio, db):
+    call = Call(twilio, from_number="Anonymous")
+    call.start()
+    for inputs in QUALIFIED:
+        call.send(**inputs)
+    assert "text message" not in said(call.last) and "recruiter will review" in said(call.last)
+    assert count(db, OutboundMessage) == 0
+    conv = conversation(db)
+    assert conv.status == ConversationStatus.completed and conv.candidate.phone is None

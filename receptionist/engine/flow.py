@@ -163,6 +163,7 @@ class CallContext:
     max_reprompts: int = 2      # reprompts before the keypad-only offer (voice)
     keypad_fallback: bool = True
     skip_menu: bool = False     # SMS screening: straight to the application after the language
+    can_text: bool = True       # False for a hidden caller ID: no confirmation text will follow
 
 
 def sms_context(today: dt.date, application: ApplicationSummary | None = None) -> CallContext:
@@ -301,7 +302,7 @@ def _failed(script, state, ctx, why: Line) -> tuple[CallState, Turn]:
     if keypad and failures == ctx.max_reprompts + 1:
         return state, _prompt_turn(script, state, ctx, [why], keys_only=True)
     if state.phase == "name":  # the name can still be confirmed by text: finish the call
-        return _goodbye(state, [why], (), reason="name not captured")
+        return _goodbye(state, ctx, [why], (), reason="name not captured")
     if state.phase == "faq":   # an unheard question is no reason to hang up
         menu = dataclasses.replace(state, phase="menu", failures=0)
         return menu, _prompt_turn(script, menu, ctx, [why])
@@ -467,12 +468,13 @@ def _on_name(script, state, event, ctx):
     if name is None:
         return _failed(script, state, ctx, Line("not_understood"))
     state = dataclasses.replace(state, name=name)
-    return _goodbye(state, [], [NameGiven(name)])
+    return _goodbye(state, ctx, [], [NameGiven(name)])
 
 
-def _goodbye(state, before, effects, reason=None):
+def _goodbye(state, ctx, before, effects, reason=None):
     first = state.name.split()[0] if state.name else None
-    return _end(state, list(before) + [Line("goodbye", {"name": first})], effects, "completed", reason)
+    key = "goodbye" if ctx.can_text else "goodbye_no_text"
+    return _end(state, list(before) + [Line(key, {"name": first})], effects, "completed", reason)
 
 
 _HANDLERS = {

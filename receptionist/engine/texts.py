@@ -93,6 +93,10 @@ PHRASES: dict[str, dict[str, Any]] = {
                         "confirmar sus datos. Adiós.",
                "sms": "¡Gracias{name_part}! Recibimos su solicitud. Un reclutador se comunicará pronto."},
     },
+    "goodbye_no_text": {
+        "en": "Thank you{name_part}. A recruiter will review your answers. Goodbye.",
+        "es": "Gracias{name_part}. Un reclutador revisará sus respuestas. Adiós.",
+    },
     "nudge": {"en": "Still there? Whenever you're ready:", "es": "¿Sigue ahí? Cuando guste:"},
     # Confirmation by text after a call (SMS only).
     "confirm_details": {
@@ -226,7 +230,7 @@ def render(line: Line, language: str, channel: str = "voice") -> str:
         return f"{p['text']} {_phrase(f'help_{kind}', language, channel)}".strip()
     if line.key == "application_found":
         p["role_part"] = f" ({p['role']})" if p.get("role") else ""
-    if line.key == "goodbye":
+    if line.key in ("goodbye", "goodbye_no_text"):
         p["name_part"] = f", {p['name']}" if p.get("name") else ""
     if line.key == "confirm_details":
         p["name_part"] = f" {p['name']}" if p.get("name") else ""

@@ -183,7 +183,8 @@ def _context(session: Session, agent: Agent, candidate: Candidate, now: dt.datet
         tz = ZoneInfo(agent.timezone)
         role = previous.posting.title.get(candidate.language or "en") if previous.posting else None
         summary = flow.ApplicationSummary(previous.started_at.astimezone(tz).date(), previous.status.value, role)
-    return flow.CallContext(today=local_today(agent, now), channel="voice", application=summary)
+    return flow.CallContext(today=local_today(agent, now), channel="voice", application=summary,
+                            can_text=candidate.phone is not None)
 
 
 def _stored_turn(session: Session, conversation_id: int, step: int) -> str:
