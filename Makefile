@@ -8,13 +8,17 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $@
 
+# Prism, the Twilio REST API mock the SMS sender tests use (skipped with a reason without npm).
+node_modules/.bin/prism: package-lock.json
+	-npm ci --no-audit --no-fund --loglevel=error
+
 .PHONY: install run test bench
 install: $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(VENV)/bin/flask --app app serve
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed node_modules/.bin/prism
 	$(VENV)/bin/python -m pytest -q
 
 bench: $(VENV)/.installed

@@ -27,7 +27,7 @@ def prism(tmp_path_factory):
     log_path = tmp_path_factory.mktemp("prism") / "prism.log"
     with start_twilio_mock(log_path) as base_url:
         if base_url is None:
-            pytest.skip("Prism not installed: run `npm ci` in the repo root")
+            pytest.skip("Prism or ../shared/twilio/twilio_api_v2010.json missing: run `npm ci` in the repo root")
         yield base_url, log_path
 
 
