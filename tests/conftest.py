@@ -6,7 +6,6 @@ starts a server and sets it). Tests that take the ``db`` fixture run on each bac
 from __future__ import annotations
 
 import os
-import urllib.parse
 from pathlib import Path
 
 import pytest

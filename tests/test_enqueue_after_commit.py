@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from receptionist.web import transactions
 
 from .test_sms_inbound import completed_call
 
