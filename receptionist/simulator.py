@@ -573,6 +573,18 @@ _INPUTS = ("say", "press", "silence", "hangup")
 _INLINE_COMMENT = re.compile(r"\s+#\s.*$")  # " # note": keeps "press 1234#" and "press #"
 
 
+def script_directives(text: str):
+    """The directives of a script, as (line number, lower-cased first word, the rest):
+    blank lines, ``#`` lines and trailing `` # comments`` are skipped. Shared by the call
+    and text simulators."""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        word, _, arg = _INLINE_COMMENT.sub("", line).partition(" ")
+        yield number, word.lower(), arg.strip()
+
+
 def parse_script(text: str) -> Script:
     """Parse a caller script; raises ValueError("line N: ...") for anything invalid.
 
@@ -593,13 +605,7 @@ def parse_script(text: str) -> Script:
     """
     script = Script()
     seen_input = hangup_line = end_line = None
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        line = _INLINE_COMMENT.sub("", line)
-        word, _, arg = line.partition(" ")
-        word, arg = word.lower(), arg.strip()
+    for number, word, arg in script_directives(text):
 
         def fail(message: str) -> ValueError:
             return ValueError(f"line {number}: {message}")

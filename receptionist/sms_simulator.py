@@ -54,7 +54,6 @@ from flask.cli import with_appcontext
 from twilio.request_validator import RequestValidator
 
 from .simulator import (
-    _INLINE_COMMENT,
     DEFAULT_FROM,
     DEFAULT_URL,
     FAKE_ACCOUNT_SID,
@@ -62,6 +61,7 @@ from .simulator import (
     ScriptFailed,
     SimulatorError,
     _country,
+    script_directives,
     _local_auth_token,
     _normalise,
     _snippet,
@@ -452,13 +452,7 @@ def parse_text_script(text: str) -> TextScript:
     """
     script = TextScript()
     first_send = None
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        line = _INLINE_COMMENT.sub("", line)
-        word, _, arg = line.partition(" ")
-        word, arg = word.lower(), arg.strip()
+    for number, word, arg in script_directives(text):
 
         def fail(message: str) -> ValueError:
             return ValueError(f"line {number}: {message}")
