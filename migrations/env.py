@@ -2,7 +2,7 @@
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from receptionist.models import Base
+from receptionist.adapters.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from receptionist.engine.texts import Line, render
-from receptionist.models import Agent, Candidate, Channel, Conversation, Speaker
+from receptionist.adapters.models import Agent, Candidate, Channel, Conversation, Speaker
 from receptionist.services.conversations import add_transcript
 
 from .replies import parse_confirmation_reply

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from receptionist.engine import flow
 from receptionist.engine.texts import Line, render
-from receptionist.models import AgentKind, Candidate, InboundMessage, PhoneNumber, utcnow
+from receptionist.adapters.models import AgentKind, Candidate, InboundMessage, PhoneNumber, utcnow
 from receptionist.phones import mask, to_e164
 from receptionist.services.scripts import build_script
 

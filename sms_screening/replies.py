@@ -5,7 +5,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from receptionist import interpret
+from receptionist.engine import interpret
 from receptionist.engine.flow import clean_name
 
 YES = frozenset({"yes", "y", "yeah", "yep", "yup", "correct", "confirm", "confirmed", "ok", "okay", "right",

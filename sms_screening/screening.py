@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from receptionist.engine import flow
-from receptionist.models import Agent, Candidate, Channel, Conversation, ConversationStatus
+from receptionist.adapters.models import Agent, Candidate, Channel, Conversation, ConversationStatus
 from receptionist.services.calls import local_today
 from receptionist.services.conversations import record_turn
 from receptionist.services.scripts import build_script

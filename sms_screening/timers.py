@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from receptionist.engine import flow
 from receptionist.engine.texts import Line, render
-from receptionist.models import Channel, Conversation, ConversationStatus
+from receptionist.adapters.models import Channel, Conversation, ConversationStatus
 from receptionist.services.outbox import queue_sms
 from receptionist.services.scripts import build_script
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from receptionist.web.security import require_twilio_signature
-from receptionist.web.transactions import in_transaction
+from receptionist.web.twilio.security import require_twilio_signature
+from receptionist.web.twilio.transactions import in_transaction
 
 from .inbound import InboundText, handle_text
 

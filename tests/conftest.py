@@ -13,7 +13,7 @@ from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
 from receptionist.adapters.db import Database
-from receptionist.models import Base
+from receptionist.adapters.models import Base
 from receptionist.settings import Settings
 from receptionist.web.app import create_app
 

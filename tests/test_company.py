@@ -8,7 +8,7 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from receptionist.models import Agent, PhoneNumber, ScreeningQuestion
+from receptionist.adapters.models import Agent, PhoneNumber, ScreeningQuestion
 from receptionist.services.company import CompanyFileError, NumberInUseError, load_company
 
 from .conftest import SAMPLE
@@ -95,7 +95,7 @@ def test_migrations_build_the_schema_the_models_describe(db):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from receptionist.models import Base
+    from receptionist.adapters.models import Base
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []

@@ -1,12 +1,12 @@
-"""Table-driven tests for receptionist.interpret (pure: no app, no DB)."""
+"""Table-driven tests for receptionist.engine.interpret (pure: no app, no DB)."""
 
 import dataclasses
 import datetime
 
 import pytest
 
-from receptionist import interpret
-from receptionist.interpret import Choice, Interpretation
+from receptionist.engine import interpret
+from receptionist.engine.interpret import Choice, Interpretation
 
 TODAY = datetime.date(2026, 11, 18)  # a Wednesday
 

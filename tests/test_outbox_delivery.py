@@ -25,7 +25,7 @@ from werkzeug.wrappers import Request, Response
 from receptionist import jobs
 from receptionist.adapters import queue as rq_queue
 from receptionist.adapters import redis_server
-from receptionist.models import Candidate, OutboundMessage, OutboxStatus, utcnow
+from receptionist.adapters.models import Candidate, OutboundMessage, OutboxStatus, utcnow
 from receptionist.services.outbox import LOST_MID_SEND, queue_sms
 from receptionist.settings import Settings
 from tests.conftest import AUTH_TOKEN

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # tests/ has no __init__.py and the project may not be installed
     sys.path.insert(0, str(ROOT))
 
-from receptionist.simulator import (  # noqa: E402
+from receptionist.devtools.call import (  # noqa: E402
     AGENT_HANGUP,
     CALLER_HANGUP,
     CallSimulator,

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from receptionist.models import Answer, Candidate, Conversation
+from receptionist.adapters.models import Answer, Candidate, Conversation
 
 from .conftest import twilio_signature
 from .test_sms_inbound import SMS_AGENT, sms_params

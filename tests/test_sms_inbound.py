@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from receptionist.models import (Answer, Candidate, Channel, Conversation, ConversationStatus, InboundMessage,
+from receptionist.adapters.models import (Answer, Candidate, Channel, Conversation, ConversationStatus, InboundMessage,
                                  OutboundMessage, OutboxStatus)
 from receptionist.services.outbox import queue_sms
 

@@ -15,8 +15,8 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import Body, Media, Message, MessagingResponse, Redirect
 from werkzeug.serving import make_server
 
-from receptionist.simulator import SimulatorError
-from receptionist.sms_simulator import (
+from receptionist.devtools.call import SimulatorError
+from receptionist.devtools.text import (
     OutboxText,
     TextSimulator,
     num_segments,
@@ -307,7 +307,7 @@ def test_expect_outbox_looks_only_since_the_last_send(agent):
 
 def test_wait_sleeps(agent, monkeypatch):
     naps = []
-    monkeypatch.setattr("receptionist.sms_simulator.time.sleep", naps.append)
+    monkeypatch.setattr("receptionist.devtools.text.time.sleep", naps.append)
     code, out, _ = run(agent, "send hi\nwait 1.5\n")
     assert code == 0 and naps == [1.5]
     assert "(waiting 1.5 s)" in out
@@ -453,7 +453,7 @@ def test_text_command_script_and_usage_errors(agent, tmp_path):
 
 def test_text_command_reads_the_outbox_in_the_database(agent, app, db, tmp_path):
     """Through the registered `flask text`, against the app's real (migrated) database."""
-    from receptionist.models import OutboundMessage
+    from receptionist.adapters.models import OutboundMessage
 
     def write(to: str, body: str, **fields) -> None:
         with db.transaction() as session:

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from receptionist.models import Channel, Conversation, ConversationStatus, OutboundMessage, utcnow
+from receptionist.adapters.models import Channel, Conversation, ConversationStatus, OutboundMessage, utcnow
 from sms_screening.timers import confirmation_timers, screening_timers
 
 from .test_sms_inbound import PHONE, RECEPTIONIST, completed_call, text

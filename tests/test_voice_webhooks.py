@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from receptionist.models import (Answer, OutboundMessage, Candidate, Conversation, ConversationStatus, TranscriptLine)
+from receptionist.adapters.models import (Answer, OutboundMessage, Candidate, Conversation, ConversationStatus, TranscriptLine)
 
 from .conftest import call_params
 

@@ -6,7 +6,7 @@ Create Date: 2026-11-22
 """
 from alembic import op
 import sqlalchemy as sa
-import receptionist.models
+import receptionist.adapters.models
 
 
 revision = '0001'
@@ -24,9 +24,9 @@ def upgrade() -> None:
     sa.Column('email', sa.String(length=320), nullable=True),
     sa.Column('language', sa.String(length=8), nullable=True),
     sa.Column('opted_out', sa.Boolean(), nullable=False),
-    sa.Column('opted_out_at', receptionist.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', receptionist.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', receptionist.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('opted_out_at', receptionist.adapters.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', receptionist.adapters.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', receptionist.adapters.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_candidates')),
     sa.UniqueConstraint('phone', name=op.f('uq_candidates_phone'))
     )
@@ -37,7 +37,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=80), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('created_at', receptionist.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', receptionist.adapters.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_companies')),
     sa.UniqueConstraint('slug', name=op.f('uq_companies_slug'))
     )
@@ -55,8 +55,8 @@ def upgrade() -> None:
     sa.Column('help_text', sa.JSON(), nullable=False),
     sa.Column('routing_mode', sa.Enum('auto', 'manual', name='routingmode', native_enum=False, length=20), nullable=False),
     sa.Column('routing_threshold', sa.Integer(), nullable=False),
-    sa.Column('created_at', receptionist.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', receptionist.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', receptionist.adapters.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', receptionist.adapters.models.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('routing_threshold BETWEEN 0 AND 100', name=op.f('ck_agents_threshold_range')),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_agents_company_id_companies'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_agents')),
@@ -92,8 +92,8 @@ def upgrade() -> None:
     sa.Column('needs_follow_up', sa.Boolean(), nullable=False),
     sa.Column('follow_up_reason', sa.String(length=200), nullable=True),
     sa.Column('call_duration', sa.Integer(), nullable=True),
-    sa.Column('started_at', receptionist.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('ended_at', receptionist.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', receptionist.adapters.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', receptionist.adapters.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_conversations_agent_id_agents')),
     sa.ForeignKeyConstraint(['candidate_id'], ['candidates.id'], name=op.f('fk_conversations_candidate_id_candidates')),
     sa.ForeignKeyConstraint(['posting_id'], ['postings.id'], name=op.f('fk_conversations_posting_id_postings')),
@@ -150,7 +150,7 @@ def upgrade() -> None:
     sa.Column('value', sa.JSON(), nullable=False),
     sa.Column('confidence', sa.Float(), nullable=False),
     sa.Column('knocked_out', sa.Boolean(), nullable=False),
-    sa.Column('created_at', receptionist.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', receptionist.adapters.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_answers_conversation_id_conversations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['question_id'], ['screening_questions.id'], name=op.f('fk_answers_question_id_screening_questions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_answers')),
@@ -160,7 +160,7 @@ def upgrade() -> None:
     sa.Column('conversation_id', sa.Integer(), nullable=False),
     sa.Column('step', sa.Integer(), nullable=False),
     sa.Column('twiml', sa.Text(), nullable=False),
-    sa.Column('created_at', receptionist.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', receptionist.adapters.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_call_turns_conversation_id_conversations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('conversation_id', 'step', name=op.f('pk_call_turns'))
     )
@@ -170,7 +170,7 @@ def upgrade() -> None:
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('speaker', sa.Enum('agent', 'candidate', name='speaker', native_enum=False, length=20), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('at', receptionist.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', receptionist.adapters.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_transcript_lines_conversation_id_conversations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_transcript_lines')),
     sa.UniqueConstraint('conversation_id', 'seq', name=op.f('uq_transcript_lines_conversation_id'))

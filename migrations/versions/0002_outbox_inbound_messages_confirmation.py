@@ -6,7 +6,7 @@ Create Date: 2026-11-22
 """
 from alembic import op
 import sqlalchemy as sa
-import receptionist.models
+import receptionist.adapters.models
 
 
 revision = '0002'
@@ -29,7 +29,7 @@ def upgrade() -> None:
     sa.Column('num_media', sa.Integer(), nullable=False),
     sa.Column('media_urls', sa.JSON(), nullable=False),
     sa.Column('reply', sa.Text(), nullable=False),
-    sa.Column('created_at', receptionist.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', receptionist.adapters.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_inbound_messages_agent_id_agents')),
     sa.ForeignKeyConstraint(['candidate_id'], ['candidates.id'], name=op.f('fk_inbound_messages_candidate_id_candidates')),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_inbound_messages_conversation_id_conversations')),
@@ -54,9 +54,9 @@ def upgrade() -> None:
     sa.Column('error_code', sa.Integer(), nullable=True),
     sa.Column('error_message', sa.Text(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('created_at', receptionist.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', receptionist.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', receptionist.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', receptionist.adapters.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', receptionist.adapters.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', receptionist.adapters.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_outbox_agent_id_agents')),
     sa.ForeignKeyConstraint(['candidate_id'], ['candidates.id'], name=op.f('fk_outbox_candidate_id_candidates')),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_outbox_conversation_id_conversations')),
@@ -70,12 +70,12 @@ def upgrade() -> None:
         batch_op.create_index('ix_outbox_status_created', ['status', 'created_at'], unique=False)
 
     with op.batch_alter_table('conversations', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('last_activity_at', receptionist.models.UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('nudged_at', receptionist.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('last_activity_at', receptionist.adapters.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('nudged_at', receptionist.adapters.models.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('confirmation_status', sa.String(length=20), nullable=True))
-        batch_op.add_column(sa.Column('confirmation_sent_at', receptionist.models.UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('confirmation_reminded_at', receptionist.models.UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('confirmed_at', receptionist.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('confirmation_sent_at', receptionist.adapters.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('confirmation_reminded_at', receptionist.adapters.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('confirmed_at', receptionist.adapters.models.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f('ix_conversations_confirmation_status'), ['confirmation_status'], unique=False)
 
     # ### end Alembic commands ###

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Union
 
-from .. import interpret
+from . import interpret
 from .faq import match_policy
 from .screening import is_knockout
 from .script import AgentScript, OptionSpec, QuestionSpec

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from .. import interpret
+from . import interpret
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..engine import flow
-from ..models import (Agent, AgentKind, CallTurn, Candidate, Channel, Conversation, ConversationStatus,
+from ..adapters.models import (Agent, AgentKind, CallTurn, Candidate, Channel, Conversation, ConversationStatus,
                       PhoneNumber, utcnow)
 from ..phones import mask, to_e164
 from .confirmation import queue_confirmation

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..engine.screening import validate_rule
-from ..models import (Agent, AgentKind, Company, PhoneNumber, Policy, Posting, QuestionKind, RoutingMode,
+from ..adapters.models import (Agent, AgentKind, Company, PhoneNumber, Policy, Posting, QuestionKind, RoutingMode,
                       ScreeningQuestion)
 from ..phones import to_e164
 

@@ -10,7 +10,7 @@ import datetime as dt
 
 from ..engine.flow import spoken_date
 from ..engine.texts import Line, render
-from ..models import Conversation, OutboundMessage
+from ..adapters.models import Conversation, OutboundMessage
 from .outbox import queue_sms
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..engine import flow
 from ..engine.texts import render
-from ..models import (Answer, AnswerSource, Conversation, ConversationStatus, Posting, ScreeningQuestion, Speaker,
+from ..adapters.models import (Answer, AnswerSource, Conversation, ConversationStatus, Posting, ScreeningQuestion, Speaker,
                       TranscriptLine)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..models import Candidate, OutboundMessage, OutboxStatus
+from ..adapters.models import Candidate, OutboundMessage, OutboxStatus
 from ..phones import mask
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..engine.script import AgentScript, OptionSpec, PolicySpec, PostingSpec, QuestionSpec
-from ..models import Agent
+from ..adapters.models import Agent
 
 
 def _labels(raw: dict) -> dict[str, tuple[str, ...]]:

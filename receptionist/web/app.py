@@ -21,15 +21,15 @@ def create_app(settings: Settings | None = None) -> Flask:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
 
-    from . import voice
+    from .twilio import voice
     app.register_blueprint(voice.bp)
-    from . import sms_status
+    from .twilio import sms_status
     app.register_blueprint(sms_status.bp)
 
     from sms_screening.web import bp as sms_bp
     app.register_blueprint(sms_bp)
 
-    from .. import cli
+    from receptionist import cli
     cli.register(app)
 
     @app.get("/healthz")

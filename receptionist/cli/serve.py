@@ -1,12 +1,7 @@
-"""Command line: ``flask --app app <command>``.
+"""``serve``: the whole service in one command (the process supervisor behind ``make run``).
 
-    db upgrade               run the migrations
-    load-company FILE.yaml   create or update a company (idempotent)
-    serve                    migrate, load the sample company if the database is empty, then
-                             run the worker and the cron as child processes and serve HTTP
-    worker                   an RQ worker on the "receptionist" queue, with RQ's scheduler
-    cron                     RQ's cron: enqueues the periodic sweep every SWEEP_INTERVAL seconds
-    call                     the phone simulator (see receptionist/simulator.py)
+It migrates, loads the sample company into an empty database, starts the RQ worker and
+cron as child processes (on the embedded Redis when REDIS_URL is unset) and serves HTTP.
 """
 from __future__ import annotations
 
@@ -18,51 +13,19 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import click
-import yaml
 from flask import Flask, current_app
-from flask.cli import AppGroup, ScriptInfo, with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 from sqlalchemy import select
 
-from .models import Company
-from .services.company import CompanyFileError, load_company
-from .settings import PROJECT_ROOT
+from receptionist.adapters.models import Company
+from receptionist.settings import PROJECT_ROOT
+
+from .database import load_company_file
 
 SAMPLE_COMPANY = PROJECT_ROOT / "examples" / "acme-staffing.yaml"
 log = logging.getLogger(__name__)
-
-db_group = AppGroup("db", help="Database schema (Alembic migrations).")
-
-
-@db_group.command("upgrade")
-@click.argument("revision", default="head")
-def db_upgrade(revision: str) -> None:
-    """Migrate the database to REVISION (default: the newest)."""
-    current_app.extensions["db"].upgrade(revision)
-    click.echo(f"database at {revision}")
-
-
-def load_company_file(path: Path) -> str:
-    """Load ``path`` in one transaction; returns the report. Raises click.ClickException."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise click.ClickException(f"cannot read {path}: {exc}") from exc
-    try:
-        with current_app.extensions["db"].transaction() as session:
-            return str(load_company(session, data or {}))
-    except CompanyFileError as exc:
-        raise click.ClickException(f"{path}: {exc}") from exc
-
-
-@click.command("load-company")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@with_appcontext
-def load_company_command(path: Path) -> None:
-    """Create or update the company in PATH (YAML); loading it twice changes nothing."""
-    click.echo(f"{path}: {load_company_file(path)}")
 
 
 @click.command("serve")
@@ -85,7 +48,7 @@ def serve_command(host: str, port: int) -> None:
     settings = app.config["SETTINGS"]
     children = _Children()
     try:
-        from .adapters.redis_server import redis_url
+        from receptionist.adapters.redis_server import redis_url
         url = redis_url(settings)  # starts the embedded server (owned by this process) if REDIS_URL is unset
         # The children find the same Redis through REDIS_URL, and this process through SUPERVISOR_ENV.
         env = {**os.environ, "REDIS_URL": url, SUPERVISOR_ENV: str(os.getpid())}
@@ -159,7 +122,7 @@ class _Children:
                 proc.wait()
 
 
-def _exit_with_supervisor() -> None:
+def exit_with_supervisor() -> None:
     """In a child of ``serve``: stop (SIGTERM to self, a warm shutdown) when serve is gone,
     e.g. killed with SIGKILL, so no orphan worker keeps running."""
     supervisor = os.environ.get(SUPERVISOR_ENV)
@@ -175,48 +138,6 @@ def _exit_with_supervisor() -> None:
     threading.Thread(target=watch, name="supervisor-watch", daemon=True).start()
 
 
-@click.command("worker")
-@click.option("--burst", is_flag=True, help="Exit once the queue is empty.")
-@with_appcontext
-def worker_command(burst: bool) -> None:
-    """Run an RQ worker on the "receptionist" queue with RQ's scheduler (retries, enqueue_in/at)."""
-    from redis import Redis
-    from rq import Worker
-
-    from .adapters.queue import QUEUE_NAME
-    from .adapters.redis_server import redis_url
-
-    # A connection of its own: RQ raises its read timeout for the blocking dequeue.
-    connection = Redis.from_url(redis_url(current_app.config["SETTINGS"]))
-    _exit_with_supervisor()
-    Worker([QUEUE_NAME], connection=connection).work(with_scheduler=True, burst=burst)
-
-
-@click.command("cron")
-@with_appcontext
-def cron_command() -> None:
-    """Run RQ's cron scheduler: enqueue ``receptionist.jobs.sweep`` every SWEEP_INTERVAL seconds."""
-    from rq.cron import CronScheduler
-
-    from . import jobs
-    from .adapters.queue import QUEUE_NAME, connection
-
-    settings = current_app.config["SETTINGS"]
-    cron = CronScheduler(connection=connection(settings))
-    # ttl: a sweep nobody ran in time expires instead of piling up while the worker is down.
-    cron.register(jobs.sweep, queue_name=QUEUE_NAME, interval=settings.sweep_interval,
-                  ttl=max(60, 2 * settings.sweep_interval))
-    _exit_with_supervisor()
-    cron.start()
-
-
 def register(app: Flask) -> None:
-    """Attach the commands to ``app.cli``."""
-    app.cli.add_command(db_group)
-    app.cli.add_command(load_company_command)
+    """Attach ``serve`` to ``app.cli``."""
     app.cli.add_command(serve_command)
-    app.cli.add_command(worker_command)
-    app.cli.add_command(cron_command)
-    from .simulator import call_command
-    app.cli.add_command(call_command)
-    from .sms_simulator import text_command; app.cli.add_command(text_command)

@@ -11,9 +11,9 @@ import logging
 
 from flask import Blueprint, Response, request
 
-from ..adapters.twiml import render_apology, render_turn
-from ..engine import flow
-from ..services import calls
+from receptionist.adapters.twiml import render_apology, render_turn
+from receptionist.engine import flow
+from receptionist.services import calls
 from .security import require_twilio_signature
 from .transactions import in_transaction
 

@@ -6,7 +6,7 @@ import logging
 from flask import current_app
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ..services.outbox import NEW_PENDING
+from receptionist.services.outbox import NEW_PENDING
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3
@@ -36,6 +36,6 @@ def in_transaction(action):
                 raise
             log.warning("database busy, retrying webhook", exc_info=True)
     if pending:
-        from ..adapters.queue import enqueue_sends
+        from receptionist.adapters.queue import enqueue_sends
         enqueue_sends(current_app.config["SETTINGS"], pending)
     return result

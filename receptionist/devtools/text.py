@@ -20,7 +20,7 @@ Twilio behaviour reproduced here, with its source in Twilio's documentation:
   characters in one segment, 153 per segment beyond (extension characters such as ``€``
   count twice); any other character makes the body UCS-2: 70 UTF-16 units in one segment,
   67 per segment beyond.
-- "Webhooks security": ``X-Twilio-Signature`` as in ``receptionist.simulator.send_signed``.
+- "Webhooks security": ``X-Twilio-Signature`` as in ``receptionist.devtools.call.send_signed``.
 - "TwiML for Programmable Messaging": ``<Response>`` holds ``<Message>`` verbs (text as
   element text, or nested ``<Body>`` and ``<Media>`` nouns; a ``to`` attribute sends it to
   another number) and ``<Redirect>`` (default POST, relative URLs resolved against the
@@ -53,7 +53,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from twilio.request_validator import RequestValidator
 
-from .simulator import (
+from receptionist.devtools.call import (
     DEFAULT_FROM,
     DEFAULT_URL,
     FAKE_ACCOUNT_SID,
@@ -116,7 +116,7 @@ def media_content_type(url: str) -> str:
 
 @dataclass(frozen=True)
 class OutboxText:
-    """One outbox row as the simulator shows it (``receptionist.models.OutboundMessage``)."""
+    """One outbox row as the simulator shows it (``receptionist.adapters.models.OutboundMessage``)."""
 
     id: int
     to_number: str
@@ -142,7 +142,7 @@ def database_outbox_reader(db: Any) -> OutboxReader:
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .models import OutboundMessage
+    from receptionist.adapters.models import OutboundMessage
 
     def read(phone: str, since: dt.datetime, seen_ids: frozenset) -> list[OutboxText]:
         query = (select(OutboundMessage)

@@ -18,13 +18,13 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from .adapters.db import Database
-from .adapters.queue import SEND_RETRIES, enqueue_sends  # noqa: F401  (enqueue_sends: re-exported)
-from .adapters.twilio_sms import SendError, make_client, send_sms
-from .models import utcnow
-from .phones import mask
-from .services import outbox
-from .settings import Settings
+from receptionist.adapters.db import Database
+from receptionist.adapters.queue import SEND_RETRIES, enqueue_sends  # noqa: F401  (enqueue_sends: re-exported)
+from receptionist.adapters.twilio_sms import SendError, make_client, send_sms
+from receptionist.adapters.models import utcnow
+from receptionist.phones import mask
+from receptionist.services import outbox
+from receptionist.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ import logging
 
 from flask import Blueprint, Response, current_app, request
 
-from ..services.outbox import record_delivery_status
+from receptionist.services.outbox import record_delivery_status
 from .security import require_twilio_signature
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,24 @@
+"""Command line: ``flask --app app <command>``. Each module registers its own commands.
+
+    db upgrade               run the migrations                          (cli.database)
+    load-company FILE.yaml   create or update a company (idempotent)     (cli.database)
+    serve                    migrate, load the sample company if the database is empty, then
+                             run the worker and the cron as child processes and serve HTTP
+                                                                         (cli.serve)
+    worker                   an RQ worker on the "receptionist" queue, with RQ's scheduler
+    cron                     RQ's cron: enqueues the periodic sweep      (cli.queue)
+
+The developer tools (``call``, ``text``) register through the ``flask.commands`` entry
+point (pyproject.toml), so a web process never imports them.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from . import database, queue, serve
+
+
+def register(app: Flask) -> None:
+    """Attach every command group to ``app.cli``."""
+    for module in (database, serve, queue):
+        module.register(app)

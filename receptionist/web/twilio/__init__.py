@@ -1,0 +1,1 @@
+"""Twilio webhooks: voice (``/voice/*``) and SMS delivery status (``/sms/status``)."""
