@@ -465,14 +465,17 @@ def test_text_command_reads_the_outbox_in_the_database(agent, app, db, tmp_path)
     script = tmp_path / "confirm.txt"
     script.write_text("send CONFIRM\nexpect echo\nexpect-outbox interview link\n")
 
+    # `flask text` as a user runs it: FlaskGroup loads the command from its entry point.
+    from flask.cli import FlaskGroup
+    cli = FlaskGroup(create_app=lambda: app)
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["text", "--url", agent.url, "--auth-token", TOKEN, "--script", str(script),
+    result = runner.invoke(cli, args=["text", "--url", agent.url, "--auth-token", TOKEN, "--script", str(script),
                                  "--outbox-wait", "2"])
     assert result.exit_code == 0, result.output
     assert "OUTBOX (confirmation, pending): Your interview link: https://interview.test/abc" in result.output
     assert "An old text" not in result.output and "Not for this phone" not in result.output
 
-    result = runner.invoke(args=["text", "--url", agent.url, "--auth-token", TOKEN, "--outbox-wait", "0.3",
+    result = runner.invoke(cli, args=["text", "--url", agent.url, "--auth-token", TOKEN, "--outbox-wait", "0.3",
                                  "CONFIRM"])
     assert result.exit_code == 0, result.output
     assert result.output.count("OUTBOX (confirmation, pending): Your interview link") == 1
