@@ -1,4 +1,4 @@
 """The WSGI application: ``flask --app app run`` / ``flask --app app <command>``."""
-from receptionist.web.app import create_app
+from receptionist.bootstrap import create_app
 
 app = create_app()

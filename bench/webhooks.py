@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from receptionist.settings import Settings  # noqa: E402
-from receptionist.web.app import create_app  # noqa: E402
+from receptionist.bootstrap import create_app  # noqa: E402
 
 TOKEN = "bench-token"
 CALL = [{"Digits": "1"}, {"SpeechResult": "apply", "Confidence": "0.9"}, {"Digits": "2"},

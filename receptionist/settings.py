@@ -12,20 +12,22 @@ Variables:
                        validation works behind a proxy or tunnel.
     INSTANCE_PATH      Where local state lives; default ``./instance``.
     TWILIO_API_BASE_URL  Send REST requests here instead of https://api.twilio.com (tests, mocks).
-    CONFIRMATION_REMINDER_AFTER  Seconds without a reply to the confirmation text before one
-                       reminder; default 3600.
-    CONFIRMATION_EXPIRES_AFTER   Seconds after which an unanswered confirmation is marked
-                       unconfirmed and flagged; default 86400.
-    SMS_NUDGE_AFTER    Seconds of silence in an SMS screening before one nudge; default 14400.
-    SMS_EXPIRES_AFTER  Seconds of silence after which an SMS screening expires; default 259200.
-    SWEEP_INTERVAL     Seconds between runs of the periodic job (reminders, nudges, expiry,
-                       outbox reconciler); default 30.
+    LOG_MESSAGE_BODIES Development (no TWILIO_ACCOUNT_SID): "1" logs the texts' bodies;
+                       default off (a body is personal data: only its length is logged).
+
+Timers, in seconds (the defaults are in ``DEFAULTS_S``):
+    CONFIRMATION_REMINDER_AFTER_S  no reply to the confirmation text: one reminder; 3600.
+    CONFIRMATION_EXPIRES_AFTER_S   still no reply: marked unconfirmed and flagged; 86400.
+    SMS_NUDGE_AFTER_S  silence in an SMS screening before one nudge; 14400.
+    SMS_EXPIRES_AFTER_S  silence after which an SMS screening expires; 259200.
+    SWEEP_INTERVAL_S   between runs of the periodic job (reminders, nudges, expiry, the
+                       outbox reconciler); 30.
 """
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +51,16 @@ def local_auth_token() -> str:
         token_file.write_text(secrets.token_hex(16))
         token_file.chmod(0o600)
     return token_file.read_text().strip()
+
+
+# The timers' defaults, in seconds; the environment variable is the name in capitals.
+DEFAULTS_S = {
+    "confirmation_reminder_after_s": 3600,
+    "confirmation_expires_after_s": 86400,
+    "sms_nudge_after_s": 14400,
+    "sms_expires_after_s": 259200,
+    "sweep_interval_s": 30,
+}
 
 
 def _seconds(name: str, default: int) -> int:
@@ -76,12 +88,12 @@ class Settings:
     public_base_url: str | None
     instance_path: Path
     twilio_api_base_url: str | None = None
-    confirmation_reminder_after: int = 3600
-    confirmation_expires_after: int = 86400
-    sms_nudge_after: int = 14400
-    sms_expires_after: int = 259200
-    sweep_interval: int = 30
-    extra: dict = field(default_factory=dict)
+    log_message_bodies: bool = False
+    confirmation_reminder_after_s: int = DEFAULTS_S["confirmation_reminder_after_s"]
+    confirmation_expires_after_s: int = DEFAULTS_S["confirmation_expires_after_s"]
+    sms_nudge_after_s: int = DEFAULTS_S["sms_nudge_after_s"]
+    sms_expires_after_s: int = DEFAULTS_S["sms_expires_after_s"]
+    sweep_interval_s: int = DEFAULTS_S["sweep_interval_s"]
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -95,11 +107,8 @@ class Settings:
             public_base_url=(os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             instance_path=inst,
             twilio_api_base_url=os.environ.get("TWILIO_API_BASE_URL") or None,
-            confirmation_reminder_after=_seconds("CONFIRMATION_REMINDER_AFTER", 3600),
-            confirmation_expires_after=_seconds("CONFIRMATION_EXPIRES_AFTER", 86400),
-            sms_nudge_after=_seconds("SMS_NUDGE_AFTER", 14400),
-            sms_expires_after=_seconds("SMS_EXPIRES_AFTER", 259200),
-            sweep_interval=_seconds("SWEEP_INTERVAL", 30),
+            log_message_bodies=os.environ.get("LOG_MESSAGE_BODIES", "").strip().lower() in ("1", "true", "yes"),
+            **{name: _seconds(name.upper(), default) for name, default in DEFAULTS_S.items()},
         )
         values.update(overrides)
         return cls(**values)

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from receptionist.engine.texts import Line, render
-from receptionist.adapters.models import Agent, Candidate, Channel, Conversation, Speaker
+from receptionist.adapters.models import (Agent, Candidate, Channel, ConfirmationStatus, Conversation, FollowUpReason,
+                                          Speaker)
 from receptionist.services.conversations import add_transcript
 
 from .replies import parse_confirmation_reply
@@ -41,10 +42,9 @@ def handle_confirmation_reply(session: Session, agent: Agent, candidate: Candida
         candidate.name = reply.name
         lines.append(Line("name_saved", {"name": reply.name}))
     if reply.confirmed:
-        conversation.confirmation_status = "confirmed"
+        conversation.confirmation_status = ConfirmationStatus.confirmed
         conversation.confirmed_at = now
-        if conversation.follow_up_reason == UNCONFIRMED_REASON:
-            conversation.needs_follow_up, conversation.follow_up_reason = False, None
+        conversation.clear_flag(FollowUpReason.details_unconfirmed)
         lines.append(Line("confirmed"))
         if not candidate.email:
             lines.append(Line("text", {"text": render(Line("confirm_email_ask"), lang, "sms").strip()}))
@@ -56,5 +56,3 @@ def handle_confirmation_reply(session: Session, agent: Agent, candidate: Candida
     add_transcript(session, conversation, [(Speaker.candidate, body)] + [(Speaker.agent, t) for t in texts], now)
     return conversation, texts
 
-
-UNCONFIRMED_REASON = "details not confirmed by text"

@@ -7,12 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from receptionist.engine import flow
-from receptionist.adapters.models import Agent, Candidate, Channel, Conversation, ConversationStatus
+from receptionist.adapters.models import (Agent, Candidate, Channel, Conversation, ConversationStatus, FollowUpReason,
+                                          ScreeningOutcome)
 from receptionist.services.calls import local_today
 from receptionist.services.conversations import record_turn
 from receptionist.services.scripts import build_script
 
-EXPIRED_REASON = "SMS screening expired after silence"
 
 
 def text_event(body: str) -> flow.Event:
@@ -39,8 +39,9 @@ def expire(conversation: Conversation, now: dt.datetime) -> None:
     """Close a screening the candidate left silent too long; answers are kept, a recruiter follows up."""
     conversation.status = ConversationStatus.abandoned
     conversation.ended_at = now
-    conversation.needs_follow_up = True
-    conversation.follow_up_reason = EXPIRED_REASON
+    conversation.flag(FollowUpReason.sms_expired, "SMS screening expired after silence")
+    if conversation.application is not None:
+        conversation.application.screening_outcome = ScreeningOutcome.incomplete
 
 
 def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, body: str, to_number: str,

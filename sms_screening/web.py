@@ -5,14 +5,16 @@ Replies are TwiML (twilio's ``MessagingResponse``); texts sent later go through 
 """
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from receptionist.web.twilio.security import require_twilio_signature
-from receptionist.web.twilio.transactions import in_transaction
 
 from .inbound import InboundText, handle_text
 
+log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 MAX_MEDIA = 10  # Twilio delivers at most 10 media items per MMS
 
@@ -44,6 +46,13 @@ def inbound():
     text = _inbound_text()
     if not text.message_sid:
         return Response("MessageSid is required", status=400, mimetype="text/plain")
-    expires_after = current_app.config["SETTINGS"].sms_expires_after
-    twiml = in_transaction(lambda session: handle_text(session, text, render_reply, expires_after))
+    container = current_app.extensions["container"]
+    expires_after = container.settings.sms_expires_after_s
+    try:
+        twiml = container.uow.run(lambda session: handle_text(session, text, render_reply, expires_after))
+    except Exception:
+        # Nothing was stored: an empty answer now, and Twilio's retry (or the candidate's next
+        # text) is processed in full later; an error page would only reach Twilio's debugger.
+        log.exception("text %s: the webhook could not complete; answered empty", text.message_sid)
+        return Response(render_reply([]), mimetype="text/xml")
     return Response(twiml, mimetype="text/xml")

@@ -15,7 +15,7 @@ from twilio.request_validator import RequestValidator
 from receptionist.adapters.db import Database
 from receptionist.adapters.models import Base
 from receptionist.settings import Settings
-from receptionist.web.app import create_app
+from receptionist import bootstrap
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "acme-staffing.yaml"
@@ -63,10 +63,14 @@ def settings(db, tmp_path) -> Settings:
 
 
 @pytest.fixture
-def app(settings, db):
-    application = create_app(settings)
-    application.extensions["db"].dispose()
-    application.extensions["db"] = db  # share the session-wide engine
+def container(settings, db) -> bootstrap.Container:
+    """The composition root's container on the test database (the session-wide engine)."""
+    return bootstrap.build(settings, database=db)
+
+
+@pytest.fixture
+def app(container):
+    application = bootstrap.create_app(container=container)
     application.config["TESTING"] = True
     return application
 

@@ -9,9 +9,8 @@ from .test_sms_inbound import completed_call
 pytestmark = pytest.mark.usefixtures("sample_company")
 
 
-def test_the_confirmation_is_enqueued_when_the_call_ends(twilio, db, monkeypatch):
+def test_the_confirmation_is_enqueued_when_the_call_ends(twilio, container, monkeypatch):
     enqueued = []
-    monkeypatch.setattr("receptionist.adapters.queue.enqueue_sends",
-                        lambda settings, ids: enqueued.extend(ids) or list(ids))
+    monkeypatch.setattr(container.uow, "enqueue", lambda ids: enqueued.extend(ids) or list(ids))
     completed_call(twilio)
     assert len(enqueued) == 1

@@ -115,7 +115,7 @@ def test_garbled_answers_reprompt_twice_then_keypad_only_then_end_flagged():
     assert "didn't hear anything" in said(reprompt2) and reprompt2.gather.input == "speech dtmf"
     assert keypad.gather.input == "dtmf" and "Press 1 for yes, or 2 for no." in said(keypad)
     assert gave_up.gather is None and "recruiter will follow up" in said(gave_up)
-    assert effects(gave_up, flow.Ended) == [flow.Ended("abandoned", "no answer understood at age-18")]
+    assert effects(gave_up, flow.Ended) == [flow.Ended("abandoned", "not_understood", "no answer understood at age-18")]
     assert not [e for t in turns for e in effects(t, flow.AnswerGiven)]
 
 
@@ -155,7 +155,7 @@ def test_name_not_understood_still_completes_with_follow_up():
     _, turns = run([Digits("1"), Digits("1"), Digits("1"), Digits("1"), Digits("4"), Digits("0"),
                     Digits("2"), Silence(), Silence(), Silence()])
     last = turns[-1]
-    assert effects(last, flow.Ended) == [flow.Ended("completed", "name not captured")]
+    assert effects(last, flow.Ended) == [flow.Ended("completed", "name_not_captured", "name not captured")]
     assert "Thank you." in said(last)
 
 

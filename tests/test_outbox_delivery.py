@@ -22,10 +22,10 @@ from sqlalchemy import select, update
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from receptionist import jobs
+from receptionist import bootstrap, jobs
 from receptionist.adapters import queue as rq_queue
 from receptionist.adapters import redis_server
-from receptionist.adapters.models import Candidate, OutboundMessage, OutboxStatus, utcnow
+from receptionist.adapters.models import Candidate, OutboxItem, OutboxStatus, utcnow
 from receptionist.services.outbox import LOST_MID_SEND, queue_sms
 from receptionist.settings import Settings
 from tests.conftest import AUTH_TOKEN
@@ -114,12 +114,12 @@ def env(db, redis_test_url, tmp_path, monkeypatch):
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", AUTH_TOKEN)
     for name in ("TWILIO_ACCOUNT_SID", "TWILIO_API_BASE_URL", "PUBLIC_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
-    jobs.reset()
+    bootstrap.reset()  # the jobs' container is rebuilt from this environment
     redis = rq_queue.connection(Settings.from_env())
     redis.flushdb()
     yield monkeypatch
     redis.flushdb()
-    jobs.reset()
+    bootstrap.reset()
 
 
 def live(monkeypatch, api_url: str) -> None:
@@ -127,6 +127,7 @@ def live(monkeypatch, api_url: str) -> None:
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT_SID)
     monkeypatch.setenv("TWILIO_API_BASE_URL", api_url)
     monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC)
+    bootstrap.reset()
 
 
 def run_worker() -> None:
@@ -145,18 +146,18 @@ def new_text(db, key: str = "confirmation:1", to: str = TO, **candidate) -> int:
         return message.id
 
 
-def row(db, message_id: int) -> OutboundMessage:
+def row(db, message_id: int) -> OutboxItem:
     with db.transaction() as session:
-        return session.get(OutboundMessage, message_id)
+        return session.get(OutboxItem, message_id)
 
 
 def set_row(db, message_id: int, **values) -> None:
     with db.transaction() as session:
-        session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id).values(**values))
+        session.execute(update(OutboxItem).where(OutboxItem.id == message_id).values(**values))
 
 
 def enqueue(message_id: int) -> list[int]:
-    return rq_queue.enqueue_sends(Settings.from_env(), [message_id])
+    return rq_queue.enqueue_outbox(Settings.from_env(), [message_id])
 
 
 # --- sending ------------------------------------------------------------------------------
@@ -170,9 +171,9 @@ def test_a_pending_text_is_sent_once_through_the_mocked_api(db, env, prism, fake
     run_worker()
 
     sent = row(db, message_id)
-    assert sent.status == OutboxStatus.queued  # Twilio's status at creation
-    assert sent.provider_sid.startswith("SM") and len(sent.provider_sid) == 34  # the spec's example
-    assert sent.sent_at is not None and sent.attempts == 1 and sent.error_code is None
+    assert (sent.status, sent.provider_status) == (OutboxStatus.sent, "queued")  # Twilio's status at creation
+    assert sent.provider_ref.startswith("SM") and len(sent.provider_ref) == 34  # the spec's example
+    assert sent.sent_at is not None and sent.attempts == 1 and sent.provider_error_code is None
     [request] = fake_twilio.sends
     assert request["answered"] == 201  # Prism (--errors) found the request valid
     assert request["form"] == {"To": TO, "From": FROM, "Body": "Thanks Jane! Reply YES to confirm.",
@@ -181,15 +182,16 @@ def test_a_pending_text_is_sent_once_through_the_mocked_api(db, env, prism, fake
 
 def test_without_an_account_sid_the_text_is_logged_and_marked_sent(db, env, caplog):
     message_id = new_text(db)
-    caplog.set_level(logging.INFO, logger="receptionist.jobs")
+    caplog.set_level(logging.INFO, logger="receptionist")
 
     enqueue(message_id)
     run_worker()
 
     sent = row(db, message_id)
-    assert sent.status == OutboxStatus.sent and sent.provider_sid.startswith("SMdev") and sent.sent_at
-    assert "SMS to +1202***0123 from +1202***0100: Thanks Jane! Reply YES to confirm." in caplog.text
-    assert TO not in caplog.text and FROM not in caplog.text
+    assert sent.status == OutboxStatus.sent and sent.provider_ref.startswith("SMdev") and sent.sent_at
+    # Personal data stays out of the log: numbers masked, the body only as its length.
+    assert "confirmation to +1202***0123 from +1202***0100: [34 characters]" in caplog.text
+    assert TO not in caplog.text and FROM not in caplog.text and "Thanks Jane" not in caplog.text
 
 
 def test_enqueued_twice_and_run_twice_it_is_sent_once(db, env, prism, fake_twilio):
@@ -202,7 +204,7 @@ def test_enqueued_twice_and_run_twice_it_is_sent_once(db, env, prism, fake_twili
     assert enqueue(message_id) == []  # its job is still queued: not duplicated
     assert q.count == 1
     # A duplicate all the same (e.g. another process racing): the claim stops it.
-    q.enqueue(rq_queue.SEND_JOB, message_id, job_id="outbox-duplicate")
+    q.enqueue(rq_queue.OUTBOX_JOB, message_id, job_id="outbox-duplicate")
     run_worker()
     assert enqueue(message_id) == [message_id]  # the finished job is replaced...
     run_worker()  # ...and finds the row sent already
@@ -216,18 +218,18 @@ def test_enqueued_twice_and_run_twice_it_is_sent_once(db, env, prism, fake_twili
 def test_texts_to_an_opted_out_candidate_are_refused_and_never_sent(db, env, fake_twilio):
     live(env, fake_twilio.url)
     refused = new_text(db, "confirmation:1", opted_out=True)
-    assert row(db, refused).status == OutboxStatus.refused
+    assert row(db, refused).status == OutboxStatus.cancelled
     later = new_text(db, "confirmation:2", to="+12025550199", opted_out=False)
     with db.transaction() as session:  # STOP arrives after the text was queued
         session.scalars(select(Candidate).filter_by(phone="+12025550199")).one().opted_out = True
 
-    rq_queue.enqueue_sends(Settings.from_env(), [refused, later])
+    rq_queue.enqueue_outbox(Settings.from_env(), [refused, later])
     run_worker()
 
     assert fake_twilio.sends == []
-    assert row(db, refused).status == OutboxStatus.refused
-    assert (row(db, later).status, row(db, later).error_message) == (
-        OutboxStatus.refused, "recipient opted out (STOP) before it was sent; not sent")
+    assert row(db, refused).status == OutboxStatus.cancelled
+    assert (row(db, later).status, row(db, later).last_error) == (
+        OutboxStatus.cancelled, "recipient opted out (STOP) before it was sent; not sent")
 
 
 def test_a_retryable_failure_puts_the_text_back_and_rq_retries_it(db, env, fake_twilio):
@@ -240,10 +242,10 @@ def test_a_retryable_failure_puts_the_text_back_and_rq_retries_it(db, env, fake_
     run_worker()
 
     back = row(db, message_id)
-    assert (back.status, back.attempts, back.provider_sid) == (OutboxStatus.pending, 1, None)
-    assert "HTTP 503" in back.error_message
+    assert (back.status, back.attempts, back.provider_ref) == (OutboxStatus.pending, 1, None)
+    assert "HTTP 503" in back.last_error and back.next_attempt_at > utcnow()
     job = Job.fetch(f"outbox-{message_id}", connection=q.connection)
-    assert job.get_status() == JobStatus.SCHEDULED and job.retries_left == rq_queue.SEND_RETRIES - 1
+    assert job.get_status() == JobStatus.SCHEDULED and job.retries_left == len(rq_queue.OUTBOX_RETRY_INTERVALS_S) - 1
     assert job.id in ScheduledJobRegistry(queue=q).get_job_ids()
     # The reconciler sees an old pending row but leaves its scheduled retry alone.
     old = utcnow() - dt.timedelta(minutes=5)
@@ -258,7 +260,7 @@ def test_a_retryable_failure_puts_the_text_back_and_rq_retries_it(db, env, fake_
     run_worker()
     given_up = row(db, message_id)
     assert (given_up.status, given_up.attempts) == (OutboxStatus.failed, jobs.MAX_ATTEMPTS)
-    assert given_up.error_message.startswith(f"gave up after {jobs.MAX_ATTEMPTS} attempts")
+    assert given_up.last_error.startswith(f"gave up after {jobs.MAX_ATTEMPTS} attempts")
     assert len(fake_twilio.sends) == 2
 
 
@@ -273,8 +275,8 @@ def test_a_rejected_text_is_failed_with_twilios_error_code(db, env, fake_twilio)
     run_worker()
 
     failed = row(db, message_id)
-    assert (failed.status, failed.error_code) == (OutboxStatus.failed, 21211)
-    assert TO not in failed.error_message
+    assert (failed.status, failed.provider_error_code) == (OutboxStatus.failed, 21211)
+    assert TO not in failed.last_error
     assert ScheduledJobRegistry(queue=q).get_job_ids() == []
     assert len(fake_twilio.sends) == 1
 
@@ -283,7 +285,7 @@ def test_enqueue_never_raises_when_redis_is_down(db, caplog):
     settings = Settings(database_url=db.url, redis_url=f"redis://127.0.0.1:{free_port()}/0",
                         twilio_account_sid=None, twilio_auth_token=AUTH_TOKEN, public_base_url=None,
                         instance_path=None)
-    assert rq_queue.enqueue_sends(settings, [1, 2]) == []
+    assert rq_queue.enqueue_outbox(settings, [1, 2]) == []
     assert "could not enqueue outbox [1, 2]" in caplog.text
 
 
@@ -293,7 +295,7 @@ def test_the_reconciler_re_enqueues_a_text_whose_job_was_lost(db, env, fake_twil
     live(env, fake_twilio.url)
     lost, fresh = new_text(db, "confirmation:1"), new_text(db, "confirmation:2", to="+12025550124")
     settings = Settings.from_env()
-    rq_queue.enqueue_sends(settings, [lost, fresh])
+    rq_queue.enqueue_outbox(settings, [lost, fresh])
     rq_queue.connection(settings).flushdb()  # Redis restarted without its data
     old = utcnow() - dt.timedelta(minutes=2)
     set_row(db, lost, created_at=old, updated_at=old)
@@ -301,7 +303,7 @@ def test_the_reconciler_re_enqueues_a_text_whose_job_was_lost(db, env, fake_twil
     rq_queue.queue(settings).enqueue(jobs.sweep)  # as RQ's cron does
     run_worker()  # the sweep, then the send it enqueued
 
-    assert row(db, lost).status == OutboxStatus.queued
+    assert (row(db, lost).status, row(db, lost).provider_status) == (OutboxStatus.sent, "queued")
     assert row(db, fresh).status == OutboxStatus.pending  # under a minute old: its job may be on its way
     assert [r["form"]["To"] for r in fake_twilio.sends] == [TO]
 
@@ -317,7 +319,7 @@ def test_a_text_lost_mid_send_is_failed_and_never_sent_again(db, env, fake_twili
     enqueue(stuck)
     run_worker()
 
-    assert (row(db, stuck).status, row(db, stuck).error_message) == (OutboxStatus.failed, LOST_MID_SEND)
+    assert (row(db, stuck).status, row(db, stuck).last_error) == (OutboxStatus.failed, LOST_MID_SEND)
     assert row(db, recent).status == OutboxStatus.sending  # may still be in Twilio's hands
     assert fake_twilio.sends == []
 
@@ -331,7 +333,7 @@ def test_each_timer_runs_in_its_own_transaction_and_a_failing_one_is_skipped(db,
         return [queue_sms(session, to=TO, from_=FROM, body="Reminder: reply YES.", purpose="reminder",
                           idempotency_key="reminder:1").id]
 
-    env.setattr(jobs, "SWEEPS", [broken, reminder])
+    env.setattr(bootstrap.current(), "sweeps", [broken, reminder])
     result = jobs.sweep()
     run_worker()
 
@@ -344,11 +346,12 @@ def test_each_timer_runs_in_its_own_transaction_and_a_failing_one_is_skipped(db,
 
 # --- the status callback ----------------------------------------------------------------------
 
-def sent_row(db, status=OutboxStatus.queued, sid="SM" + "1" * 32) -> int:
+def sent_row(db, status="queued", sid="SM" + "1" * 32) -> int:
+    """A text handed to Twilio, whose last reported status is ``status``."""
     with db.transaction() as session:
-        message = OutboundMessage(to_number=TO, from_number=FROM, body="Hi", purpose="confirmation",
-                                  idempotency_key=f"confirmation:{sid}", status=status, provider_sid=sid,
-                                  attempts=1, sent_at=utcnow())
+        message = OutboxItem(kind="sms", recipient=TO, payload={"to": TO, "from": FROM, "body": "Hi"},
+                             purpose="confirmation", idempotency_key=f"confirmation:{sid}", status=OutboxStatus.sent,
+                             provider_ref=sid, provider_status=status, attempts=1, sent_at=utcnow())
         session.add(message)
         session.flush()
         return message.id
@@ -366,41 +369,41 @@ def test_status_callbacks_update_the_status_and_error_code(db, twilio):
     message_id = sent_row(db)
 
     assert twilio.post("/sms/status", callback(status="sent")).status_code == 204
-    assert row(db, message_id).status == OutboxStatus.sent
+    assert row(db, message_id).provider_status == "sent"
     assert twilio.post("/sms/status", callback(status="undelivered", ErrorCode="30003")).status_code == 204
     after = row(db, message_id)
-    assert (after.status, after.error_code) == (OutboxStatus.undelivered, 30003)
-    assert "30003" in after.error_message
+    assert (after.provider_status, after.provider_error_code) == ("undelivered", 30003)
+    assert after.status == OutboxStatus.sent  # ours: handed over; Twilio's is beside it
 
 
 def test_a_forged_status_callback_is_refused(db, twilio):
     message_id = sent_row(db)
     response = twilio.post("/sms/status", callback(status="failed", ErrorCode="30007"), token="not-the-token")
     assert response.status_code == 403
-    assert (row(db, message_id).status, row(db, message_id).error_code) == (OutboxStatus.queued, None)
+    assert (row(db, message_id).provider_status, row(db, message_id).provider_error_code) == ("queued", None)
 
 
 @pytest.mark.parametrize("stored, late, expected", [
-    (OutboxStatus.delivered, "sent", OutboxStatus.delivered),
-    (OutboxStatus.delivered, "failed", OutboxStatus.delivered),
-    (OutboxStatus.sent, "queued", OutboxStatus.sent),
-    (OutboxStatus.sent, "sending", OutboxStatus.sent),  # Twilio's "sending": still in flight
-    (OutboxStatus.failed, "sent", OutboxStatus.failed),
-    (OutboxStatus.undelivered, "failed", OutboxStatus.undelivered),
-    (OutboxStatus.failed, "delivered", OutboxStatus.delivered),  # a carrier's late receipt wins
-    (OutboxStatus.delivered, "read", OutboxStatus.delivered),
-    (OutboxStatus.queued, "accepted", OutboxStatus.queued),
-    (OutboxStatus.sent, "receiving", OutboxStatus.sent),  # an inbound-only status: ignored
+    ("delivered", "sent", "delivered"),
+    ("delivered", "failed", "delivered"),
+    ("sent", "queued", "sent"),
+    ("sent", "sending", "sent"),  # Twilio's "sending": still in flight
+    ("failed", "sent", "failed"),
+    ("undelivered", "failed", "undelivered"),
+    ("failed", "delivered", "delivered"),  # a carrier's late receipt wins
+    ("delivered", "read", "delivered"),
+    ("queued", "accepted", "queued"),
+    ("sent", "receiving", "sent"),  # an inbound-only status: ignored
 ])
 def test_status_never_moves_backwards(db, twilio, stored, late, expected):
     message_id = sent_row(db, status=stored)
     assert twilio.post("/sms/status", callback(status=late)).status_code == 204
-    assert row(db, message_id).status == expected
+    assert row(db, message_id).provider_status == expected
 
 
 def test_unknown_and_malformed_callbacks(db, twilio):
     message_id = sent_row(db)
     assert twilio.post("/sms/status", callback(sid="SM" + "9" * 32, status="delivered")).status_code == 204
-    assert row(db, message_id).status == OutboxStatus.queued
+    assert row(db, message_id).provider_status == "queued"
     no_sid = {k: v for k, v in callback().items() if k not in ("MessageSid", "SmsSid")}
     assert twilio.post("/sms/status", no_sid).status_code == 400

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from receptionist.adapters.models import (Answer, Candidate, Channel, Conversation, ConversationStatus, InboundMessage,
-                                 OutboundMessage, OutboxStatus)
+                                 OutboxItem, OutboxStatus)
 from receptionist.services.outbox import queue_sms
 
 from .test_voice_webhooks import QUALIFIED, Call
@@ -98,11 +98,11 @@ def test_screening_resumes_after_hours_and_expires_after_days(twilio, db, settin
     assert "18 years of age" in text(twilio, "1")  # resumed: the role answer moved it on
     with db.transaction() as s:
         conv = s.scalars(select(Conversation).where(Conversation.channel == Channel.sms)).one()
-        conv.last_activity_at = conv.last_activity_at - dt.timedelta(seconds=settings.sms_expires_after + 60)
+        conv.last_activity_at = conv.last_activity_at - dt.timedelta(seconds=settings.sms_expires_after_s + 60)
     fresh = text(twilio, "hello again")
     assert "hiring assistant" in fresh  # a new screening
     old, new = sms_conversations(db)
-    assert old.status == ConversationStatus.abandoned and old.needs_follow_up and "expired" in old.follow_up_reason
+    assert old.status == ConversationStatus.abandoned and old.needs_follow_up and "expired" in old.follow_up_note
     assert new.status == ConversationStatus.in_progress
 
 
@@ -114,7 +114,7 @@ def test_stop_keywords_opt_out_and_the_outbox_refuses(twilio, db, body):
     assert candidate(db).opted_out
     with db.transaction() as s:
         row = queue_sms(s, to=PHONE, from_=SMS_AGENT, body="Still there?", purpose="nudge", idempotency_key="t1")
-        assert row.status == OutboxStatus.refused and "opted out" in row.error_message
+        assert row.status == OutboxStatus.cancelled and "opted out" in row.last_error
     assert text(twilio, "1") == ""  # nothing is sent to an opted-out number
     assert "subscribed" in text(twilio, "START") and not candidate(db).opted_out
 
@@ -185,8 +185,8 @@ def completed_call(twilio, phone=PHONE):
 def test_confirmation_replies_after_a_call(twilio, db):
     completed_call(twilio)
     with db.transaction() as s:
-        confirmation = s.scalars(select(OutboundMessage)).one()
-        assert confirmation.to_number == PHONE and "Name: Jane Doe" in confirmation.body
+        confirmation = s.scalars(select(OutboxItem)).one()
+        assert confirmation.recipient == PHONE and "Name: Jane Doe" in confirmation.payload["body"]
     assert "didn't get that" in text(twilio, "huh?", to=RECEPTIONIST)
     assert "saved your email as jane.doe@example.com" in text(twilio, "it's jane.doe@example.com", to=RECEPTIONIST)
     assert "corrected your name to Jane Smith" in text(twilio, "NAME Jane Smith", to=RECEPTIONIST)

@@ -453,12 +453,12 @@ def test_text_command_script_and_usage_errors(agent, tmp_path):
 
 def test_text_command_reads_the_outbox_in_the_database(agent, app, db, tmp_path):
     """Through the registered `flask text`, against the app's real (migrated) database."""
-    from receptionist.adapters.models import OutboundMessage
+    from receptionist.adapters.models import OutboxItem
 
     def write(to: str, body: str, **fields) -> None:
         with db.transaction() as session:
-            session.add(OutboundMessage(to_number=to, from_number=AGENT, body=body, purpose="confirmation",
-                                        idempotency_key=f"test:{uuid.uuid4()}", **fields))
+            session.add(OutboxItem(kind="sms", recipient=to, payload={"to": to, "from": AGENT, "body": body},
+                                   purpose="confirmation", idempotency_key=f"test:{uuid.uuid4()}", **fields))
 
     write(PHONE, "An old text", created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1))
     agent.hooks["outbox"] = lambda to, body: (write(to, body), write("+19995550000", "Not for this phone"))

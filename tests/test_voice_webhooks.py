@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from receptionist.adapters.models import (Answer, OutboundMessage, Candidate, Conversation, ConversationStatus, TranscriptLine)
+from receptionist.adapters.models import (Answer, OutboxItem, Candidate, Conversation, ConversationStatus, TranscriptLine)
 
 from .conftest import call_params
 
@@ -95,11 +95,11 @@ def test_a_qualified_call_end_to_end(twilio, db):
     assert [a.source.value for a in conv.answers][:2] == ["speech", "dtmf"]
     assert conv.started_at.tzinfo is not None and conv.ended_at.tzinfo is not None
     with db.transaction() as s:
-        [text] = s.scalars(select(OutboundMessage)).all()
-        assert (text.purpose, text.to_number, text.from_number, text.status.value) == (
-            "confirmation", "+12025550123", "+12025550100", "pending")
-        assert "Name: Jane Doe\nJob: Forklift Operator\nEarliest start: " in text.body
-        assert "reply with your email address" in text.body and "STOP" in text.body
+        [text] = s.scalars(select(OutboxItem)).all()
+        assert (text.kind, text.purpose, text.recipient, text.payload["from"], text.status.value) == (
+            "sms", "confirmation", "+12025550123", "+12025550100", "pending")
+        assert "Name: Jane Doe\nJob: Forklift Operator\nEarliest start: " in text.payload["body"]
+        assert "reply with your email address" in text.payload["body"] and "STOP" in text.payload["body"]
     assert conv.confirmation_status == "pending"
     speakers = [line.speaker.value for line in conv.transcript]
     assert speakers[0] == "agent" and "candidate" in speakers
@@ -175,7 +175,7 @@ def test_hang_up_midway_is_abandoned_with_answers_kept(twilio, db):
     assert call.status("completed", "31").status_code == 204  # a repeated callback changes nothing
     conv = conversation(db)
     assert conv.status == ConversationStatus.abandoned and conv.needs_follow_up
-    assert "hung up" in conv.follow_up_reason
+    assert conv.follow_up_reason == "hung_up" and "hung up" in conv.follow_up_note
     assert [a.question.key for a in conv.answers] == ["age-18", "work-authorization"]
     # Twilio posting the next step after the hang-up changes nothing.
     call.send(SpeechResult="yes")
@@ -190,7 +190,7 @@ def test_knockout_ends_the_call_and_is_stored(twilio, db):
     assert "can't move your application forward" in said(call.last)
     assert gather_of(call.last) is None
     conv = conversation(db)
-    assert count(db, OutboundMessage) == 0  # no confirmation after a knockout
+    assert count(db, OutboxItem) == 0  # no confirmation after a knockout
     assert conv.status == ConversationStatus.knocked_out
     assert conv.answers[0].knocked_out and conv.answers[0].value == {"value": False}
 
@@ -238,6 +238,6 @@ def test_hidden_caller_id_is_not_promised_a_text(twilio, db):
     for inputs in QUALIFIED:
         call.send(**inputs)
     assert "text message" not in said(call.last) and "recruiter will review" in said(call.last)
-    assert count(db, OutboundMessage) == 0
+    assert count(db, OutboxItem) == 0
     conv = conversation(db)
     assert conv.status == ConversationStatus.completed and conv.candidate.phone is None

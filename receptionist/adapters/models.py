@@ -1,14 +1,15 @@
 """The data model (SQLAlchemy 2.0 declarative). Every change here needs a migration.
 
 Words follow DESIGN.md: an *agent* is a receptionist (voice) or an SMS screening agent;
-a *conversation* is one call or one text thread with one candidate; *answers* are the
-interpreted replies to screening questions; the *transcript* keeps every line said.
+a *conversation* is one call or one text thread with one candidate; an *application* is a
+candidate applying to a posting, fed by one or more conversations; *answers* are the
+interpreted replies to screening questions; the *transcript* keeps every line said; the
+*outbox* holds every side effect (a text, an invite, an ATS writeback) before a job runs it.
 Times are stored timezone-aware in UTC (:class:`UTCDateTime`).
 """
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from sqlalchemy import (
     JSON,
@@ -27,6 +28,12 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# The domain's words are the engine's; models store them (and services import them from here).
+from ..engine.vocabulary import (AgentKind, AnswerSource, Channel, ConfirmationStatus, ConversationStatus,
+                                 DuplicateCheck, FollowUpReason, OutboxStatus, QuestionKind, RoutingMode,
+                                 RoutingState, ScreeningOutcome, Speaker)
+
 
 
 def utcnow() -> dt.datetime:
@@ -65,47 +72,6 @@ NAMING = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dt.datetime: UTCDateTime, dict: JSON, list: JSON}
-
-
-class AgentKind(str, enum.Enum):
-    receptionist = "receptionist"
-    sms_screening = "sms_screening"
-
-
-class RoutingMode(str, enum.Enum):
-    auto = "auto"      # route when score >= threshold
-    manual = "manual"  # recruiter approves from the approval queue
-
-
-class QuestionKind(str, enum.Enum):
-    yes_no = "yes_no"
-    number = "number"
-    date = "date"
-    choice = "choice"
-    free_text = "free_text"
-
-
-class Channel(str, enum.Enum):
-    voice = "voice"
-    sms = "sms"
-
-
-class ConversationStatus(str, enum.Enum):
-    in_progress = "in_progress"
-    completed = "completed"
-    knocked_out = "knocked_out"
-    abandoned = "abandoned"
-
-
-class AnswerSource(str, enum.Enum):
-    speech = "speech"
-    dtmf = "dtmf"
-    sms = "sms"
-
-
-class Speaker(str, enum.Enum):
-    agent = "agent"
-    candidate = "candidate"
 
 
 def _enum(cls) -> Enum:
@@ -268,6 +234,8 @@ class Conversation(Base):
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
     posting_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id"), nullable=True)
+    # The application this conversation feeds (set when the candidate picks a posting).
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), nullable=True, index=True)
     call_sid: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     to_number: Mapped[str] = mapped_column(String(16))
     forwarded_from: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -277,8 +245,9 @@ class Conversation(Base):
     step: Mapped[int] = mapped_column(default=0)
     status: Mapped[ConversationStatus] = mapped_column(
         _enum(ConversationStatus), default=ConversationStatus.in_progress)
-    needs_follow_up: Mapped[bool] = mapped_column(Boolean, default=False)
-    follow_up_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Set when a recruiter should look at it: why (typed) and what happened (words).
+    follow_up_reason: Mapped[FollowUpReason | None] = mapped_column(_enum(FollowUpReason), nullable=True)
+    follow_up_note: Mapped[str | None] = mapped_column(String(200), nullable=True)
     call_duration: Mapped[int | None] = mapped_column(Integer, nullable=True)  # seconds
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
@@ -286,7 +255,8 @@ class Conversation(Base):
     last_activity_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     nudged_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     # Confirmation by text after a call: pending -> confirmed | unconfirmed (no reply in time).
-    confirmation_status: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    confirmation_status: Mapped[ConfirmationStatus | None] = mapped_column(
+        _enum(ConfirmationStatus), nullable=True, index=True)
     confirmation_sent_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     confirmation_reminded_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
@@ -294,9 +264,55 @@ class Conversation(Base):
     agent: Mapped[Agent] = relationship()
     candidate: Mapped[Candidate] = relationship(back_populates="conversations")
     posting: Mapped[Posting | None] = relationship()
+    application: Mapped["Application | None"] = relationship(back_populates="conversations")
     answers: Mapped[list["Answer"]] = relationship(back_populates="conversation", order_by="Answer.id")
     transcript: Mapped[list["TranscriptLine"]] = relationship(
         back_populates="conversation", order_by="TranscriptLine.seq")
+
+    @property
+    def needs_follow_up(self) -> bool:
+        """True when a recruiter should look at this conversation (``follow_up_reason`` set)."""
+        return self.follow_up_reason is not None
+
+    def flag(self, reason: FollowUpReason, note: str) -> None:
+        """Ask a recruiter to follow up: ``reason`` (typed) and ``note`` (what happened, <= 200 chars)."""
+        self.follow_up_reason, self.follow_up_note = reason, note[:200]
+
+    def clear_flag(self, reason: FollowUpReason) -> None:
+        """Withdraw the follow-up when it was raised for ``reason`` (e.g. a late confirmation)."""
+        if self.follow_up_reason == reason:
+            self.follow_up_reason = self.follow_up_note = None
+
+
+class Application(Base):
+    """A candidate applying to a posting: what routing needs, fed by one or more conversations.
+
+    Created when a screening picks a posting (one per candidate and posting: a second call
+    about the same job feeds the same application). ``score`` (0-100) is filled in by
+    scoring; ``duplicate_check`` by the ATS check; ``routing`` by routing.
+    """
+
+    __tablename__ = "applications"
+    __table_args__ = (UniqueConstraint("candidate_id", "posting_id"),
+                      Index("ix_applications_routing_updated", "routing", "updated_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"))
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)  # the agent that screened
+    screening_outcome: Mapped[ScreeningOutcome] = mapped_column(
+        _enum(ScreeningOutcome), default=ScreeningOutcome.in_progress)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    duplicate_check: Mapped[DuplicateCheck] = mapped_column(_enum(DuplicateCheck), default=DuplicateCheck.not_started)
+    routing: Mapped[RoutingState] = mapped_column(_enum(RoutingState), default=RoutingState.not_routed)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    candidate: Mapped[Candidate] = relationship()
+    posting: Mapped[Posting] = relationship()
+    agent: Mapped[Agent] = relationship()
+    conversations: Mapped[list[Conversation]] = relationship(back_populates="application",
+                                                             order_by="Conversation.started_at")
 
 
 class Answer(Base):
@@ -351,45 +367,41 @@ class CallTurn(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class OutboxStatus(str, enum.Enum):
-    """Outbox row states; the last five are Twilio's message statuses (status callback)."""
+class OutboxItem(Base):
+    """The outbox: every side effect (a text, an invite, an ATS writeback, a webhook delivery)
+    is first a row here, written in the same transaction as the state change that decides it,
+    then run by an RQ job (``jobs.outbox``) through the handler of its ``kind``.
 
-    pending = "pending"          # written, waiting for the sender job
-    sending = "sending"          # claimed by a sender job (never sent twice)
-    refused = "refused"          # not sent: the candidate opted out (see error_message)
-    queued = "queued"
-    sent = "sent"
-    delivered = "delivered"
-    undelivered = "undelivered"
-    failed = "failed"
-
-
-class OutboundMessage(Base):
-    """The outbox: every text we send is first a row here, written in the same transaction
-    as the state change that causes it, then sent by an RQ job (``services.outbox``).
-
-    ``idempotency_key`` (unique) makes writing the same text twice a no-op, e.g.
-    ``confirmation:{conversation_id}``. ``provider_sid`` is Twilio's MessageSid.
+    ``idempotency_key`` (unique) makes writing the same effect twice a no-op, e.g.
+    ``confirmation:{conversation_id}``. ``payload`` is the kind's input (an SMS: to, from,
+    body). ``recipient`` is whom it reaches (a phone in E.164 for a text), for consent checks
+    and lookups. ``status`` is ours (:class:`OutboxStatus`); the provider's own record of it
+    (Twilio's MessageSid, MessageStatus, ErrorCode) sits in the ``provider_*`` columns.
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_created", "status", "created_at"),)
+    __table_args__ = (Index("ix_outbox_status_created", "status", "created_at"),
+                      Index("ix_outbox_recipient_created", "recipient", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))  # an OutboxKind value (tests add their own kinds)
+    purpose: Mapped[str] = mapped_column(String(40))  # why, e.g. "confirmation", "nudge"
+    idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
+    payload: Mapped[dict] = mapped_column(default=dict)
+    recipient: Mapped[str | None] = mapped_column(String(320), nullable=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True)
     candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id"), nullable=True, index=True)
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), nullable=True,
                                                         index=True)
-    to_number: Mapped[str] = mapped_column(String(16))
-    from_number: Mapped[str] = mapped_column(String(16))
-    body: Mapped[str] = mapped_column(Text)
-    purpose: Mapped[str] = mapped_column(String(40))
-    idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), nullable=True,
+                                                       index=True)
     status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), default=OutboxStatus.pending)
-    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
-    error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)  # a retry is due then
+    provider_ref: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    provider_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    provider_error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)

@@ -1,4 +1,4 @@
-"""The RQ queue: one Redis connection per URL, and idempotent enqueueing of outbox sends.
+"""The RQ queue: one Redis connection per URL, and idempotent enqueueing of outbox items.
 
 Jobs run in ``flask --app app worker`` (an RQ worker with its scheduler, which runs the
 delayed retries) and the periodic sweep comes from ``flask --app app cron`` (RQ's cron).
@@ -19,9 +19,8 @@ from .redis_server import redis_url
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "receptionist"
-SEND_JOB = "receptionist.jobs.send_message"  # by name: the jobs module imports this one
-SEND_RETRIES = 4
-SEND_RETRY_INTERVALS = [10, 30, 120, 600]  # seconds before retry 1..4 (RQ's scheduler runs them)
+OUTBOX_JOB = "receptionist.jobs.outbox.run_item"  # by name: the jobs package imports this one
+OUTBOX_RETRY_INTERVALS_S = (10, 30, 120, 600)  # before retry 1..4 (RQ's scheduler runs them)
 
 # A job in one of these states will still run: enqueueing it again would only duplicate work.
 _WILL_RUN = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
@@ -49,30 +48,32 @@ def queue(settings) -> Queue:
     return Queue(QUEUE_NAME, connection=connection(settings))
 
 
-def send_job_id(message_id: int) -> str:
-    """The RQ job id of an outbox row's send job: one job per row at a time."""
-    return f"outbox-{message_id}"
+def outbox_job_id(item_id: int) -> str:
+    """The RQ job id of an outbox row's job: one job per row at a time."""
+    return f"outbox-{item_id}"
 
 
-def enqueue_sends(settings, message_ids: Iterable[int]) -> list[int]:
-    """Enqueue ``receptionist.jobs.send_message(id)`` for each outbox id; returns the ids
+def enqueue_outbox(settings, item_ids: Iterable[int], replace_overdue: bool = False) -> list[int]:
+    """Enqueue ``receptionist.jobs.outbox.run_item(id)`` for each outbox id; returns the ids
     enqueued now. Never raises.
 
     Idempotent per row: an id whose job is still queued, scheduled (a pending retry),
     started or deferred is skipped (RQ ``Job.fetch`` status), one that finished or failed
-    is replaced. The job itself claims the row, so even a duplicate never sends twice.
+    is replaced. ``replace_overdue`` (the reconciler, which passes only rows past their due
+    time) also replaces a *scheduled* job: its retry is overdue, so the scheduler holding it
+    is gone. The job itself claims the row, so even a duplicate never runs twice.
     When Redis is unreachable this logs a warning and returns what it managed: the rows
     stay ``pending`` and the sweep's reconciler enqueues them later.
     """
-    ids = list(dict.fromkeys(message_ids))  # unique, in order
+    ids = list(dict.fromkeys(item_ids))  # unique, in order
     done: list[int] = []
     if not ids:
         return done
     try:
         q = queue(settings)
-        for message_id in ids:
-            if _enqueue_once(q, message_id):
-                done.append(message_id)
+        for item_id in ids:
+            if _enqueue_once(q, item_id, replace_overdue):
+                done.append(item_id)
     except Exception as exc:  # Redis down, embedded server failed to start, ...
         left = [i for i in ids if i not in done]
         log.warning("could not enqueue outbox %s (%s: %s); the reconciler will pick them up",
@@ -80,20 +81,21 @@ def enqueue_sends(settings, message_ids: Iterable[int]) -> list[int]:
     return done
 
 
-def _enqueue_once(q: Queue, message_id: int) -> bool:
-    job_id = send_job_id(message_id)
+def _enqueue_once(q: Queue, item_id: int, replace_overdue: bool) -> bool:
+    job_id = outbox_job_id(item_id)
     for _ in range(3):
         try:
             # unique=True: Lua-atomic "create unless the job key exists".
-            q.enqueue(SEND_JOB, message_id, job_id=job_id, unique=True,
-                      retry=Retry(max=SEND_RETRIES, interval=SEND_RETRY_INTERVALS))
+            q.enqueue(OUTBOX_JOB, item_id, job_id=job_id, unique=True,
+                      retry=Retry(max=len(OUTBOX_RETRY_INTERVALS_S), interval=list(OUTBOX_RETRY_INTERVALS_S)))
             return True
         except DuplicateJobError:
             try:
                 job = Job.fetch(job_id, connection=q.connection)
             except NoSuchJobError:
                 continue  # expired in between: create it
-            if job.get_status(refresh=False) in _WILL_RUN:
+            status = job.get_status(refresh=False)
+            if status in _WILL_RUN and not (replace_overdue and status == JobStatus.SCHEDULED):
                 return False
             # Finished or failed earlier (its record is kept for a while): start afresh.
             job.delete()

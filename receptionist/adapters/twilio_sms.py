@@ -80,3 +80,17 @@ def send_sms(client: Client, *, to: str, from_: str, body: str,
         raise SendError(f"Twilio unreachable: {type(exc).__name__}",
                         code=None, status=None, retryable=True) from exc
     return SendResult(sid=message.sid, status=message.status)
+
+
+# Twilio's Message status values (Twilio, "Outbound Message Status in Status Callbacks" and the
+# Message resource's ``status`` enum in its OpenAPI description), ranked by how far along a text
+# is: a status callback only moves a row forward (callbacks may arrive out of order). failed and
+# undelivered are final except for delivered (a carrier's late receipt is the better truth);
+# a WhatsApp "read" adds nothing over delivered. receiving/received are inbound-only: not here.
+MESSAGE_STATUS_RANK = {
+    "accepted": 0, "scheduled": 0,   # a Messaging Service has it, not yet queued
+    "queued": 1, "sending": 1,
+    "sent": 2, "partially_delivered": 2,
+    "undelivered": 3, "failed": 3, "canceled": 3,
+    "delivered": 4, "read": 4,
+}

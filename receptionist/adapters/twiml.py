@@ -49,9 +49,11 @@ def render_turn(turn: Turn, texts: list[str], action_url: str, voice: str | None
     return str(response)
 
 
-def render_apology(text: str) -> str:
-    """TwiML that says ``text`` and hangs up (unknown number, lost call state)."""
+def render_apology(said: list[tuple[str, str]]) -> str:
+    """TwiML that says each (text, language) of ``said``, each in its own language's voice,
+    and hangs up (unknown number, lost call state, a failure we cannot recover from)."""
     response = VoiceResponse()
-    response.say(text, language="en-US")
+    for text, language in said:
+        response.say(text, language=LANGUAGE_TAGS.get(language, "en-US"))
     response.hangup()
     return str(response)

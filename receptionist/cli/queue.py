@@ -36,8 +36,8 @@ def cron_command() -> None:
     settings = current_app.config["SETTINGS"]
     cron = CronScheduler(connection=connection(settings))
     # ttl: a sweep nobody ran in time expires instead of piling up while the worker is down.
-    cron.register(jobs.sweep, queue_name=QUEUE_NAME, interval=settings.sweep_interval,
-                  ttl=max(60, 2 * settings.sweep_interval))
+    cron.register(jobs.sweep, queue_name=QUEUE_NAME, interval=settings.sweep_interval_s,
+                  ttl=max(60, 2 * settings.sweep_interval_s))
     exit_with_supervisor()
     cron.start()
 

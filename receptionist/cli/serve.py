@@ -58,7 +58,7 @@ def serve_command(host: str, port: int) -> None:
         signal.signal(signal.SIGTERM, _exit_on_sigterm)  # waitress stops on SystemExit; then finally
         where = "REDIS_URL" if settings.redis_url else "the embedded Redis"
         click.echo(f"RQ worker (pid {worker.pid}) and cron (pid {cron.pid}, sweep every "
-                   f"{settings.sweep_interval} s) running on {where}")
+                   f"{settings.sweep_interval_s} s) running on {where}")
         click.echo(f"Receptionist on http://{host}:{port}  (database {settings.database_url.split('://')[0]}, "
                    f"signatures checked against {settings.public_base_url or 'the request URL'})")
         click.echo("Try a call:  flask --app app call   (or --script examples/calls/qualified.txt)")

@@ -116,7 +116,7 @@ def media_content_type(url: str) -> str:
 
 @dataclass(frozen=True)
 class OutboxText:
-    """One outbox row as the simulator shows it (``receptionist.adapters.models.OutboundMessage``)."""
+    """One text of the outbox as the simulator shows it (an ``sms`` ``OutboxItem``)."""
 
     id: int
     to_number: str
@@ -142,18 +142,21 @@ def database_outbox_reader(db: Any) -> OutboxReader:
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
-    from receptionist.adapters.models import OutboundMessage
+    from receptionist.adapters.models import OutboxItem
+    from receptionist.engine.vocabulary import OutboxKind
 
     def read(phone: str, since: dt.datetime, seen_ids: frozenset) -> list[OutboxText]:
-        query = (select(OutboundMessage)
-                 .where(OutboundMessage.to_number == phone, OutboundMessage.created_at >= since)
-                 .order_by(OutboundMessage.created_at, OutboundMessage.id))
+        query = (select(OutboxItem)
+                 .where(OutboxItem.kind == OutboxKind.sms, OutboxItem.recipient == phone,
+                        OutboxItem.created_at >= since)
+                 .order_by(OutboxItem.created_at, OutboxItem.id))
         if seen_ids:
-            query = query.where(OutboundMessage.id.not_in(sorted(seen_ids)))
+            query = query.where(OutboxItem.id.not_in(sorted(seen_ids)))
         try:
             with db.transaction() as session:
-                return [OutboxText(row.id, row.to_number, row.from_number, row.body, row.purpose,
-                                   _status(row.status), row.created_at)
+                # Twilio's own delivery status, once it reported one, says more than ours ("sent").
+                return [OutboxText(row.id, row.recipient, row.payload.get("from", ""), row.payload.get("body", ""),
+                                   row.purpose, row.provider_status or _status(row.status), row.created_at)
                         for row in session.scalars(query)]
         except SQLAlchemyError as exc:
             first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

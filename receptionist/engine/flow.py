@@ -3,7 +3,8 @@
     start(script, ctx)                  -> (state, turn)   the call (or thread) begins
     advance(script, state, event, ctx)  -> (state, turn)   the caller said/pressed/did nothing
 
-Phases: language -> menu -> (faq | status | role -> question* -> name) -> ended.
+Phases (:class:`~.vocabulary.Phase`) and what leads where are declared in :data:`PHASES`:
+language -> menu -> (faq | status | role -> question* -> name) -> ended.
 A :class:`Turn` says what the agent says next (:class:`~.texts.Line` values), what it waits
 for (:class:`Gather`, or None when the conversation is over) and the facts to store
 (effects: answers, the chosen language, the name, the end). The state is a small frozen
@@ -20,13 +21,14 @@ import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 from . import interpret
 from .faq import match_policy
 from .screening import is_knockout
 from .script import AgentScript, OptionSpec, QuestionSpec
 from .texts import Line
+from .vocabulary import AnswerSource, Channel, ConversationStatus, FollowUpReason, Phase, QuestionKind
 
 # ---------------------------------------------------------------- events
 
@@ -37,7 +39,7 @@ class Speech:
 
     text: str
     confidence: float = 1.0
-    source: str = "speech"  # "speech" on a call, "sms" for a text
+    source: AnswerSource = AnswerSource.speech  # sms for a text
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class Digits:
     """The caller pressed keys (Twilio ``Digits``), e.g. "1" or "0315", or texted only digits."""
 
     digits: str
-    source: str = "dtmf"  # "dtmf" on a call, "sms" for a text
+    source: AnswerSource = AnswerSource.dtmf  # sms for a text
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ class AnswerGiven:
 
     question_key: str
     raw_text: str
-    source: str  # speech | dtmf | sms
+    source: AnswerSource
     value: Any
     confidence: float
     knocked_out: bool
@@ -87,10 +89,12 @@ class NameGiven:
 
 @dataclass(frozen=True)
 class Ended:
-    """The conversation is over: ``status`` completed | knocked_out | abandoned."""
+    """The conversation is over with ``status``; ``follow_up`` (typed reason) and ``note``
+    (what happened, in words) when a recruiter should look at it."""
 
-    status: str
-    follow_up_reason: str | None = None
+    status: ConversationStatus
+    follow_up: FollowUpReason | None = None
+    note: str | None = None
 
 
 Effect = Union[LanguageChosen, PostingChosen, AnswerGiven, NameGiven, Ended]
@@ -127,7 +131,7 @@ class CallState:
     """Where the conversation is. ``question``: index into ``script.questions``;
     ``failures``: inputs not understood at the current prompt."""
 
-    phase: str = "start"
+    phase: Phase = Phase.start
     language: str = "en"
     question: int = 0
     failures: int = 0
@@ -142,13 +146,16 @@ class CallState:
         fields = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in (data or {}).items() if k in fields})
 
+    def __post_init__(self):
+        object.__setattr__(self, "phase", Phase(self.phase))  # from JSON, or a test's plain string
+
 
 @dataclass(frozen=True)
 class ApplicationSummary:
     """The caller's latest earlier application, for "check on an application"."""
 
     started: dt.date
-    status: str  # a ConversationStatus value
+    status: ConversationStatus
     role: str | None = None
 
 
@@ -158,7 +165,7 @@ class CallContext:
     and the caller's previous application (prefetched by the service layer)."""
 
     today: dt.date
-    channel: str = "voice"
+    channel: Channel = Channel.voice
     application: ApplicationSummary | None = None
     max_reprompts: int = 2      # reprompts before the keypad-only offer (voice)
     keypad_fallback: bool = True
@@ -168,7 +175,7 @@ class CallContext:
 
 def sms_context(today: dt.date, application: ApplicationSummary | None = None) -> CallContext:
     """The context for an SMS screening: one clarifying reprompt, no keypad, no menu."""
-    return CallContext(today=today, channel="sms", application=application, max_reprompts=1,
+    return CallContext(today=today, channel=Channel.sms, application=application, max_reprompts=1,
                        keypad_fallback=False, skip_menu=True)
 
 
@@ -196,27 +203,27 @@ def start(script: AgentScript, ctx: CallContext) -> tuple[CallState, Turn]:
     language = script.languages[0]
     intro = [Line("text", {"text": t}) for t in (script.greeting.get(language), script.disclosure.get(language)) if t]
     if len(script.languages) == 1 and ctx.skip_menu:
-        return _begin_application(script, CallState(phase="menu", language=language), ctx, before=intro)
-    phase = "language" if len(script.languages) > 1 else "menu"
+        return _begin_application(script, CallState(phase=Phase.menu, language=language), ctx, before=intro)
+    phase = Phase.language if len(script.languages) > 1 else Phase.menu
     state = CallState(phase=phase, language=language)
     return state, _prompt_turn(script, state, ctx, intro)
 
 
 def current_prompt(script: AgentScript, state: CallState) -> Line | None:
     """The line that asks for what the conversation is waiting for (for a nudge), or None."""
-    if state.phase not in _HANDLERS:
+    if state.phase not in PHASES:
         return None
     return _prompt(script, state)[0]
 
 
 def advance(script: AgentScript, state: CallState, event: Event, ctx: CallContext) -> tuple[CallState, Turn]:
     """Apply one caller event to ``state``; never raises on caller input."""
-    handler = _HANDLERS.get(state.phase)
-    if handler is None:  # already ended: nothing more to say
+    spec = PHASES.get(state.phase)
+    if spec is None:  # already ended: nothing more to say
         return state, Turn((), state.language, None)
     if isinstance(event, Silence):
         return _failed(script, state, ctx, Line("not_heard"))
-    return handler(script, state, event, ctx)
+    return spec.handler(script, state, event, ctx)
 
 
 # ---------------------------------------------------------------- prompts
@@ -231,44 +238,44 @@ def _open_postings(script: AgentScript) -> tuple[OptionSpec, ...]:
 
 
 def _keypad_possible(script: AgentScript, state: CallState) -> bool:
-    if state.phase in ("language", "menu", "role"):
+    if state.phase in (Phase.language, Phase.menu, Phase.role):
         return True
-    return state.phase == "question" and _question(script, state).kind != "free_text"
+    return state.phase is Phase.question and _question(script, state).kind is not QuestionKind.free_text
 
 
 def _prompt(script: AgentScript, state: CallState, keys_only: bool = False) -> tuple[Line, Gather]:
     """The line that asks for the current phase's input, and how to gather it."""
     lang = state.language
     inputs = "dtmf" if keys_only else "speech dtmf"
-    if state.phase == "language":
+    if state.phase is Phase.language:
         hints = tuple(h for code in script.languages for h in LANGUAGE_OPTIONS[code].labels[lang])
         return Line("choose_language", {"languages": script.languages}), Gather(inputs, hints, 1)
-    if state.phase == "menu":
+    if state.phase is Phase.menu:
         hints = tuple(o.label(lang) for o in MENU)
         return Line("menu"), Gather(inputs, hints, 1)
-    if state.phase == "faq":
+    if state.phase is Phase.faq:
         hints = tuple(p.questions.get(lang, ("",))[0] for p in script.policies if p.questions.get(lang))
         return Line("ask_faq"), Gather("speech", hints[:20])
-    if state.phase == "role":
+    if state.phase is Phase.role:
         options = _open_postings(script)
         return (_ask_choice({"text_key": "choose_role"}, options, lang, keys_only),
                 Gather(inputs, tuple(o.label(lang) for o in options), 1 if len(options) < 10 else None))
-    if state.phase == "name":
+    if state.phase is Phase.name:
         return Line("ask_name"), Gather("speech")
     q = _question(script, state)
     text = q.text.get(lang) or next(iter(q.text.values()))
-    if q.kind == "choice":
+    if q.kind is QuestionKind.choice:
         return (_ask_choice({"text": text}, q.options, lang, keys_only),
                 Gather(inputs, tuple(o.label(lang) for o in q.options), 1 if len(q.options) < 10 else None))
     # Callers learn "press 1 for yes" once; later yes/no questions skip it unless reprompted.
-    brief = (q.kind == "yes_no" and not keys_only and state.failures == 0 and state.question > 0
-             and script.questions[state.question - 1].kind == "yes_no")
+    brief = (q.kind is QuestionKind.yes_no and not keys_only and state.failures == 0 and state.question > 0
+             and script.questions[state.question - 1].kind is QuestionKind.yes_no)
     line = Line("ask", {"kind": q.kind, "text": text, "keys_only": keys_only, "brief": brief})
-    if q.kind == "yes_no":
+    if q.kind is QuestionKind.yes_no:
         return line, Gather(inputs, YES_NO_HINTS.get(lang, ()), 1)
-    if q.kind == "number":
+    if q.kind is QuestionKind.number:
         return line, Gather(inputs)
-    if q.kind == "date":
+    if q.kind is QuestionKind.date:
         return line, Gather(inputs, DATE_HINTS.get(lang, ()), 1 if keys_only else None)
     return line, Gather("speech")
 
@@ -284,9 +291,10 @@ def _prompt_turn(script, state, ctx, before=(), effects=(), keys_only=False) -> 
     return Turn(tuple(before) + (line,), state.language, gather, tuple(effects))
 
 
-def _end(state: CallState, lines, effects, status: str, reason: str | None = None) -> tuple[CallState, Turn]:
-    ended = dataclasses.replace(state, phase="ended", failures=0)
-    return ended, Turn(tuple(lines), state.language, None, tuple(effects) + (Ended(status, reason),))
+def _end(state: CallState, lines, effects, status: ConversationStatus, follow_up: FollowUpReason | None = None,
+         note: str | None = None) -> tuple[CallState, Turn]:
+    ended = dataclasses.replace(state, phase=Phase.ended, failures=0)
+    return ended, Turn(tuple(lines), state.language, None, tuple(effects) + (Ended(status, follow_up, note),))
 
 
 # ---------------------------------------------------------------- failures
@@ -301,20 +309,17 @@ def _failed(script, state, ctx, why: Line) -> tuple[CallState, Turn]:
         return state, _prompt_turn(script, state, ctx, [why])
     if keypad and failures == ctx.max_reprompts + 1:
         return state, _prompt_turn(script, state, ctx, [why], keys_only=True)
-    if state.phase == "name":  # the name can still be confirmed by text: finish the call
-        return _goodbye(state, ctx, [why], (), reason="name not captured")
-    if state.phase == "faq":   # an unheard question is no reason to hang up
-        menu = dataclasses.replace(state, phase="menu", failures=0)
+    if state.phase is Phase.name:  # the name can still be confirmed by text: finish the call
+        return _goodbye(state, ctx, [why], (), FollowUpReason.name_not_captured, "name not captured")
+    if state.phase is Phase.faq:   # an unheard question is no reason to hang up
+        menu = dataclasses.replace(state, phase=Phase.menu, failures=0)
         return menu, _prompt_turn(script, menu, ctx, [why])
-    where = _question(script, state).key if state.phase == "question" else state.phase
-    return _end(state, [why, Line("give_up")], (), "abandoned", f"no answer understood at {where}")
+    where = _question(script, state).key if state.phase is Phase.question else state.phase
+    return _end(state, [why, Line("give_up")], (), ConversationStatus.abandoned, FollowUpReason.not_understood,
+                f"no answer understood at {where}")
 
 
 # ---------------------------------------------------------------- phase handlers
-
-
-def _source(event: Event) -> str:
-    return event.source
 
 
 def _choose(event: Event, options, lang: str) -> interpret.Interpretation | None:
@@ -330,7 +335,7 @@ def _on_language(script, state, event, ctx):
     if picked is None:
         return _failed(script, state, ctx, Line("not_understood"))
     lang = picked.value
-    state = dataclasses.replace(state, phase="menu", language=lang, failures=0)
+    state = dataclasses.replace(state, phase=Phase.menu, language=lang, failures=0)
     # The disclosure is repeated in the chosen language when it differs from the greeting's.
     before = [Line("text", {"text": script.disclosure[lang]})] \
         if lang != script.languages[0] and script.disclosure.get(lang) else []
@@ -354,7 +359,7 @@ def _on_menu(script, state, event, ctx):
     if picked is None:
         return _failed(script, state, ctx, Line("not_understood"))
     if picked.value == "question":
-        state = dataclasses.replace(state, phase="faq", failures=0)
+        state = dataclasses.replace(state, phase=Phase.faq, failures=0)
         return state, _prompt_turn(script, state, ctx)
     if picked.value == "status":
         state = dataclasses.replace(state, failures=0)
@@ -372,7 +377,7 @@ def _begin_application(script, state, ctx, effects=(), before=()):
     postings = script.postings
     before = list(before) + [Line("start_screening")]
     if len(postings) > 1 and state.posting is None:
-        state = dataclasses.replace(state, phase="role", failures=0)
+        state = dataclasses.replace(state, phase=Phase.role, failures=0)
         return state, _prompt_turn(script, state, ctx, before, effects)
     if len(postings) == 1 and state.posting is None:
         state = dataclasses.replace(state, posting=postings[0].key)
@@ -384,7 +389,7 @@ def _on_faq(script, state, event, ctx):
     if not isinstance(event, Speech) or not event.text.strip():
         return _failed(script, state, ctx, Line("not_understood"))
     found = match_policy(event.text, script.policies, state.language)
-    state = dataclasses.replace(state, phase="menu", failures=0)
+    state = dataclasses.replace(state, phase=Phase.menu, failures=0)
     if found is None:
         return state, _prompt_turn(script, state, ctx, [Line("faq_unknown"), Line("anything_else")])
     answer = found[0].answer.get(state.language) or next(iter(found[0].answer.values()))
@@ -403,23 +408,23 @@ def _on_role(script, state, event, ctx):
 def _interpret_answer(q: QuestionSpec, event: Event, lang: str, today: dt.date):
     if isinstance(event, Digits):
         digits = event.digits
-        if q.kind == "yes_no":
+        if q.kind is QuestionKind.yes_no:
             return interpret.digits_yes_no(digits)
-        if q.kind == "number":
+        if q.kind is QuestionKind.number:
             return interpret.digits_number(digits)
-        if q.kind == "date":
+        if q.kind is QuestionKind.date:
             return interpret.digits_date(digits, today)
-        if q.kind == "choice":
+        if q.kind is QuestionKind.choice:
             return interpret.digits_choice(digits, [o.as_choice(lang) for o in q.options])
         return None
     text = event.text
-    if q.kind == "yes_no":
+    if q.kind is QuestionKind.yes_no:
         return interpret.yes_no(text, lang)
-    if q.kind == "number":
+    if q.kind is QuestionKind.number:
         return interpret.number(text, lang)
-    if q.kind == "date":
+    if q.kind is QuestionKind.date:
         return interpret.date(text, lang, today)
-    if q.kind == "choice":
+    if q.kind is QuestionKind.choice:
         return interpret.choice(text, [o.as_choice(lang) for o in q.options], lang)
     cleaned = " ".join(text.split())
     return interpret.Interpretation(cleaned, 1.0) if len(cleaned) >= 1 else None
@@ -433,18 +438,19 @@ def _on_question(script, state, event, ctx):
     raw = event.digits if isinstance(event, Digits) else event.text
     confidence = found.confidence * (event.confidence if isinstance(event, Speech) else 1.0)
     knocked_out = is_knockout(q.knockout, found.value, ctx.today)
-    answer = AnswerGiven(q.key, raw, _source(event), found.value, round(confidence, 3), knocked_out)
+    answer = AnswerGiven(q.key, raw, event.source, found.value, round(confidence, 3), knocked_out)
     if knocked_out:
-        return _end(state, [Line("knocked_out", {"company": script.company_name})], [answer], "knocked_out")
+        return _end(state, [Line("knocked_out", {"company": script.company_name})], [answer],
+                    ConversationStatus.knocked_out)
     return _next_question(script, state, ctx, [], [answer])
 
 
 def _next_question(script, state, ctx, before, effects):
     index = state.question + 1
     if index < len(script.questions):
-        state = dataclasses.replace(state, phase="question", question=index, failures=0)
+        state = dataclasses.replace(state, phase=Phase.question, question=index, failures=0)
     else:
-        state = dataclasses.replace(state, phase="name", failures=0)
+        state = dataclasses.replace(state, phase=Phase.name, failures=0)
     return state, _prompt_turn(script, state, ctx, before, effects)
 
 
@@ -471,20 +477,37 @@ def _on_name(script, state, event, ctx):
     return _goodbye(state, ctx, [], [NameGiven(name)])
 
 
-def _goodbye(state, ctx, before, effects, reason=None):
+def _goodbye(state, ctx, before, effects, follow_up=None, note=None):
     first = state.name.split()[0] if state.name else None
     key = "goodbye" if ctx.can_text else "goodbye_no_text"
-    return _end(state, list(before) + [Line(key, {"name": first})], effects, "completed", reason)
+    return _end(state, list(before) + [Line(key, {"name": first})], effects, ConversationStatus.completed,
+                follow_up, note)
 
 
-_HANDLERS = {
-    "language": _on_language,
-    "menu": _on_menu,
-    "faq": _on_faq,
-    "role": _on_role,
-    "question": _on_question,
-    "name": _on_name,
+@dataclass(frozen=True)
+class PhaseSpec:
+    """One phase of the flow: the handler of a caller's input there, and the phases it may
+    lead to (declared, so the whole machine reads in one table and tests can check it)."""
+
+    handler: Callable[[AgentScript, CallState, Event, CallContext], tuple[CallState, Turn]]
+    leads_to: frozenset[Phase]
+
+
+def _phases(*names: str) -> frozenset[Phase]:
+    return frozenset(Phase(n) for n in names)
+
+
+# The flow: language -> menu -> (faq | status | role -> question* -> name) -> ended.
+# ``start`` has no handler (``start()`` leaves it at once); ``ended`` takes no input.
+PHASES: dict[Phase, PhaseSpec] = {
+    Phase.language: PhaseSpec(_on_language, _phases("language", "menu", "role", "question", "name", "ended")),
+    Phase.menu: PhaseSpec(_on_menu, _phases("menu", "faq", "role", "question", "name", "ended")),
+    Phase.faq: PhaseSpec(_on_faq, _phases("faq", "menu")),
+    Phase.role: PhaseSpec(_on_role, _phases("role", "question", "name", "ended")),
+    Phase.question: PhaseSpec(_on_question, _phases("question", "name", "ended")),
+    Phase.name: PhaseSpec(_on_name, _phases("name", "ended")),
 }
+START_LEADS_TO = _phases("language", "menu", "role", "question", "name")
 
 # ---------------------------------------------------------------- spoken words for facts
 

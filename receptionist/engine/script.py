@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from . import interpret
+from .vocabulary import QuestionKind
 
 
 @dataclass(frozen=True)
@@ -28,17 +29,20 @@ class OptionSpec:
 
 @dataclass(frozen=True)
 class QuestionSpec:
-    """A screening question. ``kind``: yes_no | number | date | choice | free_text.
+    """A screening question of ``kind`` (a :class:`QuestionKind`; a plain value is accepted).
 
     ``knockout``: rule dict (see ``engine.screening.is_knockout``) or None; ``weight``: score share.
     """
 
     key: str
-    kind: str
+    kind: QuestionKind
     text: Mapping[str, str]
     options: tuple[OptionSpec, ...] = ()
     knockout: Mapping | None = None
     weight: float = 0.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "kind", QuestionKind(self.kind))
 
 
 @dataclass(frozen=True)

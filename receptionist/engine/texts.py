@@ -186,6 +186,18 @@ PHRASES: dict[str, dict[str, Any]] = {
     "help_choice": {"en": {"voice": "For {label}, press {n}.", "sms": "{n}: {label}"},
                     "es": {"voice": "Para {label}, oprima {n}.", "sms": "{n}: {label}"}},
     "help_free_text": {"en": {"voice": "", "sms": ""}, "es": {"voice": "", "sms": ""}},
+    "sorry_unknown_number": {
+        "en": "Sorry, this number is not taking calls right now. Please try again later. Goodbye.",
+        "es": "Lo sentimos, este número no está recibiendo llamadas por ahora. Por favor intente más tarde. Adiós.",
+    },
+    "sorry_lost": {
+        "en": "Sorry, we lost track of this call. Please call again. Goodbye.",
+        "es": "Lo sentimos, perdimos el hilo de esta llamada. Por favor llame de nuevo. Adiós.",
+    },
+    "sorry_busy": {
+        "en": "Sorry, we are having a problem right now. Please call again in a few minutes. Goodbye.",
+        "es": "Lo sentimos, tenemos un problema en este momento. Por favor llame de nuevo en unos minutos. Adiós.",
+    },
 }
 
 

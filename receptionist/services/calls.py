@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..engine import flow
 from ..adapters.models import (Agent, AgentKind, CallTurn, Candidate, Channel, Conversation, ConversationStatus,
+                               FollowUpReason, ScreeningOutcome,
                       PhoneNumber, utcnow)
 from ..phones import mask, to_e164
 from .confirmation import queue_confirmation
@@ -127,9 +128,10 @@ def end_call(session: Session, call_sid: str, call_status: str, duration: str | 
         return False
     if conversation.status == ConversationStatus.in_progress:
         conversation.status = ConversationStatus.abandoned
-        conversation.needs_follow_up = True
         where = conversation.state.get("phase", "start")
-        conversation.follow_up_reason = f"caller hung up ({call_status}) during {where}"
+        conversation.flag(FollowUpReason.hung_up, f"caller hung up ({call_status}) during {where}")
+        if conversation.application is not None:
+            conversation.application.screening_outcome = ScreeningOutcome.incomplete
     conversation.ended_at = conversation.ended_at or (now or utcnow())
     if duration and duration.isdigit():
         conversation.call_duration = int(duration)

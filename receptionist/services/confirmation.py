@@ -10,7 +10,8 @@ import datetime as dt
 
 from ..engine.flow import spoken_date
 from ..engine.texts import Line, render
-from ..adapters.models import Conversation, OutboundMessage
+from ..adapters.models import ConfirmationStatus, Conversation, OutboxItem
+from ..engine.vocabulary import OutboxPurpose
 from .outbox import queue_sms
 
 
@@ -39,7 +40,7 @@ def confirmation_text(conversation: Conversation) -> str:
     return render(line, conversation.language or "en", "sms")
 
 
-def queue_confirmation(session, conversation: Conversation, now: dt.datetime) -> OutboundMessage | None:
+def queue_confirmation(session, conversation: Conversation, now: dt.datetime) -> OutboxItem | None:
     """Write the confirmation text for ``conversation`` (once: keyed by conversation id) and
     mark the conversation's confirmation pending. None when the caller's number is hidden."""
     if conversation.candidate.phone is None:
@@ -47,9 +48,9 @@ def queue_confirmation(session, conversation: Conversation, now: dt.datetime) ->
     session.flush()  # answers of this turn are visible to captured_details
     session.refresh(conversation, ["answers"])
     message = queue_sms(session, to=conversation.candidate.phone, from_=conversation.to_number,
-                        body=confirmation_text(conversation), purpose="confirmation",
+                        body=confirmation_text(conversation), purpose=OutboxPurpose.confirmation,
                         idempotency_key=f"confirmation:{conversation.id}", candidate=conversation.candidate,
                         conversation=conversation, agent=conversation.agent)
-    conversation.confirmation_status = "pending"
+    conversation.confirmation_status = ConfirmationStatus.pending
     conversation.confirmation_sent_at = now
     return message

@@ -7,10 +7,10 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..adapters.models import (Answer, AnswerSource, Application, Conversation, ConversationStatus, Posting,
+                               ScreeningOutcome, ScreeningQuestion, Speaker, TranscriptLine)
 from ..engine import flow
 from ..engine.texts import render
-from ..adapters.models import (Answer, AnswerSource, Conversation, ConversationStatus, Posting, ScreeningQuestion, Speaker,
-                      TranscriptLine)
 
 
 def _heard(event: flow.Event | None) -> str | None:
@@ -47,6 +47,28 @@ def record_turn(session: Session, conversation: Conversation, event: flow.Event 
     return texts
 
 
+# A conversation's end, as its application's screening outcome.
+SCREENING_OUTCOMES = {
+    ConversationStatus.completed: ScreeningOutcome.qualified,
+    ConversationStatus.knocked_out: ScreeningOutcome.knocked_out,
+    ConversationStatus.abandoned: ScreeningOutcome.incomplete,
+    ConversationStatus.in_progress: ScreeningOutcome.in_progress,
+}
+
+
+def application_for(session: Session, conversation: Conversation) -> Application:
+    """The application of the conversation's candidate to its posting: the existing one (a
+    second call about the same job feeds it; its outcome starts over) or a new one."""
+    application = session.scalars(select(Application).filter_by(
+        candidate_id=conversation.candidate_id, posting_id=conversation.posting.id)).one_or_none()
+    if application is None:
+        application = Application(candidate_id=conversation.candidate_id, posting_id=conversation.posting.id,
+                                  agent_id=conversation.agent_id)
+        session.add(application)
+    application.screening_outcome = ScreeningOutcome.in_progress
+    return application
+
+
 def _json_value(value):
     return value.isoformat() if isinstance(value, dt.date) else value
 
@@ -60,6 +82,8 @@ def apply_effects(session: Session, conversation: Conversation, effects, now: dt
         elif isinstance(effect, flow.PostingChosen):
             conversation.posting = session.scalars(select(Posting).filter_by(
                 company_id=conversation.agent.company_id, key=effect.posting_key)).one_or_none()
+            if conversation.posting is not None:
+                conversation.application = application_for(session, conversation)
         elif isinstance(effect, flow.AnswerGiven):
             question = session.scalars(select(ScreeningQuestion).filter_by(
                 agent_id=conversation.agent_id, key=effect.question_key)).one()
@@ -71,6 +95,7 @@ def apply_effects(session: Session, conversation: Conversation, effects, now: dt
         elif isinstance(effect, flow.Ended):
             conversation.status = ConversationStatus(effect.status)
             conversation.ended_at = now
-            if effect.follow_up_reason:
-                conversation.needs_follow_up = True
-                conversation.follow_up_reason = effect.follow_up_reason
+            if effect.follow_up is not None:
+                conversation.flag(effect.follow_up, effect.note or effect.follow_up)
+            if conversation.application is not None:
+                conversation.application.screening_outcome = SCREENING_OUTCOMES[conversation.status]

@@ -12,7 +12,7 @@ def _labels(raw: dict) -> dict[str, tuple[str, ...]]:
 def build_script(agent: Agent) -> AgentScript:
     """The flow's view of ``agent``: active questions in rank order, policies, open postings."""
     questions = tuple(
-        QuestionSpec(key=q.key, kind=q.kind.value, text=dict(q.text),
+        QuestionSpec(key=q.key, kind=q.kind, text=dict(q.text),
                      options=tuple(OptionSpec(o["key"], _labels(o.get("labels"))) for o in q.options or ()),
                      knockout=q.knockout, weight=q.weight)
         for q in agent.questions if q.active)

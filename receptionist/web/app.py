@@ -1,36 +1,29 @@
-"""The Flask application factory."""
+"""The Flask object: configuration, logging and ``/healthz``. Blueprints and commands are
+registered by the composition root (``receptionist.bootstrap.create_app``)."""
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from flask import Flask, jsonify
 
-from ..adapters.db import Database
-from ..settings import Settings
+if TYPE_CHECKING:
+    from ..bootstrap import Container
+
+MAX_REQUEST_BYTES = 256 * 1024  # Twilio webhooks are small; refuse floods
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """Build the app from ``settings`` (default: the environment). Registers the webhooks,
-    a ``/healthz`` check and the CLI commands (``db upgrade``, ``load-company``, ``call``, ``serve``)."""
-    settings = settings or Settings.from_env()
+def make_flask(container: "Container") -> Flask:
+    """A Flask app holding ``container`` (``app.extensions["container"]``; its database also
+    as ``app.extensions["db"]``, its settings as ``app.config["SETTINGS"]``)."""
+    settings = container.settings
     app = Flask("receptionist", instance_path=str(settings.instance_path))
     app.config["SETTINGS"] = settings
-    app.config["MAX_CONTENT_LENGTH"] = 256 * 1024  # Twilio webhooks are small; refuse floods
-    app.extensions["db"] = Database(settings.database_url)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.extensions["container"] = container
+    app.extensions["db"] = container.database
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
-
-    from .twilio import voice
-    app.register_blueprint(voice.bp)
-    from .twilio import sms_status
-    app.register_blueprint(sms_status.bp)
-
-    from sms_screening.web import bp as sms_bp
-    app.register_blueprint(sms_bp)
-
-    from receptionist import cli
-    cli.register(app)
 
     @app.get("/healthz")
     def healthz():

@@ -39,8 +39,8 @@ def status():
         return Response("MessageSid is required.", status=400, mimetype="text/plain")
     twilio_status = request.form.get("MessageStatus") or request.form.get("SmsStatus")  # SmsStatus: legacy name
     error_code = _error_code(request.form.get("ErrorCode"))
-    with current_app.extensions["db"].transaction() as session:
-        outcome = record_delivery_status(session, sid, twilio_status, error_code)
+    outcome = current_app.extensions["container"].uow.run(
+        lambda session: record_delivery_status(session, sid, twilio_status, error_code))
     if outcome == "unknown-sid":
         log.info("status callback for unknown MessageSid %s (%s); ignored", sid, twilio_status)
     elif outcome == "unknown-status":

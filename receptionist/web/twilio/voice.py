@@ -2,36 +2,64 @@
 
 Point the Twilio number's "A call comes in" webhook at ``POST {PUBLIC_BASE_URL}/voice/inbound``
 (optionally ``?source=ivr`` or any label) and "Call status changes" at ``/voice/status``.
-Handlers only touch the database; form fields are Twilio's (Twilio, "Twilio's request to
-your application": CallSid, From, To, ForwardedFrom, SpeechResult, Confidence, Digits, CallStatus).
+Handlers only touch the database, through the unit of work; form fields are Twilio's
+(Twilio, "Twilio's request to your application": CallSid, From, To, ForwardedFrom,
+SpeechResult, Confidence, Digits, CallStatus, CallDuration).
+
+Whatever fails, a caller hears an apology in their language with HTTP 200, never Twilio's
+own "application error": the language rides in each ``<Gather>`` action URL (``lang``), so
+it is known even when the database is not.
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
-from receptionist.adapters.twiml import render_apology, render_turn
+from receptionist.adapters.twiml import LANGUAGE_TAGS, render_apology, render_turn
 from receptionist.engine import flow
+from receptionist.engine.texts import Line, render
+from receptionist.phones import mask
 from receptionist.services import calls
+
 from .security import require_twilio_signature
-from .transactions import in_transaction
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
-
-SORRY_UNKNOWN_NUMBER = "Sorry, this number is not taking calls right now. Please try again later. Goodbye."
-SORRY_LOST = "Sorry, we lost track of this call. Please call again. Goodbye."
-SORRY_BUSY = "Sorry, we are having a problem right now. Please call again in a few minutes. Goodbye."
+ALL_LANGUAGES = tuple(LANGUAGE_TAGS)  # before we know the caller's: each in turn
 
 
 def _twiml(xml: str, status: int = 200) -> Response:
     return Response(xml, status=status, mimetype="text/xml")
 
 
+def _apology(key: str, languages: Sequence[str], status: int = 200) -> Response:
+    return _twiml(render_apology([(render(Line(key), lang), lang) for lang in languages]), status)
+
+
+def _caller_language() -> tuple[str, ...]:
+    """The language of the call from the action URL (``lang``), else every language."""
+    lang = request.args.get("lang", "")
+    return (lang,) if lang in LANGUAGE_TAGS else ALL_LANGUAGES
+
+
 def _renderer(turn: flow.Turn, texts: list[str], step: int, voice: str | None) -> str:
     # An absolute path: Twilio resolves it against the URL it requested.
-    return render_turn(turn, texts, f"/voice/gather?step={step + 1}", voice)
+    return render_turn(turn, texts, f"/voice/gather?lang={turn.language}&step={step + 1}", voice)
+
+
+def _answer(call_sid: str, action: Callable, languages: Sequence[str]) -> Response:
+    """Run ``action(session)`` as one unit of work and answer its TwiML; when it cannot
+    complete (the database down or locked past the retries, anything unexpected), nothing
+    is stored and the caller hears ``sorry_busy``."""
+    try:
+        return _twiml(current_app.extensions["container"].uow.run(action))
+    except (calls.UnknownCall, calls.UnknownNumber):
+        raise
+    except Exception:
+        log.exception("call %s: the webhook could not complete; the caller hears an apology", call_sid)
+        return _apology("sorry_busy", languages)
 
 
 @bp.post("/inbound")
@@ -42,12 +70,12 @@ def inbound():
         call_sid=form.get("CallSid", ""), from_number=form.get("From", ""), to_number=form.get("To", ""),
         forwarded_from=form.get("ForwardedFrom") or None, source=request.args.get("source") or None)
     if not call.call_sid:
-        return _twiml(render_apology(SORRY_LOST), 400)
+        return _apology("sorry_lost", ALL_LANGUAGES, 400)
     try:
-        return _twiml(in_transaction(lambda s: calls.start_call(s, call, _renderer)))
+        return _answer(call.call_sid, lambda s: calls.start_call(s, call, _renderer), ALL_LANGUAGES)
     except calls.UnknownNumber:
-        log.warning("call to %s: no receptionist has this number", call.to_number)
-        return _twiml(render_apology(SORRY_UNKNOWN_NUMBER))
+        log.warning("call to %s: no receptionist has this number", mask(call.to_number))
+        return _apology("sorry_unknown_number", ALL_LANGUAGES)
 
 
 def _event() -> flow.Event:
@@ -70,14 +98,15 @@ def _event() -> flow.Event:
 def gather():
     call_sid = request.form.get("CallSid", "")
     step = request.args.get("step", type=int)
+    languages = _caller_language()
     if not call_sid or step is None:
-        return _twiml(render_apology(SORRY_LOST), 400)
+        return _apology("sorry_lost", languages, 400)
     event = _event()
     try:
-        return _twiml(in_transaction(lambda s: calls.answer_prompt(s, call_sid, step, event, _renderer)))
+        return _answer(call_sid, lambda s: calls.answer_prompt(s, call_sid, step, event, _renderer), languages)
     except calls.UnknownCall:
         log.warning("gather for unknown call %s", call_sid)
-        return _twiml(render_apology(SORRY_LOST))
+        return _apology("sorry_lost", languages)
 
 
 @bp.post("/status")
@@ -87,8 +116,11 @@ def status():
     if not call_sid:
         return Response("CallSid is required", status=400, mimetype="text/plain")
     try:
-        in_transaction(lambda s: calls.end_call(s, call_sid, request.form.get("CallStatus", ""),
-                                                 request.form.get("CallDuration")))
+        current_app.extensions["container"].uow.run(
+            lambda s: calls.end_call(s, call_sid, request.form.get("CallStatus", ""), request.form.get("CallDuration")))
     except calls.UnknownCall:
         log.info("status callback for unknown call %s", call_sid)
+    except Exception:  # nobody is listening: say so to Twilio's debugger, keep the process serving
+        log.exception("call %s: the status callback could not be stored", call_sid)
+        return Response("Temporarily unable to store the call status.", status=503, mimetype="text/plain")
     return Response(status=204)

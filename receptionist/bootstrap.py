@@ -1,0 +1,119 @@
+"""The composition root: settings -> adapters -> the app, the jobs and the periodic sweeps.
+
+The one place that knows which implementation serves each contract and that wires both
+channels (voice in ``receptionist``, SMS in ``sms_screening``) into one service:
+
+    build(settings)      -> Container   adapters, unit of work, outbox handlers, timers
+    create_app(settings) -> Flask       the container, both channels' blueprints, the CLI
+    current()            -> Container   the process's container, for RQ jobs (built from the
+                                        environment once per process, again after a fork)
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from flask import Flask
+
+from .adapters.ats import ATS, InMemoryATS
+from .adapters.db import Database
+from .adapters.interview import InMemoryInterviewPlatform, InterviewPlatform
+from .adapters.queue import enqueue_outbox
+from .adapters.sms import LogSmsSender, SmsSender, TwilioSmsSender
+from .engine.vocabulary import OutboxKind
+from .services.unit_of_work import UnitOfWork
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+# A periodic timer: (session, settings, now) -> ids of outbox rows it wrote.
+Timer = Callable[..., list[int]]
+
+
+@dataclass
+class Container:
+    """Everything a use case, a job or a sweep needs, built once from :class:`Settings`."""
+
+    settings: Settings
+    database: Database
+    uow: UnitOfWork
+    sms: SmsSender
+    ats: ATS
+    interview: InterviewPlatform
+    outbox_handlers: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    sweeps: list[Timer] = field(default_factory=list)
+
+
+def sms_sender(settings: Settings) -> SmsSender:
+    """Twilio's REST API when ``TWILIO_ACCOUNT_SID`` is set; else texts are only logged (development)."""
+    if settings.twilio_account_sid:
+        return TwilioSmsSender(settings.twilio_account_sid, settings.twilio_auth_token,
+                               public_base_url=settings.public_base_url, api_base_url=settings.twilio_api_base_url)
+    return LogSmsSender(log_bodies=settings.log_message_bodies)
+
+
+def build(settings: Settings, database: Database | None = None, **overrides: Any) -> Container:
+    """The container for ``settings``; ``overrides`` replace adapters (tests pass fakes).
+
+    The ATS and the interview platform are in-memory until their real drivers exist.
+    """
+    from sms_screening.timers import confirmation_timers, screening_timers
+
+    from .jobs.outbox import send_sms
+
+    database = database or Database(settings.database_url)
+    parts: dict[str, Any] = dict(
+        settings=settings, database=database,
+        uow=UnitOfWork(database, enqueue=functools.partial(enqueue_outbox, settings)),
+        sms=sms_sender(settings), ats=InMemoryATS(), interview=InMemoryInterviewPlatform(),
+        outbox_handlers={OutboxKind.sms: send_sms},
+        sweeps=[confirmation_timers, screening_timers])
+    parts.update(overrides)
+    return Container(**parts)
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
+    """The web app: the container in ``app.extensions["container"]``, the Twilio webhooks of
+    both channels, ``/healthz`` and the CLI groups (``flask --app app <command>``)."""
+    from sms_screening.web import bp as sms_bp
+
+    from . import cli
+    from .web.app import make_flask
+    from .web.twilio import sms_status, voice
+
+    container = container or build(settings or Settings.from_env())
+    app = make_flask(container)
+    app.register_blueprint(voice.bp)
+    app.register_blueprint(sms_status.bp)
+    app.register_blueprint(sms_bp)
+    cli.register(app)
+    return app
+
+
+_current: Container | None = None
+_pid: int | None = None
+
+
+def current() -> Container:
+    """The process's container, built from the environment on first use. RQ's forking
+    worker runs each job in a child: pooled connections inherited from a parent are left
+    to it and a fresh container is built."""
+    global _current, _pid
+    if _current is not None and _pid != os.getpid():
+        _current.database.engine.dispose(close=False)
+        _current = None
+    if _current is None:
+        _current = build(Settings.from_env())
+        _pid = os.getpid()
+    return _current
+
+
+def reset() -> None:
+    """Drop the process's container (tests, after changing the environment)."""
+    global _current
+    if _current is not None and _pid == os.getpid():
+        _current.database.dispose()
+    _current = None

@@ -1,0 +1,75 @@
+"""The unit of work: one transaction, retried when it may succeed, then the outbox handed to the queue.
+
+Every entry point runs its use case through :meth:`UnitOfWork.run` (webhooks, RQ jobs, CLI
+commands, later the recruiter API): nothing above the service layer opens a transaction.
+Side effects are outbox rows (``services.outbox.add``) written inside the transaction; the
+ids of the new pending rows are collected on the session and enqueued only after the
+commit (a job must never look for a row that is not committed). If the queue is down the
+rows stay pending and the reconciler (``jobs.sweeps``) enqueues them later.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from ..adapters.db import Database
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+NEW_OUTBOX = "outbox_new_pending"  # session.info key: ids of pending outbox rows written in this transaction
+DEFAULT_ATTEMPTS = 3
+
+# Hands outbox ids to the queue after commit; must never raise (``adapters.queue.enqueue_outbox``).
+Enqueue = Callable[[Iterable[int]], object]
+
+
+class UnitOfWork:
+    """Runs use cases as single transactions on ``database``, then calls ``enqueue`` with the
+    ids of the outbox rows they wrote.
+
+    ``attempts``: how many times a transaction is tried when it fails with an error a retry
+    can cure: a unique key taken by a racing duplicate (``IntegrityError``: the retry finds
+    the stored result, e.g. a webhook's stored reply) or a busy database (``OperationalError``).
+    """
+
+    def __init__(self, database: Database, enqueue: Enqueue | None = None, attempts: int = DEFAULT_ATTEMPTS):
+        self.database = database
+        self.enqueue = enqueue
+        self.attempts = attempts
+
+    def run(self, action: Callable[[Session], T]) -> T:
+        """``action(session)`` in one transaction; returns its result.
+
+        Retried up to ``attempts`` times on ``IntegrityError``/``OperationalError``; the last
+        error is raised (nothing of a failed attempt is kept). After the commit, new pending
+        outbox rows are enqueued (never before).
+        """
+        for attempt in range(1, self.attempts + 1):
+            try:
+                with self.database.transaction() as session:
+                    result = action(session)
+                    new_ids = list(session.info.get(NEW_OUTBOX, ()))
+                break
+            except IntegrityError:
+                if attempt == self.attempts:
+                    raise
+                log.info("a concurrent request took the same key; trying again (attempt %d)", attempt + 1)
+            except OperationalError as exc:
+                if attempt == self.attempts:
+                    raise
+                log.warning("database busy or unavailable (%s); trying again (attempt %d)",
+                            type(exc.orig).__name__ if exc.orig is not None else "OperationalError", attempt + 1)
+        if new_ids and self.enqueue is not None:
+            self.enqueue(new_ids)
+        return result
+
+
+def note_new_outbox(session: Session, item_id: int) -> None:
+    """Remember that ``item_id`` (a pending outbox row) was written in ``session``'s transaction,
+    so the unit of work enqueues it after the commit."""
+    session.info.setdefault(NEW_OUTBOX, []).append(item_id)
