@@ -192,7 +192,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     new = sa.table('outbox', *[sa.column(c) for c in (
-        'id', 'kind', 'purpose', 'idempotency_key', 'payload', 'recipient', 'agent_id', 'candidate_id',
+        'id', 'kind', 'purpose', 'idempotency_key', 'recipient', 'agent_id', 'candidate_id',
         'conversation_id', 'status', 'attempts', 'last_error', 'provider_ref', 'provider_status',
         'provider_error_code')], sa.column('payload', sa.JSON()), sa.column('created_at', UTC()),
         sa.column('updated_at', UTC()), sa.column('sent_at', UTC()))

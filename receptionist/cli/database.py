@@ -28,8 +28,7 @@ def load_company_file(path: Path) -> str:
     except (OSError, yaml.YAMLError) as exc:
         raise click.ClickException(f"cannot read {path}: {exc}") from exc
     try:
-        with current_app.extensions["db"].transaction() as session:
-            return str(load_company(session, data or {}))
+        return str(current_app.extensions["container"].uow.run(lambda session: load_company(session, data or {})))
     except CompanyFileError as exc:
         raise click.ClickException(f"{path}: {exc}") from exc
 
