@@ -207,3 +207,34 @@ def test_yes_no_instructions_are_given_once_then_only_on_reprompt():
 def test_an_unknown_question_at_the_menu_is_said_to_be_unknown():
     state, turns = run([Digits("1"), Speech("do you have a dental plan for pets")])
     assert "don't have an answer" in said(turns[2]) and state.failures == 0
+
+
+# --- the phase table ------------------------------------------------------------------------
+
+EVENTS = [Speech("English"), Speech("español"), Digits("1"), Digits("2"), Digits("3"), Digits("9"), Silence(),
+          Speech("apply"), Speech("status"), Speech("question"), Speech("how much does it pay"), Speech("yes"),
+          Speech("no"), Speech("five years"), Speech("next Monday"), Speech("nights"), Speech("Jane Doe"),
+          Speech("purple elephant"), Speech("what is the meaning of life here"), Digits("0315")]
+
+
+@pytest.mark.parametrize("ctx", [CTX, flow.sms_context(TODAY)], ids=["voice", "sms"])
+def test_every_transition_the_flow_takes_is_declared_in_the_phase_table(ctx):
+    """Random walks over caller inputs (fixed seed): each step moves to a phase its table row
+    declares, so PHASES is the whole machine."""
+    import random
+
+    rng = random.Random(1234)
+    seen: set[tuple[str, str]] = set()
+    for _ in range(400):
+        state, _turn = flow.start(SCRIPT, ctx)
+        assert state.phase in flow.START_LEADS_TO
+        for _step in range(25):
+            if state.phase not in flow.PHASES:
+                break
+            before = state.phase
+            state, _turn = flow.advance(SCRIPT, state, rng.choice(EVENTS), ctx)
+            assert state.phase in flow.PHASES[before].leads_to, f"{before} -> {state.phase} is not declared"
+            seen.add((before, state.phase))
+    assert any(after == "ended" for _, after in seen)  # the walks reach the end
+    if ctx.channel == "voice":
+        assert {("menu", "faq"), ("question", "ended"), ("name", "ended")} <= seen

@@ -243,13 +243,13 @@ def downgrade() -> None:
 
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('needs_follow_up', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.alter_column('follow_up_reason', existing_type=sa.String(length=20), type_=sa.String(length=200),
+                              existing_nullable=True)
     conversations = sa.table('conversations', sa.column('needs_follow_up'), sa.column('follow_up_reason'),
                              sa.column('follow_up_note'))
     bind.execute(sa.update(conversations).where(conversations.c.follow_up_reason.is_not(None))
                  .values(needs_follow_up=True, follow_up_reason=conversations.c.follow_up_note))
     with op.batch_alter_table('conversations', schema=None) as batch_op:
-        batch_op.alter_column('follow_up_reason', existing_type=sa.String(length=20), type_=sa.String(length=200),
-                              existing_nullable=True)
         batch_op.drop_constraint(batch_op.f('fk_conversations_application_id_applications'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_conversations_application_id'))
         batch_op.drop_column('application_id')

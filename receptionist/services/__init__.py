@@ -1,1 +1,2 @@
-"""Use cases: each function is one transaction over a SQLAlchemy session."""
+"""Use cases: each runs in one transaction of the unit of work (``services.unit_of_work``),
+which every entrypoint (webhooks, jobs, CLI) goes through."""
