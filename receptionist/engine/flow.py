@@ -178,7 +178,7 @@ MENU = tuple(OptionSpec(key, {code: lang.words.menu[key] for code, lang in LANGU
              for key in ("apply", "status", "question"))
 # Each language may be asked for by any language's name for it ("Spanish", "español").
 _NAMES_FOR = {code: tuple(name for other in LANGUAGES.values()
-                          for name in other.words.language_names[code]) for code in LANGUAGES}
+                          for name in other.words.language_names.get(code, ())) for code in LANGUAGES}
 LANGUAGE_OPTIONS = {code: OptionSpec(code, {said_in: _NAMES_FOR[code] for said_in in LANGUAGES})
                     for code in LANGUAGES}
 

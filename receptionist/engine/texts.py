@@ -28,9 +28,9 @@ class Line:
 # {key: {language: text}} or {key: {language: {channel: text}}}; str.format parameters.
 PHRASES: dict[str, dict[str, Any]] = {
     "text": {"en": "{text}", "es": "{text}"},
-    "choose_language": {  # each language offered in its own words; see _choose_language
-        "en": {"voice": "For English, say English or press {n}.", "sms": "Reply {n} for English."},
-        "es": {"voice": "Para español, diga español u oprima {n}.", "sms": "Responda {n} para español."},
+    "choose_language": {  # each language offered in its own words, by its registry name
+        "en": {"voice": "For {name}, say {name} or press {n}.", "sms": "Reply {n} for {name}."},
+        "es": {"voice": "Para {name}, diga {name} u oprima {n}.", "sms": "Responda {n} para {name}."},
     },
     "menu": {
         "en": {"voice": "To apply for a job, say apply or press 1. To check on an application, say status "
@@ -241,7 +241,7 @@ def render(line: Line, language: str, channel: str = "voice") -> str:
     """
     p = dict(line.params)
     if line.key == "choose_language":
-        return " ".join(_phrase("choose_language", lang, channel).format(n=n)
+        return " ".join(_phrase("choose_language", lang, channel).format(n=n, name=find_language(lang).name)
                         for n, lang in enumerate(p["languages"], start=1))
     if line.key == "ask":
         # A question (screening, or which role) with the instructions its kind needs.
