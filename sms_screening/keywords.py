@@ -8,7 +8,8 @@ keyword itself (Twilio, "Messaging webhook request: OptOutType"); that wins when
 from __future__ import annotations
 
 import enum
-import unicodedata
+
+from receptionist.engine.interpret.common import words
 
 
 class Keyword(str, enum.Enum):
@@ -25,8 +26,8 @@ OPT_IN_WHEN_OPTED_OUT = frozenset({"YES", "Y"})
 
 
 def _bare(body: str) -> str:
-    text = unicodedata.normalize("NFKC", body or "").strip()
-    return "".join(c for c in text if not unicodedata.category(c).startswith(("P", "Z", "S"))).upper()
+    """The message as one upper-case word, without spaces, punctuation or accents: " Stop! " -> "STOP"."""
+    return "".join(words(body or "")).upper()
 
 
 def classify(body: str, opt_out_type: str | None = None, opted_out: bool = False) -> Keyword | None:

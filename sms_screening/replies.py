@@ -1,18 +1,19 @@
-"""Reading a reply to the confirmation text: YES, an email address, a name correction."""
+"""Reading a reply to the confirmation text: YES, an email address, a name correction.
+
+A reply has no call language to go by (and people mix them), so every supported
+language's words are read; the words are those of the interpreters (``engine.languages``).
+"""
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
 from receptionist.engine import interpret
-from receptionist.engine.flow import clean_name
-
-YES = frozenset({"yes", "y", "yeah", "yep", "yup", "correct", "confirm", "confirmed", "ok", "okay", "right",
-                 "thats right", "that is right", "all good", "looks good", "si", "sí", "correcto", "claro",
-                 "esta bien", "está bien", "confirmo"})
-_NAME = re.compile(r"^\s*(?:(?:my\s+)?name(?:\s+is)?|me\s+llamo|(?:mi\s+)?nombre(?:\s+es)?)\s*[:\-]?\s+(.+)$",
-                   re.IGNORECASE | re.DOTALL)
+from receptionist.engine.interpret.common import clauses, phrase_table, words
+from receptionist.engine.interpret.names import after_name_cue, clean_name
+from receptionist.engine.interpret.yesno import is_yes_phrase, opens_with_yes
+from receptionist.engine.languages import LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -29,27 +30,37 @@ class ConfirmationReply:
         return self.confirmed or bool(self.email or self.name)
 
 
-def _plain(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join("".join(c if c.isalnum() or c.isspace() else " " for c in text).split())
+@cache
+def _confirm_words() -> frozenset[tuple[str, ...]]:
+    return frozenset(phrase_table({True: "|".join(lang.words.confirm_words for lang in LANGUAGES.values())}))
+
+
+def _confirms(text: str) -> bool:
+    """Whether ``text`` confirms: it is one yes or confirm phrase ("OK", "looks good",
+    "sí"), or its first clause opens with a plain yes ("Yes, thanks", "yes but call me
+    Jo") and no language reads that clause as anything but yes ("yes no"; "no problem"
+    is a no in Spanish)."""
+    if tuple(words(text)) in _confirm_words() or any(is_yes_phrase(text, code) for code in LANGUAGES):
+        return True
+    first = " ".join(next(iter(clauses(text)), []))
+    if not any(opens_with_yes(first, code) for code in LANGUAGES):
+        return False
+    readings = [interpret.yes_no(first, code) for code in LANGUAGES]
+    return all(reading is None or reading.value is True for reading in readings)
 
 
 def parse_confirmation_reply(body: str) -> ConfirmationReply:
-    """Read ``body``: "YES" / "sí" confirm; an email address anywhere is a new email;
-    "my name is Jane Smith" / "NAME Jane Smith" / "me llamo …" is a corrected name.
-    An email alongside YES counts as both."""
+    """Read ``body``: "YES" / "sí" / "looks good" confirm; an email address anywhere is a new
+    email; "my name is Jane Smith" / "NAME Jane Smith" / "me llamo …" is a corrected name.
+    An email alongside YES counts as both; a name correction is not a YES."""
     text = (body or "").strip()
-    email_found = interpret.email(text) if "@" in text or " at " in text.casefold() or " arroba " in text.casefold() \
-        else None
+    email_found = interpret.email(text)
     email = email_found.value if email_found else None
     name = None
-    match = _NAME.match(text)
-    if match:
-        rest = match.group(1)
+    rest = after_name_cue(text)
+    if rest is not None:
         if email_found:  # "name Jane Smith, jane@x.com": keep the name part only
             rest = re.split(r"[,;\n]|\S+@\S+", rest)[0]
         name = clean_name(rest)
-    words = _plain(text if not email else text.replace(email, " "))
-    confirmed = words in YES or (bool(words) and words.split()[0] in {"yes", "si", "sí", "correct", "correcto"}
-                                 and not name)
-    return ConfirmationReply(confirmed=confirmed, email=email, name=name)
+    remainder = text if not email else text.replace(email, " ")
+    return ConfirmationReply(confirmed=not name and _confirms(remainder), email=email, name=name)

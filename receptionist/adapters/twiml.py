@@ -9,10 +9,15 @@ from __future__ import annotations
 from twilio.twiml.voice_response import VoiceResponse
 
 from ..engine.flow import Turn
+from ..engine.languages import language as find_language
 
-# Twilio language tags for <Say> and <Gather>; es-US fits US Spanish speakers.
-LANGUAGE_TAGS = {"en": "en-US", "es": "es-US"}
 GATHER_TIMEOUT_S = 5
+
+
+def language_tag(language: str) -> str:
+    """The Twilio language tag (``<Say language>``, ``<Gather language>``) for a language
+    code, from the registry (``engine.languages``): "es" -> "es-US"; unknown -> "en-US"."""
+    return find_language(language).twilio_tag
 
 
 def render_turn(turn: Turn, texts: list[str], action_url: str, voice: str | None) -> str:
@@ -22,7 +27,7 @@ def render_turn(turn: Turn, texts: list[str], action_url: str, voice: str | None
     A ``<Redirect>`` to the same action follows the gather, so a timeout without input
     reaches the server even if ``actionOnEmptyResult`` were ignored.
     """
-    language = LANGUAGE_TAGS.get(turn.language, "en-US")
+    language = language_tag(turn.language)
     say_args = {"language": language}
     if voice:
         say_args["voice"] = voice
@@ -50,10 +55,11 @@ def render_turn(turn: Turn, texts: list[str], action_url: str, voice: str | None
 
 
 def render_apology(said: list[tuple[str, str]]) -> str:
-    """TwiML that says each (text, language) of ``said``, each in its own language's voice,
-    and hangs up (unknown number, lost call state, a failure we cannot recover from)."""
+    """TwiML that says each (text, language) of ``said`` (already worded, e.g. ``texts.render(
+    Line("sorry_busy"), language)``), each with its own language's voice tag, then hangs up:
+    unknown number, lost call state, a failure after retries."""
     response = VoiceResponse()
     for text, language in said:
-        response.say(text, language=LANGUAGE_TAGS.get(language, "en-US"))
+        response.say(text, language=language_tag(language))
     response.hangup()
     return str(response)

@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Union
 
 from . import interpret
 from .faq import match_policy
+from .interpret.names import clean_name
+from .languages import LANGUAGES, in_language, language as find_language
 from .screening import is_knockout
 from .script import AgentScript, OptionSpec, QuestionSpec
-from .texts import Line
+from .texts import Line, spoken_date, status_words
 from .vocabulary import AnswerSource, Channel, ConversationStatus, FollowUpReason, Phase, QuestionKind
 
 # ---------------------------------------------------------------- events
@@ -179,21 +180,14 @@ def sms_context(today: dt.date, application: ApplicationSummary | None = None) -
                        keypad_fallback=False, skip_menu=True)
 
 
-MENU = (
-    OptionSpec("apply", {"en": ("apply", "job", "jobs", "apply for a job", "work"),
-                         "es": ("solicitar", "empleo", "trabajo", "aplicar")}),
-    OptionSpec("status", {"en": ("status", "check", "application", "check on my application"),
-                          "es": ("estado", "consultar", "mi solicitud")}),
-    OptionSpec("question", {"en": ("question", "ask a question", "information", "questions"),
-                            "es": ("pregunta", "hacer una pregunta", "información", "preguntas")}),
-)
-LANGUAGE_OPTIONS = {
-    "en": OptionSpec("en", {"en": ("english", "inglés", "ingles"), "es": ("english", "inglés", "ingles")}),
-    "es": OptionSpec("es", {"en": ("spanish", "español", "espanol"), "es": ("spanish", "español", "espanol")}),
-}
-DATE_HINTS = {"en": ("right away", "tomorrow", "next Monday", "in two weeks"),
-              "es": ("de inmediato", "mañana", "el próximo lunes", "en dos semanas")}
-YES_NO_HINTS = {"en": ("yes", "no"), "es": ("sí", "no")}
+# The menu, in the order it is offered (press 1, 2, 3); labels from engine.languages.
+MENU = tuple(OptionSpec(key, {code: lang.words.menu[key] for code, lang in LANGUAGES.items()})
+             for key in ("apply", "status", "question"))
+# Each language may be asked for by any language's name for it ("Spanish", "español").
+_NAMES_FOR = {code: tuple(name for other in LANGUAGES.values()
+                          for name in other.words.language_names.get(code, ())) for code in LANGUAGES}
+LANGUAGE_OPTIONS = {code: OptionSpec(code, {said_in: _NAMES_FOR[code] for said_in in LANGUAGES})
+                    for code in LANGUAGES}
 
 # ---------------------------------------------------------------- entry points
 
@@ -263,7 +257,7 @@ def _prompt(script: AgentScript, state: CallState, keys_only: bool = False) -> t
     if state.phase is Phase.name:
         return Line("ask_name"), Gather("speech")
     q = _question(script, state)
-    text = q.text.get(lang) or next(iter(q.text.values()))
+    text = in_language(q.text, lang, script.default_language)
     if q.kind is QuestionKind.choice:
         return (_ask_choice({"text": text}, q.options, lang, keys_only),
                 Gather(inputs, tuple(o.label(lang) for o in q.options), 1 if len(q.options) < 10 else None))
@@ -272,11 +266,11 @@ def _prompt(script: AgentScript, state: CallState, keys_only: bool = False) -> t
              and script.questions[state.question - 1].kind is QuestionKind.yes_no)
     line = Line("ask", {"kind": q.kind, "text": text, "keys_only": keys_only, "brief": brief})
     if q.kind is QuestionKind.yes_no:
-        return line, Gather(inputs, YES_NO_HINTS.get(lang, ()), 1)
+        return line, Gather(inputs, find_language(lang).words.yes_no_hints, 1)
     if q.kind is QuestionKind.number:
         return line, Gather(inputs)
     if q.kind is QuestionKind.date:
-        return line, Gather(inputs, DATE_HINTS.get(lang, ()), 1 if keys_only else None)
+        return line, Gather(inputs, find_language(lang).words.date_hints, 1 if keys_only else None)
     return line, Gather("speech")
 
 
@@ -351,7 +345,7 @@ def _on_menu(script, state, event, ctx):
         found = match_policy(event.text, script.policies, state.language)
         if found:
             state = dataclasses.replace(state, failures=0)
-            answer = found[0].answer.get(state.language) or next(iter(found[0].answer.values()))
+            answer = in_language(found[0].answer, state.language, script.default_language)
             return state, _prompt_turn(script, state, ctx, [Line("text", {"text": answer}), Line("anything_else")])
         if len(event.text.split()) >= 4:  # a real question we have no policy for
             state = dataclasses.replace(state, failures=0)
@@ -392,7 +386,7 @@ def _on_faq(script, state, event, ctx):
     state = dataclasses.replace(state, phase=Phase.menu, failures=0)
     if found is None:
         return state, _prompt_turn(script, state, ctx, [Line("faq_unknown"), Line("anything_else")])
-    answer = found[0].answer.get(state.language) or next(iter(found[0].answer.values()))
+    answer = in_language(found[0].answer, state.language, script.default_language)
     return state, _prompt_turn(script, state, ctx, [Line("text", {"text": answer}), Line("anything_else")])
 
 
@@ -454,21 +448,6 @@ def _next_question(script, state, ctx, before, effects):
     return state, _prompt_turn(script, state, ctx, before, effects)
 
 
-_NAME_PREFIX = re.compile(
-    r"^\s*(?:(?:hi|hello|yes|yeah|okay|ok|sure|hola|sí|si)[,.]?\s+)*"
-    r"(?:my name is|my name's|name is|i am|i'm|it's|this is|me llamo|mi nombre es|soy)\s+",
-    re.IGNORECASE)
-
-
-def clean_name(text: str) -> str | None:
-    """A caller's name from what they said: "my name is jane doe." -> "Jane Doe"; None if empty."""
-    name = _NAME_PREFIX.sub("", text or "").strip(" .,!?¡¿")
-    name = re.sub(r"[^\w\s'\-.]", "", name).strip()
-    if not name or not any(c.isalpha() for c in name):
-        return None
-    return " ".join(w[:1].upper() + w[1:] for w in name.split())[:200]
-
-
 def _on_name(script, state, event, ctx):
     name = clean_name(event.text) if isinstance(event, Speech) else None
     if name is None:
@@ -508,29 +487,3 @@ PHASES: dict[Phase, PhaseSpec] = {
     Phase.name: PhaseSpec(_on_name, _phases("name", "ended")),
 }
 START_LEADS_TO = _phases("language", "menu", "role", "question", "name")
-
-# ---------------------------------------------------------------- spoken words for facts
-
-_MONTHS = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"],
-    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
-           "octubre", "noviembre", "diciembre"],
-}
-_STATUS_WORDS = {
-    "en": {"in_progress": "not finished yet", "completed": "received and under review",
-           "knocked_out": "closed", "abandoned": "not finished yet"},
-    "es": {"in_progress": "sin terminar", "completed": "recibida y en revisión",
-           "knocked_out": "cerrada", "abandoned": "sin terminar"},
-}
-
-
-def spoken_date(day: dt.date, language: str) -> str:
-    """"November 18" / "18 de noviembre"."""
-    month = _MONTHS.get(language, _MONTHS["en"])[day.month - 1]
-    return f"{day.day} de {month}" if language == "es" else f"{month} {day.day}"
-
-
-def status_words(status: str, language: str) -> str:
-    """A conversation status as the caller should hear it."""
-    return _STATUS_WORDS.get(language, _STATUS_WORDS["en"]).get(status, status)

@@ -1,7 +1,8 @@
 """The agent's script as immutable data: what the flow needs to know about an agent.
 
 Built from the database by the service layer (``services.scripts``) or directly in tests.
-Texts are mappings from language code ("en", "es") to text.
+Texts are mappings from language code ("en", "es") to text; one is read in the caller's
+language with ``languages.in_language`` (else the agent's default language's, else any).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Mapping
 
 from . import interpret
 from .vocabulary import QuestionKind
+from .languages import in_language
 
 
 @dataclass(frozen=True)
@@ -19,12 +21,17 @@ class OptionSpec:
     key: str
     labels: Mapping[str, tuple[str, ...]]
 
+    def forms(self, language: str) -> tuple[str, ...]:
+        """The labels in ``language`` (fallback: ``languages.in_language``), else the key."""
+        return tuple(in_language(self.labels, language) or (self.key,))
+
     def label(self, language: str) -> str:
-        forms = self.labels.get(language) or next(iter(self.labels.values()), (self.key,))
-        return forms[0]
+        """The label shown or said for this option: its first form."""
+        return self.forms(language)[0]
 
     def as_choice(self, language: str) -> interpret.Choice:
-        return interpret.Choice(self.key, tuple(self.labels.get(language) or (self.key,)))
+        """The option as the choice interpreter reads it: every form is a label."""
+        return interpret.Choice(self.key, self.forms(language))
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,11 @@ class AgentScript:
     policies: tuple[PolicySpec, ...] = ()
     postings: tuple[PostingSpec, ...] = ()
     help_text: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def default_language(self) -> str:
+        """The language texts fall back to when one is missing in the caller's: the first."""
+        return self.languages[0]
 
     def question(self, key: str) -> QuestionSpec:
         """The question with ``key``; raises KeyError when the script has none."""

@@ -4,13 +4,17 @@ The flow emits :class:`Line` values (a phrase key and its parameters); :func:`re
 turns one into words for a language ("en", "es") and a channel ("voice": spoken, with
 keypad instructions; "sms": typed, with numbered replies). Company-written texts
 (greeting, questions, policy answers) arrive as parameters, already in the right language.
+Facts said in words (a date, a status) are worded here too, from ``engine.languages``.
+Every language of the registry (``engine.languages.LANGUAGES``) has every phrase; an
+unsupported language gets the default language's words (``in_language``).
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-LANGUAGE_NAMES = {"en": "English", "es": "español"}
+from .languages import in_language, language as find_language
 
 
 @dataclass(frozen=True)
@@ -24,9 +28,9 @@ class Line:
 # {key: {language: text}} or {key: {language: {channel: text}}}; str.format parameters.
 PHRASES: dict[str, dict[str, Any]] = {
     "text": {"en": "{text}", "es": "{text}"},
-    "choose_language": {  # each language offered in its own words; see _choose_language
-        "en": {"voice": "For English, say English or press {n}.", "sms": "Reply {n} for English."},
-        "es": {"voice": "Para español, diga español u oprima {n}.", "sms": "Responda {n} para español."},
+    "choose_language": {  # each language offered in its own words, by its registry name
+        "en": {"voice": "For {name}, say {name} or press {n}.", "sms": "Reply {n} for {name}."},
+        "es": {"voice": "Para {name}, diga {name} u oprima {n}.", "sms": "Responda {n} para {name}."},
     },
     "menu": {
         "en": {"voice": "To apply for a job, say apply or press 1. To check on an application, say status "
@@ -186,9 +190,11 @@ PHRASES: dict[str, dict[str, Any]] = {
     "help_choice": {"en": {"voice": "For {label}, press {n}.", "sms": "{n}: {label}"},
                     "es": {"voice": "Para {label}, oprima {n}.", "sms": "{n}: {label}"}},
     "help_free_text": {"en": {"voice": "", "sms": ""}, "es": {"voice": "", "sms": ""}},
+    # Spoken apologies when a call cannot go on (voice only; see adapters.twiml.render_apology).
     "sorry_unknown_number": {
         "en": "Sorry, this number is not taking calls right now. Please try again later. Goodbye.",
-        "es": "Lo sentimos, este número no está recibiendo llamadas por ahora. Por favor intente más tarde. Adiós.",
+        "es": "Lo sentimos, este número no está recibiendo llamadas en este momento. Por favor intente "
+              "más tarde. Adiós.",
     },
     "sorry_lost": {
         "en": "Sorry, we lost track of this call. Please call again. Goodbye.",
@@ -196,14 +202,26 @@ PHRASES: dict[str, dict[str, Any]] = {
     },
     "sorry_busy": {
         "en": "Sorry, we are having a problem right now. Please call again in a few minutes. Goodbye.",
-        "es": "Lo sentimos, tenemos un problema en este momento. Por favor llame de nuevo en unos minutos. Adiós.",
+        "es": "Lo sentimos, tenemos un problema en este momento. Por favor llame de nuevo en unos minutos. "
+              "Adiós.",
     },
 }
 
 
+def spoken_date(day: dt.date, language: str) -> str:
+    """A date as said to the caller: "November 18" / "18 de noviembre" (no year, no weekday)."""
+    words = find_language(language).words.dates
+    return words.spoken_format.format(month=words.months[day.month - 1], day=day.day)
+
+
+def status_words(status: str, language: str) -> str:
+    """A conversation status (a ``ConversationStatus`` value) as the caller should hear it:
+    "completed" -> "received and under review"; an unknown status is said as it is."""
+    return find_language(language).words.status_words.get(status, status)
+
+
 def _phrase(key: str, language: str, channel: str) -> str:
-    by_language = PHRASES[key]
-    text = by_language.get(language) or by_language["en"]
+    text = in_language(PHRASES[key], language)
     if isinstance(text, dict):
         text = text.get(channel) or text["voice"]
     return text
@@ -223,7 +241,7 @@ def render(line: Line, language: str, channel: str = "voice") -> str:
     """
     p = dict(line.params)
     if line.key == "choose_language":
-        return " ".join(_phrase("choose_language", lang, channel).format(n=n)
+        return " ".join(_phrase("choose_language", lang, channel).format(n=n, name=find_language(lang).name)
                         for n, lang in enumerate(p["languages"], start=1))
     if line.key == "ask":
         # A question (screening, or which role) with the instructions its kind needs.

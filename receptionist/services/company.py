@@ -13,12 +13,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..engine.languages import LANGUAGES
 from ..engine.screening import validate_rule
 from ..adapters.models import (Agent, AgentKind, Company, PhoneNumber, Policy, Posting, QuestionKind, RoutingMode,
                       ScreeningQuestion)
 from ..phones import to_e164
-
-SUPPORTED_LANGUAGES = ("en", "es")
 
 
 class CompanyFileError(ValueError):
@@ -138,9 +137,10 @@ def _load_agent(loader: _Loader, company: Company, a: dict, where: str) -> None:
     if kind not in AgentKind.__members__:
         raise CompanyFileError(f"{where}.kind: must be one of {', '.join(AgentKind.__members__)}")
     languages = list(a.get("languages") or ["en"])
-    bad = [lang for lang in languages if lang not in SUPPORTED_LANGUAGES]
+    bad = [lang for lang in languages if not isinstance(lang, str) or lang not in LANGUAGES]  # the registry
     if bad:
-        raise CompanyFileError(f"{where}.languages: unsupported {', '.join(bad)} (supported: en, es)")
+        raise CompanyFileError(f"{where}.languages: unsupported {', '.join(map(str, bad))} "
+                               f"(supported: {', '.join(LANGUAGES)})")
     routing = a.get("routing") or {}
     mode = routing.get("mode", "manual")
     if mode not in RoutingMode.__members__:

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..engine.flow import spoken_date
-from ..engine.texts import Line, render
 from ..adapters.models import ConfirmationStatus, Conversation, OutboxItem
+from ..engine.languages import DEFAULT_LANGUAGE, in_language
+from ..engine.texts import Line, render, spoken_date
 from ..engine.vocabulary import OutboxPurpose
 from .outbox import queue_sms
 
 
 def captured_details(conversation: Conversation) -> list[tuple[str, str | None]]:
     """(field, value) pairs to confirm: name, role, earliest start, email (when known)."""
-    lang = conversation.language or "en"
-    role = conversation.posting.title.get(lang) or next(iter(conversation.posting.title.values())) \
-        if conversation.posting else None
+    lang = conversation.language or DEFAULT_LANGUAGE
+    default = next(iter(conversation.agent.languages or ()), DEFAULT_LANGUAGE)
+    role = in_language(conversation.posting.title, lang, default) if conversation.posting else None
     start = None
     for answer in conversation.answers:
         if answer.question.kind.value == "date" and answer.value.get("value"):

@@ -17,8 +17,9 @@ from collections.abc import Callable, Sequence
 
 from flask import Blueprint, Response, current_app, request
 
-from receptionist.adapters.twiml import LANGUAGE_TAGS, render_apology, render_turn
+from receptionist.adapters.twiml import render_apology, render_turn
 from receptionist.engine import flow
+from receptionist.engine.languages import LANGUAGES
 from receptionist.engine.texts import Line, render
 from receptionist.phones import mask
 from receptionist.services import calls
@@ -27,11 +28,16 @@ from .security import require_twilio_signature
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
-ALL_LANGUAGES = tuple(LANGUAGE_TAGS)  # before we know the caller's: each in turn
+
 
 
 def _twiml(xml: str, status: int = 200) -> Response:
     return Response(xml, status=status, mimetype="text/xml")
+
+
+def _all_languages() -> tuple[str, ...]:
+    """Before the caller's language is known: every supported language, each in turn."""
+    return tuple(LANGUAGES)
 
 
 def _apology(key: str, languages: Sequence[str], status: int = 200) -> Response:
@@ -41,7 +47,7 @@ def _apology(key: str, languages: Sequence[str], status: int = 200) -> Response:
 def _caller_language() -> tuple[str, ...]:
     """The language of the call from the action URL (``lang``), else every language."""
     lang = request.args.get("lang", "")
-    return (lang,) if lang in LANGUAGE_TAGS else ALL_LANGUAGES
+    return (lang,) if lang in LANGUAGES else _all_languages()
 
 
 def _renderer(turn: flow.Turn, texts: list[str], step: int, voice: str | None) -> str:
@@ -70,12 +76,12 @@ def inbound():
         call_sid=form.get("CallSid", ""), from_number=form.get("From", ""), to_number=form.get("To", ""),
         forwarded_from=form.get("ForwardedFrom") or None, source=request.args.get("source") or None)
     if not call.call_sid:
-        return _apology("sorry_lost", ALL_LANGUAGES, 400)
+        return _apology("sorry_lost", _all_languages(), 400)
     try:
-        return _answer(call.call_sid, lambda s: calls.start_call(s, call, _renderer), ALL_LANGUAGES)
+        return _answer(call.call_sid, lambda s: calls.start_call(s, call, _renderer), _all_languages())
     except calls.UnknownNumber:
         log.warning("call to %s: no receptionist has this number", mask(call.to_number))
-        return _apology("sorry_unknown_number", ALL_LANGUAGES)
+        return _apology("sorry_unknown_number", _all_languages())
 
 
 def _event() -> flow.Event:

@@ -1,0 +1,183 @@
+"""Which option of a multiple-choice question the caller picked: a label said outright or
+in part, its position ("the second one", "la dos"), or a misheard label (rapidfuzz)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from rapidfuzz import fuzz
+
+from ..languages import LANGUAGES, language as find_language
+from .common import CONTAINED, EXACT, INFERRED, Choice, Interpretation, PhraseTable, clauses, \
+    find_phrases, negated, phrase_table, words
+
+
+@dataclass(frozen=True)
+class _Words:
+    """One language's choice words as tables."""
+
+    ordinals: PhraseTable  # phrase -> 1-based position, -1 for the last
+    cardinals: PhraseTable  # phrase -> number
+    number_cues: frozenset[str]
+    fillers: frozenset[str]
+    negators: frozenset[str]
+
+
+@cache
+def _vocabulary(code: str) -> _Words:
+    lang = find_language(code)
+    w = lang.words.choices
+    return _Words(
+        ordinals=phrase_table({**dict(enumerate(w.ordinals, start=1)), -1: w.last}),
+        cardinals=phrase_table(dict(enumerate(w.cardinals, start=1))),
+        number_cues=w.number_cues,
+        fillers=w.fillers,
+        negators=lang.words.yes_no.negators | {"no"},  # "no nights, days"
+    )
+
+
+# Too common to tell options apart, in any language (labels mix them): "the warehouse one"
+# names the warehouse, not "one".
+_FUNCTION_WORDS = frozenset().union(*(lang.words.choices.function_words for lang in LANGUAGES.values()))
+_FUZZY_CUTOFF = 80
+_FUZZY_MARGIN = 5  # fuzzy scores closer than this are "equally good"
+_FUZZY_WEIGHT = 0.8  # a fuzzy match is never as sure as a label said outright
+
+
+@dataclass(frozen=True)
+class _Heard:
+    """An answer and the options, normalised once for all the steps."""
+
+    words: _Words
+    clauses: list[list[str]]
+    content: tuple[str, ...]  # every word but fillers
+    labels: list[set[tuple[str, ...]]]  # per option, each label as words
+    distinctive: list[set[str]]  # per option, label words no other option uses
+
+    @classmethod
+    def of(cls, text: str, options: Sequence[Choice], language: str) -> _Heard:
+        vocabulary = _vocabulary(find_language(language).code)
+        said = clauses(text)
+        labels = [{tuple(words(label)) for label in o.labels} - {()} for o in options]
+        significant = [
+            {w for label in option for w in label if len(w) > 2 and w not in _FUNCTION_WORDS}
+            for option in labels
+        ]
+        distinctive = [own.difference(*significant[:i], *significant[i + 1 :])
+                       for i, own in enumerate(significant)]
+        content = tuple(t for tokens in said for t in tokens if t not in vocabulary.fillers)
+        return cls(vocabulary, said, content, labels, distinctive)
+
+
+# Each step below returns the indexes of the options it heard (empty: no opinion) and how
+# sure it is. The first step with an opinion decides; more than one option is ambiguous.
+
+
+def _exact_label(heard: _Heard) -> tuple[set[int], float]:
+    return {i for i, labels in enumerate(heard.labels) if heard.content in labels}, EXACT
+
+
+def _whole_label(heard: _Heard) -> tuple[set[int], float]:
+    """Options with a label said whole-word and not negated; "night shift" beats "shift"."""
+    sizes: dict[int, int] = {}
+    for tokens in heard.clauses:
+        for option, labels in enumerate(heard.labels):
+            for label in labels:
+                for start in range(len(tokens) - len(label) + 1):
+                    said = tuple(tokens[start : start + len(label)]) == label
+                    if said and not negated(tokens, start, heard.words.negators):  # "not the night shift"
+                        sizes[option] = max(sizes.get(option, 0), len(label))
+    longest = max(sizes.values(), default=0)
+    return {option for option, size in sizes.items() if size == longest}, CONTAINED
+
+
+def _label_words(heard: _Heard) -> tuple[set[int], float]:
+    """Part of a label: "the warehouse one" for "Warehouse Associate"."""
+    said = {
+        token
+        for tokens in heard.clauses
+        for i, token in enumerate(tokens)
+        if not negated(tokens, i, heard.words.negators)
+    }
+    overlap = [len(words & said) for words in heard.distinctive]
+    most = max(overlap)
+    return ({i for i, n in enumerate(overlap) if n == most} if most else set()), INFERRED
+
+
+def _position(heard: _Heard) -> tuple[set[int], float]:
+    """Ordinals ("the second one", "la última") or numbers ("option 3", "dos", "1")."""
+    table = heard.words.ordinals
+    said = {table[phrase] for tokens in heard.clauses for _, phrase in find_phrases(tokens, table)}
+    if not said:  # with an ordinal, "one" is a pronoun: "the second one"
+        for tokens in heard.clauses:
+            for i, token in enumerate(tokens):
+                if token.isdecimal() and len(token) < 3:
+                    value = int(token)
+                else:
+                    value = heard.words.cardinals.get((token,))
+                cued = i > 0 and tokens[i - 1] in heard.words.number_cues
+                if value is not None and (cued or len(heard.content) == 1):
+                    said.add(value)
+    count = len(heard.labels)
+    indexes = {count - 1 if n == -1 else n - 1 for n in said}
+    if len(indexes) == 1 and not 0 <= min(indexes) < count:
+        return set(), CONTAINED  # "the fifth" of three: no opinion; fuzzy matching may have one
+    return indexes, CONTAINED
+
+
+def _fuzzy(heard: _Heard) -> tuple[set[int], float]:
+    """Misheard labels ("knights") or label words ("wearhouse"), scored with rapidfuzz."""
+    if not heard.content:
+        return set(), 0.0
+    scores = [
+        _fuzzy_score(heard.content, labels | {(w,) for w in words})
+        for labels, words in zip(heard.labels, heard.distinctive)
+    ]
+    best = max(scores)
+    if best < _FUZZY_CUTOFF:
+        return set(), 0.0
+    close = {i for i, score in enumerate(scores) if score > best - _FUZZY_MARGIN}
+    return close, round(_FUZZY_WEIGHT * best / 100, 2)
+
+
+def _fuzzy_score(tokens: Sequence[str], labels) -> float:
+    """Best similarity (0..100) of any label to any run of about as many words in the answer.
+
+    Windows rather than WRatio over the whole answer, so one misheard word ("knights") in a
+    sentence still scores high while short labels do not match random substrings.
+    """
+    best = 0.0
+    for label in labels:
+        target = " ".join(label)
+        best = max(best, fuzz.ratio(" ".join(tokens), target))
+        for size in {max(1, len(label) - 1), len(label), len(label) + 1}:
+            for start in range(len(tokens) - size + 1):
+                best = max(best, fuzz.ratio(" ".join(tokens[start : start + size]), target))
+    return best
+
+
+_CHOICE_STEPS = (_exact_label, _whole_label, _label_words, _position, _fuzzy)
+
+
+def choice(text: str, options: Sequence[Choice], language: str) -> Interpretation | None:
+    """Which option the caller picked; value is the option's key.
+
+    With options days=("days", "day shift") and nights=("nights", "night shift"):
+    "Days." -> "days" (0.95); "I'd prefer the night shift" -> "nights" (0.85);
+    "not nights, days" -> "days"; "the first one" / "number one" / "la primera" / "uno"
+    / "1" -> "days" (0.85); "knights" -> "nights" (fuzzy, ~0.74);
+    "days or nights" / "either" -> None. With "Warehouse Associate" and "Delivery Driver":
+    "the warehouse one" -> the first (0.75).
+    Order: exact label, contained label, distinctive label word, ordinal or number, fuzzy.
+    """
+    if not isinstance(text, str) or not options:
+        return None
+    heard = _Heard.of(text, options, language)
+    for step in _CHOICE_STEPS:
+        found, confidence = step(heard)
+        if found:
+            return Interpretation(options[found.pop()].key, confidence) if len(found) == 1 else None
+    return None
+
+

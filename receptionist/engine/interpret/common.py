@@ -1,0 +1,115 @@
+"""What every interpreter shares: the answer types, confidence levels and text folding.
+
+Text folding is done here once for the whole project (interpreters, FAQ matching, SMS
+keywords and replies): :func:`fold` casefolds and strips accents, :func:`words` also drops
+apostrophes and splits on punctuation. Heard phrases in ``engine.languages`` are written
+folded, so they compare equal to folded input.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from text_to_num import alpha2digit
+
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """An understood answer.
+
+    value: bool | int | float | datetime.date | str (an option key or an email address).
+    confidence: 0.0 .. 1.0, how sure the interpreter is.
+    """
+
+    value: object
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a multiple-choice question.
+
+    key: stable option key, returned as the interpretation's value.
+    labels: spoken forms in the call's language, e.g. ("days", "day shift", "mornings").
+    """
+
+    key: str
+    labels: tuple[str, ...]
+
+
+# Confidence levels shared by all interpreters.
+KEYPAD = 1.0  # DTMF digits are unambiguous
+EXACT = 0.95  # the whole answer is exactly an option label or an email address
+PLAIN = 0.9  # a plain, unambiguous word or phrase ("yes", "five", "tomorrow")
+CONTAINED = 0.85  # an option label or ordinal inside a longer sentence
+SPOKEN = 0.8  # an email address reassembled from speech ("jane dot doe at gmail dot com")
+INFERRED = 0.75  # inferred from a looser phrase ("I can", "a couple", "in March")
+GUESSED = 0.6  # one plausible reading of several: "three or four" -> 3, "Jane Doe at ..." -> doe@
+
+_APOSTROPHES = re.compile(r"['’`´]")
+
+PhraseTable = dict[tuple[str, ...], object]
+
+
+def fold(text: str) -> str:
+    """Casefold and strip accents: "Sí, ¡Mañana!" -> "si, ¡manana!"; "1º" -> "1o"; "ﬁ" -> "fi".
+
+    Compatibility forms are decomposed too (NFKD), so full-width and ligature letters
+    compare equal to plain ones.
+    """
+    decomposed = unicodedata.normalize("NFKD", str(text).casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str, keep: str = "") -> list[str]:
+    """Folded words: apostrophes dropped ("can't" -> "cant"), other punctuation, symbols and
+    "_" split words, except the characters in ``keep`` ("12/1" with keep="/")."""
+    folded = _APOSTROPHES.sub("", fold(text))
+    return re.sub(rf"[^\w\s{re.escape(keep)}]|_", " ", folded).split()
+
+
+def clauses(text: str) -> list[list[str]]:
+    """Words per clause: "No, yes." -> [["no"], ["yes"]]. Negation never crosses a comma."""
+    return [w for part in re.split(r"[,;:.!?¡¿()\n]+", fold(text)) if (w := words(part))]
+
+
+def to_digits(text: str, language_code: str = "en") -> str:
+    """Spelled numbers to digits with text2num, keeping the text if it cannot cope."""
+    try:
+        return alpha2digit(text, language_code, threshold=0)
+    except Exception:  # a third-party parser must not take the call down
+        return text
+
+
+def negated(tokens: Sequence[str], start: int, negators: frozenset[str], window: int = 2) -> bool:
+    """Whether one of the ``window`` words before ``tokens[start]`` is a negator."""
+    return any(t in negators for t in tokens[max(0, start - window) : start])
+
+
+def phrase_table(spec: dict[object, str]) -> PhraseTable:
+    """{meaning: "a|b c"} -> {("a",): meaning, ("b", "c"): meaning}; empty phrases are skipped."""
+    return {tuple(p.split()): meaning for meaning, phrases in spec.items()
+            for p in phrases.split("|") if p.strip()}
+
+
+def find_phrases(tokens: Sequence[str], table: PhraseTable) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """Yield (start, phrase) for table phrases in tokens, longest match first, no overlaps."""
+    longest = max(map(len, table), default=0)
+    i = 0
+    while i < len(tokens):
+        for size in range(min(longest, len(tokens) - i), 0, -1):
+            phrase = tuple(tokens[i : i + size])
+            if phrase in table:
+                yield i, phrase
+                i += size
+                break
+        else:
+            i += 1
+
+
+def alternation(names: Iterable[str]) -> str:
+    """Regex alternation of literal names, longest first so "sept" wins over "sep"."""
+    return "|".join(sorted(map(re.escape, names), key=len, reverse=True))

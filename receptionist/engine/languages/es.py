@@ -1,0 +1,96 @@
+"""Spanish: the words callers use and the words they hear (see ``vocabulary`` for the format)."""
+from .vocabulary import (ChoiceWords, DateWords, EmailWords, NameWords, NumberWords, Vocabulary,
+                         YesNoWords)
+
+_UNITS = r"(?:a[ñn]os?|mes(?:es)?|semanas?|d[ií]as?|horas?)"
+
+WORDS = Vocabulary(
+    yes_no=YesNoWords(
+        yes="si|claro|por supuesto|correcto|asi es|claro que si|desde luego|exacto"
+        "|exactamente|cierto|efectivamente|afirmativo|seguro|sin duda|no hay problema"
+        "|sin problema|como no|por que no|con gusto",
+        yes_loose="puedo|tengo|soy|estoy|ok|okay|vale|de acuerdo|bueno|creo que si"
+        "|esta bien|sale|orale",
+        no="no|no puedo|no tengo|no soy|no estoy|para nada|nunca|jamas|negativo"
+        "|claro que no|por supuesto que no|de ninguna manera|tampoco|creo que no|no se puede",
+        no_loose="",
+        unsure="no se|no estoy seguro|no estoy segura|tal vez|quizas|quiza"
+        "|a lo mejor|depende|mas o menos|puede ser",
+        negators=frozenset("no nunca jamas".split()),
+        unsure_when_negated=frozenset({"seguro"}),
+    ),
+    numbers=NumberWords(
+        zero=r"\b(?:ninguno|ninguna|ningun|nada|sin experiencia|nunca)\b",
+        phrases=(
+            (r"\bun par(?: de)?\b", "2"),
+            (r"\buna docena\b", "12"),
+            (rf"\bmedi[oa]\s+(?={_UNITS}\b)", "0.5 "),  # "medio año"; "y medio" is `half`
+        ),
+        half=r"y medi[oa]",
+        range_joiner=r"o|u|a|hasta|-|–",
+        between=("entre", "y"),
+        decimal_comma=True,
+    ),
+    dates=DateWords(
+        months=("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+                "septiembre", "octubre", "noviembre", "diciembre"),
+        weekdays=("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+        month_aliases={"setiembre": 9},
+        spoken_format="{day} de {month}",
+        now=r"ahora mismo|ahora|ya mismo|ya|inmediatamente|de inmediato|hoy mismo|hoy"
+        r"|cuanto antes|lo antes posible|lo mas pronto posible",
+        tomorrow=r"(?<!la )manana",  # "por la mañana" is "in the morning"
+        day_after_tomorrow=r"pasado manana",
+        this_weekday=r"este|esta",
+        next_week=r"(?:la )?proxima semana|(?:la )?semana que viene|(?:la )?semana proxima",
+        next_month=r"(?:el )?proximo mes|(?:el )?mes que viene|(?:el )?mes proximo",
+        # text2num has already turned "una semana" into "1 semana".
+        offset=r"\b(?:(?:en|dentro de|despues de)\s+)?(?P<n>\d+|un par de)\s+"
+        r"(?P<unit>dias?|semanas?|mes(?:es)?)\b",
+        offset_two=r"un par de",
+        units={"dia": "day", "semana": "week", "mes": "month"},
+        the=r"el",
+        of=r"de|del",
+        ordinal=r"o|a",  # "1º", "1ª" fold to "1o", "1a"
+        day_prefix=r"el dia|el|dia",
+        month_prefix=r"en|para|a principios de|principios de|a inicios de|inicios de",
+        date_order="DMY",
+        filler=r"eh|em+|pues|creo que|puedo empezar|podria empezar|puedo comenzar"
+        r"|podria comenzar|empezar|comenzar|a partir del?|desde el|estoy disponible"
+        r"|disponible|para el|el",
+    ),
+    choices=ChoiceWords(  # "1º", "1ª" fold to "1o", "1a"
+        ordinals=("primero|primera|primer|1o|1a", "segundo|segunda|2o|2a",
+                  "tercero|tercera|tercer|3o|3a", "cuarto|cuarta|4o|4a", "quinto|quinta|5o|5a",
+                  "sexto|sexta", "septimo|septima", "octavo|octava", "noveno|novena",
+                  "decimo|decima"),
+        last="ultimo|ultima",
+        cardinals=("uno|una", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve",
+                   "diez"),
+        number_cues=frozenset("numero opcion la el marco".split()),
+        fillers=frozenset("eh em emm mm mmm ah pues".split()),
+        function_words=frozenset("los las del con para una uno".split()),
+    ),
+    email=EmailWords(
+        symbols={"_": r"guion bajo|barra baja", "@": r"arroba", ".": r"punto", "-": r"guion"},
+        preamble=frozenset("mi correo es electronico direccion si".split()),
+    ),
+    names=NameWords(
+        cues="me llamo|mi nombre es|mi nombre|nombre es|nombre",
+        intros="soy",
+        greetings="hola|si",
+    ),
+    confirm_words="confirmo|confirmado|todo bien",
+    menu={"apply": ("solicitar", "empleo", "trabajo", "aplicar"),
+          "status": ("estado", "consultar", "mi solicitud"),
+          "question": ("pregunta", "hacer una pregunta", "información", "preguntas")},
+    language_names={"en": ("inglés", "ingles"), "es": ("español", "espanol")},
+    yes_no_hints=("sí", "no"),
+    date_hints=("de inmediato", "mañana", "el próximo lunes", "en dos semanas"),
+    status_words={"in_progress": "sin terminar", "completed": "recibida y en revisión",
+                  "knocked_out": "cerrada", "abandoned": "sin terminar"},
+    stopwords=frozenset("""
+el la los las un una unos unas y o de del que en por para con mi mis su sus es son hay tienen
+tiene me le lo se yo usted ustedes nos puedo puede quiero favor pues este esta
+""".split()),
+)

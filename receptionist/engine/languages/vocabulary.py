@@ -1,0 +1,152 @@
+"""The shape of one language's words: what the interpreters read and the wording says.
+
+Pure data, filled in by one module per language (``en.py``, ``es.py``). Two kinds of
+strings live here:
+
+- *Heard* phrases, read by the interpreters: casefolded, without accents or apostrophes
+  ("si", "manana", "thats right"), because that is how the interpreters fold what a caller
+  said before comparing. A field documented as "phrases" is ``"a|b c"``: alternatives
+  separated by ``|``, words by single spaces. A field documented as "regex" is a regular
+  expression fragment matched on folded text.
+- *Said* words, shown or spoken to the caller (month names, hints, status words): written
+  as a person writes them ("miércoles", "Sí").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+
+@dataclass(frozen=True)
+class YesNoWords:
+    """Phrases for ``interpret.yes_no``, by how sure each reading is.
+
+    yes / no: a plain answer ("yes", "of course not"); yes_loose / no_loose: a looser one
+    ("I can", "afraid not"); unsure: neither ("not sure"). negators: words that turn a
+    following yes-word into a no ("that's not right"); unsure_when_negated: yes-words
+    whose negation means "don't know" ("not sure").
+    """
+
+    yes: str
+    yes_loose: str
+    no: str
+    no_loose: str
+    unsure: str
+    negators: frozenset[str]
+    unsure_when_negated: frozenset[str]
+
+
+@dataclass(frozen=True)
+class NumberWords:
+    """Regexes for ``interpret.number`` beyond what text2num reads ("a couple", "y medio").
+
+    zero: phrases meaning 0 that are not number words ("no experience"); phrases:
+    (regex, replacement) rewrites applied before text2num; half: "<n> [unit] and a half";
+    range_joiner: "three or four", "3 to 5"; between: ("between", "and").
+    decimal_comma: whether "2,5" is 2.5 (else "1,000" is a thousand).
+    """
+
+    zero: str
+    phrases: tuple[tuple[str, str], ...]
+    half: str
+    range_joiner: str
+    between: tuple[str, str]
+    decimal_comma: bool
+
+
+@dataclass(frozen=True)
+class DateWords:
+    """Names and regexes for ``interpret.date`` and for saying a date (``texts.spoken_date``).
+
+    months / weekdays: said names, January and Monday first; month_aliases: heard
+    abbreviations and variants, folded ("sept" -> 9); spoken_format: how a date is said,
+    with ``{month}`` and ``{day}``. The regex fields are documented where
+    ``interpret.date`` uses them; ``offset`` has groups ``n`` (digits, an article meaning
+    1, or ``offset_two``) and ``unit`` (a word starting with a key of ``units``).
+    """
+
+    months: tuple[str, ...]
+    weekdays: tuple[str, ...]
+    month_aliases: Mapping[str, int]
+    spoken_format: str
+    now: str
+    tomorrow: str
+    day_after_tomorrow: str
+    this_weekday: str  # "this Friday": today counts ("next Friday", "Friday" do not)
+    next_week: str
+    next_month: str
+    offset: str
+    offset_two: str
+    units: Mapping[str, str]  # unit word stem -> "day" | "week" | "month"
+    the: str
+    of: str
+    ordinal: str  # suffix after a day number
+    day_prefix: str  # "the 15th", "el 15"
+    month_prefix: str  # "in March", "a principios de marzo"
+    date_order: str  # dateparser DATE_ORDER
+    filler: str  # stripped before handing the rest to dateparser
+
+
+@dataclass(frozen=True)
+class ChoiceWords:
+    """Words for ``interpret.choice``.
+
+    ordinals: phrases for positions 1..10 ("first|1st"); last: phrases for the last option;
+    cardinals: phrases for 1..10 ("one"); number_cues: words after which a bare cardinal is
+    an option number ("number two"); fillers: words that carry no answer ("um");
+    function_words: too common to tell options apart ("the warehouse one").
+    """
+
+    ordinals: tuple[str, ...]
+    last: str
+    cardinals: tuple[str, ...]
+    number_cues: frozenset[str]
+    fillers: frozenset[str]
+    function_words: frozenset[str]
+
+
+@dataclass(frozen=True)
+class EmailWords:
+    """Spoken email addresses: symbols: {"@": regex of what is said for it, ...} for the
+    symbols ``_ @ . - +``; preamble: words said before an address, never part of it."""
+
+    symbols: Mapping[str, str]
+    preamble: frozenset[str]
+
+
+@dataclass(frozen=True)
+class NameWords:
+    """Phrases around a name: cues announce one ("my name is", "NAME" in a text reply);
+    intros introduce oneself ("I'm", "soy") and greetings come first ("hi")."""
+
+    cues: str
+    intros: str
+    greetings: str
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Everything one language contributes besides its wording (``engine.texts.PHRASES``).
+
+    confirm_words: phrases that confirm the details in a confirmation text, besides the
+    yes phrases ("looks good");
+    menu: {menu option key: labels a caller may say, the first one shown};
+    language_names: {language code: what a speaker of this language calls it, heard forms};
+    yes_no_hints / date_hints: speech-recognition hints (Twilio ``<Gather hints>``);
+    status_words: {conversation status value: how the caller hears it};
+    stopwords: heard words that say nothing about a question's topic (FAQ matching).
+    """
+
+    yes_no: YesNoWords
+    numbers: NumberWords
+    dates: DateWords
+    choices: ChoiceWords
+    email: EmailWords
+    names: NameWords
+    confirm_words: str
+    menu: Mapping[str, tuple[str, ...]]
+    language_names: Mapping[str, tuple[str, ...]]
+    yes_no_hints: tuple[str, ...]
+    date_hints: tuple[str, ...]
+    status_words: Mapping[str, str]
+    stopwords: frozenset[str]
