@@ -23,13 +23,13 @@ from receptionist.devtools.call import (  # noqa: E402
     AGENT_HANGUP,
     CALLER_HANGUP,
     CallSimulator,
-    SimulatorError,
-    call_command,
     collect_digits,
     parse_script,
     run_interactive,
     run_script,
 )
+from receptionist.devtools.cli import call_command  # noqa: E402
+from receptionist.devtools.twilio_http import SimulatorError  # noqa: E402
 
 TOKEN = "test-auth-token-0123456789abcdef"
 

@@ -15,7 +15,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import Body, Media, Message, MessagingResponse, Redirect
 from werkzeug.serving import make_server
 
-from receptionist.devtools.call import SimulatorError
+from receptionist.devtools.cli import text_command
 from receptionist.devtools.text import (
     OutboxText,
     TextSimulator,
@@ -23,8 +23,8 @@ from receptionist.devtools.text import (
     parse_text_script,
     run_interactive_texts,
     run_text_script,
-    text_command,
 )
+from receptionist.devtools.twilio_http import SimulatorError
 
 TOKEN = "test-auth-token-0123456789abcdef"
 PHONE = "+12025550123"

@@ -27,33 +27,25 @@ Library use::
 """
 from __future__ import annotations
 
-import re
-import secrets
 import sys
 import time
-import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, TextIO
 from urllib.parse import urlencode, urljoin
 
-import click
 import httpx
-from twilio.request_validator import RequestValidator
 
-DEFAULT_URL = "http://127.0.0.1:5000"
-DEFAULT_FROM = "+12025550123"
-DEFAULT_TO = "+12025550100"
-# A fixed, obviously fake account: the server only needs a well-formed AccountSid.
-FAKE_ACCOUNT_SID = "AC" + "5e1a7c0ffee5e1a7c0ffee5e1a7c0ff0"
+from .defaults import DEFAULT_FROM, DEFAULT_TO
+from .twilio_http import (Script, ScriptFailed, SimulatedPhone, SimulatorError, Step, fake_sid, load_script, normalise,
+                          redirect_target, script_directives, signing_token, verb_method)
 
 AGENT_HANGUP = "agent-hangup"
 CALLER_HANGUP = "caller-hangup"
 END_KINDS = (AGENT_HANGUP, CALLER_HANGUP)
 
 KEYS = "0123456789*#"
-TIMEOUT_SECONDS = 15.0  # Twilio's own webhook timeout
 MAX_REDIRECTS = 50  # documents fetched in a row without caller input: surely a loop
 DEFAULT_CONFIDENCE = 0.91
 
@@ -61,20 +53,6 @@ HINT = (
     "Type what you say and press Enter. '#123' presses the keys 1 2 3, an empty line is "
     "silence, '/hangup' or Ctrl-D hangs up."
 )
-
-
-class SimulatorError(Exception):
-    """The server answered as Twilio would not accept, or could not be reached.
-
-    Raised for: an HTTP status other than 200 on a TwiML request (other than 2xx on the
-    status callback), a body that is not TwiML (invalid XML, root not ``<Response>``),
-    an invalid ``<Gather>``/``<Redirect>``, a redirect loop, and connection failures.
-    The message is one line and names the URL and, for HTTP errors, status and body.
-    """
-
-
-class ScriptFailed(Exception):
-    """A scripted call did not go as the script expects (one-line message)."""
 
 
 # --------------------------------------------------------------------------- TwiML
@@ -112,7 +90,7 @@ class Gather:
         return cls(
             # An empty or missing action means "the current document URL".
             action=urljoin(document_url, el.get("action") or document_url),
-            method=_method(el, document_url),
+            method=verb_method(el, document_url),
             inputs=inputs,
             num_digits=int(num_digits) if num_digits else None,
             finish_on_key=el.get("finishOnKey", "#"),
@@ -140,24 +118,6 @@ class Gather:
         return "; ".join(parts)
 
 
-def _method(el: ET.Element, document_url: str) -> str:
-    method = el.get("method", "POST").upper()
-    if method not in ("GET", "POST"):
-        raise SimulatorError(f"<{el.tag} method={method!r}> in {document_url}: use GET or POST")
-    return method
-
-
-def parse_twiml(body: bytes, url: str) -> list[ET.Element]:
-    """The verbs of a TwiML document; raises SimulatorError if it is not TwiML."""
-    try:
-        root = ET.fromstring(body)
-    except ET.ParseError as exc:
-        raise SimulatorError(f"invalid XML from {url}: {exc}") from exc
-    if root.tag != "Response":
-        raise SimulatorError(f"TwiML from {url} must have <Response> as its root, not <{root.tag}>")
-    return list(root)
-
-
 def collect_digits(keys: str, num_digits: int | None, finish_on_key: str) -> tuple[str, str]:
     """Split pressed keys as a Gather does: (submitted digits, keys pressed after it ended).
 
@@ -173,20 +133,10 @@ def collect_digits(keys: str, num_digits: int | None, finish_on_key: str) -> tup
     return digits, ""
 
 
-def _country(number: str) -> str:
-    """ISO country of an E.164 number, as Twilio fills FromCountry/ToCountry."""
-    try:
-        import phonenumbers
-
-        return phonenumbers.region_code_for_number(phonenumbers.parse(number)) or ""
-    except Exception:  # not installed or not a phone number (e.g. client:alice)
-        return "US" if number.startswith("+1") else ""
-
-
 # --------------------------------------------------------------------------- the call
 
 
-class CallSimulator:
+class CallSimulator(SimulatedPhone):
     """One inbound call, played toward the server the way Twilio's voice platform does.
 
     Lifecycle: ``start()`` posts ``/voice/inbound`` (``?source=`` when given) and runs the
@@ -207,36 +157,19 @@ class CallSimulator:
     "TwiML Voice: <Gather>".
     """
 
-    def __init__(
-        self,
-        base_url: str,
-        auth_token: str,
-        from_number: str,
-        to_number: str,
-        *,
-        forwarded_from: str | None = None,
-        source: str | None = None,
-        out: TextIO | None = None,
-        client: httpx.Client | None = None,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.from_number = from_number
-        self.to_number = to_number
+    def __init__(self, base_url: str, auth_token: str, from_number: str, to_number: str, *,
+                 forwarded_from: str | None = None, source: str | None = None, out: TextIO | None = None,
+                 client: httpx.Client | None = None) -> None:
+        super().__init__(base_url, auth_token, from_number, to_number, out=out, client=client)
         self.forwarded_from = forwarded_from
         self.source = source
-        self.call_sid = "CA" + secrets.token_hex(16)
-        self.account_sid = FAKE_ACCOUNT_SID
-        self._validator = RequestValidator(auth_token)
-        self._out = out
-        self._client = client or httpx.Client(timeout=TIMEOUT_SECONDS)
-        self._owns_client = client is None
+        self.call_sid = fake_sid("CA")
         self._state = "new"  # new -> open -> ended
         self._ended_by: str | None = None
         self._answered = False  # first TwiML fetched: CallStatus moves from ringing
         self._started_at: float | None = None
         self._gather: Gather | None = None
         self._heard: list[str] = []  # what the caller heard since the last input
-        self._transcript: list[str] = []
 
     # -- state
 
@@ -266,18 +199,9 @@ class CallSimulator:
         return " ".join(self._heard)
 
     @property
-    def transcript(self) -> list[str]:
-        """Every printed line so far: ``AGENT: ...``, ``CALLER: ...``, notes in parentheses."""
-        return list(self._transcript)
-
-    @property
     def duration(self) -> int:
         """Whole seconds since the call started (CallDuration)."""
         return int(time.monotonic() - self._started_at) if self._started_at else 0
-
-    @property
-    def out(self) -> TextIO:
-        return self._out or sys.stdout
 
     # -- the caller's actions
 
@@ -285,7 +209,7 @@ class CallSimulator:
         """Dial in: POST /voice/inbound and play the answer. Returns what was heard."""
         if self._state != "new":
             raise RuntimeError("the call has already started")
-        url = f"{self.base_url}/voice/inbound"
+        url = self._http.url("/voice/inbound")
         if self.source:
             url += "?" + urlencode({"source": self.source})
         self._state = "open"
@@ -353,17 +277,6 @@ class CallSimulator:
         self._log("CALLER hangs up")
         self._end(CALLER_HANGUP)
 
-    def close(self) -> None:
-        """Close the HTTP client if this simulator created it."""
-        if self._owns_client:
-            self._client.close()
-
-    def __enter__(self) -> "CallSimulator":
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
-
     # -- running TwiML
 
     def _take_gather(self) -> Gather:
@@ -417,10 +330,7 @@ class CallSimulator:
                 self._gather = Gather.from_element(verb, document_url, tuple(verbs[i + 1:]))
                 return None
             if verb.tag == "Redirect":
-                target = (verb.text or "").strip()
-                if not target:
-                    raise SimulatorError(f"<Redirect> without a URL in {document_url}")
-                return urljoin(document_url, target), _method(verb, document_url)
+                return redirect_target(verb, document_url)
             if verb.tag == "Hangup":
                 self._end(AGENT_HANGUP, "(the agent hung up)")
                 return None
@@ -458,111 +368,48 @@ class CallSimulator:
     # -- HTTP, as Twilio sends it
 
     def _call_params(self, status: str | None = None) -> dict[str, str]:
-        params = {
-            "AccountSid": self.account_sid,
+        params = self._webhook_params(Caller=self.from_number, Called=self.to_number) | {
             "CallSid": self.call_sid,
-            "From": self.from_number,
-            "To": self.to_number,
-            "Caller": self.from_number,
-            "Called": self.to_number,
             "CallStatus": status or ("in-progress" if self._answered else "ringing"),
             "Direction": "inbound",
-            "ApiVersion": "2010-04-01",
         }
-        # Twilio sends geographic fields for both ends, empty when unknown.
-        for prefix, number in (("From", self.from_number), ("To", self.to_number),
-                               ("Caller", self.from_number), ("Called", self.to_number)):
-            params.update({f"{prefix}City": "", f"{prefix}State": "", f"{prefix}Zip": "",
-                           f"{prefix}Country": _country(number)})
         if self.forwarded_from:
             params["ForwardedFrom"] = self.forwarded_from
         return params
 
     def _fetch(self, url: str, method: str, fields: dict[str, str]) -> list[ET.Element]:
         """Request a TwiML document with the call fields plus ``fields``."""
-        response = self._send(url, method, self._call_params() | fields)
-        self._answered = True
-        if response.status_code != 200:
-            raise SimulatorError(f"{method} {url} answered HTTP {response.status_code}: {_snippet(response)}")
-        return parse_twiml(response.content, url)
+        try:
+            return self._http.fetch_twiml(method, url, self._call_params() | fields)
+        finally:
+            self._answered = True  # Twilio has asked for TwiML: the call is no longer ringing
 
     def _post_status(self) -> None:
-        url = f"{self.base_url}/voice/status"
         params = self._call_params("completed") | {"CallDuration": str(self.duration)}
-        response = self._send(url, "POST", params)
-        # Twilio ignores a status callback's body, so any 2xx (e.g. 204) is fine.
-        if not response.is_success:
-            raise SimulatorError(f"POST {url} answered HTTP {response.status_code}: {_snippet(response)}")
-
-    def _send(self, url: str, method: str, params: dict[str, str]) -> httpx.Response:
-        return send_signed(self._client, self._validator, method, url, params)
+        self._http.post_callback(self._http.url("/voice/status"), params)
 
     def _log(self, line: str, heard: str | None = None) -> None:
-        self._transcript.append(line)
         if heard:
             self._heard.append(heard)
-        print(line, file=self.out, flush=True)
+        super()._log(line)
 
-
-def send_signed(client: httpx.Client, validator: RequestValidator, method: str, url: str,
-                params: dict[str, str]) -> httpx.Response:
-    """Send a webhook request as Twilio does; retry once if the connection fails.
-
-    POST carries ``params`` form-encoded, GET in the URL. ``X-Twilio-Signature`` is computed
-    over the URL exactly as sent plus, for POST, the parameters (Twilio docs, "Webhooks
-    security"); ``I-Twilio-Idempotency-Token`` stays the same on the retry. Returns the
-    response whatever its status; raises SimulatorError when the server cannot be reached
-    or does not answer within TIMEOUT_SECONDS.
-    """
-    if method == "GET":  # GET carries the parameters in the (signed) URL
-        url = url + ("&" if "?" in url else "?") + urlencode(params)
-        request = client.build_request("GET", url)
-        signed_params: dict[str, str] = {}
-    else:
-        request = client.build_request("POST", url, data=params)
-        signed_params = params
-    # Sign the URL exactly as sent (httpx may normalise its encoding).
-    request.headers["X-Twilio-Signature"] = validator.compute_signature(str(request.url), signed_params)
-    request.headers["I-Twilio-Idempotency-Token"] = str(uuid.uuid4())  # same on the retry
-    request.headers["User-Agent"] = "TwilioProxy/1.1"
-    for attempt in (1, 2):
-        try:
-            return client.send(request)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as exc:
-            if attempt == 2:
-                raise SimulatorError(f"cannot reach {url} ({exc}); is the server running?") from exc
-            time.sleep(0.3)
-        except httpx.TimeoutException as exc:
-            raise SimulatorError(f"{method} {url}: no answer within {TIMEOUT_SECONDS:.0f} s (Twilio gives up too)") from exc
-        except httpx.HTTPError as exc:
-            raise SimulatorError(f"{method} {url}: {exc}") from exc
-    raise AssertionError("unreachable")
-
-
-def _snippet(response: httpx.Response, limit: int = 300) -> str:
-    body = " ".join(response.text.split())
-    return (body[:limit] + "...") if len(body) > limit else (body or "(empty body)")
+    def _abandon(self) -> None:
+        """Hang up a call still open, so the server closes its side of the call too."""
+        if self.is_open:
+            try:
+                self.hangup()
+            except SimulatorError:
+                pass
 
 
 # --------------------------------------------------------------------------- scripts
 
 
-@dataclass(frozen=True)
-class Step:
-    """One script line: kind is say | press | silence | hangup | expect."""
-
-    kind: str
-    value: str
-    line: int
-
-
 @dataclass
-class Script:
-    """A parsed caller script (see ``parse_script``). Header fields are None when absent."""
+class CallScript(Script):
+    """A parsed caller script (see ``parse_script``): steps of kind say | press | silence |
+    hangup | expect. Header fields are None when absent."""
 
-    steps: list[Step] = field(default_factory=list)
-    from_number: str | None = None
-    to_number: str | None = None
     forwarded_from: str | None = None
     source: str | None = None
     end: str = AGENT_HANGUP
@@ -570,22 +417,9 @@ class Script:
 
 _HEADERS = {"@from": "from_number", "@to": "to_number", "@forwarded-from": "forwarded_from", "@source": "source"}
 _INPUTS = ("say", "press", "silence", "hangup")
-_INLINE_COMMENT = re.compile(r"\s+#\s.*$")  # " # note": keeps "press 1234#" and "press #"
 
 
-def script_directives(text: str):
-    """The directives of a script, as (line number, lower-cased first word, the rest):
-    blank lines, ``#`` lines and trailing `` # comments`` are skipped. Shared by the call
-    and text simulators."""
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        word, _, arg = _INLINE_COMMENT.sub("", line).partition(" ")
-        yield number, word.lower(), arg.strip()
-
-
-def parse_script(text: str) -> Script:
+def parse_script(text: str) -> CallScript:
     """Parse a caller script; raises ValueError("line N: ...") for anything invalid.
 
     One directive per line; blank lines, ``#`` lines and trailing `` # comments`` are ignored::
@@ -603,19 +437,13 @@ def parse_script(text: str) -> Script:
         @end agent-hangup       or caller-hangup; default caller-hangup if the
                                 script hangs up, else agent-hangup
     """
-    script = Script()
+    script = CallScript()
     seen_input = hangup_line = end_line = None
-    for number, word, arg in script_directives(text):
-
-        def fail(message: str) -> ValueError:
-            return ValueError(f"line {number}: {message}")
-
+    for directive in script_directives(text):
+        number, word, arg = directive
+        fail = directive.error
         if word in _HEADERS:
-            if not arg:
-                raise fail(f"{word} needs a value")
-            if seen_input:
-                raise fail(f"{word} must come before the first input (line {seen_input})")
-            setattr(script, _HEADERS[word], arg)
+            directive.set_header(script, _HEADERS[word], needs="a value", first_input=seen_input, input_kind="input")
         elif word == "@end":
             if arg not in END_KINDS:
                 raise fail(f"@end must be {' or '.join(END_KINDS)}, not {arg!r}")
@@ -653,11 +481,7 @@ def _step_value(word: str, arg: str, fail: Callable[[str], ValueError]) -> str:
     return arg
 
 
-def _normalise(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def play_script(sim: CallSimulator, script: Script) -> None:
+def play_script(sim: CallSimulator, script: CallScript) -> None:
     """Play ``script`` on a fresh ``sim``. Raises ScriptFailed or SimulatorError.
 
     Fails when an ``expect`` is not heard, the agent ends the call while inputs remain,
@@ -667,7 +491,7 @@ def play_script(sim: CallSimulator, script: Script) -> None:
     sim.start()
     for step in script.steps:
         if step.kind == "expect":
-            if _normalise(step.value) not in _normalise(sim.last_heard):
+            if normalise(step.value) not in normalise(sim.last_heard):
                 heard = sim.last_heard or "nothing"
                 raise ScriptFailed(f"line {step.line}: expected to hear {step.value!r}, but the caller heard: {heard!r}")
             continue
@@ -690,51 +514,23 @@ def play_script(sim: CallSimulator, script: Script) -> None:
         raise ScriptFailed(f"the call ended by {sim.ended_by}, but the script expects {script.end}")
 
 
-def run_script(
-    script: Script,
-    base_url: str,
-    auth_token: str,
-    *,
-    from_number: str = DEFAULT_FROM,
-    to_number: str = DEFAULT_TO,
-    forwarded_from: str | None = None,
-    source: str | None = None,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-    client: httpx.Client | None = None,
-) -> int:
+def run_script(script: CallScript, base_url: str, auth_token: str, *, from_number: str = DEFAULT_FROM,
+               to_number: str = DEFAULT_TO, forwarded_from: str | None = None, source: str | None = None,
+               out: TextIO | None = None, err: TextIO | None = None, client: httpx.Client | None = None) -> int:
     """Run a scripted call; returns 0 if it ended as expected, else 1.
 
     Script headers win over the keyword arguments. The transcript goes to ``out``, a
     one-line ``FAIL: ...`` to ``err`` (default: the current sys.stdout / sys.stderr).
     """
-    sim = CallSimulator(
-        base_url,
-        auth_token,
-        script.from_number or from_number,
-        script.to_number or to_number,
-        forwarded_from=script.forwarded_from or forwarded_from,
-        source=script.source or source,
-        out=out,
-        client=client,
-    )
-    with sim:
-        try:
-            play_script(sim, script)
-        except (ScriptFailed, SimulatorError) as exc:
-            _hang_up_quietly(sim)  # let the server close its side of the call
-            print(f"FAIL: {exc}", file=err or sys.stderr, flush=True)
-            return 1
-    print(f"PASS: the call ended as expected ({script.end})", file=sim.out, flush=True)
-    return 0
+    sim = CallSimulator(base_url, auth_token, script.from_number or from_number, script.to_number or to_number,
+                        forwarded_from=script.forwarded_from or forwarded_from, source=script.source or source,
+                        out=out, client=client)
 
+    def play() -> str:
+        play_script(sim, script)
+        return f"the call ended as expected ({script.end})"
 
-def _hang_up_quietly(sim: CallSimulator) -> None:
-    if sim.is_open:
-        try:
-            sim.hangup()
-        except SimulatorError:
-            pass
+    return sim.run_and_report(play, err)
 
 
 def run_interactive(sim: CallSimulator, *, input_fn: Callable[[str], str] = input, err: TextIO | None = None) -> int:
@@ -778,49 +574,18 @@ def _interactive_turn(sim: CallSimulator, line: str) -> None:
         sim.silence()
 
 
-# --------------------------------------------------------------------------- CLI
+# --------------------------------------------------------------------------- the command
 
 
-def _local_auth_token() -> str:
-    """The development token the local server uses when TWILIO_AUTH_TOKEN is unset."""
-    missing = click.ClickException(
-        "no auth token: set TWILIO_AUTH_TOKEN (or pass --auth-token) to the token the server checks signatures with"
-    )
-    try:
-        from receptionist.settings import local_auth_token
-    except ImportError as exc:
-        raise missing from exc
-    token = local_auth_token()
-    if not token:
-        raise missing
-    return token
-
-
-@click.command("call")
-@click.option("--url", "base_url", default=DEFAULT_URL, envvar="RECEPTIONIST_URL", show_default=True,
-              show_envvar=True, help="Base URL of the running server.")
-@click.option("--from", "from_number", default=DEFAULT_FROM, show_default=True, help="Caller's number (E.164).")
-@click.option("--to", "to_number", default=DEFAULT_TO, show_default=True, help="Number dialed (E.164).")
-@click.option("--forwarded-from", default=None, help="ForwardedFrom: the number that forwarded the call.")
-@click.option("--source", default=None, help="Sent as ?source= on /voice/inbound (e.g. ivr).")
-@click.option("--script", "script_path", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Play this caller script instead of the prompt; exit 0 only if the call goes as scripted.")
-@click.option("--auth-token", default=None, envvar="TWILIO_AUTH_TOKEN", show_envvar=True,
-              help="Token to sign requests with. Default: the local development token.")
-def call_command(base_url, from_number, to_number, forwarded_from, source, script_path, auth_token):
-    """Call the receptionist as Twilio would: signed webhooks, TwiML played in the terminal.
-
-    Script headers (@from, @to, @forwarded-from, @source) win over the options.
-    """
-    token = auth_token or _local_auth_token()
+def run_command(base_url: str, from_number: str, to_number: str, forwarded_from: str | None,
+                source: str | None, script_path: Path | None, auth_token: str | None) -> int:
+    """``flask --app app call`` (its options are in ``receptionist.devtools.cli``): play the
+    caller script at ``script_path``, else let a person call at the prompt. Returns the exit
+    code (0: the call went as scripted, or the person hung up). Raises click.ClickException
+    when there is no token to sign with or the script is invalid."""
+    token = signing_token(auth_token)
     options = dict(from_number=from_number, to_number=to_number, forwarded_from=forwarded_from, source=source)
     if script_path:
-        try:
-            script = parse_script(script_path.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise click.ClickException(f"{script_path}: {exc}") from exc
-        code = run_script(script, base_url, token, **options)
-    else:
-        with CallSimulator(base_url, token, **options) as sim:
-            code = run_interactive(sim)
-    click.get_current_context().exit(code)
+        return run_script(load_script(script_path, parse_script), base_url, token, **options)
+    with CallSimulator(base_url, token, **options) as sim:
+        return run_interactive(sim)

@@ -20,7 +20,7 @@ Twilio behaviour reproduced here, with its source in Twilio's documentation:
   characters in one segment, 153 per segment beyond (extension characters such as ``€``
   count twice); any other character makes the body UCS-2: 70 UTF-16 units in one segment,
   67 per segment beyond.
-- "Webhooks security": ``X-Twilio-Signature`` as in ``receptionist.devtools.call.send_signed``.
+- "Webhooks security": ``X-Twilio-Signature`` as in ``receptionist.devtools.twilio_http.TwilioHTTP``.
 - "TwiML for Programmable Messaging": ``<Response>`` holds ``<Message>`` verbs (text as
   element text, or nested ``<Body>`` and ``<Media>`` nouns; a ``to`` attribute sends it to
   another number) and ``<Redirect>`` (default POST, relative URLs resolved against the
@@ -38,40 +38,21 @@ from __future__ import annotations
 import datetime as dt
 import math
 import mimetypes
-import secrets
 import sys
 import time
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, TextIO
-from urllib.parse import urljoin
 
 import click
 import httpx
 from flask import current_app
-from flask.cli import with_appcontext
-from twilio.request_validator import RequestValidator
 
-from receptionist.devtools.call import (
-    DEFAULT_FROM,
-    DEFAULT_URL,
-    FAKE_ACCOUNT_SID,
-    TIMEOUT_SECONDS,
-    ScriptFailed,
-    SimulatorError,
-    _country,
-    script_directives,
-    _local_auth_token,
-    _normalise,
-    _snippet,
-    parse_twiml,
-    send_signed,
-)
+from .defaults import DEFAULT_FROM, DEFAULT_OUTBOX_WAIT, DEFAULT_SMS_TO, SCRIPT_OUTBOX_WAIT
+from .twilio_http import (Script, ScriptFailed, SimulatedPhone, SimulatorError, Step, fake_sid, load_script,
+                          normalise, redirect_target, script_directives, signing_token)
 
-DEFAULT_SMS_TO = "+12025550101"  # the sample company's SMS screening agent
-DEFAULT_OUTBOX_WAIT = 3.0  # seconds, after each text (one-shot and interactive modes)
-SCRIPT_OUTBOX_WAIT = 10.0  # seconds an expect-outbox waits in script mode, unless --outbox-wait
 OUTBOX_POLL = 0.2  # seconds between outbox reads
 MAX_WAIT = 60.0  # a script's `wait` is bounded to this
 MAX_REDIRECTS = 10  # <Redirect>s in a row for one text: surely a loop
@@ -187,7 +168,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-class TextSimulator:
+class TextSimulator(SimulatedPhone):
     """A phone texting one number of the server, the way Twilio's messaging platform does.
 
     ``send(body, media)`` posts one signed inbound-message webhook to ``/sms/inbound`` and
@@ -210,41 +191,16 @@ class TextSimulator:
     server; from ``check_outbox`` when the reader fails. The phone stays usable after it.
     """
 
-    def __init__(
-        self,
-        base_url: str,
-        auth_token: str,
-        from_number: str,
-        to_number: str,
-        *,
-        outbox_reader: OutboxReader | None = None,
-        out: TextIO | None = None,
-        client: httpx.Client | None = None,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.from_number = from_number
-        self.to_number = to_number
-        self.account_sid = FAKE_ACCOUNT_SID
+    def __init__(self, base_url: str, auth_token: str, from_number: str, to_number: str, *,
+                 outbox_reader: OutboxReader | None = None, out: TextIO | None = None,
+                 client: httpx.Client | None = None) -> None:
+        super().__init__(base_url, auth_token, from_number, to_number, out=out, client=client)
         self.started_at = utcnow()  # outbox rows older than this are not ours to show
         self.texts_sent = 0
         self.last_replies: list[str] = []
         self.outbox_since_send: list[tuple[str, str, str]] = []
-        self._validator = RequestValidator(auth_token)
         self._reader = outbox_reader
         self._seen_ids: set = set()
-        self._out = out
-        self._client = client or httpx.Client(timeout=TIMEOUT_SECONDS)
-        self._owns_client = client is None
-        self._transcript: list[str] = []
-
-    @property
-    def transcript(self) -> list[str]:
-        """Every printed line so far."""
-        return list(self._transcript)
-
-    @property
-    def out(self) -> TextIO:
-        return self._out or sys.stdout
 
     @property
     def reads_outbox(self) -> bool:
@@ -259,14 +215,16 @@ class TextSimulator:
         self._print_text("YOU", body, media)
         self.texts_sent += 1
         params = self._message_params(body, media)
-        url = f"{self.base_url}/sms/inbound"
+        url = self._http.url("/sms/inbound")
         method = "POST"
         for _ in range(MAX_REDIRECTS + 1):
-            response = send_signed(self._client, self._validator, method, url, params)
-            if response.status_code != 200:
-                self._log(f"(no reply: the server answered HTTP {response.status_code})")
-                raise SimulatorError(f"{method} {url} answered HTTP {response.status_code}: {_snippet(response)}")
-            redirect = self._read_reply(parse_twiml(response.content, url), url)
+            try:
+                verbs = self._http.fetch_twiml(method, url, params)
+            except SimulatorError as exc:
+                if exc.status is not None:
+                    self._log(f"(no reply: the server answered HTTP {exc.status})")
+                raise
+            redirect = self._read_reply(verbs, url)
             if redirect is None:
                 break
             url, method = redirect
@@ -277,23 +235,16 @@ class TextSimulator:
         return list(self.last_replies)
 
     def _message_params(self, body: str, media: list[str]) -> dict[str, str]:
-        sid = ("MM" if media else "SM") + secrets.token_hex(16)
-        params = {
+        sid = fake_sid("MM" if media else "SM")
+        params = self._webhook_params() | {
             "MessageSid": sid,
             "SmsMessageSid": sid,
             "SmsSid": sid,
-            "AccountSid": self.account_sid,
-            "From": self.from_number,
-            "To": self.to_number,
             "Body": body,
             "NumMedia": str(len(media)),
             "NumSegments": str(num_segments(body)),
             "SmsStatus": "received",
-            "ApiVersion": "2010-04-01",
         }
-        for prefix, number in (("From", self.from_number), ("To", self.to_number)):
-            params.update({f"{prefix}City": "", f"{prefix}State": "", f"{prefix}Zip": "",
-                           f"{prefix}Country": _country(number)})
         for i, url in enumerate(media):
             params[f"MediaContentType{i}"] = media_content_type(url)
             params[f"MediaUrl{i}"] = url
@@ -311,13 +262,7 @@ class TextSimulator:
                 self._print_text("AGENT", text, media)
                 self.last_replies.append("\n".join(filter(None, [text, *(f"[media: {m}]" for m in media)])))
             elif verb.tag == "Redirect":
-                target = (verb.text or "").strip()
-                if not target:
-                    raise SimulatorError(f"<Redirect> without a URL in {document_url}")
-                method = verb.get("method", "POST").upper()
-                if method not in ("GET", "POST"):
-                    raise SimulatorError(f"<Redirect method={method!r}> in {document_url}: use GET or POST")
-                return urljoin(document_url, target), method
+                return redirect_target(verb, document_url)
             else:
                 self._log(f"(<{verb.tag}> is not simulated; skipped)")
         return None
@@ -342,17 +287,17 @@ class TextSimulator:
     def wait_for_outbox(self, text: str, wait: float) -> bool:
         """Wait up to ``wait`` s until an outbox text since the last send contains ``text``
         (case-insensitive, whitespace-insensitive). Shows every new row; True if found."""
-        wanted = _normalise(text)
+        wanted = normalise(text)
         deadline = time.monotonic() + max(0.0, wait)
         while True:
-            if any(wanted in _normalise(body) for _, _, body in self.outbox_since_send):
+            if any(wanted in normalise(body) for _, _, body in self.outbox_since_send):
                 return True
             if self._reader is None:
                 return False
             rows = self._unseen()
-            if any(wanted in _normalise(row.body) for row in rows) or time.monotonic() >= deadline:
+            if any(wanted in normalise(row.body) for row in rows) or time.monotonic() >= deadline:
                 self._show(rows)
-                return any(wanted in _normalise(body) for _, _, body in self.outbox_since_send)
+                return any(wanted in normalise(body) for _, _, body in self.outbox_since_send)
             time.sleep(min(OUTBOX_POLL, max(0.0, deadline - time.monotonic())))
 
     def _unseen(self) -> list[Any]:
@@ -381,21 +326,6 @@ class TextSimulator:
         """Print a line of commentary (e.g. ``(waiting 2 s)``) and keep it in the transcript."""
         self._log(line)
 
-    def _log(self, line: str) -> None:
-        self._transcript.append(line)
-        print(line, file=self.out, flush=True)
-
-    def close(self) -> None:
-        """Close the HTTP client if this simulator created it."""
-        if self._owns_client:
-            self._client.close()
-
-    def __enter__(self) -> "TextSimulator":
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
-
 
 def _message_content(verb: ET.Element) -> tuple[str, list[str]]:
     """(text, media URLs) of a ``<Message>``: its own text plus any ``<Body>``, then ``<Media>``."""
@@ -413,22 +343,11 @@ def _message_content(verb: ET.Element) -> tuple[str, list[str]]:
 # --------------------------------------------------------------------------- scripts
 
 
-@dataclass(frozen=True)
-class TextStep:
-    """One script line: kind is send | expect | expect-outbox | expect-no-reply | wait."""
-
-    kind: str
-    value: str
-    line: int
-
-
 @dataclass
-class TextScript:
-    """A parsed texting script (see ``parse_text_script``). Headers are None when absent."""
+class TextScript(Script):
+    """A parsed texting script (see ``parse_text_script``): steps of kind send | expect |
+    expect-outbox | expect-no-reply | wait. Headers are None when absent."""
 
-    steps: list[TextStep] = field(default_factory=list)
-    from_number: str | None = None
-    to_number: str | None = None
     outbox_since_minutes: float = 0.0
 
 
@@ -455,11 +374,9 @@ def parse_text_script(text: str) -> TextScript:
     """
     script = TextScript()
     first_send = None
-    for number, word, arg in script_directives(text):
-
-        def fail(message: str) -> ValueError:
-            return ValueError(f"line {number}: {message}")
-
+    for directive in script_directives(text):
+        number, word, arg = directive
+        fail = directive.error
         if word == "@outbox-since":
             try:
                 script.outbox_since_minutes = float(arg)
@@ -467,11 +384,8 @@ def parse_text_script(text: str) -> TextScript:
                 raise fail("@outbox-since needs a number of minutes") from None
             continue
         if word in _HEADERS:
-            if not arg:
-                raise fail(f"{word} needs a phone number")
-            if first_send:
-                raise fail(f"{word} must come before the first send (line {first_send})")
-            setattr(script, _HEADERS[word], arg)
+            directive.set_header(script, _HEADERS[word], needs="a phone number", first_input=first_send,
+                                 input_kind="send")
             continue
         if word not in _DIRECTIVES:
             raise fail(f"unknown directive {word!r} ({', '.join(_DIRECTIVES)}, @from, @to)")
@@ -491,7 +405,7 @@ def parse_text_script(text: str) -> TextScript:
             raise fail(f"{word} needs a send before it")
         if word == "send":
             first_send = first_send or number
-        script.steps.append(TextStep(word, arg, number))
+        script.steps.append(Step(word, arg, number))
     return script
 
 
@@ -512,7 +426,7 @@ def play_text_script(sim: TextSimulator, script: TextScript, *, outbox_wait: flo
                 sim.send(step.value)
                 sim.check_outbox(0)
             elif step.kind == "expect":
-                if _normalise(step.value) not in _normalise("\n".join(sim.last_replies)):
+                if normalise(step.value) not in normalise("\n".join(sim.last_replies)):
                     got = f"the agent replied: {_quote(sim.last_replies)}" if sim.last_replies \
                         else "there was no reply (empty <Response/>)"
                     raise ScriptFailed(f"line {step.line}: expected a reply containing {step.value!r}, but {got}")
@@ -538,19 +452,10 @@ def play_text_script(sim: TextSimulator, script: TextScript, *, outbox_wait: flo
             raise ScriptFailed(f"line {step.line}: {exc}") from exc
 
 
-def run_text_script(
-    script: TextScript,
-    base_url: str,
-    auth_token: str,
-    *,
-    from_number: str = DEFAULT_FROM,
-    to_number: str = DEFAULT_SMS_TO,
-    outbox_reader: OutboxReader | None = None,
-    outbox_wait: float | None = None,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-    client: httpx.Client | None = None,
-) -> int:
+def run_text_script(script: TextScript, base_url: str, auth_token: str, *, from_number: str = DEFAULT_FROM,
+                    to_number: str = DEFAULT_SMS_TO, outbox_reader: OutboxReader | None = None,
+                    outbox_wait: float | None = None, out: TextIO | None = None, err: TextIO | None = None,
+                    client: httpx.Client | None = None) -> int:
     """Run a texting script; returns 0 if every expectation held, else 1.
 
     Script headers win over the keyword arguments; ``outbox_wait`` None means 10 s. The
@@ -558,22 +463,17 @@ def run_text_script(
     current sys.stdout / sys.stderr).
     """
     wait = SCRIPT_OUTBOX_WAIT if outbox_wait is None else outbox_wait
-    with TextSimulator(base_url, auth_token, script.from_number or from_number, script.to_number or to_number,
-                       outbox_reader=outbox_reader, out=out, client=client) as sim:
-        sim.started_at -= dt.timedelta(minutes=script.outbox_since_minutes)
+    sim = TextSimulator(base_url, auth_token, script.from_number or from_number, script.to_number or to_number,
+                        outbox_reader=outbox_reader, out=out, client=client)
+    sim.started_at -= dt.timedelta(minutes=script.outbox_since_minutes)
+
+    def play() -> str:
         sim.note(f"(texting {sim.to_number} from {sim.from_number})")
-        try:
-            play_text_script(sim, script, outbox_wait=wait)
-            sim.check_outbox(0)  # anything that arrived since the last look
-        except ScriptFailed as exc:
-            print(f"FAIL: {exc}", file=err or sys.stderr, flush=True)
-            return 1
-        except SimulatorError as exc:  # the final outbox read
-            print(f"FAIL: {exc}", file=err or sys.stderr, flush=True)
-            return 1
-        print(f"PASS: {sim.texts_sent} text{'s' if sim.texts_sent != 1 else ''} sent, every expectation held",
-              file=sim.out, flush=True)
-    return 0
+        play_text_script(sim, script, outbox_wait=wait)
+        sim.check_outbox(0)  # anything that arrived since the last look (may raise SimulatorError)
+        return f"{sim.texts_sent} text{'s' if sim.texts_sent != 1 else ''} sent, every expectation held"
+
+    return sim.run_and_report(play, err)
 
 
 # --------------------------------------------------------------------------- interactive
@@ -624,60 +524,36 @@ def run_interactive_texts(
             print(file=sim.out)
 
 
-# --------------------------------------------------------------------------- CLI
+# --------------------------------------------------------------------------- the command
 
 
-def _app_outbox_reader() -> OutboxReader | None:
-    db = current_app.extensions.get("db")
-    return database_outbox_reader(db) if db is not None else None
-
-
-@click.command("text")
-@click.argument("body", required=False)
-@click.option("--url", "base_url", default=DEFAULT_URL, envvar="RECEPTIONIST_URL", show_default=True,
-              show_envvar=True, help="Base URL of the running server.")
-@click.option("--to", "to_number", default=DEFAULT_SMS_TO, show_default=True,
-              help="Number texted (E.164); default: the sample SMS screening agent.")
-@click.option("--from", "from_number", default=DEFAULT_FROM, show_default=True,
-              help="The simulated phone's number (E.164).")
-@click.option("--media", "media", multiple=True, metavar="URL",
-              help="Attach a picture or file by URL (repeatable): NumMedia, MediaUrlN, MediaContentTypeN.")
-@click.option("--script", "script_path", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Play this texting script; exit 0 only if every expect holds.")
-@click.option("--auth-token", default=None, envvar="TWILIO_AUTH_TOKEN", show_envvar=True,
-              help="Token to sign requests with. Default: the local development token.")
-@click.option("--outbox-wait", type=click.FloatRange(0, 600), default=None,
-              help=f"Seconds to wait for outbox texts after a text (default {DEFAULT_OUTBOX_WAIT:g}); "
-                   f"with --script, how long expect-outbox waits (default {SCRIPT_OUTBOX_WAIT:g}).")
-@with_appcontext
-def text_command(body, base_url, to_number, from_number, media, script_path, auth_token, outbox_wait):
-    """Text the receptionist as Twilio would: signed /sms/inbound webhooks, replies and
-    outbox texts printed in the terminal.
-
-    With BODY: send one text (with --media and no BODY: a picture only) and exit.
-    With --script FILE: play the script (its @from/@to win over the options).
-    Otherwise: an interactive phone.
-    """
-    ctx = click.get_current_context()
-    if script_path and (body is not None or media):
-        raise click.UsageError("--script plays a whole script: give either BODY/--media or --script")
-    token = auth_token or _local_auth_token()
+def run_command(body: str | None, base_url: str, to_number: str, from_number: str, media: Sequence[str],
+                script_path: Path | None, auth_token: str | None, outbox_wait: float | None) -> int:
+    """``flask --app app text`` (its options are in ``receptionist.devtools.cli``), run in the
+    app context: with ``script_path``, play that script; with ``body`` or ``media``, send one
+    text and show the replies and outbox texts; otherwise an interactive phone. Outbox texts
+    are read from the app's database (``current_app.extensions["db"]``) when it has one.
+    Returns the exit code; raises click.ClickException when there is no token to sign with
+    or the script is invalid."""
+    token = signing_token(auth_token)
     reader = _app_outbox_reader()
     if script_path:
-        try:
-            script = parse_text_script(script_path.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise click.ClickException(f"{script_path}: {exc}") from exc
-        ctx.exit(run_text_script(script, base_url, token, from_number=from_number, to_number=to_number,
-                                 outbox_reader=reader, outbox_wait=outbox_wait))
+        return run_text_script(load_script(script_path, parse_text_script), base_url, token,
+                               from_number=from_number, to_number=to_number, outbox_reader=reader,
+                               outbox_wait=outbox_wait)
     wait = DEFAULT_OUTBOX_WAIT if outbox_wait is None else outbox_wait
     with TextSimulator(base_url, token, from_number, to_number, outbox_reader=reader) as sim:
         if body is None and not media:
-            ctx.exit(run_interactive_texts(sim, outbox_wait=wait))
+            return run_interactive_texts(sim, outbox_wait=wait)
         try:
             sim.send(body or "", media=media)
             sim.check_outbox(wait)
         except SimulatorError as exc:
             click.echo(f"ERROR: {exc}", err=True)
-            ctx.exit(1)
-    ctx.exit(0)
+            return 1
+    return 0
+
+
+def _app_outbox_reader() -> OutboxReader | None:
+    db = current_app.extensions.get("db")
+    return database_outbox_reader(db) if db is not None else None
