@@ -24,6 +24,7 @@ def make_flask(container: "Container") -> Flask:
     app.extensions["db"] = container.database
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # the simulators' client: a line per request is noise
 
     @app.get("/healthz")
     def healthz():
