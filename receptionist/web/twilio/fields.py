@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping, TypeVar
 
 T = TypeVar("T")
@@ -72,6 +72,13 @@ def _present(raw: str | None, name: str) -> str:
     if raw is None or raw == "":
         raise InvalidTwilioRequest(f"{name} is missing")
     return raw
+
+
+def _matching(raw: str | None, name: str, pattern: re.Pattern, what: str) -> str:
+    value = _present(raw, name).strip()
+    if not pattern.fullmatch(value):
+        raise InvalidTwilioRequest(f"{name} is not {what}")
+    return value
 
 
 def parse_sid(raw: str | None, name: str, prefixes: tuple[str, ...]) -> str:
@@ -137,29 +144,20 @@ def parse_label(raw: str | None) -> str | None:
 def parse_digits(raw: str | None, name: str = "Digits") -> str:
     """DTMF keys from a <Gather>: 0-9, ``*`` and ``#``, at most DIGITS_MAX_CHARS.
     Raises InvalidTwilioRequest otherwise."""
-    value = _present(raw, name).strip()
-    if not _DIGITS.fullmatch(value):
-        raise InvalidTwilioRequest(f"{name} is not DTMF keys (0-9, *, #)")
-    return value
+    return _matching(raw, name, _DIGITS, "DTMF keys (0-9, *, #)")
 
 
 def parse_token(raw: str | None, name: str) -> str:
     """An enumerated value (CallStatus "in-progress", MessageStatus "delivered", OptOutType
     "STOP"): ASCII letters, ``-`` and ``_``, at most TOKEN_MAX_CHARS. Case is kept.
     Raises InvalidTwilioRequest otherwise."""
-    value = _present(raw, name).strip()
-    if not _TOKEN.fullmatch(value):
-        raise InvalidTwilioRequest(f"{name} is not a Twilio status word")
-    return value
+    return _matching(raw, name, _TOKEN, "a Twilio status word")
 
 
 def parse_url(raw: str | None, name: str) -> str:
     """An http(s) URL Twilio gives us (MediaUrl0, RecordingUrl): printable ASCII without
     spaces, at most URL_MAX_CHARS. Raises InvalidTwilioRequest otherwise."""
-    value = _present(raw, name).strip()
-    if not _URL.fullmatch(value):
-        raise InvalidTwilioRequest(f"{name} is not an http(s) URL of at most {URL_MAX_CHARS} characters")
-    return value
+    return _matching(raw, name, _URL, f"an http(s) URL of at most {URL_MAX_CHARS} characters")
 
 
 # ---------------------------------------------------------------- reading a whole form
@@ -188,101 +186,111 @@ class _Form:
             self.dropped.append(name)
             return None
 
-    def account_sid(self) -> str | None:
-        """AccountSid: Twilio always sends it; when present it must be an AC SID."""
+    def call_sid(self) -> str:
+        return self.required("CallSid", parse_sid, ("CA",))
+
+    def build(self, fields_class: type[T], **values) -> T:
+        """``fields_class`` with ``values``, the AccountSid (Twilio always sends it; when
+        present it must be an AC SID) and the names of the fields dropped while reading."""
         raw = self.raw("AccountSid")
-        return None if raw is None else parse_sid(raw, "AccountSid", ("AC",))
+        account_sid = None if raw is None else parse_sid(raw, "AccountSid", ("AC",))
+        return fields_class(account_sid=account_sid, dropped=tuple(self.dropped), **values)
 
 
 # ---------------------------------------------------------------- one function per webhook
 
 @dataclass(frozen=True)
-class InboundCallFields:
+class TwilioFields:
+    """What every webhook's clean fields share: the AccountSid (None when not sent) and
+    ``dropped``, the names of optional fields that were malformed and left out (for a log
+    line: ``"ignored malformed %s", ", ".join(dropped)``)."""
+
+    account_sid: str | None = field(kw_only=True)
+    dropped: tuple[str, ...] = field(default=(), kw_only=True)
+
+
+@dataclass(frozen=True)
+class CallFields(TwilioFields):
+    """The voice webhooks' fields: the CallSid first."""
+
+    call_sid: str
+
+
+@dataclass(frozen=True)
+class InboundCallFields(CallFields):
     """``POST /voice/inbound``. ``from_number`` None: no usable caller ID (hidden, or not
     an address), the call goes on as a hidden caller's; ``forwarded_from`` None likewise."""
 
-    call_sid: str
-    account_sid: str | None
     from_number: str | None
     to_number: str
     forwarded_from: str | None
     source: str | None
-    dropped: tuple[str, ...] = ()
 
 
 def voice_inbound(form: Mapping[str, str], args: Mapping[str, str]) -> InboundCallFields:
     """Clean fields of a new call; ``args`` is the query string (``source``).
     Raises InvalidTwilioRequest without a valid CallSid or To."""
     f = _Form(form)
-    return InboundCallFields(
-        call_sid=f.required("CallSid", parse_sid, ("CA",)), account_sid=f.account_sid(),
+    return f.build(
+        InboundCallFields, call_sid=f.call_sid(),
         from_number=f.optional("From", parse_address), to_number=f.required("To", parse_address),
         forwarded_from=f.optional("ForwardedFrom", parse_address),
-        source=parse_label(args.get("source")), dropped=tuple(f.dropped))
+        source=parse_label(args.get("source")))
 
 
 @dataclass(frozen=True)
-class GatherFields:
+class GatherFields(CallFields):
     """``POST /voice/gather?step=N``: the caller's keys or speech for prompt ``step``.
     ``speech`` is "" when none was heard; ``confidence`` None when absent or malformed
     (the current handler then takes 1.0, as Twilio omits it only for DTMF)."""
 
-    call_sid: str
-    account_sid: str | None
     step: int
     digits: str | None
     speech: str
     confidence: float | None
-    dropped: tuple[str, ...] = ()
 
 
 def voice_gather(form: Mapping[str, str], args: Mapping[str, str]) -> GatherFields:
     """Clean fields of a ``<Gather>`` result; ``args`` holds ``step`` (0..MAX_STEP).
     Raises InvalidTwilioRequest without a valid CallSid or step."""
+    step = parse_int(args.get("step"), "step", 0, MAX_STEP)  # our own action URL's
     f = _Form(form)
-    return GatherFields(
-        call_sid=f.required("CallSid", parse_sid, ("CA",)), account_sid=f.account_sid(),
-        step=parse_int(args.get("step"), "step", 0, MAX_STEP),
+    return f.build(
+        GatherFields, call_sid=f.call_sid(), step=step,
         digits=f.optional("Digits", parse_digits),
         speech=clean_text(f.raw("SpeechResult"), SPEECH_MAX_CHARS).strip(),
-        confidence=f.optional("Confidence", parse_confidence), dropped=tuple(f.dropped))
+        confidence=f.optional("Confidence", parse_confidence))
 
 
 @dataclass(frozen=True)
-class CallStatusFields:
+class CallStatusFields(CallFields):
     """``POST /voice/status``: ``call_status`` "" when absent or malformed (not final:
     nothing changes); ``call_duration_s`` None likewise."""
 
-    call_sid: str
-    account_sid: str | None
     call_status: str
     call_duration_s: int | None
-    dropped: tuple[str, ...] = ()
 
 
 def voice_status(form: Mapping[str, str]) -> CallStatusFields:
     """Clean fields of a call status callback. Raises InvalidTwilioRequest without a valid CallSid."""
     f = _Form(form)
-    return CallStatusFields(
-        call_sid=f.required("CallSid", parse_sid, ("CA",)), account_sid=f.account_sid(),
+    return f.build(
+        CallStatusFields, call_sid=f.call_sid(),
         call_status=f.optional("CallStatus", parse_token) or "",
-        call_duration_s=f.optional("CallDuration", parse_int, 0, MAX_CALL_DURATION_S),
-        dropped=tuple(f.dropped))
+        call_duration_s=f.optional("CallDuration", parse_int, 0, MAX_CALL_DURATION_S))
 
 
 @dataclass(frozen=True)
-class InboundTextFields:
+class InboundTextFields(TwilioFields):
     """``POST /sms/inbound``: ``body`` cleaned and cut to BODY_MAX_CHARS (a text with a NUL
     is kept, minus the NUL); ``media_urls`` the valid ones of MediaUrl0..MediaUrl{NumMedia-1}."""
 
     message_sid: str
-    account_sid: str | None
     from_number: str
     to_number: str
     body: str
     media_urls: tuple[str, ...]
     opt_out_type: str | None
-    dropped: tuple[str, ...] = ()
 
 
 def sms_inbound(form: Mapping[str, str]) -> InboundTextFields:
@@ -292,42 +300,38 @@ def sms_inbound(form: Mapping[str, str]) -> InboundTextFields:
     sid_field = "SmsMessageSid" if not f.raw("MessageSid") and f.raw("SmsMessageSid") else "MessageSid"
     num_media = f.optional("NumMedia", parse_int, 0, MAX_MEDIA) or 0
     media = (f.optional(f"MediaUrl{i}", parse_url) for i in range(num_media))
-    return InboundTextFields(
-        message_sid=f.required(sid_field, parse_sid, ("SM", "MM")), account_sid=f.account_sid(),
+    return f.build(
+        InboundTextFields, message_sid=f.required(sid_field, parse_sid, ("SM", "MM")),
         from_number=f.required("From", parse_address), to_number=f.required("To", parse_address),
         body=clean_text(f.raw("Body"), BODY_MAX_CHARS), media_urls=tuple(url for url in media if url),
-        opt_out_type=f.optional("OptOutType", parse_token), dropped=tuple(f.dropped))
+        opt_out_type=f.optional("OptOutType", parse_token))
 
 
 @dataclass(frozen=True)
-class MessageStatusFields:
+class MessageStatusFields(TwilioFields):
     """``POST /sms/status``: ``message_status`` from MessageStatus (or the legacy SmsStatus),
     None when absent or malformed; ``error_code`` None likewise."""
 
     message_sid: str
-    account_sid: str | None
     message_status: str | None
     error_code: int | None
-    dropped: tuple[str, ...] = ()
 
 
 def sms_status(form: Mapping[str, str]) -> MessageStatusFields:
     """Clean fields of a message status callback. Raises InvalidTwilioRequest without a valid MessageSid."""
     f = _Form(form)
     status_field = "MessageStatus" if f.raw("MessageStatus") else "SmsStatus"
-    return MessageStatusFields(
-        message_sid=f.required("MessageSid", parse_sid, ("SM", "MM")), account_sid=f.account_sid(),
+    return f.build(
+        MessageStatusFields, message_sid=f.required("MessageSid", parse_sid, ("SM", "MM")),
         message_status=f.optional(status_field, parse_token),
-        error_code=f.optional("ErrorCode", parse_int, 0, MAX_ERROR_CODE), dropped=tuple(f.dropped))
+        error_code=f.optional("ErrorCode", parse_int, 0, MAX_ERROR_CODE))
 
 
 @dataclass(frozen=True)
-class RecordingFields:
+class RecordingFields(CallFields):
     """A recording status callback (``recordingStatusCallback``): the recording is referenced
     by ``recording_url``, never copied. Optional values None when absent or malformed."""
 
-    call_sid: str
-    account_sid: str | None
     recording_sid: str
     recording_url: str | None
     recording_status: str | None
@@ -335,19 +339,18 @@ class RecordingFields:
     recording_channels: int | None
     recording_source: str | None
     error_code: int | None
-    dropped: tuple[str, ...] = ()
 
 
 def recording_status(form: Mapping[str, str]) -> RecordingFields:
     """Clean fields of a recording status callback.
     Raises InvalidTwilioRequest without a valid CallSid or RecordingSid (RE...)."""
     f = _Form(form)
-    return RecordingFields(
-        call_sid=f.required("CallSid", parse_sid, ("CA",)), account_sid=f.account_sid(),
+    return f.build(
+        RecordingFields, call_sid=f.call_sid(),
         recording_sid=f.required("RecordingSid", parse_sid, ("RE",)),
         recording_url=f.optional("RecordingUrl", parse_url),
         recording_status=f.optional("RecordingStatus", parse_token),
         recording_duration_s=f.optional("RecordingDuration", parse_int, 0, MAX_CALL_DURATION_S),
         recording_channels=f.optional("RecordingChannels", parse_int, 1, 2),
         recording_source=f.optional("RecordingSource", parse_token),
-        error_code=f.optional("ErrorCode", parse_int, 0, MAX_ERROR_CODE), dropped=tuple(f.dropped))
+        error_code=f.optional("ErrorCode", parse_int, 0, MAX_ERROR_CODE))
