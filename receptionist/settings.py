@@ -22,34 +22,73 @@ Timers, in seconds (the defaults are in ``DEFAULTS_S``):
     SMS_EXPIRES_AFTER_S  silence after which an SMS screening expires; 259200.
     SWEEP_INTERVAL_S   between runs of the periodic job (reminders, nudges, expiry, the
                        outbox reconciler); 30.
+    SQLITE_BUSY_TIMEOUT_S, DB_CONNECT_TIMEOUT_S, DB_STATEMENT_TIMEOUT_S, DB_LOCK_TIMEOUT_S,
+    DB_POOL_TIMEOUT_S  Seconds the database may keep a request waiting (defaults 3, 2, 3, 2,
+                       2: a webhook answers within 10 s); see ``receptionist.adapters.db``.
 """
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+_warned: set[Path] = set()  # folders already warned about, once per process
 
 
 def instance_path() -> Path:
-    """The folder for local state (SQLite file, embedded Redis, dev token), created on demand."""
+    """The folder for local state (SQLite file, embedded Redis, dev token), created 0700 on
+    demand. An existing folder is left as it is (INSTANCE_PATH may name a shared one), with a
+    warning when others can read it."""
     path = Path(os.environ.get("INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.is_dir():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    elif path.stat().st_mode & 0o077 and path not in _warned:
+        _warned.add(path)
+        log.warning("%s is open to other users (mode %o); chmod 700 it: it holds personal data "
+                    "and the development auth token", path, path.stat().st_mode & 0o777)
     return path
 
 
+def restrict_to_owner(path: Path) -> bool:
+    """Tighten an existing file that group or others may read to 0600, with a warning.
+    Returns True when it changed the mode; a missing file is left alone."""
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        return False
+    if not mode & 0o077:
+        return False
+    path.chmod(0o600)
+    log.warning("%s was readable by other users (mode %o); now 0600", path, mode)
+    return True
+
+
 def local_auth_token() -> str:
-    """The development Twilio auth token: ``instance/dev-auth-token``, created on first use.
+    """The development Twilio auth token: ``instance/dev-auth-token``, created on first use,
+    readable by its owner only (0600 from the start; a looser existing file is tightened).
 
     Only used when ``TWILIO_AUTH_TOKEN`` is unset, so the local server and the simulator
     sign and check requests with the same secret without anything entering the repo.
     """
     token_file = instance_path() / "dev-auth-token"
-    if not token_file.exists():
-        token_file.write_text(secrets.token_hex(16))
-        token_file.chmod(0o600)
+    if restrict_to_owner(token_file) or token_file.exists():
+        return token_file.read_text().strip()
+    # Written in full under a private name, then linked into place: a process starting at
+    # the same moment (web and worker) sees no file or a whole one, and one token wins.
+    draft = token_file.with_name(f".dev-auth-token.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(16))
+        os.link(draft, token_file)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
     return token_file.read_text().strip()
 
 

@@ -1,57 +1,249 @@
-"""Database engine, sessions and migrations (SQLAlchemy 2.0 + Alembic)."""
+"""Database engine, sessions and migrations (SQLAlchemy 2.0 + Alembic).
+
+Every wait on the database is bounded, so that a webhook answers within 10 s whatever the
+database does (DESIGN.md; Twilio itself gives up after 15 s), and a pool recovers by itself
+once the database does:
+
+========================  ==========================================================  =====
+wait                      bound (environment variable)                                 default
+========================  ==========================================================  =====
+SQLite write lock         ``busy_timeout`` (``SQLITE_BUSY_TIMEOUT_S``)                 3 s
+PostgreSQL connect        libpq ``connect_timeout`` (``DB_CONNECT_TIMEOUT_S``)         2 s
+PostgreSQL statement      server ``statement_timeout`` (``DB_STATEMENT_TIMEOUT_S``)    3 s
+PostgreSQL row lock       server ``lock_timeout`` (``DB_LOCK_TIMEOUT_S``)              2 s
+PostgreSQL no reply       client side, statement + 1 s: a frozen server or a           4 s
+                          partition, where no server timeout can fire
+pool checkout             ``pool_timeout`` (``DB_POOL_TIMEOUT_S``)                     2 s
+========================  ==========================================================  =====
+
+Worst case for one transaction on a frozen PostgreSQL: pool wait + pre-ping without reply +
+reconnect = 2 + 4 + 2 = 8 s; on a locked SQLite file: 3 s. A caller that retries must share
+one deadline across attempts.
+
+Personal data: engines hide SQL parameters in errors and logs (``hide_parameters``), and
+PostgreSQL errors keep their DETAIL (``Key (phone)=(+1202...)``) out of the message.
+"""
 from __future__ import annotations
 
+import inspect
+import logging
+import os
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..settings import PROJECT_ROOT
+from ..settings import PROJECT_ROOT, _seconds, restrict_to_owner
 
+log = logging.getLogger(__name__)
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
+SQLITE_BUSY_TIMEOUT_S = 3
+PG_CONNECT_TIMEOUT_S = 2      # libpq counts whole seconds, and 2 at least
+PG_STATEMENT_TIMEOUT_S = 3
+PG_LOCK_TIMEOUT_S = 2
+PG_REPLY_MARGIN_S = 1         # the client waits this much longer than the server's own timeout
+POOL_TIMEOUT_S = 2
+POOL_SIZE, POOL_MAX_OVERFLOW = 10, 20
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``. SQLite gets WAL and a busy timeout so the web server and the
-    worker can share the file; PostgreSQL gets pre-ping so a dropped connection is replaced."""
+# Errors after which a pooled connection is useless even though the database is fine again:
+# SQLite opened the file read-only (it was read-only then), or lost it; PostgreSQL answered
+# from a read-only server (a standby after a failover) - SQLSTATE 25006.
+_SQLITE_STICKY_ERRORS = ("attempt to write a readonly database", "disk I/O error")
+_PG_READ_ONLY_SQLSTATE = "25006"
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """The bounds above, in seconds. :meth:`from_env` reads the environment."""
+
+    sqlite_busy_s: float = SQLITE_BUSY_TIMEOUT_S
+    connect_s: int = PG_CONNECT_TIMEOUT_S
+    statement_s: float = PG_STATEMENT_TIMEOUT_S
+    lock_s: float = PG_LOCK_TIMEOUT_S
+    pool_s: float = POOL_TIMEOUT_S
+
+    @property
+    def reply_s(self) -> float:
+        """How long the client waits for any reply from PostgreSQL before closing the connection."""
+        return self.statement_s + PG_REPLY_MARGIN_S
+
+    @classmethod
+    def from_env(cls) -> "Timeouts":
+        """Defaults overridden by ``SQLITE_BUSY_TIMEOUT_S``, ``DB_CONNECT_TIMEOUT_S``,
+        ``DB_STATEMENT_TIMEOUT_S``, ``DB_LOCK_TIMEOUT_S``, ``DB_POOL_TIMEOUT_S`` (positive
+        whole seconds). Raises ValueError naming a variable that is not one."""
+        return cls(sqlite_busy_s=_seconds("SQLITE_BUSY_TIMEOUT_S", SQLITE_BUSY_TIMEOUT_S),
+                   connect_s=max(2, _seconds("DB_CONNECT_TIMEOUT_S", PG_CONNECT_TIMEOUT_S)),
+                   statement_s=_seconds("DB_STATEMENT_TIMEOUT_S", PG_STATEMENT_TIMEOUT_S),
+                   lock_s=_seconds("DB_LOCK_TIMEOUT_S", PG_LOCK_TIMEOUT_S),
+                   pool_s=_seconds("DB_POOL_TIMEOUT_S", POOL_TIMEOUT_S))
+
+
+def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
+    """An engine for ``url`` with every wait bounded by ``timeouts`` (default: from the
+    environment) and SQL parameters hidden from errors and logs.
+
+    SQLite gets WAL, ``BEGIN IMMEDIATE`` and a file readable by its owner only; PostgreSQL
+    gets pre-ping, server-side statement and lock timeouts and, with psycopg 3, a client-side
+    reply timeout. Raises ValueError for an invalid timeout variable.
+    """
+    timeouts = timeouts or Timeouts.from_env()
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = _sqlite_engine(url, timeouts)
+    else:
+        engine = _server_engine(url, timeouts)
+    event.listen(engine, "handle_error", _on_error)
+    return engine
 
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):
-            # Let SQLAlchemy own transactions (pysqlite's own BEGIN handling breaks locking).
-            dbapi_conn.isolation_level = None
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
 
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):
-            # BEGIN IMMEDIATE takes the write lock up front: two webhooks for the same call
-            # are serialised instead of failing later with "database is locked".
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_engine(url: str, timeouts: Timeouts) -> Engine:
+    database = make_url(url).database
+    path = Path(database) if database and database != ":memory:" and not database.startswith("file:") else None
+    if path is not None:
+        _private_sqlite_file(path)
+    pooling = {"pool_timeout": timeouts.pool_s} if path is not None else {}  # :memory: has no pool queue
+    engine = create_engine(url, hide_parameters=True, **pooling,
+                           connect_args={"timeout": timeouts.sqlite_busy_s, "check_same_thread": False})
+    busy_ms = int(timeouts.sqlite_busy_s * 1000)
 
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn, _record):
+        # Let SQLAlchemy own transactions (pysqlite's own BEGIN handling breaks locking).
+        dbapi_conn.isolation_level = None
+        if path is not None:
+            _writable_wal_files(path)
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn):
+        # BEGIN IMMEDIATE takes the write lock up front: two webhooks for the same call
+        # are serialised (each waiting at most busy_timeout) instead of failing later.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """The database file created 0600 before SQLite creates it 0644 (SQLite gives its -wal
+    and -shm files the database file's mode); existing looser files tightened."""
+    if path.parent.is_dir() and not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        restrict_to_owner(file)
+
+
+def _writable_wal_files(path: Path) -> None:
+    """SQLite gives -wal and -shm the database file's mode when it creates them: made while
+    the file was read-only, they stay read-only after it is writable again, and every new
+    connection is read-only too. Make them writable (0600) when the database file is."""
+    if not os.access(path, os.W_OK):
+        return
+    for file in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and not os.access(file, os.W_OK):
+            file.chmod(0o600)
+            log.warning("%s was read-only while %s is writable; now 0600", file.name, path.name)
+
+
+def _server_engine(url: str, timeouts: Timeouts) -> Engine:
+    parsed = make_url(url)
+    connect_args: dict = {}
+    if parsed.get_backend_name() == "postgresql":
+        # libpq options: the server cancels a statement or a lock wait past these bounds.
+        options = f"-c statement_timeout={int(timeouts.statement_s * 1000)} -c lock_timeout={int(timeouts.lock_s * 1000)}"
+        connect_args = {"connect_timeout": timeouts.connect_s,
+                        "options": " ".join(filter(None, (parsed.query.get("options"), options)))}
+    engine = create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_size=POOL_SIZE,
+                           max_overflow=POOL_MAX_OVERFLOW, pool_timeout=timeouts.pool_s,
+                           connect_args=connect_args)
+    if engine.dialect.driver == "psycopg":
+        connection_class = _bounded_psycopg_connection(timeouts.reply_s)
+        if connection_class is not None:
+            @event.listens_for(engine, "do_connect")
+            def _connect(_dialect, _record, cargs, cparams):
+                return connection_class.connect(*cargs, **cparams)
+
+
+    return engine
+
+
+def _bounded_psycopg_connection(reply_s: float):
+    """A psycopg Connection class whose every wait for the server (statements, commit,
+    rollback, the pool's pre-ping) ends after ``reply_s``: the connection is then closed, so
+    SQLAlchemy discards it (and the pool's other connections) as disconnected. None for a
+    psycopg without wait timeouts (before 3.2)."""
+    import psycopg
+
+    wait_timeout = getattr(psycopg.errors, "_WaitTimeout", None)  # raised by wait(timeout=)
+    if wait_timeout is None or "timeout" not in inspect.signature(psycopg.Connection.wait).parameters:
+        log.warning("psycopg %s cannot bound waits client-side; a frozen database server "
+                    "can hold a request past statement_timeout", psycopg.__version__)
+        return None
+
+    class BoundedConnection(psycopg.Connection):
+        def wait(self, gen, *args, **kwargs):
+            kwargs.setdefault("timeout", reply_s)
+            try:
+                return super().wait(gen, *args, **kwargs)
+            except wait_timeout:
+                self.close()  # stopped mid-protocol: unusable; closed marks it a disconnect
+                raise psycopg.OperationalError(
+                    f"no reply from the database server within {kwargs['timeout']} s") from None
+
+    return BoundedConnection
+
+
+def _on_error(context) -> None:
+    """``handle_error``: keep row values out of error messages, and treat errors that a
+    reconnect cures as disconnects, so the pool drops the connection (and its siblings,
+    opened in the same state) instead of failing on it until the process restarts."""
+    orig = context.original_exception
+    _without_row_values(orig, context.sqlalchemy_exception)
+    sticky = (any(text in str(orig) for text in _SQLITE_STICKY_ERRORS)
+              or getattr(orig, "sqlstate", None) == _PG_READ_ONLY_SQLSTATE)
+    if sticky and not context.is_disconnect:
+        log.warning("database connection unusable (%s); reconnecting", type(orig).__name__)
+        context.is_disconnect = True
+
+
+def _without_row_values(orig: BaseException, wrapped: BaseException | None) -> None:
+    """PostgreSQL's message without its DETAIL and CONTEXT lines, which quote row values
+    (``Key (phone)=(+12025550123) already exists``); ``orig.diag`` keeps them for code.
+    psycopg cannot make libpq's messages terse, so the primary message replaces the text."""
+    primary = getattr(getattr(orig, "diag", None), "message_primary", None)
+    if not primary or str(orig) == primary:
+        return
+    orig.args = (primary,)
+    if wrapped is not None and len(wrapped.args) == 1:
+        # SQLAlchemy's own message, "(module.Class) <driver message>", as DBAPIError builds it.
+        wrapped.args = (f"({type(orig).__module__}.{type(orig).__name__}) {primary}",)
 
 
 class Database:
     """An engine plus a session factory; :meth:`transaction` is the unit of work."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, timeouts: Timeouts | None = None):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, timeouts)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        Raises sqlalchemy.exc.OperationalError when the database does not answer within the
+        engine's bounds (module docstring); error messages never carry SQL parameters.
+        """
         with self.sessions() as session, session.begin():
             yield session
 

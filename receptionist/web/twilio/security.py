@@ -1,12 +1,16 @@
 """Twilio webhook signature checks (``X-Twilio-Signature``).
 
 Source: Twilio, "Webhooks security" — the signature is an HMAC of the full URL Twilio
-requested plus the sorted POST parameters, keyed with the account's auth token.
+requested plus the sorted POST parameters, keyed with the account's auth token. The URL is
+the one Twilio put on the wire, percent-encoding included (``?source=caf%C3%A9``, ``%2F``),
+so it is taken from the raw request URI, not rebuilt from the decoded path and query.
 """
 from __future__ import annotations
 
 import functools
 import logging
+from typing import Mapping
+from urllib.parse import quote, urlsplit
 
 from flask import abort, current_app, request
 from twilio.request_validator import (SIGNATURE_SETTINGS_HEADER, RequestValidator,
@@ -14,14 +18,54 @@ from twilio.request_validator import (SIGNATURE_SETTINGS_HEADER, RequestValidato
 
 log = logging.getLogger(__name__)
 
+# Characters left as they are when a decoded path must be encoded again (RFC 3986 pchar).
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def _from_wsgi(value: str) -> str:
+    """PEP 3333 hands URI parts over as bytes decoded as latin-1; undo that (UTF-8)."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
+def received_uri(environ: Mapping[str, object], within_app: bool = False) -> str:
+    """The path and query exactly as the client sent them, e.g.
+    ``/voice/inbound?source=caf%C3%A9``; with ``within_app``, without the app's mount point
+    (``SCRIPT_NAME``), i.e. relative to the app root.
+
+    Read from ``REQUEST_URI`` (set by waitress, Werkzeug's server and test client, uWSGI,
+    mod_wsgi) or ``RAW_URI`` (gunicorn); an absolute-form target (``POST http://host/x``)
+    gives its path and query. A server setting neither: the decoded ``SCRIPT_NAME`` +
+    ``PATH_INFO`` encoded again (only an encoded ``%2F`` in the path is then lost) and
+    ``QUERY_STRING``, which PEP 3333 leaves undecoded.
+    """
+    root = quote(_from_wsgi(str(environ.get("SCRIPT_NAME", ""))), safe=_PATH_SAFE).rstrip("/")
+    raw = environ.get("REQUEST_URI") or environ.get("RAW_URI")
+    if raw:
+        uri = _from_wsgi(str(raw))
+        if not uri.startswith("/"):
+            parts = urlsplit(uri)
+            uri = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    else:
+        path = quote(_from_wsgi(str(environ.get("PATH_INFO", ""))), safe=_PATH_SAFE)
+        query = _from_wsgi(str(environ.get("QUERY_STRING", "")))
+        uri = root + (path or "/") + (f"?{query}" if query else "")
+    if within_app and root and uri.startswith(root) and uri[len(root):len(root) + 1] in ("", "/", "?"):
+        uri = uri[len(root):]
+        uri = uri if uri.startswith("/") else "/" + uri
+    return uri
+
 
 def public_url() -> str:
-    """The URL Twilio requested: ``PUBLIC_BASE_URL`` + path and query when configured
-    (behind a proxy or tunnel the request URL seen here differs), else the request URL."""
+    """The URL Twilio requested and signed: ``PUBLIC_BASE_URL`` (the app root as Twilio sees
+    it, behind a proxy or tunnel) + the received path and query within the app when
+    configured, else this request's scheme and host + the received path and query."""
     base = current_app.config["SETTINGS"].public_base_url
     if base:
-        return base + request.full_path.rstrip("?")
-    return request.url
+        return base.rstrip("/") + received_uri(request.environ, within_app=True)
+    return f"{request.scheme}://{request.host}" + received_uri(request.environ)
 
 
 def require_twilio_signature(view):
