@@ -10,13 +10,13 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
+from receptionist.web.twilio import fields
 from receptionist.web.twilio.security import require_twilio_signature
 
 from .inbound import InboundText, handle_text
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__, url_prefix="/sms")
-MAX_MEDIA = 10  # Twilio delivers at most 10 media items per MMS
 
 
 def render_reply(texts: list[str]) -> str:
@@ -28,24 +28,18 @@ def render_reply(texts: list[str]) -> str:
     return str(response)
 
 
-def _inbound_text() -> InboundText:
-    form = request.form
-    try:
-        num_media = min(int(form.get("NumMedia") or 0), MAX_MEDIA)
-    except ValueError:
-        num_media = 0
-    media = tuple(url for i in range(num_media) if (url := form.get(f"MediaUrl{i}")))
-    return InboundText(message_sid=form.get("MessageSid") or form.get("SmsMessageSid") or "",
-                       from_number=form.get("From", ""), to_number=form.get("To", ""), body=form.get("Body", ""),
-                       media_urls=media, opt_out_type=form.get("OptOutType") or None)
-
-
 @bp.post("/inbound")
 @require_twilio_signature
 def inbound():
-    text = _inbound_text()
-    if not text.message_sid:
-        return Response("MessageSid is required", status=400, mimetype="text/plain")
+    try:
+        clean = fields.sms_inbound(request.form)
+    except fields.InvalidTwilioRequest as exc:
+        log.warning("/sms/inbound refused (400): %s", exc)
+        return Response(str(exc), status=400, mimetype="text/plain")
+    if clean.dropped:
+        log.info("/sms/inbound: ignored malformed %s", ", ".join(clean.dropped))
+    text = InboundText(message_sid=clean.message_sid, from_number=clean.from_number, to_number=clean.to_number,
+                       body=clean.body, media_urls=clean.media_urls, opt_out_type=clean.opt_out_type)
     container = current_app.extensions["container"]
     expires_after = container.settings.sms_expires_after_s
     try:

@@ -110,7 +110,7 @@ def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event,
     return _record_turn(session, conversation, script, event, turn, step, render_twiml, now)
 
 
-def end_call(session: Session, call_sid: str, call_status: str, duration: str | None = None,
+def end_call(session: Session, call_sid: str, call_status: str, duration_s: int | None = None,
              now: dt.datetime | None = None) -> bool:
     """The status callback: when ``call_status`` is final, close the conversation.
 
@@ -133,8 +133,8 @@ def end_call(session: Session, call_sid: str, call_status: str, duration: str | 
         if conversation.application is not None:
             conversation.application.screening_outcome = ScreeningOutcome.incomplete
     conversation.ended_at = conversation.ended_at or (now or utcnow())
-    if duration and duration.isdigit():
-        conversation.call_duration = int(duration)
+    if duration_s is not None:
+        conversation.call_duration = duration_s
     log.info("call %s ended: %s, conversation %s", call_sid, call_status, conversation.status.value)
     return True
 

@@ -10,6 +10,7 @@ rows stay pending and the reconciler (``jobs.sweeps``) enqueues them later.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -23,6 +24,9 @@ T = TypeVar("T")
 
 NEW_OUTBOX = "outbox_new_pending"  # session.info key: ids of pending outbox rows written in this transaction
 DEFAULT_ATTEMPTS = 3
+# No new attempt starts this long after the first began: with the database's own waits
+# bounded (``adapters.db``: at most ~8 s for one attempt), a webhook still answers within 10 s.
+RETRY_BUDGET_S = 1.5
 
 # Hands outbox ids to the queue after commit; must never raise (``adapters.queue.enqueue_outbox``).
 Enqueue = Callable[[Iterable[int]], object]
@@ -35,6 +39,8 @@ class UnitOfWork:
     ``attempts``: how many times a transaction is tried when it fails with an error a retry
     can cure: a unique key taken by a racing duplicate (``IntegrityError``: the retry finds
     the stored result, e.g. a webhook's stored reply) or a busy database (``OperationalError``).
+    A database that is gone (the connection was invalidated) or slow (``RETRY_BUDGET_S``
+    spent) is not tried again: the entrypoint answers its failure reply in time instead.
     """
 
     def __init__(self, database: Database, enqueue: Enqueue | None = None, attempts: int = DEFAULT_ATTEMPTS):
@@ -49,6 +55,7 @@ class UnitOfWork:
         error is raised (nothing of a failed attempt is kept). After the commit, new pending
         outbox rows are enqueued (never before).
         """
+        started = time.monotonic()
         for attempt in range(1, self.attempts + 1):
             try:
                 with self.database.transaction() as session:
@@ -60,7 +67,8 @@ class UnitOfWork:
                     raise
                 log.info("a concurrent request took the same key; trying again (attempt %d)", attempt + 1)
             except OperationalError as exc:
-                if attempt == self.attempts:
+                if (attempt == self.attempts or exc.connection_invalidated
+                        or time.monotonic() - started > RETRY_BUDGET_S):
                     raise
                 log.warning("database busy or unavailable (%s); trying again (attempt %d)",
                             type(exc.orig).__name__ if exc.orig is not None else "OperationalError", attempt + 1)

@@ -18,27 +18,22 @@ import logging
 from flask import Blueprint, Response, current_app, request
 
 from receptionist.services.outbox import record_delivery_status
+from . import fields
 from .security import require_twilio_signature
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms_status", __name__, url_prefix="/sms")
 
 
-def _error_code(raw: str | None) -> int | None:
-    try:
-        return int(raw) if raw else None
-    except ValueError:
-        return None
-
-
 @bp.post("/status")
 @require_twilio_signature
 def status():
-    sid = (request.form.get("MessageSid") or "").strip()
-    if not sid:
-        return Response("MessageSid is required.", status=400, mimetype="text/plain")
-    twilio_status = request.form.get("MessageStatus") or request.form.get("SmsStatus")  # SmsStatus: legacy name
-    error_code = _error_code(request.form.get("ErrorCode"))
+    try:
+        clean = fields.sms_status(request.form)
+    except fields.InvalidTwilioRequest as exc:
+        log.warning("/sms/status refused (400): %s", exc)
+        return Response(str(exc), status=400, mimetype="text/plain")
+    sid, twilio_status, error_code = clean.message_sid, clean.message_status, clean.error_code
     outcome = current_app.extensions["container"].uow.run(
         lambda session: record_delivery_status(session, sid, twilio_status, error_code))
     if outcome == "unknown-sid":

@@ -24,6 +24,7 @@ from receptionist.engine.texts import Line, render
 from receptionist.phones import mask
 from receptionist.services import calls
 
+from . import fields
 from .security import require_twilio_signature
 
 log = logging.getLogger(__name__)
@@ -68,15 +69,27 @@ def _answer(call_sid: str, action: Callable, languages: Sequence[str]) -> Respon
         return _apology("sorry_busy", languages)
 
 
+def _refused(exc: fields.InvalidTwilioRequest, languages: Sequence[str]) -> Response:
+    """A request that cannot be Twilio's: 400 with the reason logged (the apology as body)."""
+    log.warning("%s refused (400): %s", request.path, exc)
+    return _apology("sorry_lost", languages, 400)
+
+
+def _note_dropped(clean: fields.TwilioFields) -> None:
+    if clean.dropped:
+        log.info("%s: ignored malformed %s", request.path, ", ".join(clean.dropped))
+
+
 @bp.post("/inbound")
 @require_twilio_signature
 def inbound():
-    form = request.form
-    call = calls.InboundCall(
-        call_sid=form.get("CallSid", ""), from_number=form.get("From", ""), to_number=form.get("To", ""),
-        forwarded_from=form.get("ForwardedFrom") or None, source=request.args.get("source") or None)
-    if not call.call_sid:
-        return _apology("sorry_lost", _all_languages(), 400)
+    try:
+        clean = fields.voice_inbound(request.form, request.args)
+    except fields.InvalidTwilioRequest as exc:
+        return _refused(exc, _all_languages())
+    _note_dropped(clean)
+    call = calls.InboundCall(call_sid=clean.call_sid, from_number=clean.from_number or "",
+                             to_number=clean.to_number, forwarded_from=clean.forwarded_from, source=clean.source)
     try:
         return _answer(call.call_sid, lambda s: calls.start_call(s, call, _renderer), _all_languages())
     except calls.UnknownNumber:
@@ -84,30 +97,26 @@ def inbound():
         return _apology("sorry_unknown_number", _all_languages())
 
 
-def _event() -> flow.Event:
-    """The caller's input from the gather's form: Digits, else SpeechResult, else silence."""
-    digits = (request.form.get("Digits") or "").strip()
-    if digits:
-        return flow.Digits(digits)
-    speech = (request.form.get("SpeechResult") or "").strip()
-    if speech:
-        try:
-            confidence = float(request.form.get("Confidence") or 1.0)
-        except ValueError:
-            confidence = 1.0
-        return flow.Speech(speech[:1000], min(max(confidence, 0.0), 1.0))
+def _event(clean: fields.GatherFields) -> flow.Event:
+    """The caller's input: Digits, else SpeechResult (Twilio omits Confidence only for
+    keys: 1.0 then), else silence."""
+    if clean.digits:
+        return flow.Digits(clean.digits)
+    if clean.speech:
+        return flow.Speech(clean.speech, clean.confidence if clean.confidence is not None else 1.0)
     return flow.Silence()
 
 
 @bp.post("/gather")
 @require_twilio_signature
 def gather():
-    call_sid = request.form.get("CallSid", "")
-    step = request.args.get("step", type=int)
     languages = _caller_language()
-    if not call_sid or step is None:
-        return _apology("sorry_lost", languages, 400)
-    event = _event()
+    try:
+        clean = fields.voice_gather(request.form, request.args)
+    except fields.InvalidTwilioRequest as exc:
+        return _refused(exc, languages)
+    _note_dropped(clean)
+    call_sid, step, event = clean.call_sid, clean.step, _event(clean)
     try:
         return _answer(call_sid, lambda s: calls.answer_prompt(s, call_sid, step, event, _renderer), languages)
     except calls.UnknownCall:
@@ -118,12 +127,15 @@ def gather():
 @bp.post("/status")
 @require_twilio_signature
 def status():
-    call_sid = request.form.get("CallSid", "")
-    if not call_sid:
-        return Response("CallSid is required", status=400, mimetype="text/plain")
+    try:
+        clean = fields.voice_status(request.form)
+    except fields.InvalidTwilioRequest as exc:
+        return Response(str(exc), status=400, mimetype="text/plain")
+    _note_dropped(clean)
+    call_sid = clean.call_sid
     try:
         current_app.extensions["container"].uow.run(
-            lambda s: calls.end_call(s, call_sid, request.form.get("CallStatus", ""), request.form.get("CallDuration")))
+            lambda s: calls.end_call(s, call_sid, clean.call_status, clean.call_duration_s))
     except calls.UnknownCall:
         log.info("status callback for unknown call %s", call_sid)
     except Exception:  # nobody is listening: say so to Twilio's debugger, keep the process serving
