@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
+from receptionist.adapters import redis_server
 from receptionist.adapters.db import Database
 from receptionist.adapters.models import Base
 from receptionist.settings import Settings
@@ -21,6 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "acme-staffing.yaml"
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_POSTGRES_URL") else [])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_embedded_redis_left():
+    """A test run leaves no embedded Redis server behind: the one this process started (a
+    test's ``redis_url`` without REDIS_URL) stops with the session (and atexit, as a net)."""
+    yield
+    redis_server.stop_embedded()
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,15 @@
 """``serve``: the whole service in one command (the process supervisor behind ``make run``).
 
-It migrates, loads the sample company into an empty database, starts the RQ worker and
-cron as child processes (on the embedded Redis when REDIS_URL is unset) and serves HTTP.
+It starts the embedded Redis server when REDIS_URL is unset, migrates, loads the sample
+company into an empty database, starts the RQ worker and cron as child processes and serves
+HTTP. It owns every process it starts: a child that dies is restarted with backoff for as
+long as serve runs, and SIGTERM or Ctrl-C (SIGINT) stops the web server, then cron, worker
+and Redis in that order. A child whose serve is killed outright (SIGKILL) stops by itself
+(:func:`exit_with_supervisor`); an embedded Redis left that way is shut down by the next
+owner of the instance folder (``adapters.redis_server.claim``).
 """
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 import signal
@@ -13,18 +17,33 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import click
-from flask import Flask, current_app
+from flask import current_app, Flask
 from flask.cli import ScriptInfo, with_appcontext
+from redis.backoff import ExponentialBackoff
 from sqlalchemy import select
 
+from receptionist.adapters import redis_server
 from receptionist.adapters.models import Company
 from receptionist.settings import PROJECT_ROOT
 
 from .database import load_company_file
 
 SAMPLE_COMPANY = PROJECT_ROOT / "examples" / "acme-staffing.yaml"
+SUPERVISOR_ENV = "RECEPTIONIST_SUPERVISOR_PID"  # set by serve for its children
+
+RESTART_FIRST_S = 1            # wait before restarting a child that died ...
+RESTART_MAX_S = 30             # ... doubling with each death in a row, up to this
+RESTART_STABLE_AFTER_S = 60    # a child that ran this long before dying starts again at RESTART_FIRST_S
+WATCH_INTERVAL_S = 0.5         # how often serve looks at its children
+LEFTOVER_STOP_TIMEOUT_S = 10   # after a child's death, what it started (its process group) has this
+                               # long to stop on SIGTERM (a scheduler releases its lock) before SIGKILL
+CHILD_STOP_TIMEOUT_S = 20      # a worker finishes its current job on SIGTERM (a send times out at 10 s)
+SUPERVISOR_CHECK_S = 2         # how often a child checks that serve is still there
+
 log = logging.getLogger(__name__)
 
 
@@ -33,93 +52,193 @@ log = logging.getLogger(__name__)
 @click.option("--port", default=5000, show_default=True, type=int)
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
-    """Run the service: migrate, load the sample company into an empty database, start the
-    RQ worker and cron as child processes (on the embedded Redis when REDIS_URL is unset),
-    serve HTTP; the children stop when this does (Ctrl-C, SIGTERM)."""
+    """Run the service: start the embedded Redis (when REDIS_URL is unset), migrate, load the
+    sample company into an empty database, start the RQ worker and cron as child processes,
+    serve HTTP. A child that dies is restarted; all of them stop when this does (Ctrl-C, SIGTERM)."""
     import waitress
 
     app = current_app._get_current_object()
-    app.extensions["db"].upgrade()
-    with app.extensions["db"].transaction() as session:
-        empty = session.scalars(select(Company).limit(1)).first() is None
-    if empty:
-        click.echo(f"empty database: loading the sample company {SAMPLE_COMPANY.name}: "
-                   f"{load_company_file(SAMPLE_COMPANY)}")
     settings = app.config["SETTINGS"]
-    children = _Children()
+    app_path = click.get_current_context().find_object(ScriptInfo).app_import_path or "app"
+    supervisor = Supervisor()
+    _stop_on_signals()
     try:
-        from receptionist.adapters.redis_server import redis_url
-        url = redis_url(settings)  # starts the embedded server (owned by this process) if REDIS_URL is unset
+        if settings.redis_url is None:
+            # First, in a session of its own: stopped last, after the worker has finished its job.
+            redis_server.start_embedded(settings.instance_path, new_session=True)
+            server = redis_server.embedded()
+            if server is not None:
+                supervisor.watch("redis", server.process, lambda: server.start(new_session=True),
+                                 stop_timeout_s=redis_server.EMBEDDED_STOP_TIMEOUT_S)
+        url = redis_server.redis_url(settings)
+        app.extensions["db"].upgrade()
+        with app.extensions["db"].transaction() as session:
+            empty = session.scalars(select(Company).limit(1)).first() is None
+        if empty:
+            click.echo(f"empty database: loading the sample company {SAMPLE_COMPANY.name}: "
+                       f"{load_company_file(SAMPLE_COMPANY)}")
         # The children find the same Redis through REDIS_URL, and this process through SUPERVISOR_ENV.
         env = {**os.environ, "REDIS_URL": url, SUPERVISOR_ENV: str(os.getpid())}
-        app_path = click.get_current_context().find_object(ScriptInfo).app_import_path or "app"
-        worker, cron = children.start("worker", app_path, env), children.start("cron", app_path, env)
-        atexit.register(children.stop)  # a second net, should an exit bypass the finally (stop is idempotent)
-        signal.signal(signal.SIGTERM, _exit_on_sigterm)  # waitress stops on SystemExit; then finally
+        for command in ("worker", "cron"):
+            supervisor.watch(command, *_flask_child(app_path, command, env))
+        supervisor.start_watching()
         where = "REDIS_URL" if settings.redis_url else "the embedded Redis"
-        click.echo(f"RQ worker (pid {worker.pid}) and cron (pid {cron.pid}, sweep every "
-                   f"{settings.sweep_interval_s} s) running on {where}")
+        click.echo(f"serve (pid {os.getpid()}): " + ", ".join(
+            f"{name} pid {pid}" for name, pid in supervisor.pids().items()) + f"; Redis: {where}")
+        click.echo(f"sweep every {settings.sweep_interval_s} s; a child that dies is restarted")
         click.echo(f"Receptionist on http://{host}:{port}  (database {settings.database_url.split('://')[0]}, "
                    f"signatures checked against {settings.public_base_url or 'the request URL'})")
         click.echo("Try a call:  flask --app app call   (or --script examples/calls/qualified.txt)")
         waitress.serve(app, host=host, port=port, threads=8, ident="receptionist")
     finally:
-        children.stop()
+        _ignore_further_signals()
+        supervisor.stop()
 
 
-SUPERVISOR_ENV = "RECEPTIONIST_SUPERVISOR_PID"  # set by serve for its children
-CHILD_STOP_TIMEOUT_S = 20  # a worker finishes its current job on SIGTERM (a send times out at 10 s)
+def _flask_child(app_path: str, command: str, env: dict) -> tuple[subprocess.Popen, Callable[[], subprocess.Popen]]:
+    """Start ``flask --app APP COMMAND`` in a session of its own (so Ctrl-C reaches only serve,
+    which stops the children in order); returns the process and how to start it again."""
+    def start() -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "flask", "--app", app_path, command], env=env,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    return start(), start
 
 
-def _exit_on_sigterm(signum, frame):
-    raise SystemExit(0)
+def _stop_on_signals() -> None:
+    """SIGTERM and SIGINT end ``waitress.serve`` (SystemExit, which it catches and then
+    returns), so the ``finally`` stops the children."""
+    def stop(signum, frame):
+        _ignore_further_signals()
+        log.info("serve: %s received; stopping", signal.Signals(signum).name)
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
 
 
-class _Children:
-    """The worker and cron processes of ``serve``: started in their own session (so Ctrl-C
-    reaches only serve, which stops them in order), watched (a death is logged), and stopped
-    with SIGTERM, then SIGKILL to the process group after ``CHILD_STOP_TIMEOUT_S``."""
+def _ignore_further_signals() -> None:
+    # `make` forwards SIGTERM to serve, and a signal to make's process group reaches serve too:
+    # a second signal must not interrupt the orderly stop. The stop itself is bounded.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda s, f: log.info("serve: already stopping"))
 
-    def __init__(self):
-        self.procs: dict[str, subprocess.Popen] = {}
+
+@dataclass
+class _Child:
+    name: str
+    proc: subprocess.Popen
+    start: Callable[[], subprocess.Popen]
+    stop_timeout_s: float
+    started_at: float
+    deaths: int = 0                    # deaths in a row, each within RESTART_STABLE_AFTER_S of its start
+    restart_at: float | None = None    # time.monotonic() of the next start, while dead
+
+
+class Supervisor:
+    """The children of ``serve``: each is watched, restarted with backoff when it dies
+    (``RESTART_FIRST_S`` doubling to ``RESTART_MAX_S`` for deaths in a row, never giving up;
+    one log line per death), and stopped in the reverse order of :meth:`watch`: SIGTERM,
+    then SIGKILL to its process group (a worker's work horse too) after its stop timeout.
+
+    ``clock`` is ``time.monotonic`` (tests pass their own and call :meth:`tick`).
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.clock = clock
+        self.children: list[_Child] = []
+        self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
+        self._backoff = ExponentialBackoff(cap=RESTART_MAX_S, base=RESTART_FIRST_S)
+        self._leftovers: dict[int, float] = {}  # process group of a dead child -> when to SIGKILL it
 
-    def start(self, command: str, app_path: str, env: dict) -> subprocess.Popen:
-        proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", app_path, command], env=env,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-        self.procs[command] = proc
-        if self._watcher is None:
-            self._watcher = threading.Thread(target=self._watch, name="children-watch", daemon=True)
-            self._watcher.start()
-        return proc
+    def watch(self, name: str, proc: subprocess.Popen, start: Callable[[], subprocess.Popen],
+              stop_timeout_s: float = CHILD_STOP_TIMEOUT_S) -> None:
+        """Supervise ``proc`` (already started); ``start()`` starts it again after a death."""
+        with self._lock:
+            self.children.append(_Child(name, proc, start, stop_timeout_s, started_at=self.clock()))
 
-    def _watch(self) -> None:
-        reported: set[str] = set()
-        while not self._stopping.wait(1.0):
-            for name, proc in list(self.procs.items()):
-                if name not in reported and proc.poll() is not None and not self._stopping.is_set():
-                    reported.add(name)
-                    log.error("the %s process (pid %s) exited with code %s; %s wait until serve is restarted",
-                              name, proc.pid, proc.returncode, "texts" if name == "worker" else "timers")
+    def pids(self) -> dict[str, int]:
+        """The current process id of each child, by name."""
+        return {child.name: child.proc.pid for child in self.children}
+
+    def start_watching(self) -> None:
+        """Check the children every ``WATCH_INTERVAL_S`` in a daemon thread, until :meth:`stop`."""
+        def loop():
+            while not self._stopping.wait(WATCH_INTERVAL_S):
+                self.tick()
+        self._watcher = threading.Thread(target=loop, name="supervisor", daemon=True)
+        self._watcher.start()
+
+    def tick(self) -> None:
+        """One look at every child: note a death (and when to restart), restart one that is due."""
+        now = self.clock()
+        with self._lock:
+            for pgid, kill_at in list(self._leftovers.items()):
+                if now >= kill_at:
+                    _signal_group(pgid, signal.SIGKILL)
+                    del self._leftovers[pgid]
+            for child in self.children:
+                if self._stopping.is_set():
+                    return
+                if child.restart_at is None and child.proc.poll() is not None:
+                    self._died(child, now, f"exited with code {child.proc.returncode}")
+                elif child.restart_at is not None and now >= child.restart_at:
+                    child.started_at, child.restart_at = now, None
+                    try:
+                        child.proc = child.start()
+                    except Exception as exc:  # e.g. Redis failed to start: a death like any other
+                        self._died(child, now, f"could not be started ({type(exc).__name__}: {exc})")
+                        continue
+                    log.info("serve: %s restarted (pid %s)", child.name, child.proc.pid)
+
+    def _died(self, child: _Child, now: float, how: str) -> None:
+        # What it started lives on in its process group, e.g. a worker's scheduler: ask it to
+        # stop now (the scheduler then releases its lock for the next worker's), kill it later.
+        _signal_group(child.proc.pid, signal.SIGTERM)
+        self._leftovers[child.proc.pid] = now + LEFTOVER_STOP_TIMEOUT_S
+        lived_s = now - child.started_at
+        child.deaths = 1 if lived_s >= RESTART_STABLE_AFTER_S else child.deaths + 1
+        delay_s = self.restart_delay_s(child.deaths)
+        child.restart_at = now + delay_s
+        log.error("serve: %s (pid %s) %s after %.0f s; restarting it in %s s",
+                  child.name, child.proc.pid, how, lived_s, delay_s)
+
+    def restart_delay_s(self, deaths: int) -> float:
+        """Seconds to wait after the ``deaths``-th death in a row (1, 2, 4 ... capped)."""
+        return self._backoff.compute(deaths - 1)
 
     def stop(self) -> None:
-        """Stop every child (idempotent: runs from the finally and again from atexit)."""
+        """Stop watching, then stop every child, last watched first. Idempotent."""
         self._stopping.set()
-        running = [p for p in self.procs.values() if p.poll() is None]
-        for proc in running:
-            proc.terminate()
-        deadline = time.monotonic() + CHILD_STOP_TIMEOUT_S
-        for proc in running:
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                log.warning("pid %s did not stop in %s s; killing it", proc.pid, CHILD_STOP_TIMEOUT_S)
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)  # the group: a worker's work horse too
-                except ProcessLookupError:
-                    pass
-                proc.wait()
+        if self._watcher is not None and self._watcher is not threading.current_thread():
+            self._watcher.join()
+        with self._lock:
+            for child in reversed(self.children):
+                _terminate(child.proc, child.stop_timeout_s, child.name)
+            for pgid in self._leftovers:
+                _signal_group(pgid, signal.SIGKILL)
+
+
+def _terminate(proc: subprocess.Popen, timeout_s: float, name: str) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        log.warning("serve: %s (pid %s) did not stop in %s s; killing it", name, proc.pid, timeout_s)
+        _signal_group(proc.pid, signal.SIGKILL)  # its group: a worker's work horse and scheduler too
+        proc.wait()
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    """Send ``signum`` to process group ``pgid`` (a child started in a session of its own
+    leads a group of that id), if any of it is left."""
+    try:
+        os.killpg(pgid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def exit_with_supervisor() -> None:
@@ -131,7 +250,7 @@ def exit_with_supervisor() -> None:
 
     def watch():
         while os.getppid() == int(supervisor):
-            time.sleep(2)
+            time.sleep(SUPERVISOR_CHECK_S)
         log.warning("serve (pid %s) is gone; stopping", supervisor)
         os.kill(os.getpid(), signal.SIGTERM)
 

