@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 node_modules/.bin/prism: package-lock.json
 	-npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: install run test bench
+.PHONY: install run test bench bench-load
 install: $(VENV)/.installed
 
 run: $(VENV)/.installed
@@ -23,3 +23,7 @@ test: $(VENV)/.installed node_modules/.bin/prism
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python bench/webhooks.py
+
+# Simulated Twilio callers against gunicorn: the ceiling, SQLite and PostgreSQL (bench/load.py).
+bench-load: $(VENV)/.installed
+	$(VENV)/bin/python bench/load.py
