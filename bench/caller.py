@@ -34,7 +34,8 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import urllib3
 from twilio.request_validator import RequestValidator
 
-from receptionist.devtools.call import Gather, SimulatorError, parse_twiml
+from receptionist.devtools.call import Gather
+from receptionist.devtools.twilio_http import SimulatorError, parse_twiml
 
 TIMEOUT_SECONDS = 15.0  # Twilio's own webhook timeout
 CONFIDENCE = "0.91"
