@@ -31,13 +31,8 @@ def render_reply(texts: list[str]) -> str:
 @bp.post("/inbound")
 @require_twilio_signature
 def inbound():
-    try:
-        clean = fields.sms_inbound(request.form)
-    except fields.InvalidTwilioRequest as exc:
-        log.warning("/sms/inbound refused (400): %s", exc)
-        return Response(str(exc), status=400, mimetype="text/plain")
-    if clean.dropped:
-        log.info("/sms/inbound: ignored malformed %s", ", ".join(clean.dropped))
+    clean = fields.sms_inbound(request.form)  # InvalidTwilioRequest: 400 (the app's error handler)
+    fields.log_dropped(clean, request.path)
     text = InboundText(message_sid=clean.message_sid, from_number=clean.from_number, to_number=clean.to_number,
                        body=clean.body, media_urls=clean.media_urls, opt_out_type=clean.opt_out_type)
     container = current_app.extensions["container"]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify, request
 
 if TYPE_CHECKING:
     from ..bootstrap import Container
 
+log = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 256 * 1024  # Twilio webhooks are small; refuse floods
 
 
@@ -25,6 +27,14 @@ def make_flask(container: "Container") -> Flask:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("httpx").setLevel(logging.WARNING)  # the simulators' client: a line per request is noise
+
+    from .twilio.fields import InvalidTwilioRequest
+
+    @app.errorhandler(InvalidTwilioRequest)
+    def refused(exc: InvalidTwilioRequest):
+        """A request that cannot be Twilio's: 400 with the one-line reason (never the value)."""
+        log.warning("%s refused (400): %s", request.path, exc)
+        return Response(str(exc), status=400, mimetype="text/plain")
 
     @app.get("/healthz")
     def healthz():

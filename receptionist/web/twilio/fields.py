@@ -27,11 +27,13 @@ patterns: Twilio's OpenAPI description (twilio_api_v2010.json), ``^CA[0-9a-fA-F]
 from __future__ import annotations
 
 import math
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- bounds (units in the names)
 
@@ -198,6 +200,12 @@ class _Form:
 
 
 # ---------------------------------------------------------------- one function per webhook
+
+
+def log_dropped(clean: "TwilioFields", where: str) -> None:
+    """One log line naming the malformed optional fields left out of ``clean`` (never their values)."""
+    if clean.dropped:
+        log.info("%s: ignored malformed %s", where, ", ".join(clean.dropped))
 
 @dataclass(frozen=True)
 class TwilioFields:

@@ -28,11 +28,7 @@ bp = Blueprint("sms_status", __name__, url_prefix="/sms")
 @bp.post("/status")
 @require_twilio_signature
 def status():
-    try:
-        clean = fields.sms_status(request.form)
-    except fields.InvalidTwilioRequest as exc:
-        log.warning("/sms/status refused (400): %s", exc)
-        return Response(str(exc), status=400, mimetype="text/plain")
+    clean = fields.sms_status(request.form)  # InvalidTwilioRequest: 400 (the app's error handler)
     sid, twilio_status, error_code = clean.message_sid, clean.message_status, clean.error_code
     outcome = current_app.extensions["container"].uow.run(
         lambda session: record_delivery_status(session, sid, twilio_status, error_code))
