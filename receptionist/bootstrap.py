@@ -22,7 +22,7 @@ from .adapters.ats import ATS
 from .adapters.db import Database
 from .adapters.interview import InterviewPlatform
 from .adapters.interview_http import LocalInterview, PlatformInterview, SignedInterview
-from .adapters.queue import enqueue_outbox
+from .adapters.queue import enqueue_outbox_batch
 from .adapters.sms import LogSmsSender, SmsSender, TwilioSmsSender
 from .engine.vocabulary import OutboxKind
 from .services.duplicates import CompanyATS
@@ -129,7 +129,7 @@ def build(settings: Settings, database: Database | None = None, **overrides: Any
     database = database or Database(settings.database_url)
     parts: dict[str, Any] = dict(
         settings=settings, database=database,
-        uow=UnitOfWork(database, enqueue=functools.partial(enqueue_outbox, settings)),
+        uow=UnitOfWork(database, enqueue=functools.partial(enqueue_outbox_batch, settings)),
         sms=sms_sender(settings), ats=None, interview=interview_platform(settings),
         outbox_handlers={OutboxKind.sms: send_sms, OutboxKind.invite: send_invite, OutboxKind.webhook: deliver,
                          OutboxKind.ats_check: run_check, OutboxKind.ats_writeback: run_writeback},

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 QUEUE_NAME = "receptionist"
 OUTBOX_JOB = "receptionist.jobs.outbox.run_item"  # by name: the jobs package imports this one
+OUTBOX_BATCH_JOB = "receptionist.jobs.outbox.run_items"  # a transaction's new rows, and the rows they lead to
 OUTBOX_RETRY_INTERVALS_S = (10, 30, 120, 600)  # before retry 1..4 (RQ's scheduler runs them)
 
 # A job in one of these states will still run: enqueueing it again would only duplicate work.
@@ -54,7 +55,8 @@ def outbox_job_id(item_id: int) -> str:
     return f"outbox-{item_id}"
 
 
-def enqueue_outbox(settings, item_ids: Iterable[int], replace_overdue: bool = False) -> list[int]:
+def enqueue_outbox(settings, item_ids: Iterable[int], replace_overdue: bool = False,
+                   batch: bool = False) -> list[int]:
     """Enqueue ``receptionist.jobs.outbox.run_item(id)`` for each outbox id; returns the ids
     enqueued now. Never raises.
 
@@ -64,7 +66,8 @@ def enqueue_outbox(settings, item_ids: Iterable[int], replace_overdue: bool = Fa
     time) also replaces a *scheduled* job: its retry is overdue, so the scheduler holding it
     is gone. The job itself claims the row, so even a duplicate never runs twice.
     When Redis is unreachable this logs a warning and returns what it managed: the rows
-    stay ``pending`` and the sweep's reconciler enqueues them later.
+    stay ``pending`` and the sweep's reconciler enqueues them later. ``batch``: each job is
+    ``run_items([id])`` (runs the rows its handler writes too; see :func:`enqueue_outbox_batch`).
     """
     ids = list(dict.fromkeys(item_ids))  # unique, in order
     done: list[int] = []
@@ -73,7 +76,7 @@ def enqueue_outbox(settings, item_ids: Iterable[int], replace_overdue: bool = Fa
     try:
         q = queue(settings)
         for item_id in ids:
-            if _enqueue_once(q, item_id, replace_overdue):
+            if _enqueue_once(q, item_id, replace_overdue, batch):
                 done.append(item_id)
     except Exception as exc:  # Redis down, embedded server failed to start, ...
         left = [i for i in ids if i not in done]
@@ -82,13 +85,62 @@ def enqueue_outbox(settings, item_ids: Iterable[int], replace_overdue: bool = Fa
     return done
 
 
-def _enqueue_once(q: Queue, item_id: int, replace_overdue: bool) -> bool:
+def enqueue_outbox_batch(settings, item_ids: Iterable[int]) -> list[int]:
+    """Enqueue the outbox rows one transaction wrote as ONE job,
+    ``receptionist.jobs.outbox.run_items(ids)``, which runs them in order and then the rows
+    their handlers write (an invite's link text, a check's writeback) in the same job; returns
+    the ids enqueued. Never raises (see :func:`enqueue_outbox`). The unit of work's enqueue.
+
+    One row: the job is that row's own (``outbox-{id}``, unique, with RQ's ``Retry``), so
+    everything :func:`enqueue_outbox` promises holds. Several rows: one job
+    ``outbox-{first}-and-{more}`` without RQ's retry (each row that needs one gets a job of its
+    own, :func:`schedule_outbox_retry`); the reconciler, looking for ``outbox-{id}``, may
+    enqueue a row of a batch still waiting after ``PENDING_GRACE`` again, which its claim
+    makes harmless. Both keep no result in Redis (``result_ttl=0``): the outbox row is the
+    record, and RQ's result, registry and job writes were a third of its cost per job.
+    """
+    ids = list(dict.fromkeys(item_ids))
+    if len(ids) <= 1:
+        return enqueue_outbox(settings, ids, batch=True)
+    try:
+        queue(settings).enqueue(OUTBOX_BATCH_JOB, ids, job_id=f"{outbox_job_id(ids[0])}-and-{len(ids) - 1}",
+                                unique=True, result_ttl=0)
+        return ids
+    except DuplicateJobError:  # the same rows enqueued already (ids are never reused)
+        return []
+    except Exception as exc:
+        log.warning("could not enqueue outbox %s (%s: %s); the reconciler will pick them up",
+                    ids, type(exc).__name__, exc)
+        return []
+
+
+def schedule_outbox_retry(settings, item_id: int, at: dt.datetime, attempts: int) -> bool:
+    """Run outbox row ``item_id`` again at ``at`` (UTC; RQ's scheduler), as its own job
+    ``outbox-{id}`` carrying RQ's ``Retry`` for the attempts after ``attempts`` (those made).
+    For a row that failed inside a batch job, which cannot be retried whole. Returns whether
+    it was scheduled; never raises: otherwise the row stays ``pending``, due at ``at``, and
+    the reconciler enqueues it once it is overdue."""
+    rest = list(OUTBOX_RETRY_INTERVALS_S[attempts:])
+    try:
+        queue(settings).enqueue_at(at, OUTBOX_JOB, item_id, job_id=outbox_job_id(item_id),
+                                   retry=Retry(max=len(rest), interval=rest) if rest else None)
+        return True
+    except Exception as exc:
+        log.warning("could not schedule the retry of outbox %s (%s: %s); the reconciler will pick it up",
+                    item_id, type(exc).__name__, exc)
+        return False
+
+
+def _enqueue_once(q: Queue, item_id: int, replace_overdue: bool, batch: bool = False) -> bool:
     job_id = outbox_job_id(item_id)
+    retry = Retry(max=len(OUTBOX_RETRY_INTERVALS_S), interval=list(OUTBOX_RETRY_INTERVALS_S))
     for _ in range(3):
         try:
             # unique=True: Lua-atomic "create unless the job key exists".
-            q.enqueue(OUTBOX_JOB, item_id, job_id=job_id, unique=True,
-                      retry=Retry(max=len(OUTBOX_RETRY_INTERVALS_S), interval=list(OUTBOX_RETRY_INTERVALS_S)))
+            if batch:
+                q.enqueue(OUTBOX_BATCH_JOB, [item_id], job_id=job_id, unique=True, retry=retry, result_ttl=0)
+            else:
+                q.enqueue(OUTBOX_JOB, item_id, job_id=job_id, unique=True, retry=retry)
             return True
         except DuplicateJobError:
             try:

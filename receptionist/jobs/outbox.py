@@ -19,6 +19,7 @@ from ..adapters.sms import SendError
 from ..phones import mask
 from ..services import outbox
 from ..services.outbox import Claimed
+from ..services.unit_of_work import collect_new_outbox
 
 if TYPE_CHECKING:
     from ..bootstrap import Container
@@ -74,39 +75,114 @@ def run_item(item_id: int, container: "Container | None" = None) -> str:
     Returns (kept as the job's result) "skipped" (not pending: done or claimed already),
     "cancelled", "sent", "failed", or raises :class:`RetryLater`. An unexpected exception
     from a handler propagates and leaves the row ``sending``: the provider may have it, so
-    the reconciler fails it later rather than risk doing it twice.
+    the reconciler fails it later rather than risk doing it twice. Rows the handler writes
+    are enqueued as usual (:func:`run_items` runs them itself).
     """
-    if container is None:
-        from ..bootstrap import current
-        container = current()
+    ran = _run_one(item_id, container or _container())
+    if ran.result == "retry":
+        raise RetryLater(ran.error)
+    return ran.result
+
+
+MAX_ROWS_PER_JOB = 50  # beyond this, rows a batch's handlers write go back to the queue
+
+
+def run_items(item_ids: list[int], container: "Container | None" = None) -> dict[str, int]:
+    """The RQ job for the outbox rows one transaction wrote (``adapters.queue.enqueue_outbox_batch``):
+    each is run as :func:`run_item` runs it, in order, and the rows their handlers write (an
+    invite's link text, a check's writeback) are run next in the same job instead of each
+    paying for a job of its own. Returns how many rows ended each way ({"sent": 2, ...}).
+
+    Each row is claimed on its own, so a duplicate job, or the reconciler's job for a row of
+    a batch still waiting, does nothing twice. A row that fails in a way a retry may cure
+    goes back to ``pending`` and is retried by RQ: the job's own row (a job of one row,
+    ``outbox-{id}``) by raising :class:`RetryLater` once the others are done, any other row by
+    a job of its own scheduled at its ``next_attempt_at``; if that cannot be scheduled the
+    reconciler finds the row overdue. One row's handler raising leaves that row ``sending``
+    (see :func:`run_item`), the others still run, and the first such error is raised at the
+    end. Rows not reached (more than ``MAX_ROWS_PER_JOB``, or the job interrupted) are enqueued.
+    """
+    from ..adapters.queue import enqueue_outbox_batch, schedule_outbox_retry
+
+    container = container or _container()
+    todo = list(dict.fromkeys(item_ids))
+    own = todo[0] if len(todo) == 1 else None  # the row RQ's Retry of this job is for
+    counts: dict[str, int] = {}
+    own_retry: str | None = None
+    failure: BaseException | None = None
+    done = 0
+    try:
+        while done < len(todo) and done < MAX_ROWS_PER_JOB:
+            item_id = todo[done]
+            done += 1
+            with collect_new_outbox() as written:
+                try:
+                    ran = _run_one(item_id, container)
+                except Exception as exc:  # the row stays ``sending`` (run_item); the others go on
+                    log.exception("outbox %s: handler raised; left for the reconciler", item_id)
+                    failure, ran = failure or exc, _Ran("error")
+            todo.extend(i for i in written if i not in todo)
+            counts[ran.result] = counts.get(ran.result, 0) + 1
+            if ran.result == "retry" and item_id == own:
+                own_retry = ran.error
+            elif ran.result == "retry":
+                schedule_outbox_retry(container.settings, item_id, ran.retry_at, ran.attempts)
+    finally:
+        if todo[done:]:
+            enqueue_outbox_batch(container.settings, todo[done:])
+    if failure is not None:
+        raise failure
+    if own_retry is not None:
+        raise RetryLater(own_retry)
+    return counts
+
+
+def _container() -> "Container":
+    from ..bootstrap import current
+    return current()
+
+
+@dataclass(frozen=True)
+class _Ran:
+    """How one row's run ended: ``result`` as :func:`run_item` returns it, or "retry" with
+    the error, when it is due again (UTC) and the attempts made so far."""
+
+    result: str
+    error: str | None = None
+    retry_at: dt.datetime | None = None
+    attempts: int = 0
+
+
+def _run_one(item_id: int, container: "Container") -> _Ran:
+    """Claim, handle and record one row."""
     uow = container.uow
     claimed = uow.run(lambda s: outbox.claim(s, item_id))
     if claimed is None:
         log.info("outbox %s: not pending (done or claimed already); nothing to do", item_id)
-        return "skipped"
+        return _Ran("skipped")
     if claimed.cancelled:
-        return "cancelled"
+        return _Ran("cancelled")
     handler = container.outbox_handlers.get(claimed.kind)
     outcome = handler(claimed, container) if handler is not None else Fail(f"no handler for kind {claimed.kind!r}")
     if isinstance(outcome, Done):
         uow.run(lambda s: outbox.record_sent(s, item_id, now=utcnow(), provider_ref=outcome.provider_ref,
                                              provider_status=outcome.provider_status))
         log.info("outbox %s: %s %s done (%s)", item_id, claimed.kind, claimed.purpose, outcome.provider_status or "ok")
-        return "sent"
+        return _Ran("sent")
     if isinstance(outcome, Cancel):
         uow.run(lambda s: outbox.record_cancelled(s, item_id, reason=outcome.reason))
-        return "cancelled"
+        return _Ran("cancelled")
     if isinstance(outcome, Retry) and claimed.attempts < MAX_ATTEMPTS:
         due = utcnow() + dt.timedelta(seconds=OUTBOX_RETRY_INTERVALS_S[claimed.attempts - 1])
         uow.run(lambda s: outbox.release_for_retry(s, item_id, error=outcome.error, next_attempt_at=due,
                                                    provider_error_code=outcome.provider_error_code))
         log.warning("outbox %s: attempt %d of %s failed, will retry: %s", item_id, claimed.attempts,
                     claimed.kind, outcome.error)
-        raise RetryLater(outcome.error)
+        return _Ran("retry", outcome.error, due, claimed.attempts)
     error = outcome.error if isinstance(outcome, Fail) else f"gave up after {claimed.attempts} attempts: {outcome.error}"
     uow.run(lambda s: outbox.record_failed(s, item_id, error=error, provider_error_code=outcome.provider_error_code))
     log.error("outbox %s: %s %s failed: %s", item_id, claimed.kind, claimed.purpose, error)
-    return "failed"
+    return _Ran("failed")
 
 
 def send_sms(item: Claimed, container: "Container") -> Outcome:

@@ -9,9 +9,11 @@ rows stay pending and the reconciler (``jobs.sweeps``) enqueues them later.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -72,9 +74,30 @@ class UnitOfWork:
                     raise
                 log.warning("database busy or unavailable (%s); trying again (attempt %d)",
                             type(exc.orig).__name__ if exc.orig is not None else "OperationalError", attempt + 1)
-        if new_ids and self.enqueue is not None:
+        collector = _collector.get()
+        if new_ids and collector is not None:
+            collector.extend(new_ids)
+        elif new_ids and self.enqueue is not None:
             self.enqueue(new_ids)
         return result
+
+
+# Set by ``collect_new_outbox``: committed outbox ids go to this list instead of the queue.
+_collector: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("outbox_collector", default=None)
+
+
+@contextlib.contextmanager
+def collect_new_outbox() -> Iterator[list[int]]:
+    """Within this block (this thread or task), the ids of outbox rows committed by any
+    :meth:`UnitOfWork.run` are appended to the yielded list instead of being enqueued: an
+    outbox job runs the rows its own handler wrote itself (``jobs.outbox.run_items``) rather
+    than paying a queue round trip for each. Whoever collects must run or enqueue them."""
+    collected: list[int] = []
+    token = _collector.set(collected)
+    try:
+        yield collected
+    finally:
+        _collector.reset(token)
 
 
 def note_new_outbox(session: Session, item_id: int) -> None:

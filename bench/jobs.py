@@ -1,0 +1,206 @@
+"""Benchmark: the CPU the background jobs of a qualified call cost (issue 7, "jobs in seconds").
+
+Places N qualified calls through the real Flask app in-process (signed webhooks, as in
+``bench/webhooks.py``), each confirmed by a text "YES" from the caller, with a real
+redis-server on a loopback port (``bench/stack.py``; ports from ``BENCH_PORTS``, default
+6421-6425) and SQLite (or ``DATABASE_URL``). The jobs are run by RQ's ``SimpleWorker`` in
+burst mode in this process, as ``flask --app app worker`` runs them, in three drains that
+follow a call as the load benchmark sees it: after every call's first webhook (the ATS
+prefetch), after the screenings end (the confirmation text and what the end decides),
+and after the confirmations (the confirmed check, routing's invite, the link text, the
+writeback). The built-in ATS and interview stand-in are used, texts are only logged (no
+``TWILIO_ACCOUNT_SID``), so the figures are our code and RQ's, not a provider's latency.
+
+    .venv/bin/python bench/jobs.py [--calls 100]
+    .venv/bin/python bench/jobs.py --calls 50 --profile 40   # + where the worker's time goes
+
+Printed: RQ jobs and outbox rows per call; worker CPU (``time.process_time``, this process)
+per call and per job; the CPU of each outbox kind's handler (the network or ATS part);
+the claim and outcome bookkeeping (job functions minus handlers); and RQ's own overhead
+(the worker's CPU outside the job functions: dequeue, registries, result keys, pickling).
+Each drain's fixed cost (a worker's start and stop, measured on an empty queue) is
+subtracted. Then every outbox row must be settled (sent or cancelled) and claimed once.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import collections
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.stack import Stack, start_redis  # noqa: E402
+from bench.webhooks import CALL, TOKEN  # noqa: E402
+from receptionist.adapters.models import OutboxItem, OutboxStatus  # noqa: E402
+from receptionist.adapters.queue import QUEUE_NAME, connection  # noqa: E402
+from receptionist.bootstrap import create_app  # noqa: E402
+from receptionist.settings import Settings  # noqa: E402
+
+AGENT_NUMBER = "+12025550100"  # the sample company's receptionist (examples/acme-staffing.yaml)
+
+
+def bench_ports() -> range:
+    """``BENCH_PORTS`` ("6421-6425") as a range; the default is this bench's own."""
+    low, _, high = (os.environ.get("BENCH_PORTS") or "6421-6425").partition("-")
+    return range(int(low), int(high or low) + 1)
+
+
+class Meter:
+    """CPU seconds (``time.process_time``) of the job functions and of each kind's handler."""
+
+    def __init__(self):
+        self.jobs = 0
+        self.job_cpu = 0.0
+        self.handler_cpu: dict[str, float] = collections.defaultdict(float)
+        self.handler_runs: collections.Counter = collections.Counter()
+
+    def wrap_handlers(self, handlers: dict) -> None:
+        for kind, handler in list(handlers.items()):
+            def timed(item, container, _handler=handler, _kind=str(kind)):
+                start = time.process_time()
+                try:
+                    return _handler(item, container)
+                finally:
+                    self.handler_cpu[_kind] += time.process_time() - start
+                    self.handler_runs[_kind] += 1
+            handlers[kind] = timed
+
+    def job_class(self):
+        from rq.job import Job
+
+        meter = self
+
+        class TimedJob(Job):
+            def _execute(self):
+                start = time.process_time()
+                try:
+                    return super()._execute()
+                finally:
+                    meter.job_cpu += time.process_time() - start
+                    meter.jobs += 1
+        return TimedJob
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=100)
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="profile the worker's drains and print the N functions with the most cumulative time")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="receptionist-jobs-bench-"))
+    with Stack(tmp) as stack:
+        redis = start_redis(stack, bench_ports())
+        url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
+        for name in ("TWILIO_ACCOUNT_SID", "INTERVIEW_PLATFORM_URL", "INTERVIEW_WEBHOOK_URL"):
+            os.environ.pop(name, None)
+        settings = Settings(database_url=url, redis_url=redis, twilio_account_sid=None, twilio_auth_token=TOKEN,
+                            public_base_url=None, instance_path=tmp)
+        app = create_app(settings)
+        app.extensions["db"].upgrade()
+        loaded = app.test_cli_runner().invoke(args=["load-company", str(ROOT / "examples" / "acme-staffing.yaml")])
+        assert loaded.exit_code == 0, loaded.output
+        run(app, settings, args)
+
+
+def run(app, settings: Settings, args) -> None:
+    from rq import Queue, SimpleWorker
+
+    from receptionist import bootstrap
+
+    container = app.extensions["container"]
+    bootstrap._current, bootstrap._pid = container, os.getpid()  # the jobs use this process's container
+    meter = Meter()
+    meter.wrap_handlers(container.outbox_handlers)
+    client, validator = app.test_client(), RequestValidator(TOKEN)
+    conn = connection(settings)
+    queue = Queue(QUEUE_NAME, connection=conn)
+    profiler = cProfile.Profile() if args.profile else None
+
+    def post(path: str, params: dict) -> None:
+        sig = validator.compute_signature("http://localhost" + path, params)
+        response = client.post(path, data=params, headers={"X-Twilio-Signature": sig})
+        assert response.status_code in (200, 204), (path, response.data)
+
+    worker_cpu = 0.0
+    drains = 0
+
+    def drain() -> None:
+        nonlocal worker_cpu, drains
+        worker = SimpleWorker([queue], connection=conn, job_class=meter.job_class())
+        if profiler:
+            profiler.enable()
+        start = time.process_time()
+        worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
+        worker_cpu += time.process_time() - start
+        if profiler:
+            profiler.disable()
+        drains += 1
+
+    calls = [(f"CA{n:032x}", f"+1312555{n % 10000:04d}") for n in range(args.calls)]
+    bases = [{"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": caller, "To": AGENT_NUMBER,
+              "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"} for sid, caller in calls]
+    for base in bases:
+        post("/voice/inbound", base)
+    drain()
+    for base in bases:
+        for step, inputs in enumerate(CALL, start=1):
+            post(f"/voice/gather?step={step}", {**base, **inputs})
+        post("/voice/status", {**base, "CallStatus": "completed", "CallDuration": "95"})
+    drain()
+    for n, (_, caller) in enumerate(calls):
+        post("/sms/inbound", {"MessageSid": f"SM{n:032x}", "AccountSid": "AC" + "0" * 32, "From": caller,
+                              "To": AGENT_NUMBER, "Body": "YES", "NumMedia": "0"})
+    drain()
+    drain()  # anything the third drain's jobs left behind (none expected)
+
+    # A drain's fixed cost: a worker started and stopped on an empty queue.
+    idle = time.process_time()
+    for _ in range(5):
+        SimpleWorker([queue], connection=conn).work(burst=True, with_scheduler=False, logging_level="WARNING")
+    fixed = (time.process_time() - idle) / 5
+    worker_cpu -= drains * fixed
+
+    rows = container.uow.run(lambda s: s.execute(
+        select(OutboxItem.kind, OutboxItem.purpose, OutboxItem.status, OutboxItem.attempts)).all())
+    per_kind = collections.Counter(f"{r.kind}/{r.purpose}" for r in rows)
+    unsettled = [r for r in rows if r.status not in (OutboxStatus.sent, OutboxStatus.cancelled)]
+    twice = [r for r in rows if r.attempts != 1 and r.status == OutboxStatus.sent]
+    n = args.calls
+    handlers = sum(meter.handler_cpu.values())
+    print(f"database: {settings.database_url.split('://')[0]}; {n} qualified calls, each confirmed by a text; "
+          f"RQ SimpleWorker in burst mode, {drains} drains (fixed cost {fixed * 1000:.1f} ms each, subtracted)")
+    print(f"RQ jobs {meter.jobs} ({meter.jobs / n:.2f} per call), outbox rows {len(rows)} "
+          f"({len(rows) / n:.2f} per call): " + ", ".join(f"{k} {v}" for k, v in sorted(per_kind.items())))
+    print(f"worker CPU {worker_cpu:.2f} s: {1000 * worker_cpu / n:.1f} ms per call, "
+          f"{1000 * worker_cpu / max(1, meter.jobs):.1f} ms per job")
+    print(f"{'part':<34}{'ms/call':>9}{'runs':>7}{'ms/run':>9}")
+    for kind in sorted(meter.handler_cpu):
+        cpu, runs = meter.handler_cpu[kind], meter.handler_runs[kind]
+        print(f"{'  handler ' + kind:<34}{1000 * cpu / n:>9.2f}{runs:>7}{1000 * cpu / runs:>9.2f}")
+    bookkeeping = meter.job_cpu - handlers
+    print(f"{'  claim + outcome (job - handler)':<34}{1000 * bookkeeping / n:>9.2f}{meter.jobs:>7}"
+          f"{1000 * bookkeeping / max(1, meter.jobs):>9.2f}")
+    rq_cpu = worker_cpu - meter.job_cpu
+    print(f"{'  RQ (worker - job functions)':<34}{1000 * rq_cpu / n:>9.2f}{meter.jobs:>7}"
+          f"{1000 * rq_cpu / max(1, meter.jobs):>9.2f}")
+    print(f"check: {len(unsettled)} row(s) not settled, {len(twice)} sent row(s) claimed more than once"
+          + ("" if not unsettled else ": " + ", ".join(f"{r.kind}/{r.purpose} {r.status}" for r in unsettled[:5])))
+    if profiler:
+        print()
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(args.profile)
+    if unsettled or twice:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
