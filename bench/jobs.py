@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.stack import Stack, start_redis  # noqa: E402
-from bench.webhooks import CALL, TOKEN  # noqa: E402
+from bench.webhooks import CALL, TOKEN, StatementCounter  # noqa: E402
 from receptionist.adapters.models import OutboxItem, OutboxStatus  # noqa: E402
 from receptionist.adapters.queue import QUEUE_NAME, connection  # noqa: E402
 from receptionist.bootstrap import create_app  # noqa: E402
@@ -56,22 +56,27 @@ def bench_ports() -> range:
 
 
 class Meter:
-    """CPU seconds (``time.process_time``) of the job functions and of each kind's handler."""
+    """CPU seconds (``time.process_time``) and SQL statements (BEGIN/COMMIT included) of the
+    job functions and of each kind's handler."""
 
-    def __init__(self):
+    def __init__(self, statements: StatementCounter):
+        self.statements = statements
         self.jobs = 0
         self.job_cpu = 0.0
+        self.job_sql = 0
         self.handler_cpu: dict[str, float] = collections.defaultdict(float)
+        self.handler_sql: collections.Counter = collections.Counter()
         self.handler_runs: collections.Counter = collections.Counter()
 
     def wrap_handlers(self, handlers: dict) -> None:
         for kind, handler in list(handlers.items()):
             def timed(item, container, _handler=handler, _kind=str(kind)):
-                start = time.process_time()
+                start, sql = time.process_time(), self.statements.count
                 try:
                     return _handler(item, container)
                 finally:
                     self.handler_cpu[_kind] += time.process_time() - start
+                    self.handler_sql[_kind] += self.statements.count - sql
                     self.handler_runs[_kind] += 1
             handlers[kind] = timed
 
@@ -82,11 +87,12 @@ class Meter:
 
         class TimedJob(Job):
             def _execute(self):
-                start = time.process_time()
+                start, sql = time.process_time(), meter.statements.count
                 try:
                     return super()._execute()
                 finally:
                     meter.job_cpu += time.process_time() - start
+                    meter.job_sql += meter.statements.count - sql
                     meter.jobs += 1
         return TimedJob
 
@@ -119,7 +125,7 @@ def run(app, settings: Settings, args) -> None:
 
     container = app.extensions["container"]
     bootstrap._current, bootstrap._pid = container, os.getpid()  # the jobs use this process's container
-    meter = Meter()
+    meter = Meter(StatementCounter(container.database.engine))
     meter.wrap_handlers(container.outbox_handlers)
     client, validator = app.test_client(), RequestValidator(TOKEN)
     conn = connection(settings)
@@ -183,13 +189,16 @@ def run(app, settings: Settings, args) -> None:
           f"({len(rows) / n:.2f} per call): " + ", ".join(f"{k} {v}" for k, v in sorted(per_kind.items())))
     print(f"worker CPU {worker_cpu:.2f} s: {1000 * worker_cpu / n:.1f} ms per call, "
           f"{1000 * worker_cpu / max(1, meter.jobs):.1f} ms per job")
-    print(f"{'part':<34}{'ms/call':>9}{'runs':>7}{'ms/run':>9}")
+    print(f"{'part':<34}{'ms/call':>9}{'runs':>7}{'ms/run':>9}{'SQL/run':>9}")
     for kind in sorted(meter.handler_cpu):
         cpu, runs = meter.handler_cpu[kind], meter.handler_runs[kind]
-        print(f"{'  handler ' + kind:<34}{1000 * cpu / n:>9.2f}{runs:>7}{1000 * cpu / runs:>9.2f}")
+        print(f"{'  handler ' + kind:<34}{1000 * cpu / n:>9.2f}{runs:>7}{1000 * cpu / runs:>9.2f}"
+              f"{meter.handler_sql[kind] / runs:>9.1f}")
     bookkeeping = meter.job_cpu - handlers
-    print(f"{'  claim + outcome (job - handler)':<34}{1000 * bookkeeping / n:>9.2f}{meter.jobs:>7}"
-          f"{1000 * bookkeeping / max(1, meter.jobs):>9.2f}")
+    rows_run = sum(meter.handler_runs.values())
+    print(f"{'  claim + outcome (job - handler)':<34}{1000 * bookkeeping / n:>9.2f}{rows_run:>7}"
+          f"{1000 * bookkeeping / max(1, rows_run):>9.2f}"
+          f"{(meter.job_sql - sum(meter.handler_sql.values())) / max(1, rows_run):>9.1f}")
     rq_cpu = worker_cpu - meter.job_cpu
     print(f"{'  RQ (worker - job functions)':<34}{1000 * rq_cpu / n:>9.2f}{meter.jobs:>7}"
           f"{1000 * rq_cpu / max(1, meter.jobs):>9.2f}")
@@ -197,7 +206,9 @@ def run(app, settings: Settings, args) -> None:
           + ("" if not unsettled else ": " + ", ".join(f"{r.kind}/{r.purpose} {r.status}" for r in unsettled[:5])))
     if profiler:
         print()
-        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(args.profile)
+        stats = pstats.Stats(profiler, stream=sys.stdout).sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
+        stats.print_stats(args.profile)
+        stats.print_callees(os.environ.get("CALLEES", "_run_one|run_items"))
     if unsettled or twice:
         raise SystemExit(1)
 

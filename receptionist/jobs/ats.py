@@ -44,8 +44,9 @@ def run_check(item: Claimed, container: "Container") -> Outcome:
         error = str(exc)
         container.uow.run(lambda s: duplicates.record_error(s, check_id, error))
         return _failed(exc)
-    container.uow.run(lambda s: duplicates.record_result(s, check_id, found, request.company.mirror_source))
-    return Done(provider_status=f"{len(found)} match(es)")
+    # Stored in the transaction that marks the row sent (one transaction, not two).
+    return Done(provider_status=f"{len(found)} match(es)",
+                record=lambda s: duplicates.record_result(s, check_id, found, request.company.mirror_source))
 
 
 def run_writeback(item: Claimed, container: "Container") -> Outcome:

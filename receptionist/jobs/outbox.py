@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Union
 
+from sqlalchemy.orm import Session
+
 from ..adapters.models import utcnow
 from ..adapters.queue import OUTBOX_RETRY_INTERVALS_S
 from ..adapters.sms import SendError
@@ -31,10 +33,14 @@ MAX_ATTEMPTS = 1 + len(OUTBOX_RETRY_INTERVALS_S)  # runs of one row before a ret
 
 @dataclass(frozen=True)
 class Done:
-    """Handed over: the provider's id and first status, if it has them."""
+    """Handed over: the provider's id and first status, if it has them. ``record``: the
+    handler's own write of the result (``record(session)``), committed in the same
+    transaction as the row's ``sent`` (one transaction, not two); should it fail, the row
+    stays ``sending`` as when a handler raises."""
 
     provider_ref: str | None = None
     provider_status: str | None = None
+    record: Callable[[Session], object] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,12 @@ def run_item(item_id: int, container: "Container | None" = None) -> str:
     the reconciler fails it later rather than risk doing it twice. Rows the handler writes
     are enqueued as usual (:func:`run_items` runs them itself).
     """
-    ran = _run_one(item_id, container or _container())
+    container = container or _container()
+    claimed = container.uow.run(lambda s: outbox.claim(s, item_id))
+    ran = _handle(item_id, claimed, container)
+    if ran.write is not None:
+        container.uow.run(ran.write)
+        ran.log()
     if ran.result == "retry":
         raise RetryLater(ran.error)
     return ran.result
@@ -94,42 +105,68 @@ def run_items(item_ids: list[int], container: "Container | None" = None) -> dict
     paying for a job of its own. Returns how many rows ended each way ({"sent": 2, ...}).
 
     Each row is claimed on its own, so a duplicate job, or the reconciler's job for a row of
-    a batch still waiting, does nothing twice. A row that fails in a way a retry may cure
-    goes back to ``pending`` and is retried by RQ: the job's own row (a job of one row,
-    ``outbox-{id}``) by raising :class:`RetryLater` once the others are done, any other row by
-    a job of its own scheduled at its ``next_attempt_at``; if that cannot be scheduled the
-    reconciler finds the row overdue. One row's handler raising leaves that row ``sending``
-    (see :func:`run_item`), the others still run, and the first such error is raised at the
-    end. Rows not reached (more than ``MAX_ROWS_PER_JOB``, or the job interrupted) are enqueued.
+    a batch still waiting, does nothing twice; a row's ``sent`` is written in the transaction
+    that claims the next row. A row that fails in a way a retry may cure goes back to
+    ``pending`` and is retried by RQ: the job's own row (a job of one row, ``outbox-{id}``)
+    by raising :class:`RetryLater` once the others are done, any other row by a job of its
+    own scheduled at its ``next_attempt_at``; if that cannot be scheduled, the reconciler
+    finds the row overdue. One row's handler raising leaves that row ``sending`` (see
+    :func:`run_item`), the others still run, and the first such error is raised at the end.
+    Rows not reached (more than ``MAX_ROWS_PER_JOB``, or the job interrupted) are enqueued.
     """
     from ..adapters.queue import enqueue_outbox_batch, schedule_outbox_retry
 
     container = container or _container()
+    uow = container.uow
     todo = list(dict.fromkeys(item_ids))
     own = todo[0] if len(todo) == 1 else None  # the row RQ's Retry of this job is for
     counts: dict[str, int] = {}
     own_retry: str | None = None
     failure: BaseException | None = None
     done = 0
-    try:
-        while done < len(todo) and done < MAX_ROWS_PER_JOB:
-            item_id = todo[done]
-            done += 1
-            with collect_new_outbox() as written:
+    sent: _Ran | None = None  # a row handled, its ``sent`` not written yet
+
+    def claim_after(session: Session, item_id: int) -> Claimed | None:
+        if sent is not None:
+            sent.write(session)
+        return outbox.claim(session, item_id)
+
+    with collect_new_outbox() as written:  # rows the handlers and outcomes write, in commit order
+        try:
+            while True:
+                if done >= min(len(todo), MAX_ROWS_PER_JOB):  # the last row's ``sent`` may write more rows
+                    if sent is None:
+                        break
+                    uow.run(sent.write)
+                    sent.log()
+                    sent = None
+                    todo.extend(i for i in written if i not in todo)
+                    continue
+                item_id = todo[done]
+                claimed = uow.run(lambda s: claim_after(s, item_id))
+                done += 1
+                if sent is not None:
+                    sent.log()
+                    sent = None
                 try:
-                    ran = _run_one(item_id, container)
+                    ran = _handle(item_id, claimed, container)
+                    if ran.result == "sent":
+                        sent = ran
+                    elif ran.write is not None:
+                        uow.run(ran.write)
+                        ran.log()
                 except Exception as exc:  # the row stays ``sending`` (run_item); the others go on
                     log.exception("outbox %s: handler raised; left for the reconciler", item_id)
                     failure, ran = failure or exc, _Ran("error")
-            todo.extend(i for i in written if i not in todo)
-            counts[ran.result] = counts.get(ran.result, 0) + 1
-            if ran.result == "retry" and item_id == own:
-                own_retry = ran.error
-            elif ran.result == "retry":
-                schedule_outbox_retry(container.settings, item_id, ran.retry_at, ran.attempts)
-    finally:
-        if todo[done:]:
-            enqueue_outbox_batch(container.settings, todo[done:])
+                counts[ran.result] = counts.get(ran.result, 0) + 1
+                if ran.result == "retry" and item_id == own:
+                    own_retry = ran.error
+                elif ran.result == "retry":
+                    schedule_outbox_retry(container.settings, item_id, ran.retry_at, ran.attempts)
+                todo.extend(i for i in written if i not in todo)
+        finally:
+            if todo[done:]:
+                enqueue_outbox_batch(container.settings, todo[done:])
     if failure is not None:
         raise failure
     if own_retry is not None:
@@ -144,19 +181,21 @@ def _container() -> "Container":
 
 @dataclass(frozen=True)
 class _Ran:
-    """How one row's run ended: ``result`` as :func:`run_item` returns it, or "retry" with
-    the error, when it is due again (UTC) and the attempts made so far."""
+    """How one row's run ended: ``result`` as :func:`run_item` returns it, the outcome's
+    write (``write(session)``, None when there is nothing to write) and its log line
+    (``log()``, after the commit); for "retry" the error, when the row is due again (UTC)
+    and the attempts made so far."""
 
     result: str
+    write: Callable[[Session], object] | None = None
+    log: Callable[[], None] = lambda: None
     error: str | None = None
     retry_at: dt.datetime | None = None
     attempts: int = 0
 
 
-def _run_one(item_id: int, container: "Container") -> _Ran:
-    """Claim, handle and record one row."""
-    uow = container.uow
-    claimed = uow.run(lambda s: outbox.claim(s, item_id))
+def _handle(item_id: int, claimed: Claimed | None, container: "Container") -> _Ran:
+    """Run the handler of a claimed row (None: not claimed) and say what to write."""
     if claimed is None:
         log.info("outbox %s: not pending (done or claimed already); nothing to do", item_id)
         return _Ran("skipped")
@@ -165,24 +204,26 @@ def _run_one(item_id: int, container: "Container") -> _Ran:
     handler = container.outbox_handlers.get(claimed.kind)
     outcome = handler(claimed, container) if handler is not None else Fail(f"no handler for kind {claimed.kind!r}")
     if isinstance(outcome, Done):
-        uow.run(lambda s: outbox.record_sent(s, item_id, now=utcnow(), provider_ref=outcome.provider_ref,
-                                             provider_status=outcome.provider_status))
-        log.info("outbox %s: %s %s done (%s)", item_id, claimed.kind, claimed.purpose, outcome.provider_status or "ok")
-        return _Ran("sent")
+        def write_sent(s: Session) -> None:
+            if outcome.record is not None:
+                outcome.record(s)
+            outbox.record_sent(s, item_id, now=utcnow(), provider_ref=outcome.provider_ref,
+                               provider_status=outcome.provider_status)
+        return _Ran("sent", write_sent, lambda: log.info("outbox %s: %s %s done (%s)", item_id, claimed.kind,
+                                                          claimed.purpose, outcome.provider_status or "ok"))
     if isinstance(outcome, Cancel):
-        uow.run(lambda s: outbox.record_cancelled(s, item_id, reason=outcome.reason))
-        return _Ran("cancelled")
+        return _Ran("cancelled", lambda s: outbox.record_cancelled(s, item_id, reason=outcome.reason))
     if isinstance(outcome, Retry) and claimed.attempts < MAX_ATTEMPTS:
         due = utcnow() + dt.timedelta(seconds=OUTBOX_RETRY_INTERVALS_S[claimed.attempts - 1])
-        uow.run(lambda s: outbox.release_for_retry(s, item_id, error=outcome.error, next_attempt_at=due,
-                                                   provider_error_code=outcome.provider_error_code))
-        log.warning("outbox %s: attempt %d of %s failed, will retry: %s", item_id, claimed.attempts,
-                    claimed.kind, outcome.error)
-        return _Ran("retry", outcome.error, due, claimed.attempts)
+        return _Ran("retry", lambda s: outbox.release_for_retry(s, item_id, error=outcome.error, next_attempt_at=due,
+                                                                provider_error_code=outcome.provider_error_code),
+                    lambda: log.warning("outbox %s: attempt %d of %s failed, will retry: %s", item_id,
+                                        claimed.attempts, claimed.kind, outcome.error),
+                    outcome.error, due, claimed.attempts)
     error = outcome.error if isinstance(outcome, Fail) else f"gave up after {claimed.attempts} attempts: {outcome.error}"
-    uow.run(lambda s: outbox.record_failed(s, item_id, error=error, provider_error_code=outcome.provider_error_code))
-    log.error("outbox %s: %s %s failed: %s", item_id, claimed.kind, claimed.purpose, error)
-    return _Ran("failed")
+    return _Ran("failed", lambda s: outbox.record_failed(s, item_id, error=error,
+                                                         provider_error_code=outcome.provider_error_code),
+                lambda: log.error("outbox %s: %s %s failed: %s", item_id, claimed.kind, claimed.purpose, error))
 
 
 def send_sms(item: Claimed, container: "Container") -> Outcome:

@@ -28,12 +28,12 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from ..adapters.ats import ATSCandidate, normal_email
 from ..adapters.ats_builtin import by_recent_activity
-from ..adapters.models import (Agent, Application, ATSCheck, Candidate, Company, ConfirmationStatus, Conversation,
-                               OutboxItem, OutboxStatus, Posting, ScreeningOutcome, utcnow)
+from ..adapters.models import (Agent, Answer, Application, ATSCheck, Candidate, Company, ConfirmationStatus,
+                               Conversation, OutboxItem, OutboxStatus, PhoneNumber, Posting, ScreeningOutcome, utcnow)
 from ..engine.flow import OnFile
 from ..engine.vocabulary import DuplicateCheck, OutboxKind, RoutingState
 from . import outbox
@@ -82,8 +82,14 @@ class CompanyATS:
 def company_ats(company: Company) -> CompanyATS:
     """The snapshot of ``company``'s ATS configuration; the region is that of its first
     receptionist number (phonenumbers), else "US"."""
-    numbers = [n.e164 for agent in company.agents for n in agent.phone_numbers]
-    region = phonenumbers.region_code_for_number(phonenumbers.parse(numbers[0])) if numbers else None
+    session = object_session(company)
+    if session is None:  # a detached company: its loaded relationships
+        numbers = [n.e164 for agent in company.agents for n in agent.phone_numbers]
+        first = numbers[0] if numbers else None
+    else:  # one query, not one per agent (the jobs read this on every check and writeback)
+        first = session.scalar(select(PhoneNumber.e164).join(Agent, Agent.id == PhoneNumber.agent_id)
+                               .where(Agent.company_id == company.id).order_by(Agent.id, PhoneNumber.id).limit(1))
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(first)) if first else None
     return CompanyATS(company.slug, dict(company.ats_config or {"kind": "builtin"}), region or "US")
 
 
@@ -311,7 +317,9 @@ def writeback_request(session: Session, conversation_id: int, application_id: in
     matches = application.duplicate_matches or []
     merge_into = application.ats_candidate_id or (matches[0]["ats_id"] if matches else None)
     lang = conversation.language or "en"
-    answers = [f"- {a.question.text.get(lang) or a.question.key}: {a.raw_text}" for a in conversation.answers]
+    answers = [f"- {a.question.text.get(lang) or a.question.key}: {a.raw_text}" for a in session.scalars(
+        select(Answer).options(joinedload(Answer.question)).filter_by(conversation_id=conversation.id)
+        .order_by(Answer.id))]  # with their questions: one query, not one per answer
     score = "not scored yet" if application.score is None else f"{application.score:g}/100"
     link = f"{(base_url or 'http://127.0.0.1:5000').rstrip('/')}/candidates/{candidate.id}#conversation-{conversation.id}"
     note = "\n".join([f"Screened by {conversation.agent.name} ({conversation.channel.value}), "

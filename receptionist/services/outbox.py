@@ -38,6 +38,15 @@ def add(session: Session, *, kind: str, purpose: str, idempotency_key: str, payl
     existing = session.scalars(select(OutboxItem).filter_by(idempotency_key=idempotency_key)).one_or_none()
     if existing is not None:
         return existing
+    return _insert(session, kind=kind, purpose=purpose, idempotency_key=idempotency_key, payload=payload,
+                   recipient=recipient, candidate=candidate, conversation=conversation,
+                   application_id=application_id, agent=agent)
+
+
+def _insert(session: Session, *, kind: str, purpose: str, idempotency_key: str, payload: dict[str, Any],
+            recipient: str | None, candidate: Candidate | None, conversation, agent,
+            application_id: int | None = None) -> OutboxItem:
+    """``add`` once its key is known to be new (``queue_sms`` looked already)."""
     item = OutboxItem(kind=str(kind), purpose=str(purpose), idempotency_key=idempotency_key, payload=payload,
                       recipient=recipient, candidate=candidate, conversation=conversation,
                       application_id=application_id, agent_id=agent.id if agent is not None else None,
@@ -71,8 +80,8 @@ def queue_sms(session: Session, *, to: str, from_: str, body: str, purpose: str,
         session.flush()
         log.info("outbox: %s text to %s cancelled: opted out", purpose, mask(to))
         return item
-    return add(session, kind=OutboxKind.sms, purpose=purpose, idempotency_key=idempotency_key, payload=payload,
-               recipient=to, candidate=candidate, conversation=conversation, agent=agent)
+    return _insert(session, kind=OutboxKind.sms, purpose=purpose, idempotency_key=idempotency_key, payload=payload,
+                   recipient=to, candidate=candidate, conversation=conversation, agent=agent)
 
 
 # --- running: claims, outcomes and the reconciler (the jobs are ``receptionist.jobs.outbox``) ---
@@ -105,22 +114,24 @@ def claim(session: Session, item_id: int) -> Claimed | None:
     The caller commits before running the handler. Consent is checked again for texts: a
     STOP that arrived after the text was written cancels it here.
     """
-    claimed = session.execute(
+    # One statement (UPDATE ... RETURNING: SQLite >= 3.35, PostgreSQL), no ORM load.
+    row = session.execute(
         update(OutboxItem)
         .where(OutboxItem.id == item_id, OutboxItem.status == OutboxStatus.pending)
         .values(status=OutboxStatus.sending, attempts=OutboxItem.attempts + 1)
-        .execution_options(synchronize_session=False)).rowcount
-    if not claimed:
+        .returning(OutboxItem.kind, OutboxItem.purpose, OutboxItem.payload, OutboxItem.recipient,
+                   OutboxItem.attempts)
+        .execution_options(synchronize_session=False)).first()
+    if row is None:
         return None
-    row = session.get(OutboxItem, item_id, populate_existing=True)
     cancelled = row.kind == OutboxKind.sms and session.scalars(select(Candidate.id).where(
         Candidate.phone == row.recipient, Candidate.opted_out.is_(True))).first() is not None
     if cancelled:
-        row.status = OutboxStatus.cancelled
-        row.last_error = "recipient opted out (STOP) before it was sent; not sent"
-        log.info("outbox %s: %s text to %s cancelled at send time: opted out", row.id, row.purpose,
+        _set(session, item_id, OutboxStatus.sending, status=OutboxStatus.cancelled,
+             last_error="recipient opted out (STOP) before it was sent; not sent")
+        log.info("outbox %s: %s text to %s cancelled at send time: opted out", item_id, row.purpose,
                  mask(row.recipient))
-    return Claimed(id=row.id, kind=row.kind, purpose=row.purpose, payload=dict(row.payload),
+    return Claimed(id=item_id, kind=row.kind, purpose=row.purpose, payload=dict(row.payload),
                    recipient=row.recipient, attempts=row.attempts, cancelled=cancelled)
 
 
