@@ -12,6 +12,7 @@ writeback). The built-in ATS and interview stand-in are used, texts are only log
 ``TWILIO_ACCOUNT_SID``), so the figures are our code and RQ's, not a provider's latency.
 
     .venv/bin/python bench/jobs.py [--calls 100]
+    .venv/bin/python bench/jobs.py --no-confirm      # a call's own jobs, as bench/load.py places them
     .venv/bin/python bench/jobs.py --calls 50 --profile 40   # + where the worker's time goes
 
 Printed: RQ jobs and outbox rows per call; worker CPU (``time.process_time``, this process)
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import collections
+import dataclasses
 import os
 import pstats
 import sys
@@ -56,8 +58,8 @@ def bench_ports() -> range:
 
 
 class Meter:
-    """CPU seconds (``time.process_time``) and SQL statements (BEGIN/COMMIT included) of the
-    job functions and of each kind's handler."""
+    """CPU seconds (``time.process_time``) and SQL statements (COMMIT included) of the job
+    functions and of each kind's handler (with the result it records with the row's "sent")."""
 
     def __init__(self, statements: StatementCounter):
         self.statements = statements
@@ -73,12 +75,25 @@ class Meter:
             def timed(item, container, _handler=handler, _kind=str(kind)):
                 start, sql = time.process_time(), self.statements.count
                 try:
-                    return _handler(item, container)
+                    outcome = _handler(item, container)
                 finally:
                     self.handler_cpu[_kind] += time.process_time() - start
                     self.handler_sql[_kind] += self.statements.count - sql
                     self.handler_runs[_kind] += 1
+                if getattr(outcome, "record", None) is not None:  # its result, written with the row's "sent"
+                    outcome = dataclasses.replace(outcome, record=self._timed_record(outcome.record, _kind))
+                return outcome
             handlers[kind] = timed
+
+    def _timed_record(self, record, kind: str):
+        def timed(session):
+            start, sql = time.process_time(), self.statements.count
+            try:
+                return record(session)
+            finally:
+                self.handler_cpu[kind] += time.process_time() - start
+                self.handler_sql[kind] += self.statements.count - sql
+        return timed
 
     def job_class(self):
         from rq.job import Job
@@ -100,6 +115,8 @@ class Meter:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=100)
+    parser.add_argument("--no-confirm", action="store_true",
+                        help="no text YES after the calls (as bench/load.py: the call's own jobs only)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="profile the worker's drains and print the N functions with the most cumulative time")
     args = parser.parse_args()
@@ -163,7 +180,7 @@ def run(app, settings: Settings, args) -> None:
             post(f"/voice/gather?step={step}", {**base, **inputs})
         post("/voice/status", {**base, "CallStatus": "completed", "CallDuration": "95"})
     drain()
-    for n, (_, caller) in enumerate(calls):
+    for n, (_, caller) in enumerate([] if args.no_confirm else calls):
         post("/sms/inbound", {"MessageSid": f"SM{n:032x}", "AccountSid": "AC" + "0" * 32, "From": caller,
                               "To": AGENT_NUMBER, "Body": "YES", "NumMedia": "0"})
     drain()
@@ -179,11 +196,14 @@ def run(app, settings: Settings, args) -> None:
     rows = container.uow.run(lambda s: s.execute(
         select(OutboxItem.kind, OutboxItem.purpose, OutboxItem.status, OutboxItem.attempts)).all())
     per_kind = collections.Counter(f"{r.kind}/{r.purpose}" for r in rows)
-    unsettled = [r for r in rows if r.status not in (OutboxStatus.sent, OutboxStatus.cancelled)]
+    # Without the YES, the writeback waits for the confirmation (by design, pending).
+    unsettled = [r for r in rows if r.status not in (OutboxStatus.sent, OutboxStatus.cancelled)
+                 and not (args.no_confirm and r.kind == "ats_writeback")]
     twice = [r for r in rows if r.attempts != 1 and r.status == OutboxStatus.sent]
     n = args.calls
     handlers = sum(meter.handler_cpu.values())
-    print(f"database: {settings.database_url.split('://')[0]}; {n} qualified calls, each confirmed by a text; "
+    confirmed = "not confirmed" if args.no_confirm else "each confirmed by a text"
+    print(f"database: {settings.database_url.split('://')[0]}; {n} qualified calls, {confirmed}; "
           f"RQ SimpleWorker in burst mode, {drains} drains (fixed cost {fixed * 1000:.1f} ms each, subtracted)")
     print(f"RQ jobs {meter.jobs} ({meter.jobs / n:.2f} per call), outbox rows {len(rows)} "
           f"({len(rows) / n:.2f} per call): " + ", ".join(f"{k} {v}" for k, v in sorted(per_kind.items())))
@@ -208,7 +228,10 @@ def run(app, settings: Settings, args) -> None:
         print()
         stats = pstats.Stats(profiler, stream=sys.stdout).sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
         stats.print_stats(args.profile)
-        stats.print_callees(os.environ.get("CALLEES", "_run_one|run_items"))
+        if os.environ.get("CALLEES"):
+            stats.print_callees(os.environ["CALLEES"])
+        if os.environ.get("CALLERS"):
+            stats.print_callers(os.environ["CALLERS"])
     if unsettled or twice:
         raise SystemExit(1)
 

@@ -11,9 +11,10 @@ import logging
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
 
 from ..adapters.ats import ATSError
-from ..adapters.models import Company
+from ..adapters.models import Application, ATSCheck, Company, Conversation, Posting
 from ..services import ats_mirror, duplicates
 from ..services.outbox import Claimed
 from .outbox import Done, Fail, Outcome, Retry
@@ -46,7 +47,19 @@ def run_check(item: Claimed, container: "Container") -> Outcome:
         return _failed(exc)
     # Stored in the transaction that marks the row sent (one transaction, not two).
     return Done(provider_status=f"{len(found)} match(es)",
-                record=lambda s: duplicates.record_result(s, check_id, found, request.company.mirror_source))
+                record=lambda s: _record_result(s, check_id, found, request.company.mirror_source))
+
+
+def _record_result(session: Session, check_id: int, found: list, source: str) -> None:
+    """``duplicates.record_result``, with the application it may decide loaded first with the
+    rows the decision reads (posting and company, agent, candidate) in one query, rather
+    than one lazy load each."""
+    application = session.scalars(select(Application).where(
+        Application.id == select(ATSCheck.application_id).where(ATSCheck.id == check_id).scalar_subquery())
+        .options(joinedload(Application.posting).joinedload(Posting.company), joinedload(Application.agent),
+                 joinedload(Application.candidate))).first()
+    duplicates.record_result(session, check_id, found, source)
+    del application  # held until here: the session's identity map keeps loaded rows only while referenced
 
 
 def run_writeback(item: Claimed, container: "Container") -> Outcome:
@@ -57,19 +70,21 @@ def run_writeback(item: Claimed, container: "Container") -> Outcome:
     from ..bootstrap import ats_for
 
     p = item.payload
-    request = container.uow.run(lambda s: duplicates.writeback_request(
-        s, p["conversation_id"], p["application_id"], container.settings.public_base_url))
+    request = container.uow.run(lambda s: _writeback_request(s, p["conversation_id"], p["application_id"],
+                                                             container.settings.public_base_url))
     try:
         ats = ats_for(container, request.company)
         candidate_id = request.merge_into
         if candidate_id is None:
             found = ats.find_candidates(phone=request.phone, email=request.email)
             candidate_id = found[0].ats_id if found else None
-        if candidate_id is None:
+        created = candidate_id is None
+        if created:
             candidate_id = ats.create_candidate(name=request.name, phone=request.phone, email=request.email).ats_id
         else:
             ats.update_candidate(candidate_id, phone=request.phone, email=request.email)
-        active = [a for a in ats.applications(candidate_id) if a.active and a.job_id == request.job_id]
+        active = [] if created else [a for a in ats.applications(candidate_id)  # a new record has none
+                                     if a.active and a.job_id == request.job_id]
         application_id = active[0].ats_id if active else ats.create_application(candidate_id, request.job_id).ats_id
         container.uow.run(lambda s: duplicates.record_writeback(s, p["application_id"], candidate_id,
                                                                 None if active else application_id))
@@ -78,6 +93,20 @@ def run_writeback(item: Claimed, container: "Container") -> Outcome:
         return _failed(exc)
     log.info("outbox %s: ATS writeback done (candidate %s)", item.id, candidate_id)
     return Done(provider_ref=None, provider_status=f"candidate {candidate_id}")
+
+
+def _writeback_request(session: Session, conversation_id: int, application_id: int,
+                       base_url: str | None) -> duplicates.WritebackRequest:
+    """``duplicates.writeback_request``, with the conversation (its candidate and agent) and the
+    application (its posting and company) loaded first in two queries rather than one lazy
+    load each."""
+    held = (session.scalars(select(Conversation).where(Conversation.id == conversation_id).options(
+                joinedload(Conversation.candidate), joinedload(Conversation.agent))).first(),
+            session.scalars(select(Application).where(Application.id == application_id).options(
+                joinedload(Application.posting).joinedload(Posting.company))).first())
+    request = duplicates.writeback_request(session, conversation_id, application_id, base_url)
+    del held  # held until here: the session's identity map keeps loaded rows only while referenced
+    return request
 
 
 def sync_mirrors(container: "Container | None" = None, full: bool = False) -> dict:
