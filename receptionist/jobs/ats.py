@@ -11,10 +11,10 @@ import logging
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from ..adapters.ats import ATSError
-from ..adapters.models import Application, ATSCheck, Company, Conversation, Posting
+from ..adapters.models import Agent, Application, ATSCheck, Candidate, Company, Conversation, Posting
 from ..services import ats_mirror, duplicates
 from ..services.outbox import Claimed
 from .outbox import Done, Fail, Outcome, Retry
@@ -51,15 +51,25 @@ def run_check(item: Claimed, container: "Container") -> Outcome:
 
 
 def _record_result(session: Session, check_id: int, found: list, source: str) -> None:
-    """``duplicates.record_result``, with the application it may decide loaded first with the
-    rows the decision reads (posting and company, agent, candidate) in one query, rather
-    than one lazy load each."""
-    application = session.scalars(select(Application).where(
-        Application.id == select(ATSCheck.application_id).where(ATSCheck.id == check_id).scalar_subquery())
-        .options(joinedload(Application.posting).joinedload(Posting.company), joinedload(Application.agent),
-                 joinedload(Application.candidate))).first()
+    """``duplicates.record_result``, with the application it may decide and the rows the
+    decision reads (posting, company, agent, candidate) loaded first in one query."""
+    held = session.execute(_with_parents(Application.id == select(ATSCheck.application_id)
+                                         .where(ATSCheck.id == check_id).scalar_subquery())).first()
     duplicates.record_result(session, check_id, found, source)
-    del application  # held until here: the session's identity map keeps loaded rows only while referenced
+    del held  # held until here: the session's identity map keeps loaded rows only while referenced
+
+
+def _with_parents(where):
+    """The applications ``where`` selects, each with its posting, company, agent and candidate.
+
+    Selected side by side (no loader options): each lands in the session's identity map, where
+    the application's many-to-one attributes find it without a query of their own; options
+    would stick to the application and join again in a later ``refresh(with_for_update=True)``,
+    which PostgreSQL refuses for outer joins."""
+    return (select(Application, Posting, Company, Agent, Candidate)
+            .join(Posting, Posting.id == Application.posting_id).join(Company, Company.id == Posting.company_id)
+            .join(Agent, Agent.id == Application.agent_id).join(Candidate, Candidate.id == Application.candidate_id)
+            .where(where))
 
 
 def run_writeback(item: Claimed, container: "Container") -> Outcome:
@@ -97,13 +107,10 @@ def run_writeback(item: Claimed, container: "Container") -> Outcome:
 
 def _writeback_request(session: Session, conversation_id: int, application_id: int,
                        base_url: str | None) -> duplicates.WritebackRequest:
-    """``duplicates.writeback_request``, with the conversation (its candidate and agent) and the
-    application (its posting and company) loaded first in two queries rather than one lazy
-    load each."""
-    held = (session.scalars(select(Conversation).where(Conversation.id == conversation_id).options(
-                joinedload(Conversation.candidate), joinedload(Conversation.agent))).first(),
-            session.scalars(select(Application).where(Application.id == application_id).options(
-                joinedload(Application.posting).joinedload(Posting.company))).first())
+    """``duplicates.writeback_request``, with the application, its posting, company, agent and
+    candidate, and the conversation loaded first in two queries (:func:`_with_parents`)."""
+    held = (session.execute(_with_parents(Application.id == application_id)).first(),
+            session.get(Conversation, conversation_id))
     request = duplicates.writeback_request(session, conversation_id, application_id, base_url)
     del held  # held until here: the session's identity map keeps loaded rows only while referenced
     return request

@@ -13,8 +13,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session
 
 from ..adapters.interview import InterviewPlatformError
 from ..adapters.models import Application
@@ -29,13 +28,13 @@ log = logging.getLogger(__name__)
 
 
 def _record_invited(session: Session, application_id: int, interview_url: str) -> None:
-    """``routing.record_invited``, with the rows it reads (candidate, postings, agent,
-    conversations) loaded in one query first rather than one lazy load each."""
-    application = session.scalars(select(Application).where(Application.id == application_id).options(
-        joinedload(Application.candidate), joinedload(Application.posting), joinedload(Application.invite_posting),
-        joinedload(Application.agent), selectinload(Application.conversations))).first()
+    """``routing.record_invited``, with the rows it reads (the application's posting, company,
+    agent and candidate) loaded first in one query rather than one each."""
+    from .ats import _with_parents
+
+    held = session.execute(_with_parents(Application.id == application_id)).first()
     routing.record_invited(session, application_id, interview_url)
-    del application  # held until here: the session's identity map keeps loaded rows only while referenced
+    del held  # held until here: the session's identity map keeps loaded rows only while referenced
 
 
 def send_invite(item: Claimed, container: "Container") -> Outcome:
