@@ -3,8 +3,9 @@
 Places N qualified calls through the real Flask app in-process (signed webhooks, as in
 ``bench/webhooks.py``), each confirmed by a text "YES" from the caller, with a real
 redis-server on a loopback port (``bench/stack.py``; ports from ``BENCH_PORTS``, default
-6421-6425) and SQLite (or ``DATABASE_URL``). The jobs are run by RQ's ``SimpleWorker`` in
-burst mode in this process, as ``flask --app app worker`` runs them, in three drains that
+6421-6425) and SQLite (or ``DATABASE_URL``). The jobs are run by the worker class of
+``flask --app app worker`` (RQ's ``SimpleWorker``) in burst mode in this process (RQ's
+own log at WARNING: its INFO lines cost about 0.25 ms a job more), in three drains that
 follow a call as the load benchmark sees it: after every call's first webhook (the ATS
 prefetch), after the screenings end (the confirmation text and what the end decides),
 and after the confirmations (the confirmed check, routing's invite, the link text, the
@@ -136,9 +137,10 @@ def main() -> None:
 
 
 def run(app, settings: Settings, args) -> None:
-    from rq import Queue, SimpleWorker
+    from rq import Queue
 
     from receptionist import bootstrap
+    from receptionist.cli.queue import PatientWorker
 
     container = app.extensions["container"]
     bootstrap._current, bootstrap._pid = container, os.getpid()  # the jobs use this process's container
@@ -159,7 +161,7 @@ def run(app, settings: Settings, args) -> None:
 
     def drain() -> None:
         nonlocal worker_cpu, drains
-        worker = SimpleWorker([queue], connection=conn, job_class=meter.job_class())
+        worker = PatientWorker([queue], connection=conn, job_class=meter.job_class())
         if profiler:
             profiler.enable()
         start = time.process_time()
@@ -189,7 +191,7 @@ def run(app, settings: Settings, args) -> None:
     # A drain's fixed cost: a worker started and stopped on an empty queue.
     idle = time.process_time()
     for _ in range(5):
-        SimpleWorker([queue], connection=conn).work(burst=True, with_scheduler=False, logging_level="WARNING")
+        PatientWorker([queue], connection=conn).work(burst=True, with_scheduler=False, logging_level="WARNING")
     fixed = (time.process_time() - idle) / 5
     worker_cpu -= drains * fixed
 
@@ -204,7 +206,7 @@ def run(app, settings: Settings, args) -> None:
     handlers = sum(meter.handler_cpu.values())
     confirmed = "not confirmed" if args.no_confirm else "each confirmed by a text"
     print(f"database: {settings.database_url.split('://')[0]}; {n} qualified calls, {confirmed}; "
-          f"RQ SimpleWorker in burst mode, {drains} drains (fixed cost {fixed * 1000:.1f} ms each, subtracted)")
+          f"RQ worker (flask --app app worker's) in burst mode, {drains} drains (fixed cost {fixed * 1000:.1f} ms each, subtracted)")
     print(f"RQ jobs {meter.jobs} ({meter.jobs / n:.2f} per call), outbox rows {len(rows)} "
           f"({len(rows) / n:.2f} per call): " + ", ".join(f"{k} {v}" for k, v in sorted(per_kind.items())))
     print(f"worker CPU {worker_cpu:.2f} s: {1000 * worker_cpu / n:.1f} ms per call, "

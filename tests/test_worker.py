@@ -36,3 +36,24 @@ def test_the_worker_runs_a_job_in_its_own_process_unless_told_to_fork(redis_test
     assert job.get_status(refresh=True) == JobStatus.FINISHED, output
     assert (job.return_value() == worker.pid) is not fork
     redis.flushdb()
+
+
+def test_the_worker_skips_redundant_heartbeats_but_never_lets_its_key_lapse(redis_test_url):  # noqa: F811
+    from receptionist.cli.queue import PatientWorker
+
+    redis = Redis.from_url(redis_test_url)
+    redis.flushdb()
+    worker = PatientWorker([Queue(QUEUE_NAME, connection=redis)], connection=redis)
+    worker.register_birth()
+    try:
+        worker.heartbeat()
+        first = redis.hget(worker.key, "last_heartbeat")
+        worker.heartbeat()  # a second later at most: RQ's own round trip is skipped
+        assert redis.hget(worker.key, "last_heartbeat") == first
+        worker.heartbeat(timeout=240)  # a job's shorter expiry (its timeout + 60 s) always goes...
+        assert redis.ttl(worker.key) <= 240
+        worker.heartbeat()  # ...and the next plain one restores the idle expiry at once
+        assert redis.ttl(worker.key) > worker.worker_ttl - 15  # outlives the idle blocking dequeue
+    finally:
+        worker.register_death()
+        redis.flushdb()

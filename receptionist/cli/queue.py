@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from contextlib import suppress
 
 import click
@@ -42,6 +43,10 @@ from .serve import exit_with_supervisor
 # lock expires 61 s after its last heartbeat. The cron keeps the worker's loop turning
 # (a sweep every SWEEP_INTERVAL), so maintenance runs about this often.
 MAINTENANCE_INTERVAL_S = 60
+# RQ refreshes the worker's registry key (HSET last_heartbeat + EXPIRE) about three times
+# per job on a round trip of its own: a third of its Redis round trips per job. Once per
+# interval is plenty: the key lives 240-480 s and the health check allows minutes.
+HEARTBEAT_EVERY_S = 5
 SCHEDULER_STOP_TIMEOUT_S = 5  # after SIGTERM, before SIGKILL: a scheduler waiting on Redis does not stop
 
 
@@ -54,6 +59,19 @@ class _Patience:
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("maintenance_interval", MAINTENANCE_INTERVAL_S)
         super().__init__(*args, **kwargs)
+
+    def heartbeat(self, timeout: int | None = None, pipeline=None):
+        """RQ's, skipped when it would cost a round trip of its own and a heartbeat with the
+        default expiry (``worker_ttl`` + 60 s) went less than ``HEARTBEAT_EVERY_S`` ago. One
+        with a job's own, shorter expiry (job timeout + 60 s) always goes and makes the next
+        plain one go too, so an idle worker's blocking dequeue (``worker_ttl`` - 15 s) never
+        outlives its key."""
+        beat_at = getattr(self, "_default_beat_at", None)
+        if (pipeline is None and timeout is None and beat_at is not None
+                and time.monotonic() - beat_at < HEARTBEAT_EVERY_S):
+            return
+        super().heartbeat(timeout, pipeline)
+        self._default_beat_at = time.monotonic() if timeout is None else None
 
     def request_stop(self, signum, frame):
         stop_waiting()
