@@ -1,4 +1,12 @@
-"""Running outbox items: one RQ job per row, dispatched to the handler of the row's kind.
+"""Running outbox items: one RQ job per transaction's new rows (``run_items``; ``run_item``
+for one row), each row dispatched to the handler of its kind.
+
+Why not one job per row: RQ's own work per job (about 20 Redis round trips: dequeue,
+registries, heartbeats, the result) cost as much CPU as a job's useful work, and a call's
+rows come in groups (the end of a screening writes the confirmation and the invite; the
+invite's result writes the link text). A job runs its rows in order and then the rows their
+handlers write, with each row still claimed on its own, so a duplicate job, the
+reconciler's job for a row, or a retry never runs a row twice.
 
 A handler gets a :class:`~receptionist.services.outbox.Claimed` snapshot and the process's
 :class:`~receptionist.bootstrap.Container`, runs outside any transaction (no row is locked

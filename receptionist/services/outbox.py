@@ -1,7 +1,7 @@
 """The outbox: side effects written in the transaction that decides them, run later by a job.
 
 Writing (``add``, ``queue_sms``) happens inside a use case's transaction; the unit of work
-enqueues the new rows after commit. Running (``jobs.outbox.run_item``) claims a row, calls the
+enqueues the new rows after commit. Running (``jobs.outbox.run_items``) claims a row, calls the
 handler of its kind outside any transaction, and records the outcome here. The reconciler
 re-finds rows whose job was lost. A provider's own delivery reports (Twilio's status
 callback) update ``provider_status`` beside our status. Each function runs inside the
