@@ -26,13 +26,11 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.webhooks import CALL, TOKEN, percentile  # noqa: E402
+from bench.webhooks import CALL, TOKEN, percentile, sample_app  # noqa: E402
 from receptionist.adapters import redis_server  # noqa: E402
 from receptionist.adapters.models import Application, Candidate, OutboxItem, OutboxStatus  # noqa: E402
-from receptionist.bootstrap import create_app  # noqa: E402
 from receptionist.engine.vocabulary import DuplicateCheck  # noqa: E402
 from receptionist.services.routing import route_if_ready  # noqa: E402
-from receptionist.settings import Settings  # noqa: E402
 
 TIMEOUT_S = 30
 
@@ -48,12 +46,8 @@ def main() -> None:
            "TWILIO_AUTH_TOKEN": TOKEN, "PYTHONUNBUFFERED": "1"}
     for name in ("TWILIO_ACCOUNT_SID", "INTERVIEW_PLATFORM_URL", "INTERVIEW_WEBHOOK_URL"):
         env.pop(name, None)
-    settings = Settings(database_url=url, redis_url=redis, twilio_account_sid=None, twilio_auth_token=TOKEN,
-                        public_base_url=None, instance_path=tmp)
-    app = create_app(settings)
-    app.extensions["db"].upgrade()
-    loaded = app.test_cli_runner().invoke(args=["load-company", str(ROOT / "examples" / "acme-staffing.yaml")])
-    assert loaded.exit_code == 0, loaded.output
+    app = sample_app(tmp, url, redis)
+    settings = app.extensions["container"].settings
     client, validator, uow = app.test_client(), RequestValidator(TOKEN), app.extensions["container"].uow
     log = open(tmp / "worker.log", "wb")
     worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], cwd=ROOT, env=env,

@@ -43,10 +43,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.stack import Stack, start_redis  # noqa: E402
-from bench.webhooks import CALL, TOKEN, StatementCounter  # noqa: E402
+from bench.webhooks import CALL, TOKEN, StatementCounter, sample_app  # noqa: E402
 from receptionist.adapters.models import OutboxItem, OutboxStatus  # noqa: E402
 from receptionist.adapters.queue import QUEUE_NAME, connection  # noqa: E402
-from receptionist.bootstrap import create_app  # noqa: E402
 from receptionist.settings import Settings  # noqa: E402
 
 AGENT_NUMBER = "+12025550100"  # the sample company's receptionist (examples/acme-staffing.yaml)
@@ -127,13 +126,8 @@ def main() -> None:
         url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
         for name in ("TWILIO_ACCOUNT_SID", "INTERVIEW_PLATFORM_URL", "INTERVIEW_WEBHOOK_URL"):
             os.environ.pop(name, None)
-        settings = Settings(database_url=url, redis_url=redis, twilio_account_sid=None, twilio_auth_token=TOKEN,
-                            public_base_url=None, instance_path=tmp)
-        app = create_app(settings)
-        app.extensions["db"].upgrade()
-        loaded = app.test_cli_runner().invoke(args=["load-company", str(ROOT / "examples" / "acme-staffing.yaml")])
-        assert loaded.exit_code == 0, loaded.output
-        run(app, settings, args)
+        app = sample_app(tmp, url, redis)
+        run(app, app.extensions["container"].settings, args)
 
 
 def run(app, settings: Settings, args) -> None:

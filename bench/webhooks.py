@@ -40,6 +40,18 @@ CALL = [{"Digits": "1"}, {"SpeechResult": "apply", "Confidence": "0.9"}, {"Digit
 TEXTS = ["JOBS", "1", "2", "yes", "yes", "yes", "3", "right away", "1", "Jane Doe"]
 
 
+def sample_app(tmp: Path, database_url: str, redis_url: str | None):
+    """The service's Flask app on ``database_url`` (migrated, the sample company loaded),
+    without a Twilio account (texts are logged), its instance files under ``tmp``."""
+    settings = Settings(database_url=database_url, redis_url=redis_url, twilio_account_sid=None,
+                        twilio_auth_token=TOKEN, public_base_url=None, instance_path=tmp)
+    app = create_app(settings)
+    app.extensions["db"].upgrade()
+    loaded = app.test_cli_runner().invoke(args=["load-company", str(ROOT / "examples" / "acme-staffing.yaml")])
+    assert loaded.exit_code == 0, loaded.output
+    return app
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
