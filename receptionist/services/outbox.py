@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..adapters.models import Candidate, OutboxItem, OutboxStatus
@@ -108,13 +108,21 @@ class Claimed:
 
 
 # The statements of every run, built once (SQLAlchemy's statement building cost as much as
-# running them). The claim is one UPDATE ... RETURNING (SQLite >= 3.35, PostgreSQL), no ORM load.
+# running them). The claim is one UPDATE ... RETURNING (SQLite >= 3.35, PostgreSQL), no ORM
+# load, and leaves alone a text whose recipient opted out (``_CANCEL_OPTED_OUT`` takes it).
+_OPTED_OUT = exists().where(Candidate.phone == OutboxItem.recipient, Candidate.opted_out.is_(True))
+_CLAIMED = (OutboxItem.kind, OutboxItem.purpose, OutboxItem.payload, OutboxItem.recipient, OutboxItem.attempts)
 _CLAIM = (update(OutboxItem)
-          .where(OutboxItem.id == bindparam("item_id"), OutboxItem.status == OutboxStatus.pending)
+          .where(OutboxItem.id == bindparam("item_id"), OutboxItem.status == OutboxStatus.pending,
+                 ~and_(OutboxItem.kind == OutboxKind.sms, _OPTED_OUT))
           .values(status=OutboxStatus.sending, attempts=OutboxItem.attempts + 1)
-          .returning(OutboxItem.kind, OutboxItem.purpose, OutboxItem.payload, OutboxItem.recipient, OutboxItem.attempts)
-          .execution_options(synchronize_session=False))
-_OPTED_OUT = select(Candidate.id).where(Candidate.phone == bindparam("phone"), Candidate.opted_out.is_(True)).limit(1)
+          .returning(*_CLAIMED).execution_options(synchronize_session=False))
+_CANCEL_OPTED_OUT = (update(OutboxItem)
+                     .where(OutboxItem.id == bindparam("item_id"), OutboxItem.status == OutboxStatus.pending,
+                            OutboxItem.kind == OutboxKind.sms, _OPTED_OUT)
+                     .values(status=OutboxStatus.cancelled, attempts=OutboxItem.attempts + 1,
+                             last_error="recipient opted out (STOP) before it was sent; not sent")
+                     .returning(*_CLAIMED).execution_options(synchronize_session=False))
 _SENT = (update(OutboxItem)
          .where(OutboxItem.id == bindparam("item_id"), OutboxItem.status == OutboxStatus.sending)
          .values(status=OutboxStatus.sent, sent_at=bindparam("sent_at"), provider_ref=bindparam("ref"),
@@ -130,12 +138,12 @@ def claim(session: Session, item_id: int) -> Claimed | None:
     STOP that arrived after the text was written cancels it here.
     """
     row = session.execute(_CLAIM, {"item_id": item_id}).first()
-    if row is None:
-        return None
-    cancelled = row.kind == OutboxKind.sms and session.execute(_OPTED_OUT, {"phone": row.recipient}).first() is not None
-    if cancelled:
-        _set(session, item_id, OutboxStatus.sending, status=OutboxStatus.cancelled,
-             last_error="recipient opted out (STOP) before it was sent; not sent")
+    cancelled = False
+    if row is None:  # not pending, or a text to a number that opted out
+        row = session.execute(_CANCEL_OPTED_OUT, {"item_id": item_id}).first()
+        if row is None:
+            return None
+        cancelled = True
         log.info("outbox %s: %s text to %s cancelled at send time: opted out", item_id, row.purpose,
                  mask(row.recipient))
     return Claimed(id=item_id, kind=row.kind, purpose=row.purpose, payload=dict(row.payload),
