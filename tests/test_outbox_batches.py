@@ -174,3 +174,43 @@ def test_a_duplicate_batch_job_does_nothing_twice(jobs_container):
     assert calls == [1, 2]
     assert rows(container) == {1: (OutboxStatus.sent, 1), 2: (OutboxStatus.sent, 1)}
     assert Job.fetch("outbox-batch-duplicate", connection=q.connection).return_value() == {"skipped": 2}
+
+
+def test_a_job_out_of_time_hands_the_rows_it_did_not_reach_back_to_the_queue(jobs_container):
+    from rq.timeouts import JobTimeoutException
+
+    container = jobs_container
+
+    def handler(item, c):
+        if item.payload["n"] == 1:
+            raise JobTimeoutException("Task exceeded maximum timeout value (180 seconds)")  # RQ's SIGALRM
+        return outbox_jobs.Done()
+
+    container.outbox_handlers[KIND] = handler
+    ids = write_rows(container, 1, 2, 3)
+    rq_queue.connection(container.settings).flushdb()
+
+    with pytest.raises(JobTimeoutException):
+        outbox_jobs.run_items(ids, container)
+    assert rows(container) == {1: (OutboxStatus.sending, 1), 2: (OutboxStatus.pending, 0),
+                               3: (OutboxStatus.pending, 0)}
+    assert rq_queue.queue(container.settings).job_ids == [f"outbox-{ids[1]}-and-1"]
+
+
+def test_a_claim_that_fails_keeps_the_previous_rows_result(jobs_container, monkeypatch):
+    container = jobs_container
+    container.outbox_handlers[KIND] = lambda item, c: outbox_jobs.Done()
+    ids = write_rows(container, 1, 2)
+    rq_queue.connection(container.settings).flushdb()
+    real_claim = outbox.claim
+
+    def claim(session, item_id):
+        if item_id == ids[1]:
+            raise RuntimeError("the database went away mid-job")
+        return real_claim(session, item_id)
+
+    monkeypatch.setattr(outbox, "claim", claim)
+    with pytest.raises(RuntimeError):
+        outbox_jobs.run_items(ids, container)
+    assert rows(container) == {1: (OutboxStatus.sent, 1), 2: (OutboxStatus.pending, 0)}  # the first: done, kept
+    assert rq_queue.queue(container.settings).job_ids == [rq_queue.outbox_job_id(ids[1])]

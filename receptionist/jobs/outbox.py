@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Union
 
+from rq.timeouts import JobTimeoutException
 from sqlalchemy.orm import Session
 
 from ..adapters.models import utcnow
@@ -151,7 +152,13 @@ def run_items(item_ids: list[int], container: "Container | None" = None) -> dict
                     todo.extend(i for i in written if i not in todo)
                     continue
                 item_id = todo[done]
-                claimed = uow.run(lambda s: claim_after(s, item_id))
+                try:
+                    claimed = uow.run(lambda s: claim_after(s, item_id))
+                except Exception:
+                    if sent is not None:  # the claim failed, not the handled row: keep its result
+                        _write_alone(uow, sent)
+                        sent = None
+                    raise
                 done += 1
                 if sent is not None:
                     sent.log()
@@ -163,6 +170,8 @@ def run_items(item_ids: list[int], container: "Container | None" = None) -> dict
                     elif ran.write is not None:
                         uow.run(ran.write)
                         ran.log()
+                except JobTimeoutException:  # the job's time is up (RQ's timeout): the rest go back
+                    raise
                 except Exception as exc:  # the row stays ``sending`` (run_item); the others go on
                     log.exception("outbox %s: handler raised; left for the reconciler", item_id)
                     failure, ran = failure or exc, _Ran("error")
@@ -180,6 +189,16 @@ def run_items(item_ids: list[int], container: "Container | None" = None) -> dict
     if own_retry is not None:
         raise RetryLater(own_retry)
     return counts
+
+
+def _write_alone(uow, ran: "_Ran") -> None:
+    """Write a handled row's outcome in a transaction of its own, after the one it shared
+    failed; if this fails too the row stays ``sending`` (the reconciler settles it)."""
+    try:
+        uow.run(ran.write)
+        ran.log()
+    except Exception:
+        log.exception("outbox: a handled row's outcome could not be written; left for the reconciler")
 
 
 def _container() -> "Container":
