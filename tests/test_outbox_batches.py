@@ -214,3 +214,29 @@ def test_a_claim_that_fails_keeps_the_previous_rows_result(jobs_container, monke
         outbox_jobs.run_items(ids, container)
     assert rows(container) == {1: (OutboxStatus.sent, 1), 2: (OutboxStatus.pending, 0)}  # the first: done, kept
     assert rq_queue.queue(container.settings).job_ids == [rq_queue.outbox_job_id(ids[1])]
+
+
+def test_the_reconciler_leaves_rows_waiting_behind_a_backlog_to_their_batch_job(jobs_container):
+    import datetime as dt
+
+    from receptionist.jobs.sweeps import sweep
+    from sqlalchemy import update
+
+    container, calls = jobs_container, []
+    container.outbox_handlers[KIND] = lambda item, c: calls.append(item.payload["n"]) or outbox_jobs.Done()
+    ids = write_rows(container, 1, 2)
+    q = rq_queue.queue(container.settings)
+    [batch] = q.get_jobs()
+    # The workers are two minutes behind: the rows and their batch job are that old.
+    old = utcnow() - dt.timedelta(minutes=2)
+    batch.enqueued_at = old
+    batch.save()
+    with container.database.transaction() as s:
+        s.execute(update(OutboxItem).where(OutboxItem.id.in_(ids)).values(created_at=old, updated_at=old))
+
+    assert sweep(container)["enqueued"] == []  # still in line: not enqueued twice
+    assert q.job_ids == [batch.id]
+    rq_queue.connection(container.settings).delete(q.key)  # now the job is lost (Redis lost the list)
+    assert sweep(container)["enqueued"] == ids  # no backlog: the reconciler takes them back
+    run_worker(container)
+    assert calls == [1, 2] and rows(container) == {1: (OutboxStatus.sent, 1), 2: (OutboxStatus.sent, 1)}

@@ -155,6 +155,20 @@ def _enqueue_once(q: Queue, item_id: int, replace_overdue: bool, batch: bool = F
     return False
 
 
+def backlog_age(settings, now: dt.datetime) -> dt.timedelta:
+    """How long the oldest job still waiting in the queue has waited (zero when none waits,
+    or Redis cannot say). Rows written since it was enqueued may still be in a job behind
+    it (several rows share a batch job, ``outbox-{first}-and-{more}``, which the reconciler
+    cannot look up by row), so the reconciler leaves them to the queue."""
+    try:
+        head = queue(settings).get_jobs(0, 1)
+    except Exception:  # Redis down: nothing waits there
+        return dt.timedelta(0)
+    if not head or head[0].enqueued_at is None:
+        return dt.timedelta(0)
+    return max(dt.timedelta(0), now - head[0].enqueued_at)
+
+
 # --- what the health check reads ---------------------------------------------------------
 
 SWEEP_STAMP_KEY = "receptionist:sweep:last"  # ISO 8601 UTC time of the last sweep's end

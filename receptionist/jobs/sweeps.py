@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from ..adapters.models import utcnow
-from ..adapters.queue import enqueue_outbox, mark_swept
+from ..adapters.queue import backlog_age, enqueue_outbox, mark_swept
 from ..services import outbox
 from ..services.unit_of_work import UnitOfWork
 
@@ -32,7 +32,8 @@ def sweep(container: "Container | None" = None) -> dict:
     ids: list[int] = []
     failed: list[str] = []
     try:
-        ids += uow.run(lambda s: outbox.reconcile(s, now))
+        backlog = backlog_age(container.settings, now)
+        ids += uow.run(lambda s: outbox.reconcile(s, now, backlog))
     except Exception:
         log.exception("sweep: the outbox reconciler failed; continuing with the timers")
         failed.append("reconcile")

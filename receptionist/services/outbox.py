@@ -182,7 +182,7 @@ def record_cancelled(session: Session, item_id: int, *, reason: str) -> None:
     _set(session, item_id, OutboxStatus.sending, status=OutboxStatus.cancelled, last_error=reason)
 
 
-def reconcile(session: Session, now: dt.datetime) -> list[int]:
+def reconcile(session: Session, now: dt.datetime, backlog: dt.timedelta = dt.timedelta(0)) -> list[int]:
     """The outbox reconciler (run by the periodic sweep); returns ids to enqueue again.
 
     - ``pending`` and due (``next_attempt_at``, else last change) more than ``PENDING_GRACE``
@@ -192,8 +192,12 @@ def reconcile(session: Session, now: dt.datetime) -> list[int]:
     - ``sending`` for more than ``SENDING_LOST_AFTER``: the worker died mid-run and the
       provider may or may not have it. Marked ``failed`` with ``LOST_MID_SEND``, never run
       again: a missing text is better than a duplicate one.
+
+    ``backlog``: how long the oldest job waiting in the queue has waited
+    (``adapters.queue.backlog_age``); the grace grows by it, so rows still waiting their turn
+    behind a backlog are not enqueued twice.
     """
-    cutoff = now - PENDING_GRACE
+    cutoff = now - PENDING_GRACE - backlog
     # status first, then created_at: a range scan of ix_outbox_status_created.
     pending = list(session.scalars(
         select(OutboxItem.id)
