@@ -7,10 +7,11 @@ redis-server on a loopback port (``bench/stack.py``; ports from ``BENCH_PORTS``,
 ``flask --app app worker`` (RQ's ``SimpleWorker``) in burst mode in this process (RQ's
 own log at WARNING: its INFO lines cost about 0.25 ms a job more), in three drains that
 follow a call as the load benchmark sees it: after every call's first webhook (the ATS
-prefetch), after the screenings end (the confirmation text and what the end decides),
-and after the confirmations (the confirmed check, routing's invite, the link text, the
-writeback). The built-in ATS and interview stand-in are used, texts are only logged (no
-``TWILIO_ACCOUNT_SID``), so the figures are our code and RQ's, not a provider's latency.
+prefetch), after the screenings end (the confirmation text, and routing's invite and the
+link text, the prefetch having cleared the caller), and after the confirmations (the
+confirmed check, the writeback). The built-in ATS and interview stand-in are used, texts
+are only logged (no ``TWILIO_ACCOUNT_SID``), so the figures are our code and RQ's, not a
+provider's latency.
 
     .venv/bin/python bench/jobs.py [--calls 100]
     .venv/bin/python bench/jobs.py --no-confirm      # a call's own jobs, as bench/load.py places them
@@ -22,6 +23,25 @@ the claim and outcome bookkeeping (job functions minus handlers); and RQ's own o
 (the worker's CPU outside the job functions: dequeue, registries, result keys, pickling).
 Each drain's fixed cost (a worker's start and stop, measured on an empty queue) is
 subtracted. Then every outbox row must be settled (sent or cancelled) and claimed once.
+``--profile``: ``PROFILE_SORT=tottime`` sorts otherwise; ``CALLEES=regex``/``CALLERS=regex``
+add pstats' callees/callers of the matching functions.
+
+What the profile showed on this 2-core machine (issue 7; 6 rows a confirmed call, 69 ms):
+RQ's own work was 3 ms a job (about 20 Redis round trips: dequeue, execution registries,
+three standalone worker heartbeats, the result), for jobs whose useful work was often less;
+every row paid two transactions for claim and outcome, with SQLAlchemy building each
+statement anew (as costly as running it); the handlers loaded their rows one lazy load at
+a time (the company's agents and numbers for a region, each answer's question, the
+application's posting, company, agent, candidate), partly again because the session's
+identity map holds rows only while referenced. Not in the profile: logging, pickling, the
+container (built once per process). What was done about it: one job per transaction's rows
+and the rows their handlers write (6 jobs a call -> 3; without the YES 4 -> 2), a row's
+outcome written with the next claim and with its handler's own result, the hot statements
+built once, parents loaded in one query, heartbeats with a round trip of their own at most
+every 5 s. After: 47 ms (20 ms without the YES, from 33). Left: RQ about 2.6 ms a job; the
+candidate list's refresh on every flush that touches an application (its summary SELECT is
+built anew each time: about 1.5 ms of the invite's 6); the built-in ATS's one transaction
+per operation (the writeback's 26 statements).
 """
 from __future__ import annotations
 
@@ -36,7 +56,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -200,7 +220,8 @@ def run(app, settings: Settings, args) -> None:
     handlers = sum(meter.handler_cpu.values())
     confirmed = "not confirmed" if args.no_confirm else "each confirmed by a text"
     print(f"database: {settings.database_url.split('://')[0]}; {n} qualified calls, {confirmed}; "
-          f"RQ worker (flask --app app worker's) in burst mode, {drains} drains (fixed cost {fixed * 1000:.1f} ms each, subtracted)")
+          f"RQ worker (flask --app app worker's) in burst mode, {drains} drains "
+          f"(fixed cost {fixed * 1000:.1f} ms each, subtracted)")
     print(f"RQ jobs {meter.jobs} ({meter.jobs / n:.2f} per call), outbox rows {len(rows)} "
           f"({len(rows) / n:.2f} per call): " + ", ".join(f"{k} {v}" for k, v in sorted(per_kind.items())))
     print(f"worker CPU {worker_cpu:.2f} s: {1000 * worker_cpu / n:.1f} ms per call, "

@@ -94,10 +94,10 @@ def enqueue_outbox_batch(settings, item_ids: Iterable[int]) -> list[int]:
     One row: the job is that row's own (``outbox-{id}``, unique, with RQ's ``Retry``), so
     everything :func:`enqueue_outbox` promises holds. Several rows: one job
     ``outbox-{first}-and-{more}`` without RQ's retry (each row that needs one gets a job of its
-    own, :func:`schedule_outbox_retry`); the reconciler, looking for ``outbox-{id}``, may
-    enqueue a row of a batch still waiting after ``PENDING_GRACE`` again, which its claim
-    makes harmless. (RQ keeps results as usual: ``result_ttl=0`` made each job dearer, its
-    delete costing more Redis round trips than the result it saves.)
+    own, :func:`schedule_outbox_retry`); the reconciler cannot look a row's batch up, so it
+    leaves rows younger than the queue's backlog alone (:func:`backlog_age`), and a job it
+    enqueues for a row still in a batch anyway finds it claimed. (RQ keeps results as usual:
+    ``result_ttl=0`` made each job dearer, its delete costing more round trips than it saves.)
     """
     ids = list(dict.fromkeys(item_ids))
     if len(ids) <= 1:

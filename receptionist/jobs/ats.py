@@ -53,13 +53,13 @@ def run_check(item: Claimed, container: "Container") -> Outcome:
 def _record_result(session: Session, check_id: int, found: list, source: str) -> None:
     """``duplicates.record_result``, with the application it may decide and the rows the
     decision reads (posting, company, agent, candidate) loaded first in one query."""
-    held = session.execute(_with_parents(Application.id == select(ATSCheck.application_id)
+    held = session.execute(application_with_parents(Application.id == select(ATSCheck.application_id)
                                          .where(ATSCheck.id == check_id).scalar_subquery())).first()
     duplicates.record_result(session, check_id, found, source)
     del held  # held until here: the session's identity map keeps loaded rows only while referenced
 
 
-def _with_parents(where):
+def application_with_parents(where):
     """The applications ``where`` selects, each with its posting, company, agent and candidate.
 
     Selected side by side (no loader options): each lands in the session's identity map, where
@@ -108,8 +108,8 @@ def run_writeback(item: Claimed, container: "Container") -> Outcome:
 def _writeback_request(session: Session, conversation_id: int, application_id: int,
                        base_url: str | None) -> duplicates.WritebackRequest:
     """``duplicates.writeback_request``, with the application, its posting, company, agent and
-    candidate, and the conversation loaded first in two queries (:func:`_with_parents`)."""
-    held = (session.execute(_with_parents(Application.id == application_id)).first(),
+    candidate, and the conversation loaded first in two queries (:func:`application_with_parents`)."""
+    held = (session.execute(application_with_parents(Application.id == application_id)).first(),
             session.get(Conversation, conversation_id))
     request = duplicates.writeback_request(session, conversation_id, application_id, base_url)
     del held  # held until here: the session's identity map keeps loaded rows only while referenced

@@ -30,9 +30,9 @@ log = logging.getLogger(__name__)
 def _record_invited(session: Session, application_id: int, interview_url: str) -> None:
     """``routing.record_invited``, with the rows it reads (the application's posting, company,
     agent and candidate) loaded first in one query rather than one each."""
-    from .ats import _with_parents
+    from .ats import application_with_parents
 
-    held = session.execute(_with_parents(Application.id == application_id)).first()
+    held = session.execute(application_with_parents(Application.id == application_id)).first()
     routing.record_invited(session, application_id, interview_url)
     del held  # held until here: the session's identity map keeps loaded rows only while referenced
 
