@@ -13,33 +13,35 @@ from sqlalchemy import select
 from ..adapters.models import Candidate, ConfirmationStatus, Conversation, OutboxItem, OutboxStatus
 from ..engine.languages import DEFAULT_LANGUAGE, in_language
 from ..engine.texts import Line, render, spoken_date
-from ..engine.vocabulary import OutboxPurpose
+from ..engine.vocabulary import OutboxPurpose, QuestionKind
 from ..phones import can_receive_sms
 from .outbox import queue_sms
+from .scores import StoredAnswer, stored_answers
+from .scripts import script_for
 
 
-def captured_details(conversation: Conversation) -> list[tuple[str, str | None]]:
-    """(field, value) pairs to confirm: name, role, earliest start, email (when known)."""
+def captured_details(conversation: Conversation, answers: list[StoredAnswer]) -> list[tuple[str, str | None]]:
+    """(field, value) pairs to confirm: name, role, earliest start (the first date among
+    ``answers``, :func:`scores.stored_answers`), email (when known)."""
     lang = conversation.language or DEFAULT_LANGUAGE
     default = next(iter(conversation.agent.languages or ()), DEFAULT_LANGUAGE)
     role = in_language(conversation.posting.title, lang, default) if conversation.posting else None
-    start = None
-    for answer in conversation.answers:
-        if answer.question.kind.value == "date" and answer.value.get("value"):
-            start = spoken_date(dt.date.fromisoformat(answer.value["value"]), lang)
-            break
+    start = next((spoken_date(dt.date.fromisoformat(a.value), lang) for a in answers
+                  if a.kind == QuestionKind.date and a.value), None)
     details = [("name", conversation.candidate.name), ("role", role), ("start", start)]
     if conversation.candidate.email:
         details.append(("email", conversation.candidate.email))
     return details
 
 
-def confirmation_text(conversation: Conversation) -> str:
-    """The confirmation text for a finished call, in the conversation's language."""
+def confirmation_text(conversation: Conversation, answers: list[StoredAnswer]) -> str:
+    """The confirmation text for a finished call, in the conversation's language (the company's
+    name from the agent's cached script: no statement)."""
     candidate = conversation.candidate
     first = candidate.name.split()[0] if candidate.name else None
-    line = Line("confirm_details", {"name": first, "company": conversation.agent.company.name,
-                                    "details": captured_details(conversation), "has_email": bool(candidate.email)})
+    line = Line("confirm_details", {"name": first, "company": script_for(conversation.agent).company_name,
+                                    "details": captured_details(conversation, answers),
+                                    "has_email": bool(candidate.email)})
     return render(line, conversation.language or "en", "sms")
 
 
@@ -63,10 +65,9 @@ def queue_confirmation(session, conversation: Conversation, now: dt.datetime) ->
         return None
     if _confirmation_already_sent(session, conversation, now):
         return None
-    session.flush()  # answers of this turn are visible to captured_details
-    session.refresh(conversation, ["answers"])
     message = queue_sms(session, to=conversation.candidate.phone, from_=conversation.to_number,
-                        body=confirmation_text(conversation), purpose=OutboxPurpose.confirmation,
+                        body=confirmation_text(conversation, stored_answers(session, conversation)),
+                        purpose=OutboxPurpose.confirmation,
                         idempotency_key=f"confirmation:{conversation.id}", candidate=conversation.candidate,
                         conversation=conversation, agent=conversation.agent)
     conversation.confirmation_status = ConfirmationStatus.pending

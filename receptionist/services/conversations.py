@@ -13,7 +13,7 @@ from ..engine import flow
 from ..engine.texts import render
 from ..engine.vocabulary import WebhookEvent
 from .routing import route_if_ready
-from .scores import score_of
+from .scores import score_of, stored_answers
 from .scripts import question_id
 from .webhooks import emit
 
@@ -115,7 +115,7 @@ def apply_effects(session: Session, conversation: Conversation, effects, now: dt
                 conversation.flag(effect.follow_up, effect.note or effect.follow_up)
             if conversation.application is not None:
                 conversation.application.screening_outcome = SCREENING_OUTCOMES[conversation.status]
-                conversation.application.score = score_of(conversation, now)
+                conversation.application.score = score_of(conversation, now, stored_answers(session, conversation))
                 route_if_ready(session, conversation.application)
             emit(session, conversation.agent.company_id, WebhookEvent.conversation_completed,
                  {"conversation_id": conversation.id, "status": str(conversation.status),
