@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..adapters.twiml import VoiceSetup
@@ -67,13 +67,14 @@ def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now:
     UnknownNumber when no receptionist answers ``call.to_number``.
     """
     now = now or utcnow()
-    existing = session.scalars(select(Conversation).filter_by(call_sid=call.call_sid)).one_or_none()
+    existing = session.connection().scalar(_CONVERSATION_OF_CALL, {"call_sid": call.call_sid})
     if existing is not None:
-        return _stored_turn(session, existing.id, 0)
+        return _stored_turn(session, existing, 0)
     agent = _agent_for(session, call.to_number)
     candidate = _candidate_for(session, call.from_number)
     script = script_for(agent)
-    ctx = _context(session, agent, candidate, now, history=False)  # flow.start asks, reads no history
+    # A call starts with the language or the menu prompt: no history, no applications on file.
+    ctx = _context(session, agent, candidate, now, history=False, need_on_file=False)
     state, turn = flow.start(script, ctx)
     conversation = Conversation(
         channel=Channel.voice, agent=agent, candidate=candidate, call_sid=call.call_sid,
@@ -86,6 +87,9 @@ def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now:
     log.info("call %s from %s to %s started (conversation %s)", call.call_sid, mask(candidate.phone),
              call.to_number, conversation.id)
     return _record_turn(session, conversation, script, None, turn, 0, render_twiml, now)
+
+
+_CONVERSATION_OF_CALL = select(Conversation.id).where(Conversation.call_sid == bindparam("call_sid"))
 
 
 def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event, render_twiml: Renderer,
@@ -231,10 +235,9 @@ def _candidate_for(session: Session, from_number: str) -> Candidate:
     """The candidate calling from ``from_number``; a hidden caller ID gets a new record each call."""
     phone = _safe_e164(from_number)
     candidate = session.scalars(select(Candidate).filter_by(phone=phone)).one_or_none() if phone else None
-    if candidate is None:
+    if candidate is None:  # inserted with the conversation, in its flush
         candidate = Candidate(phone=phone)
         session.add(candidate)
-        session.flush()
     return candidate
 
 

@@ -65,14 +65,14 @@ def queue_confirmation(session, conversation: Conversation, now: dt.datetime) ->
         return None
     if _confirmation_already_sent(session, conversation, now):
         return None
-    message = queue_sms(session, to=conversation.candidate.phone, from_=conversation.to_number,
-                        body=confirmation_text(conversation, stored_answers(session, conversation)),
-                        purpose=OutboxPurpose.confirmation,
-                        idempotency_key=f"confirmation:{conversation.id}", candidate=conversation.candidate,
-                        conversation=conversation, agent=conversation.agent)
+    # Set first: written in the flush that inserts the text.
     conversation.confirmation_status = ConfirmationStatus.pending
     conversation.confirmation_sent_at = now
-    return message
+    return queue_sms(session, to=conversation.candidate.phone, from_=conversation.to_number,
+                     body=confirmation_text(conversation, stored_answers(session, conversation)),
+                     purpose=OutboxPurpose.confirmation,
+                     idempotency_key=f"confirmation:{conversation.id}", candidate=conversation.candidate,
+                     conversation=conversation, agent=conversation.agent)
 
 
 def _confirmation_already_sent(session, conversation: Conversation, now: dt.datetime) -> bool:
@@ -80,10 +80,11 @@ def _confirmation_already_sent(session, conversation: Conversation, now: dt.date
     text written within ``SAME_CONFIRMATION_WINDOW``. The candidate row is locked first
     (``FOR UPDATE`` on PostgreSQL; SQLite's write lock is taken at BEGIN), so two calls
     ending at the same moment see each other's row: the second one writes none."""
-    session.execute(select(Candidate.id).where(Candidate.id == conversation.candidate_id).with_for_update())
+    connection = session.connection()  # Core reads: nothing pending needs flushing for them
+    connection.execute(select(Candidate.id).where(Candidate.id == conversation.candidate_id).with_for_update())
     posting = (Conversation.posting_id.is_(None) if conversation.posting_id is None
                else Conversation.posting_id == conversation.posting_id)
-    return session.scalars(
+    return connection.scalars(
         select(OutboxItem.id).join(Conversation, OutboxItem.conversation_id == Conversation.id)
         .where(OutboxItem.candidate_id == conversation.candidate_id,
                OutboxItem.purpose == OutboxPurpose.confirmation, OutboxItem.conversation_id != conversation.id,

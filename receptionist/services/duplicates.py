@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from sqlalchemy import select, update
+from sqlalchemy import String, bindparam, cast, literal, select, update
 from sqlalchemy.orm import Session
 
 from ..adapters.ats import ATSCandidate, normal_email
@@ -113,22 +113,23 @@ def _active_elsewhere(matches: list[dict], job_id: str, own_ats_application: str
 # ---------------------------------------------------------------- queueing checks
 
 
-def queue_check(session: Session, *, candidate: Candidate, company: Company, purpose: str,
+def queue_check(session: Session, *, candidate: Candidate, company_id: int, purpose: str,
                 conversation: Conversation | None = None, application: Application | None = None) -> ATSCheck | None:
     """Write a check of ``candidate`` (its phone and email) and its job; None when there is
     nothing to look up (a hidden caller ID without an email). The application, if given,
     shows ``duplicate_check=pending`` until the result arrives."""
     if not candidate.phone and not candidate.email:
         return None
-    check = ATSCheck(company_id=company.id, candidate_id=candidate.id, purpose=purpose,
+    check = ATSCheck(company_id=company_id, candidate_id=candidate.id, purpose=purpose,
                      conversation_id=conversation.id if conversation is not None else None,
                      application_id=application.id if application is not None else None,
                      phone=candidate.phone, email=normal_email(candidate.email), status="pending")
     session.add(check)
     session.flush()
-    outbox.add(session, kind=OutboxKind.ats_check, purpose=purpose, idempotency_key=f"ats_check:{check.id}",
-               payload={"check_id": check.id}, candidate=candidate, conversation=conversation,
-               application_id=check.application_id)
+    # A key made of a new check's id cannot have been used: no lookup first.
+    outbox.add_new(session, kind=OutboxKind.ats_check, purpose=purpose, idempotency_key=f"ats_check:{check.id}",
+                   payload={"check_id": check.id}, candidate=candidate, conversation=conversation,
+                   application_id=check.application_id)
     if application is not None:
         application.duplicate_check = DuplicateCheck.pending
     return check
@@ -138,7 +139,7 @@ def prefetch(session: Session, conversation: Conversation) -> ATSCheck | None:
     """When a call or text arrives: look the caller's phone up (the flow reads it after the menu)."""
     if conversation.candidate.phone is None:
         return None
-    return queue_check(session, candidate=conversation.candidate, company=conversation.agent.company,
+    return queue_check(session, candidate=conversation.candidate, company_id=conversation.agent.company_id,
                        purpose=PREFETCH, conversation=conversation)
 
 
@@ -151,22 +152,29 @@ def after_screening(session: Session, conversation: Conversation, now: dt.dateti
         return
     # Locked: the prefetch's job may be recording its result right now (``record_result``
     # locks the same row), so exactly one of the two sees the other's work and decides.
-    fetched = session.scalars(select(ATSCheck).filter_by(conversation_id=conversation.id, purpose=PREFETCH)
-                              .order_by(ATSCheck.id.desc()).limit(1).with_for_update()).first()
+    # One Core statement: the check's status and its job's (outbox row) status.
+    fetched = session.connection().execute(_PREFETCHED, {"conversation_id": conversation.id}).first()
     if fetched is not None and fetched.status == "done":
-        fetched.application_id = application.id
-        decide(session, fetched, now)
-    elif fetched is not None and fetched.status == "pending" and _has_live_job(session, fetched):
-        fetched.application_id = application.id
+        check = session.get(ATSCheck, fetched.id)
+        check.application_id = application.id
+        decide(session, check, now)
+    elif (fetched is not None and fetched.status == "pending"
+          and fetched.job_status in (OutboxStatus.pending, OutboxStatus.sending)):
+        session.connection().execute(update(ATSCheck).where(ATSCheck.id == fetched.id)
+                                     .values(application_id=application.id))
         application.duplicate_check = DuplicateCheck.pending
     else:
-        queue_check(session, candidate=conversation.candidate, company=conversation.agent.company,
+        queue_check(session, candidate=conversation.candidate, company_id=conversation.agent.company_id,
                     purpose=AFTER_CALL, conversation=conversation, application=application)
 
 
-def _has_live_job(session: Session, check: ATSCheck) -> bool:
-    status = session.scalar(select(OutboxItem.status).filter_by(idempotency_key=f"ats_check:{check.id}"))
-    return status in (OutboxStatus.pending, OutboxStatus.sending)
+# The conversation's latest prefetch check (locked) and the status of its job's outbox row
+# (key ``ats_check:<id>``, as ``queue_check`` writes it).
+_PREFETCHED = (
+    select(ATSCheck.id, ATSCheck.status, OutboxItem.status.label("job_status"))
+    .outerjoin(OutboxItem, OutboxItem.idempotency_key == literal("ats_check:") + cast(ATSCheck.id, String))
+    .where(ATSCheck.conversation_id == bindparam("conversation_id"), ATSCheck.purpose == PREFETCH)
+    .order_by(ATSCheck.id.desc()).limit(1).with_for_update(of=ATSCheck))
 
 
 def after_confirmation(session: Session, conversation: Conversation) -> ATSCheck | None:
@@ -175,7 +183,7 @@ def after_confirmation(session: Session, conversation: Conversation) -> ATSCheck
     if conversation.application is None or session.scalars(select(ATSCheck.id).filter_by(
             conversation_id=conversation.id, purpose=CONFIRMED)).first() is not None:
         return None  # a second YES checks nothing again
-    return queue_check(session, candidate=conversation.candidate, company=conversation.agent.company,
+    return queue_check(session, candidate=conversation.candidate, company_id=conversation.agent.company_id,
                        purpose=CONFIRMED, conversation=conversation, application=conversation.application)
 
 
@@ -227,7 +235,8 @@ def decide(session: Session, check: ATSCheck, now: dt.datetime) -> DuplicateChec
                                                      ATSCheck.status == "done", ATSCheck.id > check.id).limit(1))
     if newer is not None:  # a later check (e.g. with the email) decided already: it knows more
         return DuplicateCheck(application.duplicate_check)
-    company = company_ats(application.posting.company)
+    owner = application.posting.company  # the job id needs its ATS config, not the region (no agents read)
+    company = CompanyATS(owner.slug, dict(owner.ats_config or {"kind": "builtin"}))
     matches = list(check.matches or [])
     application.duplicate_matches = matches
     duplicate = _active_elsewhere(matches, company.job_id(application.posting.key), application.ats_application_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..adapters.models import Application, Conversation, OutboxItem, Posting, RoutingEvent, utcnow
@@ -82,6 +82,10 @@ def approve_and_invite(session: Session, application: Application, *, actor: str
                application_id=application.id, agent=application.agent)
 
 
+_ROUTING_FACTS = (select(Application.screening_outcome, Application.duplicate_check, Application.routing)
+                  .where(Application.id == bindparam("id")).with_for_update())
+
+
 def route_if_ready(session: Session, application: Application) -> RoutingState:
     """Decide ``application``'s routing once both its screening and its duplicate check are done.
 
@@ -95,10 +99,15 @@ def route_if_ready(session: Session, application: Application) -> RoutingState:
 
     The screening end and the duplicate check may finish at the same moment in two
     transactions: the caller's changes are written and the row re-read locked (FOR UPDATE on
-    PostgreSQL), so the second of them sees the first's result and routes.
+    PostgreSQL; SQLite's write lock is taken at BEGIN), so the second of them sees the first's
+    result and routes.
     """
     session.flush()
-    session.refresh(application, with_for_update=True)
+    # The three facts that decide, re-read locked (one narrow Core read, not a refresh of the
+    # whole row); when another transaction changed them meanwhile, the whole row is read again.
+    facts = session.connection().execute(_ROUTING_FACTS, {"id": application.id}).one()
+    if tuple(facts) != (application.screening_outcome, application.duplicate_check, application.routing):
+        session.refresh(application)
     if (application.screening_outcome != ScreeningOutcome.qualified
             or application.duplicate_check != DuplicateCheck.clear
             or application.routing != RoutingState.not_routed):
