@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Integer, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from ..adapters.twiml import VoiceSetup
@@ -169,6 +169,13 @@ def end_call(session: Session, call_sid: str, call_status: str, duration_s: int 
     """
     if call_status not in FINAL_CALL_STATUSES:
         return False
+    now = now or utcnow()
+    # The common case, a call whose screening already ended (or ended otherwise), in one
+    # UPDATE; a call still in progress (a hang-up), a repeat or an unknown CallSid go on below.
+    closed = session.connection().execute(_CLOSE_ENDED, {"sid": call_sid, "now": now, "duration": duration_s}).first()
+    if closed is not None:
+        log.info("call %s ended: %s, conversation %s", call_sid, call_status, closed.status.value)
+        return True
     conversation = session.scalars(
         select(Conversation).filter_by(call_sid=call_sid).with_for_update()).one_or_none()
     if conversation is None:
@@ -181,11 +188,20 @@ def end_call(session: Session, call_sid: str, call_status: str, duration_s: int 
         conversation.flag(FollowUpReason.hung_up, f"caller hung up ({call_status}) during {where}")
         if conversation.application is not None:
             conversation.application.screening_outcome = ScreeningOutcome.incomplete
-    conversation.ended_at = conversation.ended_at or (now or utcnow())
+    conversation.ended_at = conversation.ended_at or now
     if duration_s is not None:
         conversation.call_duration = duration_s
     log.info("call %s ended: %s, conversation %s", call_sid, call_status, conversation.status.value)
     return True
+
+
+_CLOSE_ENDED = (
+    update(Conversation)
+    .where(Conversation.call_sid == bindparam("sid"), Conversation.status != ConversationStatus.in_progress,
+           or_(Conversation.ended_at.is_(None), Conversation.call_duration.is_(None)))
+    .values(ended_at=func.coalesce(Conversation.ended_at, bindparam("now")),
+            call_duration=func.coalesce(bindparam("duration", type_=Integer), Conversation.call_duration))
+    .returning(Conversation.status))
 
 
 def store_recording(session: Session, call_sid: str, recording_sid: str, url: str | None, duration_s: int | None,

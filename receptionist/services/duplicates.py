@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from sqlalchemy import String, bindparam, cast, literal, select, update
+from sqlalchemy import String, bindparam, cast, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from ..adapters.ats import ATSCandidate, normal_email
@@ -114,28 +114,34 @@ def _active_elsewhere(matches: list[dict], job_id: str, own_ats_application: str
 
 
 def queue_check(session: Session, *, candidate: Candidate, company_id: int, purpose: str,
-                conversation: Conversation | None = None, application: Application | None = None) -> ATSCheck | None:
-    """Write a check of ``candidate`` (its phone and email) and its job; None when there is
-    nothing to look up (a hidden caller ID without an email). The application, if given,
-    shows ``duplicate_check=pending`` until the result arrives."""
+                conversation: Conversation | None = None, application: Application | None = None) -> int | None:
+    """Write a check of ``candidate`` (its phone and email) and its job; returns the check's id,
+    None when there is nothing to look up (a hidden caller ID without an email). The
+    application, if given, shows ``duplicate_check=pending`` until the result arrives.
+    Both rows are Core inserts (nothing in the transaction reads them back as objects)."""
     if not candidate.phone and not candidate.email:
         return None
-    check = ATSCheck(company_id=company_id, candidate_id=candidate.id, purpose=purpose,
-                     conversation_id=conversation.id if conversation is not None else None,
-                     application_id=application.id if application is not None else None,
-                     phone=candidate.phone, email=normal_email(candidate.email), status="pending")
-    session.add(check)
-    session.flush()
+    if any(row is not None and row.id is None for row in (candidate, conversation, application)):
+        session.flush()
+    conversation_id = conversation.id if conversation is not None else None
+    application_id = application.id if application is not None else None
+    check_id = session.connection().execute(_NEW_CHECK, {
+        "company_id": company_id, "candidate_id": candidate.id, "purpose": purpose, "status": "pending",
+        "conversation_id": conversation_id, "application_id": application_id, "phone": candidate.phone,
+        "email": normal_email(candidate.email)}).scalar_one()
     # A key made of a new check's id cannot have been used: no lookup first.
-    outbox.add_new(session, kind=OutboxKind.ats_check, purpose=purpose, idempotency_key=f"ats_check:{check.id}",
-                   payload={"check_id": check.id}, candidate=candidate, conversation=conversation,
-                   application_id=check.application_id)
+    outbox.add_new(session, kind=OutboxKind.ats_check, purpose=purpose, idempotency_key=f"ats_check:{check_id}",
+                   payload={"check_id": check_id}, candidate_id=candidate.id, conversation_id=conversation_id,
+                   application_id=application_id)
     if application is not None:
         application.duplicate_check = DuplicateCheck.pending
-    return check
+    return check_id
 
 
-def prefetch(session: Session, conversation: Conversation) -> ATSCheck | None:
+_NEW_CHECK = insert(ATSCheck.__table__).returning(ATSCheck.__table__.c.id)
+
+
+def prefetch(session: Session, conversation: Conversation) -> int | None:
     """When a call or text arrives: look the caller's phone up (the flow reads it after the menu)."""
     if conversation.candidate.phone is None:
         return None
@@ -177,7 +183,7 @@ _PREFETCHED = (
     .order_by(ATSCheck.id.desc()).limit(1).with_for_update(of=ATSCheck))
 
 
-def after_confirmation(session: Session, conversation: Conversation) -> ATSCheck | None:
+def after_confirmation(session: Session, conversation: Conversation) -> int | None:
     """The caller confirmed the details: check by phone and email (the email may find an
     ATS record the phone did not), then write back."""
     if conversation.application is None or session.scalars(select(ATSCheck.id).filter_by(

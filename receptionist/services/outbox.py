@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..adapters.models import Candidate, OutboxItem, OutboxStatus
@@ -38,20 +38,27 @@ def add(session: Session, *, kind: str, purpose: str, idempotency_key: str, payl
     existing = _existing(session, idempotency_key)
     if existing is not None:
         return existing
-    return add_new(session, kind=kind, purpose=purpose, idempotency_key=idempotency_key, payload=payload,
-                   recipient=recipient, candidate=candidate, conversation=conversation,
-                   application_id=application_id, agent=agent)
-
-
-def add_new(session: Session, *, kind: str, purpose: str, idempotency_key: str, payload: dict[str, Any],
-            recipient: str | None = None, candidate: Candidate | None = None, conversation=None,
-            application_id: int | None = None, agent=None) -> OutboxItem:
-    """:func:`add` for a key that cannot have been used (made of a row id created in this
-    transaction): no lookup first. A used key still fails, with the unique constraint."""
     return _write(session, OutboxItem(
         kind=str(kind), purpose=str(purpose), idempotency_key=idempotency_key, payload=payload,
         recipient=recipient, candidate=candidate, conversation=conversation, application_id=application_id,
         agent_id=agent.id if agent is not None else None, status=OutboxStatus.pending))
+
+
+def add_new(session: Session, *, kind: str, purpose: str, idempotency_key: str, payload: dict[str, Any],
+            recipient: str | None = None, candidate_id: int | None = None, conversation_id: int | None = None,
+            application_id: int | None = None, agent_id: int | None = None) -> int:
+    """Write a pending side effect whose key cannot have been used (made of a row id created
+    in this transaction), in one Core INSERT: no lookup first, no ORM object. Returns its id;
+    the unit of work enqueues it after commit. A used key still fails (unique constraint)."""
+    item_id = session.connection().execute(_NEW_ITEM, {
+        "kind": str(kind), "purpose": str(purpose), "idempotency_key": idempotency_key, "payload": payload,
+        "recipient": recipient, "candidate_id": candidate_id, "conversation_id": conversation_id,
+        "application_id": application_id, "agent_id": agent_id, "status": OutboxStatus.pending}).scalar_one()
+    note_new_outbox(session, item_id)
+    return item_id
+
+
+_NEW_ITEM = insert(OutboxItem.__table__).returning(OutboxItem.__table__.c.id)
 
 
 def queue_sms(session: Session, *, to: str, from_: str, body: str, purpose: str, idempotency_key: str,
