@@ -95,10 +95,12 @@ def apply_effects(session: Session, conversation: Conversation, effects, now: dt
             conversation.language = effect.language
             conversation.candidate.language = effect.language
         elif isinstance(effect, flow.PostingChosen):
-            conversation.posting = session.scalars(select(Posting).filter_by(
-                company_id=conversation.agent.company_id, key=effect.posting_key)).one_or_none()
-            if conversation.posting is not None:
-                conversation.application = application_for(session, conversation)
+            # Neither read depends on this turn's changes: they go in the webhook's one flush.
+            with session.no_autoflush:
+                conversation.posting = session.scalars(select(Posting).filter_by(
+                    company_id=conversation.agent.company_id, key=effect.posting_key)).one_or_none()
+                if conversation.posting is not None:
+                    conversation.application = application_for(session, conversation)
         elif isinstance(effect, flow.AnswerGiven):
             session.connection().execute(insert(Answer.__table__).values(
                 conversation_id=conversation.id, question_id=question_id(conversation.agent, effect.question_key),

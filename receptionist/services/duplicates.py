@@ -241,8 +241,10 @@ def decide(session: Session, check: ATSCheck, now: dt.datetime) -> DuplicateChec
                                                      ATSCheck.status == "done", ATSCheck.id > check.id).limit(1))
     if newer is not None:  # a later check (e.g. with the email) decided already: it knows more
         return DuplicateCheck(application.duplicate_check)
-    owner = application.posting.company  # the job id needs its ATS config, not the region (no agents read)
-    company = CompanyATS(owner.slug, dict(owner.ats_config or {"kind": "builtin"}))
+    # The job id needs the company's ATS config only (not the region: no agents or numbers read).
+    slug, config = session.connection().execute(
+        select(Company.slug, Company.ats_config).where(Company.id == application.posting.company_id)).one()
+    company = CompanyATS(slug, dict(config or {"kind": "builtin"}))
     matches = list(check.matches or [])
     application.duplicate_matches = matches
     duplicate = _active_elsewhere(matches, company.job_id(application.posting.key), application.ats_application_id)

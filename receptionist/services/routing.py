@@ -58,6 +58,11 @@ def summary(application: Application) -> dict[str, Any]:
             "interview_url": application.interview_url}
 
 
+# The id of an application's latest conversation, as ``latest_conversation`` orders them.
+_LATEST_CONVERSATION = (select(Conversation.id).where(Conversation.application_id == bindparam("application_id"))
+                        .order_by(Conversation.started_at.desc(), Conversation.id.desc()).limit(1))
+
+
 def approve_and_invite(session: Session, application: Application, *, actor: str,
                        reason: str | None = None) -> OutboxItem:
     """Approve ``application`` and write its invite (outbox kind ``invite``, key
@@ -69,14 +74,15 @@ def approve_and_invite(session: Session, application: Application, *, actor: str
     """
     posting = target_posting(application)
     transition(session, application, RoutingState.approved, actor=actor, reason=reason, posting_id=posting.id)
-    candidate, conversation = application.candidate, latest_conversation(application)
+    candidate = application.candidate
+    # Its id only: one narrow read, not the application's whole list of conversations.
+    conversation_id = session.connection().scalar(_LATEST_CONVERSATION, {"application_id": application.id})
     payload = {"application_id": application.id, "posting_id": posting.id,
                "posting_title": posting.title.get("en") or next(iter(posting.title.values()), posting.key),
                "interview_posting_id": posting.interview_posting_id,
                "name": candidate.name or "", "email": candidate.email, "phone_number": candidate.phone,
                "metadata": {"source": "receptionist", "application_id": application.id, "posting_key": posting.key,
-                            "conversation_id": conversation.id if conversation is not None else None,
-                            "score": application.score}}
+                            "conversation_id": conversation_id, "score": application.score}}
     return add(session, kind=OutboxKind.invite, purpose="invite", idempotency_key=invite_key(application),
                payload=payload, recipient=candidate.email or candidate.phone, candidate=candidate,
                application_id=application.id, agent=application.agent)
