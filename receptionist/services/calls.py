@@ -67,11 +67,9 @@ def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now:
     UnknownNumber when no receptionist answers ``call.to_number``.
     """
     now = now or utcnow()
-    existing = session.connection().scalar(_CONVERSATION_OF_CALL, {"call_sid": call.call_sid})
+    existing, agent, candidate = _answering(session, call)
     if existing is not None:
         return _stored_turn(session, existing, 0)
-    agent = _agent_for(session, call.to_number)
-    candidate = _candidate_for(session, call.from_number)
     script = script_for(agent)
     # A call starts with the language or the menu prompt: no history, no applications on file.
     ctx = _context(session, agent, candidate, now, history=False, need_on_file=False)
@@ -90,6 +88,33 @@ def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now:
 
 
 _CONVERSATION_OF_CALL = select(Conversation.id).where(Conversation.call_sid == bindparam("call_sid"))
+# In one statement: the agent answering the dialed number, the candidate calling from the
+# caller's number (None: none yet, or a hidden caller ID: a NULL never equals) and the
+# conversation a retried request already started.
+_ANSWERING = (select(Agent, Candidate, _CONVERSATION_OF_CALL.scalar_subquery())
+              .join(PhoneNumber, PhoneNumber.agent_id == Agent.id)
+              .outerjoin(Candidate, Candidate.phone == bindparam("phone"))
+              .where(PhoneNumber.e164 == bindparam("to")))
+
+
+def _answering(session: Session, call: InboundCall) -> tuple[int | None, Agent | None, Candidate | None]:
+    """(the conversation already started for ``call.call_sid``, else None and the receptionist
+    answering ``call.to_number`` and the candidate calling: new, without a flush, when the
+    number is new or hidden). Raises UnknownNumber when no receptionist has the number."""
+    to, phone = _safe_e164(call.to_number), _safe_e164(call.from_number)
+    row = session.execute(_ANSWERING, {"call_sid": call.call_sid, "to": to, "phone": phone}).first() if to else None
+    if row is None or row[2] is not None:
+        existing = row[2] if row is not None else session.connection().scalar(
+            _CONVERSATION_OF_CALL, {"call_sid": call.call_sid})
+        if existing is not None:
+            return existing, None, None
+    if row is None or row[0].kind != AgentKind.receptionist:
+        raise UnknownNumber(call.to_number)
+    candidate = row[1]
+    if candidate is None:  # inserted with the conversation, in its flush; a hidden caller ID gets a new record
+        candidate = Candidate(phone=phone)
+        session.add(candidate)
+    return None, row[0], candidate
 
 
 def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event, render_twiml: Renderer,
@@ -236,25 +261,6 @@ def _safe_e164(raw: str | None) -> str | None:
         return to_e164(raw or "")
     except ValueError:
         return None
-
-
-def _agent_for(session: Session, to_number: str) -> Agent:
-    e164 = _safe_e164(to_number)
-    agent = session.scalars(select(Agent).join(PhoneNumber).where(PhoneNumber.e164 == e164)).one_or_none() \
-        if e164 else None
-    if agent is None or agent.kind != AgentKind.receptionist:
-        raise UnknownNumber(to_number)
-    return agent
-
-
-def _candidate_for(session: Session, from_number: str) -> Candidate:
-    """The candidate calling from ``from_number``; a hidden caller ID gets a new record each call."""
-    phone = _safe_e164(from_number)
-    candidate = session.scalars(select(Candidate).filter_by(phone=phone)).one_or_none() if phone else None
-    if candidate is None:  # inserted with the conversation, in its flush
-        candidate = Candidate(phone=phone)
-        session.add(candidate)
-    return candidate
 
 
 def local_today(agent: Agent, now: dt.datetime) -> dt.date:
