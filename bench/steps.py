@@ -26,7 +26,6 @@ import os
 import pstats
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -36,11 +35,9 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.webhooks import CALL, TOKEN  # noqa: E402
+from bench.webhooks import CALL, TOKEN, call_fields, sample_app  # noqa: E402
 from receptionist.adapters.models import ATSCheck, Conversation  # noqa: E402
-from receptionist.bootstrap import create_app  # noqa: E402
 from receptionist.services import duplicates  # noqa: E402
-from receptionist.settings import Settings  # noqa: E402
 
 
 def main() -> None:
@@ -53,14 +50,7 @@ def main() -> None:
     parser.add_argument("--ats-done", action="store_true", help="the ATS lookup finishes during each call")
     args = parser.parse_args()
     logging.disable(logging.INFO)
-    tmp = Path(tempfile.mkdtemp(prefix="receptionist-steps-"))
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'steps.db'}"
-    settings = Settings(database_url=url, redis_url=os.environ.get("REDIS_URL"), twilio_account_sid=None,
-                        twilio_auth_token=TOKEN, public_base_url=None, instance_path=tmp)
-    app = create_app(settings)
-    app.extensions["db"].upgrade()
-    assert app.test_cli_runner().invoke(
-        args=["load-company", str(ROOT / "examples" / "acme-staffing.yaml")]).exit_code == 0
+    app, url = sample_app("receptionist-steps-")
     client, validator = app.test_client(), RequestValidator(TOKEN)
     statements: list[str] = []
     engine = app.extensions["db"].engine
@@ -90,8 +80,7 @@ def main() -> None:
 
     for n in range(args.calls):
         measured = n >= args.warmup
-        base = {"CallSid": f"CA{n:032x}", "AccountSid": "AC" + "0" * 32, "From": f"+1312555{n % 10000:04d}",
-                "To": "+12025550100", "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"}
+        base = call_fields(n)
         post("inbound", "/voice/inbound", base, measured)
         if args.ats_done:
             app.extensions["container"].uow.run(lambda s, sid=base["CallSid"]: duplicates.record_result(
