@@ -224,7 +224,7 @@ _CLOSE_ENDED = (
     update(Conversation)
     .where(Conversation.call_sid == bindparam("sid"), Conversation.status != ConversationStatus.in_progress,
            or_(Conversation.ended_at.is_(None), Conversation.call_duration.is_(None)))
-    .values(ended_at=func.coalesce(Conversation.ended_at, bindparam("now")),
+    .values(ended_at=func.coalesce(Conversation.ended_at, bindparam("now", type_=Conversation.ended_at.type)),
             call_duration=func.coalesce(bindparam("duration", type_=Integer), Conversation.call_duration))
     .returning(Conversation.status))
 
