@@ -18,6 +18,11 @@ from .scripts import question_id
 from .webhooks import emit
 
 
+# Built once: a Core statement constructed per call costs more than its execution on SQLite.
+_INSERT_LINE = insert(TranscriptLine.__table__)
+_INSERT_ANSWER = insert(Answer.__table__)
+
+
 def _heard(event: flow.Event | None) -> str | None:
     if isinstance(event, flow.Speech):
         return event.text.strip() or None
@@ -26,6 +31,35 @@ def _heard(event: flow.Event | None) -> str | None:
     if isinstance(event, flow.Silence):
         return "[no answer]"
     return None
+
+
+def insert_transcript(connection, conversation_id: int, first_seq: int, lines: list[tuple[Speaker, str]],
+                      now: dt.datetime) -> int:
+    """Insert ``lines`` ((speaker, text) pairs) after line ``first_seq`` of the conversation's
+    transcript, in one statement on ``connection``; returns the new line count."""
+    if lines:
+        connection.execute(_INSERT_LINE, [
+            {"conversation_id": conversation_id, "seq": first_seq + n, "speaker": speaker, "text": text, "at": now}
+            for n, (speaker, text) in enumerate(lines, start=1)])
+    return first_seq + len(lines)
+
+
+def turn_lines(event: flow.Event | None, texts: list[str]) -> list[tuple[Speaker, str]]:
+    """The transcript lines of one turn: what the candidate sent (if anything), then the agent's ``texts``."""
+    heard = _heard(event)
+    return ([(Speaker.candidate, heard)] if heard else []) + [(Speaker.agent, t) for t in texts]
+
+
+def insert_answer(connection, conversation_id: int, question_id: int, effect: flow.AnswerGiven,
+                  now: dt.datetime) -> None:
+    """Store one answer (``effect``) to question ``question_id``: one INSERT on ``connection``.
+    A second answer to the same question in the conversation raises IntegrityError."""
+    connection.execute(_INSERT_ANSWER, dict(
+        conversation_id=conversation_id, question_id=question_id, raw_text=effect.raw_text,
+        source=AnswerSource(effect.source), value={"value": flow.json_value(effect.value)},
+        confidence=effect.confidence, knocked_out=effect.knocked_out, created_at=now,
+        speech_confidence=effect.speech_confidence, interpreter_confidence=effect.interpreter_confidence,
+        confirmed=effect.confirmed))
 
 
 def add_transcript(session: Session, conversation: Conversation, lines: list[tuple[Speaker, str]],
@@ -41,11 +75,8 @@ def add_transcript(session: Session, conversation: Conversation, lines: list[tup
         return
     if conversation.id is None:
         session.flush()
-    first = conversation.transcript_lines or 0
-    session.connection().execute(insert(TranscriptLine.__table__), [
-        {"conversation_id": conversation.id, "seq": first + n, "speaker": speaker, "text": text, "at": now}
-        for n, (speaker, text) in enumerate(lines, start=1)])
-    conversation.transcript_lines = first + len(lines)
+    conversation.transcript_lines = insert_transcript(
+        session.connection(), conversation.id, conversation.transcript_lines or 0, lines, now)
 
 
 def record_turn(session: Session, conversation: Conversation, event: flow.Event | None, turn: flow.Turn,
@@ -53,9 +84,7 @@ def record_turn(session: Session, conversation: Conversation, event: flow.Event 
     """Store what the candidate sent and what the agent answered, apply the turn's effects;
     returns the agent's lines worded for ``channel`` ("voice" or "sms")."""
     texts = [render(line, turn.language, channel) for line in turn.lines]
-    heard = _heard(event)
-    lines = ([(Speaker.candidate, heard)] if heard else []) + [(Speaker.agent, t) for t in texts]
-    add_transcript(session, conversation, lines, now)
+    add_transcript(session, conversation, turn_lines(event, texts), now)
     if event is not None and not isinstance(event, flow.Silence):
         conversation.last_activity_at = now
     apply_effects(session, conversation, turn.effects, now)
@@ -100,12 +129,8 @@ def apply_effects(session: Session, conversation: Conversation, effects, now: dt
             if conversation.posting is not None:
                 conversation.application = application_for(session, conversation)
         elif isinstance(effect, flow.AnswerGiven):
-            session.connection().execute(insert(Answer.__table__).values(
-                conversation_id=conversation.id, question_id=question_id(conversation.agent, effect.question_key),
-                raw_text=effect.raw_text, source=AnswerSource(effect.source),
-                value={"value": flow.json_value(effect.value)}, confidence=effect.confidence,
-                knocked_out=effect.knocked_out, created_at=now, speech_confidence=effect.speech_confidence,
-                interpreter_confidence=effect.interpreter_confidence, confirmed=effect.confirmed))
+            insert_answer(session.connection(), conversation.id,
+                          question_id(conversation.agent, effect.question_key), effect, now)
         elif isinstance(effect, flow.NameGiven):
             conversation.candidate.name = effect.name
         elif isinstance(effect, flow.Ended):
