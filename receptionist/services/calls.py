@@ -26,7 +26,8 @@ from ..phones import mask, to_e164
 from ..settings import SpeechSettings
 from . import duplicates
 from .confirmation import can_text, queue_confirmation
-from .conversations import insert_answer, insert_transcript, record_turn, turn_lines
+from . import candidate_list
+from .conversations import insert_answer, insert_transcript, open_application, record_turn, turn_lines
 from .scripts import compiled_by_id, script_for
 
 log = logging.getLogger(__name__)
@@ -182,6 +183,7 @@ def _turn_context(connection, profile: _Profile, row, now: dt.datetime, phase: P
 
 
 _conversations, _agents, _candidates = Conversation.__table__, Agent.__table__, Candidate.__table__
+_postings = Posting.__table__
 # One statement per turn (built once): the conversation of a CallSid, locked until the
 # transaction ends (``FOR UPDATE OF conversations`` on PostgreSQL; SQLite's write lock is
 # taken at BEGIN), what the turn needs of its agent and candidate, and the reply already
@@ -190,7 +192,7 @@ _TURN_ROW = (
     select(_conversations.c.id, _conversations.c.state, _conversations.c.step, _conversations.c.status,
            _conversations.c.follow_up_reason, _conversations.c.transcript_lines, _conversations.c.agent_id,
            _conversations.c.candidate_id, _conversations.c.application_id, _agents.c.script_version,
-           _conversations.c.language.label("conversation_language"),
+           _conversations.c.language.label("conversation_language"), _conversations.c.posting_id,
            _candidates.c.phone, _candidates.c.opted_out, _candidates.c.language,
            select(CallTurn.__table__.c.twiml)
            .where(CallTurn.__table__.c.conversation_id == _conversations.c.id,
@@ -200,10 +202,13 @@ _TURN_ROW = (
     .where(_conversations.c.call_sid == bindparam("call_sid"))
     .with_for_update(of=_conversations))
 # A turn whose effects are all of these is stored with Core statements (_store_plain_turn).
-_PLAIN_EFFECTS = (flow.AnswerGiven, flow.LanguageChosen)
+_PLAIN_EFFECTS = (flow.AnswerGiven, flow.LanguageChosen, flow.PostingChosen)
 _UPDATE_TURN = (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
                 .values(state=bindparam("state"), step=bindparam("step"), transcript_lines=bindparam("lines"),
-                        language=bindparam("language")))
+                        language=bindparam("language"), posting_id=bindparam("posting_id"),
+                        application_id=bindparam("application_id")))
+_POSTING_ID = (select(_postings.c.id)
+               .where(_postings.c.company_id == bindparam("company_id"), _postings.c.key == bindparam("key")))
 _UPDATE_ANSWERED = _UPDATE_TURN.values(last_activity_at=bindparam("now"))
 _UPDATE_LANGUAGE = (update(_candidates).where(_candidates.c.id == bindparam("candidate_id"))
                     .values(language=bindparam("language")))
@@ -213,24 +218,36 @@ _INSERT_TWIML = insert(CallTurn.__table__)
 def _store_plain_turn(connection, row, question_ids: dict[str, int], profile: _Profile, event: flow.Event,
                       state: flow.CallState, turn: flow.Turn, step: int, render_twiml: Renderer,
                       now: dt.datetime) -> str:
-    """Store a turn that only answers questions or picks the language, then asks the next
-    question: transcript lines, answers, the conversation's (and for a language, the
-    candidate's) row and the TwiML, in Core statements (no ORM object)."""
+    """Store a turn that only answers questions or picks the language or the job, then asks
+    the next question: transcript lines, answers, the conversation's row (for a language, the
+    candidate's; for a job, the application and the candidate list's row) and the TwiML, in
+    Core statements (no ORM object)."""
     said = [part for line in turn.lines for part in render_parts(line, turn.language, "voice")]
     texts = [render(line, turn.language, "voice") for line in turn.lines]
     lines = insert_transcript(connection, row.id, row.transcript_lines or 0, turn_lines(event, texts), now)
     params = {"conversation_id": row.id, "state": state.to_dict(), "step": step, "lines": lines,
-              "language": row.conversation_language}
+              "language": row.conversation_language, "posting_id": row.posting_id,
+              "application_id": row.application_id}
+    opened = False
     for effect in turn.effects:
         if isinstance(effect, flow.AnswerGiven):
             insert_answer(connection, row.id, question_ids[effect.question_key], effect, now)
-        else:  # flow.LanguageChosen
+        elif isinstance(effect, flow.LanguageChosen):
             params["language"] = effect.language
             connection.execute(_UPDATE_LANGUAGE, {"candidate_id": row.candidate_id, "language": effect.language})
+        else:  # flow.PostingChosen; an unknown key (a posting closed mid-call) leaves the application as it was
+            params["posting_id"] = connection.execute(
+                _POSTING_ID, {"company_id": profile.company_id, "key": effect.posting_key}).scalar()
+            if params["posting_id"] is not None:
+                opened = True
+                params["application_id"] = open_application(connection, row.candidate_id, params["posting_id"],
+                                                            row.agent_id)
     if isinstance(event, flow.Silence):
         connection.execute(_UPDATE_TURN, params)
     else:
         connection.execute(_UPDATE_ANSWERED, {**params, "now": now})
+    if opened:  # an application (re)opened: the candidate list's row follows
+        candidate_list.refresh(connection, [row.candidate_id])
     twiml = render_twiml(turn, said, step, profile.setup)
     # A racing duplicate of this step fails here (primary key); its retry returns the stored reply.
     connection.execute(_INSERT_TWIML, {"conversation_id": row.id, "step": step, "twiml": twiml, "created_at": now})
@@ -352,7 +369,6 @@ def _context(session: Session, agent: Agent, candidate: Candidate, now: dt.datet
                             on_file=duplicates.on_file(session, agent, candidate))
 
 
-_postings = Posting.__table__
 _PREVIOUS = (select(_conversations.c.started_at, _conversations.c.status, _postings.c.title)
              .outerjoin(_postings, _postings.c.id == _conversations.c.posting_id)
              .where(_conversations.c.candidate_id == bindparam("candidate_id"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..adapters.models import (Answer, AnswerSource, Application, Conversation, ConversationStatus, Posting,
@@ -100,17 +100,34 @@ SCREENING_OUTCOMES = {
 }
 
 
+_applications = Application.__table__
+_APPLICATION_ID = select(_applications.c.id).where(_applications.c.candidate_id == bindparam("candidate_id"),
+                                                   _applications.c.posting_id == bindparam("posting_id"))
+_NEW_APPLICATION = insert(_applications).returning(_applications.c.id)
+_RESTART_SCREENING = (update(_applications).where(_applications.c.id == bindparam("application_id"))
+                      .values(screening_outcome=ScreeningOutcome.in_progress))
+
+
+def open_application(connection, candidate_id: int, posting_id: int, agent_id: int) -> int:
+    """The id of the candidate's application to the posting, its screening (re)started: the
+    existing one (a second call about the same job feeds it; its outcome starts over) or a new
+    one screened by ``agent_id``. Core statements on ``connection``; the candidate list's row
+    is the caller's to refresh (``candidate_list.refresh``)."""
+    found = connection.execute(_APPLICATION_ID, {"candidate_id": candidate_id, "posting_id": posting_id}).scalar()
+    if found is None:
+        return connection.execute(_NEW_APPLICATION, {
+            "candidate_id": candidate_id, "posting_id": posting_id, "agent_id": agent_id,
+            "screening_outcome": ScreeningOutcome.in_progress}).scalar_one()
+    connection.execute(_RESTART_SCREENING, {"application_id": found})
+    return found
+
+
 def application_for(session: Session, conversation: Conversation) -> Application:
-    """The application of the conversation's candidate to its posting: the existing one (a
-    second call about the same job feeds it; its outcome starts over) or a new one."""
-    application = session.scalars(select(Application).filter_by(
-        candidate_id=conversation.candidate_id, posting_id=conversation.posting.id)).one_or_none()
-    if application is None:
-        application = Application(candidate_id=conversation.candidate_id, posting_id=conversation.posting.id,
-                                  agent_id=conversation.agent_id)
-        session.add(application)
-    application.screening_outcome = ScreeningOutcome.in_progress
-    return application
+    """:func:`open_application` for ``conversation``'s candidate and posting, as an ORM object."""
+    session.flush()  # a conversation begun in this transaction has its candidate's id
+    application_id = open_application(session.connection(), conversation.candidate_id, conversation.posting.id,
+                                      conversation.agent_id)
+    return session.get(Application, application_id, populate_existing=True)
 
 
 def apply_effects(session: Session, conversation: Conversation, effects, now: dt.datetime) -> None:
