@@ -17,17 +17,18 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..adapters.twiml import VoiceSetup
 from ..engine import flow
-from ..engine.texts import render_parts
+from ..engine.texts import render, render_parts
 from ..engine.vocabulary import Phase
-from ..adapters.models import (Agent, AgentKind, CallTurn, Candidate, Channel, Conversation, ConversationStatus,
+from ..adapters.models import (Agent, AgentKind, CallTurn, Candidate, Channel, Conversation, ConversationStatus, Posting,
                                FollowUpReason, ScreeningOutcome,
                       PhoneNumber, utcnow)
 from ..phones import mask, to_e164
 from ..settings import SpeechSettings
 from . import duplicates
 from .confirmation import can_text, queue_confirmation
-from .conversations import record_turn
-from .scripts import script_for
+from . import candidate_list
+from .conversations import insert_answer, insert_transcript, open_application, record_turn, turn_lines
+from .scripts import compiled_by_id, script_for
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +72,7 @@ def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now:
     if existing is not None:
         return _stored_turn(session, existing, 0)
     script = script_for(agent)
-    # A call starts with the language or the menu prompt: no history, no applications on file.
-    ctx = _context(session, agent, candidate, now, history=False, need_on_file=False)
+    ctx = _context(agent, candidate, now)
     state, turn = flow.start(script, ctx)
     conversation = Conversation(
         channel=Channel.voice, agent=agent, candidate=candidate, call_sid=call.call_sid,
@@ -124,27 +124,37 @@ def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event,
     ``step`` is the step number carried by the ``<Gather>`` action URL. The same step
     posted again returns the stored reply; a stale step gets the latest prompt again.
     Raises UnknownCall for a CallSid without a conversation.
+
+    Most turns store an answer (or nothing) and ask the next question: those are read and
+    written with Core statements alone (:func:`_store_plain_turn`); a turn that reads the
+    caller's history or changes more (a language, a posting, a name, the end) goes through
+    the ORM.
     """
     now = now or utcnow()
-    conversation, stored = _load_turn(session, call_sid, step)
-    if stored is not None:
-        return stored
-    if step != conversation.step + 1:
-        return _stored_turn(session, conversation.id, conversation.step)
+    row = session.connection().execute(_TURN_ROW, {"call_sid": call_sid, "step": step}).one_or_none()
+    if row is None:
+        raise UnknownCall(call_sid)
+    if row.stored is not None:
+        return row.stored
+    if step != row.step + 1:
+        return _stored_turn(session, row.id, row.step)
     # The caller's last words can arrive after Twilio's "completed" status callback (the
     # Gather's action is posted once the speech is recognised): they are kept, not dropped.
-    late = (conversation.status == ConversationStatus.abandoned and not isinstance(event, flow.Silence)
-            and conversation.follow_up_reason == FollowUpReason.hung_up)
-    if conversation.status != ConversationStatus.in_progress and not late:
+    late = (row.status == ConversationStatus.abandoned and not isinstance(event, flow.Silence)
+            and row.follow_up_reason == FollowUpReason.hung_up)
+    if row.status != ConversationStatus.in_progress and not late:
         # Twilio already reported the call over; nothing more to ask.
-        return _stored_turn(session, conversation.id, conversation.step)
-    agent = conversation.agent
-    script = script_for(agent)
-    state = flow.CallState.from_dict(conversation.state)
-    ctx = _context(session, agent, conversation.candidate, now, exclude=conversation.id,
-                   history=state.phase in HISTORY_PHASES, application_id=conversation.application_id,
-                   need_on_file=state.phase in flow.READS_ON_FILE)
+        return _stored_turn(session, row.id, row.step)
+    script, question_ids = compiled_by_id(session, row.agent_id, row.script_version)
+    profile = _profile(session, row.agent_id, row.script_version)
+    state = flow.CallState.from_dict(row.state)
+    conversation = _conversation(session, row.id) if late else None
+    ctx = _turn_context(session.connection(), profile, row, now, state.phase)
     state, turn = flow.advance(script, state, event, ctx)
+    if conversation is None and not turn.ended and all(isinstance(e, _PLAIN_EFFECTS) for e in turn.effects):
+        return _store_plain_turn(session.connection(), row, question_ids, profile, event, state, turn, step,
+                                 render_twiml, now)
+    conversation = conversation or _conversation(session, row.id)
     conversation.state = state.to_dict()
     conversation.step = step
     if late:
@@ -153,6 +163,131 @@ def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event,
     if late:
         _after_late_answer(conversation, hung_up_at)
     return twiml
+
+
+@dataclass(frozen=True)
+class _Profile:
+    """What a turn needs of its agent besides the script, built once per agent and script
+    version (which a change to the agent or its company renews: ``services.scripts``)."""
+
+    timezone: ZoneInfo
+    speech: SpeechSettings
+    setup: VoiceSetup  # start_recording False: only the first TwiML starts it
+    company_id: int
+    company_ats: duplicates.CompanyATS
+
+
+_profiles: dict[tuple[int, str | None], _Profile] = {}
+
+
+def _profile(session: Session, agent_id: int, version: str | None) -> _Profile:
+    found = _profiles.get((agent_id, version))
+    if found is None:
+        agent = session.get(Agent, agent_id)
+        speech = SpeechSettings.parse(agent.speech or {})
+        found = _Profile(ZoneInfo(agent.timezone), speech, VoiceSetup(agent.voices or {}, speech), agent.company_id,
+                         duplicates.CompanyATS(agent.company.slug, dict(agent.company.ats_config or {})))
+        if version is not None and version == agent.script_version:
+            if len(_profiles) >= 256:  # agents x recent versions; the oldest goes first
+                _profiles.pop(next(iter(_profiles)))
+            _profiles[(agent_id, version)] = found
+    return found
+
+
+def _turn_context(connection, profile: _Profile, row, now: dt.datetime, phase: Phase) -> flow.CallContext:
+    """The flow's context for a turn in ``phase`` (Core statements only): the caller's latest
+    earlier conversation for the ``HISTORY_PHASES``, their applications on file for
+    ``flow.READS_ON_FILE``, nothing more for the others."""
+    summary = None
+    if phase in HISTORY_PHASES:
+        summary = _previous_application(connection, row.candidate_id, row.id, profile.timezone, row.language)
+    on_file = ()
+    if phase in flow.READS_ON_FILE:
+        on_file = duplicates.applications_on_file(connection, profile.company_ats, profile.company_id,
+                                                  profile.timezone, row.candidate_id, row.application_id)
+    return flow.CallContext(today=now.astimezone(profile.timezone).date(), channel="voice", application=summary,
+                            can_text=can_text(row), min_speech_confidence=profile.speech.min_confidence,
+                            on_file=on_file)
+
+
+_conversations, _agents, _candidates = Conversation.__table__, Agent.__table__, Candidate.__table__
+_postings = Posting.__table__
+# One statement per turn (built once): the conversation of a CallSid, locked until the
+# transaction ends (``FOR UPDATE OF conversations`` on PostgreSQL; SQLite's write lock is
+# taken at BEGIN), what the turn needs of its agent and candidate, and the reply already
+# stored for the step if any.
+_TURN_ROW = (
+    select(_conversations.c.id, _conversations.c.state, _conversations.c.step, _conversations.c.status,
+           _conversations.c.follow_up_reason, _conversations.c.transcript_lines, _conversations.c.agent_id,
+           _conversations.c.candidate_id, _conversations.c.application_id, _agents.c.script_version,
+           _conversations.c.language.label("conversation_language"), _conversations.c.posting_id,
+           _candidates.c.phone, _candidates.c.opted_out, _candidates.c.language,
+           select(CallTurn.__table__.c.twiml)
+           .where(CallTurn.__table__.c.conversation_id == _conversations.c.id,
+                  CallTurn.__table__.c.step == bindparam("step")).scalar_subquery().label("stored"))
+    .join(_agents, _agents.c.id == _conversations.c.agent_id)
+    .join(_candidates, _candidates.c.id == _conversations.c.candidate_id)
+    .where(_conversations.c.call_sid == bindparam("call_sid"))
+    .with_for_update(of=_conversations))
+# A turn whose effects are all of these is stored with Core statements (_store_plain_turn).
+_PLAIN_EFFECTS = (flow.AnswerGiven, flow.LanguageChosen, flow.PostingChosen)
+_UPDATE_TURN = (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
+                .values(state=bindparam("state"), step=bindparam("step"), transcript_lines=bindparam("lines"),
+                        language=bindparam("language"), posting_id=bindparam("posting_id"),
+                        application_id=bindparam("application_id")))
+_POSTING_ID = (select(_postings.c.id)
+               .where(_postings.c.company_id == bindparam("company_id"), _postings.c.key == bindparam("key")))
+_UPDATE_ANSWERED = _UPDATE_TURN.values(last_activity_at=bindparam("now"))
+_UPDATE_LANGUAGE = (update(_candidates).where(_candidates.c.id == bindparam("candidate_id"))
+                    .values(language=bindparam("language")))
+_INSERT_TWIML = insert(CallTurn.__table__)
+
+
+def _store_plain_turn(connection, row, question_ids: dict[str, int], profile: _Profile, event: flow.Event,
+                      state: flow.CallState, turn: flow.Turn, step: int, render_twiml: Renderer,
+                      now: dt.datetime) -> str:
+    """Store a turn that only answers questions or picks the language or the job, then asks
+    the next question: transcript lines, answers, the conversation's row (for a language, the
+    candidate's; for a job, the application and the candidate list's row) and the TwiML, in
+    Core statements (no ORM object)."""
+    said = [part for line in turn.lines for part in render_parts(line, turn.language, "voice")]
+    texts = [render(line, turn.language, "voice") for line in turn.lines]
+    lines = insert_transcript(connection, row.id, row.transcript_lines or 0, turn_lines(event, texts), now)
+    params = {"conversation_id": row.id, "state": state.to_dict(), "step": step, "lines": lines,
+              "language": row.conversation_language, "posting_id": row.posting_id,
+              "application_id": row.application_id}
+    opened = False
+    for effect in turn.effects:
+        if isinstance(effect, flow.AnswerGiven):
+            insert_answer(connection, row.id, question_ids[effect.question_key], effect, now)
+        elif isinstance(effect, flow.LanguageChosen):
+            params["language"] = effect.language
+            connection.execute(_UPDATE_LANGUAGE, {"candidate_id": row.candidate_id, "language": effect.language})
+        else:  # flow.PostingChosen; an unknown key (a posting closed mid-call) leaves the application as it was
+            params["posting_id"] = connection.execute(
+                _POSTING_ID, {"company_id": profile.company_id, "key": effect.posting_key}).scalar()
+            if params["posting_id"] is not None:
+                opened = True
+                params["application_id"] = open_application(connection, row.candidate_id, params["posting_id"],
+                                                            row.agent_id)
+    if isinstance(event, flow.Silence):
+        connection.execute(_UPDATE_TURN, params)
+    else:
+        connection.execute(_UPDATE_ANSWERED, {**params, "now": now})
+    if opened:  # an application (re)opened: the candidate list's row follows
+        candidate_list.refresh(connection, [row.candidate_id])
+    twiml = render_twiml(turn, said, step, profile.setup)
+    # A racing duplicate of this step fails here (primary key); its retry returns the stored reply.
+    connection.execute(_INSERT_TWIML, {"conversation_id": row.id, "step": step, "twiml": twiml, "created_at": now})
+    return twiml
+
+
+def _conversation(session: Session, conversation_id: int) -> Conversation:
+    """The conversation (already locked by this transaction's turn row) with the rows a turn
+    that changes more than answers may touch, loaded in the same statement."""
+    return session.get(Conversation, conversation_id, options=[
+        joinedload(Conversation.agent), joinedload(Conversation.candidate),
+        joinedload(Conversation.posting), joinedload(Conversation.application)])
 
 
 def _after_late_answer(conversation: Conversation, hung_up_at: dt.datetime) -> None:
@@ -165,23 +300,6 @@ def _after_late_answer(conversation: Conversation, hung_up_at: dt.datetime) -> N
             conversation.application.screening_outcome = ScreeningOutcome.incomplete
     else:
         conversation.clear_flag(FollowUpReason.hung_up)
-
-
-def _load_turn(session: Session, call_sid: str, step: int) -> tuple[Conversation, str | None]:
-    """In one statement: the conversation of ``call_sid`` (locked until the transaction ends:
-    ``FOR UPDATE OF conversations`` on PostgreSQL, SQLite's write lock taken at BEGIN) with its
-    agent, candidate, posting and application, and the reply stored for ``step`` if any.
-    Raises UnknownCall."""
-    stored = (select(CallTurn.twiml)
-              .where(CallTurn.conversation_id == Conversation.id, CallTurn.step == step).scalar_subquery())
-    row = session.execute(
-        select(Conversation, stored).filter_by(call_sid=call_sid)
-        .options(joinedload(Conversation.agent), joinedload(Conversation.candidate),
-                 joinedload(Conversation.posting), joinedload(Conversation.application))
-        .with_for_update(of=Conversation)).one_or_none()
-    if row is None:
-        raise UnknownCall(call_sid)
-    return row[0], row[1]
 
 
 def end_call(session: Session, call_sid: str, call_status: str, duration_s: int | None = None,
@@ -268,27 +386,30 @@ def local_today(agent: Agent, now: dt.datetime) -> dt.date:
     return now.astimezone(ZoneInfo(agent.timezone)).date()
 
 
-def _context(session: Session, agent: Agent, candidate: Candidate, now: dt.datetime,
-             exclude: int | None = None, history: bool = True, application_id: int | None = None,
-             need_on_file: bool = True) -> flow.CallContext:
-    """The flow's context; ``history``: look up the caller's latest earlier conversation
-    (one query; only the ``HISTORY_PHASES`` read it); ``need_on_file``: the caller's active
-    applications (only ``flow.READS_ON_FILE`` phases read them)."""
-    query = (select(Conversation).where(Conversation.candidate_id == candidate.id)
-             .order_by(Conversation.started_at.desc()).limit(1))
-    if exclude is not None:
-        query = query.where(Conversation.id != exclude)
-    previous = session.scalars(query).first() if history and candidate.id else None
-    summary = None
-    if previous is not None:
-        tz = ZoneInfo(agent.timezone)
-        role = previous.posting.title.get(candidate.language or "en") if previous.posting else None
-        summary = flow.ApplicationSummary(previous.started_at.astimezone(tz).date(), previous.status.value, role)
-    return flow.CallContext(today=local_today(agent, now), channel="voice", application=summary,
-                            can_text=can_text(candidate),
-                            min_speech_confidence=SpeechSettings.parse(agent.speech or {}).min_confidence,
-                            on_file=duplicates.on_file(session, agent, candidate, application_id) if need_on_file
-                            else ())
+def _context(agent: Agent, candidate: Candidate, now: dt.datetime) -> flow.CallContext:
+    """The flow's context at a call's start: ``flow.start`` asks for the language or offers
+    the menu first, so neither the caller's history nor their applications on file are read
+    (``flow.READS_ON_FILE``: the turns after those read them)."""
+    return flow.CallContext(today=local_today(agent, now), channel="voice", can_text=can_text(candidate),
+                            min_speech_confidence=SpeechSettings.parse(agent.speech or {}).min_confidence)
+
+
+_PREVIOUS = (select(_conversations.c.started_at, _conversations.c.status, _postings.c.title)
+             .outerjoin(_postings, _postings.c.id == _conversations.c.posting_id)
+             .where(_conversations.c.candidate_id == bindparam("candidate_id"),
+                    _conversations.c.id != bindparam("exclude"))
+             .order_by(_conversations.c.started_at.desc()).limit(1))
+
+
+def _previous_application(connection, candidate_id: int, exclude: int, tz: ZoneInfo,
+                          language: str | None) -> flow.ApplicationSummary | None:
+    """The caller's latest conversation other than ``exclude`` (one statement), as the flow's
+    summary: its date in ``tz``, its status and the job's title in ``language``; None when none."""
+    previous = connection.execute(_PREVIOUS, {"candidate_id": candidate_id, "exclude": exclude}).first()
+    if previous is None:
+        return None
+    role = previous.title.get(language or "en") if previous.title else None
+    return flow.ApplicationSummary(previous.started_at.astimezone(tz).date(), previous.status.value, role)
 
 
 def _stored_turn(session: Session, conversation_id: int, step: int) -> str:

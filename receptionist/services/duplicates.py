@@ -271,24 +271,42 @@ def on_file(session: Session, agent: Agent, candidate: Candidate, exclude_applic
     if candidate.id is None:
         return ()
     company = CompanyATS(agent.company.slug, dict(agent.company.ats_config or {}))
-    tz = ZoneInfo(agent.timezone)
+    return applications_on_file(session.connection(), company, agent.company_id, ZoneInfo(agent.timezone),
+                                candidate.id, exclude_application)
+
+
+# Built once (two statements per lookup, no ORM): see applications_on_file.
+_LATEST_CHECK = (select(ATSCheck.__table__.c.matches)
+                 .where(ATSCheck.__table__.c.candidate_id == bindparam("candidate_id"),
+                        ATSCheck.__table__.c.company_id == bindparam("company_id"),
+                        ATSCheck.__table__.c.status == "done")
+                 .order_by(ATSCheck.__table__.c.checked_at.desc()).limit(1))
+_QUALIFIED = (select(Posting.__table__.c.key, Application.__table__.c.created_at)
+              .join(Posting.__table__, Posting.__table__.c.id == Application.__table__.c.posting_id)
+              .where(Application.__table__.c.candidate_id == bindparam("candidate_id"),
+                     Application.__table__.c.screening_outcome == ScreeningOutcome.qualified,
+                     Application.__table__.c.routing != RoutingState.dismissed,
+                     Application.__table__.c.id != bindparam("exclude")))
+
+
+def applications_on_file(connection, company: "CompanyATS", company_id: int, tz: ZoneInfo, candidate_id: int,
+                         exclude_application: int | None = None) -> tuple[OnFile, ...]:
+    """:func:`on_file` from ids: the active applications of candidate ``candidate_id`` to
+    company ``company_id`` (``company``: its ATS settings; ``tz``: the agent's time zone, for
+    the dates said), leaving out application ``exclude_application``; sorted by posting key."""
     found: dict[str, dt.date] = {}
 
     def add(key: str, when: dt.datetime) -> None:
         day = when.astimezone(tz).date()
         found[key] = min(found.get(key, day), day)
 
-    latest = session.scalar(select(ATSCheck.matches).where(
-        ATSCheck.candidate_id == candidate.id, ATSCheck.company_id == agent.company_id, ATSCheck.status == "done")
-        .order_by(ATSCheck.checked_at.desc()).limit(1))
+    latest = connection.execute(_LATEST_CHECK, {"candidate_id": candidate_id, "company_id": company_id}).scalar()
     for match in latest or []:
         for a in match["applications"]:
             if a["active"]:
                 add(company.posting_key(a["job_id"]), dt.datetime.fromisoformat(a["applied_at"]))
-    for key, created in session.execute(
-            select(Posting.key, Application.created_at).join(Posting, Posting.id == Application.posting_id).where(
-                Application.candidate_id == candidate.id, Application.screening_outcome == ScreeningOutcome.qualified,
-                Application.routing != RoutingState.dismissed, Application.id != (exclude_application or -1))):
+    for key, created in connection.execute(_QUALIFIED, {"candidate_id": candidate_id,
+                                                        "exclude": exclude_application or -1}):
         add(key, created)
     return tuple(OnFile(key, day, company.reply_days) for key, day in sorted(found.items()))
 
