@@ -46,16 +46,39 @@ def add(session: Session, *, kind: str, purpose: str, idempotency_key: str, payl
 
 def add_new(session: Session, *, kind: str, purpose: str, idempotency_key: str, payload: dict[str, Any],
             recipient: str | None = None, candidate_id: int | None = None, conversation_id: int | None = None,
-            application_id: int | None = None, agent_id: int | None = None) -> int:
+            application_id: int | None = None, agent_id: int | None = None, cancelled: str | None = None) -> int:
     """Write a pending side effect whose key cannot have been used (made of a row id created
-    in this transaction), in one Core INSERT: no lookup first, no ORM object. Returns its id;
-    the unit of work enqueues it after commit. A used key still fails (unique constraint)."""
+    in this transaction, or looked up just before), in one Core INSERT: no ORM object. Returns
+    its id; the unit of work enqueues it after commit. ``cancelled``: the reason it is written
+    cancelled instead, never to run. A used key still fails (unique constraint)."""
     item_id = session.connection().execute(_NEW_ITEM, {
         "kind": str(kind), "purpose": str(purpose), "idempotency_key": idempotency_key, "payload": payload,
         "recipient": recipient, "candidate_id": candidate_id, "conversation_id": conversation_id,
-        "application_id": application_id, "agent_id": agent_id, "status": OutboxStatus.pending}).scalar_one()
-    note_new_outbox(session, item_id)
+        "application_id": application_id, "agent_id": agent_id, "last_error": cancelled,
+        "status": OutboxStatus.cancelled if cancelled else OutboxStatus.pending}).scalar_one()
+    if not cancelled:
+        note_new_outbox(session, item_id)
     return item_id
+
+
+def queue_sms_new(session: Session, *, to: str, from_: str, body: str, purpose: str, idempotency_key: str,
+                  candidate: Candidate, conversation_id: int | None = None, agent_id: int | None = None) -> int:
+    """:func:`queue_sms` to a known ``candidate`` in Core statements, for a writer that needs
+    no object back: the id of the row written (cancelled when the candidate opted out), or of
+    the existing one when ``idempotency_key`` was used."""
+    existing = session.connection().scalar(_BY_KEY, {"key": idempotency_key})
+    if existing is not None:
+        return existing
+    if candidate.opted_out:
+        log.info("outbox: %s text to %s cancelled: opted out", purpose, mask(to))
+    return add_new(session, kind=OutboxKind.sms, purpose=purpose, idempotency_key=idempotency_key,
+                   payload=_sms_payload(to, from_, body), recipient=to, candidate_id=candidate.id,
+                   conversation_id=conversation_id, agent_id=agent_id,
+                   cancelled=OPTED_OUT if candidate.opted_out else None)
+
+
+def _sms_payload(to: str, from_: str, body: str) -> dict[str, str]:
+    return {"to": to, "from": from_, "body": body[:MAX_SMS_BODY]}
 
 
 _NEW_ITEM = insert(OutboxItem.__table__).returning(OutboxItem.__table__.c.id)
@@ -77,7 +100,7 @@ def queue_sms(session: Session, *, to: str, from_: str, body: str, purpose: str,
     opted_out = candidate is not None and candidate.opted_out
     item = _write(session, OutboxItem(
         kind=OutboxKind.sms, purpose=str(purpose), idempotency_key=idempotency_key,
-        payload={"to": to, "from": from_, "body": body[:MAX_SMS_BODY]}, recipient=to, candidate=candidate,
+        payload=_sms_payload(to, from_, body), recipient=to, candidate=candidate,
         conversation=conversation, agent_id=agent.id if agent is not None else None,
         status=OutboxStatus.cancelled if opted_out else OutboxStatus.pending, last_error=OPTED_OUT if opted_out else None))
     if opted_out:
