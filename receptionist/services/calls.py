@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,7 @@ from . import duplicates
 from .confirmation import can_text, queue_confirmation
 from . import candidate_list
 from .conversations import insert_answer, insert_transcript, open_application, record_turn, turn_lines
-from .scripts import compiled_by_id, script_for
+from .scripts import compiled_by_id
 
 log = logging.getLogger(__name__)
 
@@ -66,55 +66,64 @@ def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now:
 
     A retried request for the same CallSid returns the first reply again. Raises
     UnknownNumber when no receptionist answers ``call.to_number``.
+
+    Core statements only (no ORM object): one SELECT for the agent, the caller and a retry's
+    conversation; the candidate (a new number, or a hidden caller ID: a new record each call),
+    the conversation, its transcript, the ATS lookup (prefetch), the candidate list's row and
+    the TwiML inserted. ``flow.start`` asks first (the language or the menu): its turn has no
+    effects, and neither the caller's history nor their applications on file are read.
     """
     now = now or utcnow()
-    existing, agent, candidate = _answering(session, call)
+    connection = session.connection()
+    to, phone = _safe_e164(call.to_number), _safe_e164(call.from_number)
+    found = connection.execute(_ANSWERING, {"call_sid": call.call_sid, "to": to, "phone": phone}).first() \
+        if to else None
+    existing = found.existing if found is not None else connection.scalar(
+        _CONVERSATION_OF_CALL, {"call_sid": call.call_sid})
     if existing is not None:
         return _stored_turn(session, existing, 0)
-    script = script_for(agent)
-    ctx = _context(agent, candidate, now)
-    state, turn = flow.start(script, ctx)
-    conversation = Conversation(
-        channel=Channel.voice, agent=agent, candidate=candidate, call_sid=call.call_sid,
-        to_number=_safe_e164(call.to_number) or call.to_number[:16], forwarded_from=call.forwarded_from,
-        source=(call.source or None) and call.source[:80], language=state.language, state=state.to_dict(),
-        step=0, started_at=now)
-    session.add(conversation)
-    session.flush()
-    duplicates.prefetch(session, conversation)  # read after the menu, never waited for
-    log.info("call %s from %s to %s started (conversation %s)", call.call_sid, mask(candidate.phone),
-             call.to_number, conversation.id)
-    return _record_turn(session, conversation, script, None, turn, 0, render_twiml, now)
+    if found is None or found.kind != AgentKind.receptionist:
+        raise UnknownNumber(call.to_number)
+    script, _ = compiled_by_id(session, found.agent_id, found.script_version)
+    profile = _profile(session, found.agent_id, found.script_version)
+    candidate_id = found.candidate_id
+    if candidate_id is None:
+        candidate_id = connection.execute(_NEW_CANDIDATE, {"phone": phone, "opted_out": False}).scalar_one()
+    caller = _Caller(phone, bool(found.opted_out))
+    state, turn = flow.start(script, flow.CallContext(
+        today=now.astimezone(profile.timezone).date(), channel="voice", can_text=can_text(caller),
+        min_speech_confidence=profile.speech.min_confidence))
+    lines = turn_lines(None, [render(line, turn.language, "voice") for line in turn.lines])
+    conversation_id = connection.execute(_NEW_CONVERSATION, {
+        "channel": Channel.voice, "agent_id": found.agent_id, "candidate_id": candidate_id,
+        "call_sid": call.call_sid, "to_number": to or call.to_number[:16], "forwarded_from": call.forwarded_from,
+        "source": (call.source or None) and call.source[:80], "language": state.language, "state": state.to_dict(),
+        "step": 0, "transcript_lines": len(lines), "status": ConversationStatus.in_progress,
+        "started_at": now}).scalar_one()
+    insert_transcript(connection, conversation_id, 0, lines, now)
+    if phone is not None:  # read after the menu, never waited for
+        duplicates.write_check(session, company_id=profile.company_id, candidate_id=candidate_id, phone=phone,
+                               email=found.email, purpose=duplicates.PREFETCH, conversation_id=conversation_id)
+    candidate_list.refresh(connection, [candidate_id])
+    said = [part for line in turn.lines for part in render_parts(line, turn.language, "voice")]
+    twiml = render_twiml(turn, said, 0, replace(profile.setup, start_recording=bool(found.recording)))
+    # A racing duplicate of this call fails on the CallSid (unique); its retry returns this reply.
+    connection.execute(_INSERT_TWIML, {"conversation_id": conversation_id, "step": 0, "twiml": twiml,
+                                       "created_at": now})
+    log.info("call %s from %s to %s started (conversation %s)", call.call_sid, mask(phone), call.to_number,
+             conversation_id)
+    return twiml
+
+
+@dataclass(frozen=True)
+class _Caller:
+    """The caller as ``confirmation.can_text`` reads a candidate."""
+
+    phone: str | None
+    opted_out: bool
 
 
 _CONVERSATION_OF_CALL = select(Conversation.id).where(Conversation.call_sid == bindparam("call_sid"))
-# In one statement: the agent answering the dialed number, the candidate calling from the
-# caller's number (None: none yet, or a hidden caller ID: a NULL never equals) and the
-# conversation a retried request already started.
-_ANSWERING = (select(Agent, Candidate, _CONVERSATION_OF_CALL.scalar_subquery())
-              .join(PhoneNumber, PhoneNumber.agent_id == Agent.id)
-              .outerjoin(Candidate, Candidate.phone == bindparam("phone"))
-              .where(PhoneNumber.e164 == bindparam("to")))
-
-
-def _answering(session: Session, call: InboundCall) -> tuple[int | None, Agent | None, Candidate | None]:
-    """(the conversation already started for ``call.call_sid``, else None and the receptionist
-    answering ``call.to_number`` and the candidate calling: new, without a flush, when the
-    number is new or hidden). Raises UnknownNumber when no receptionist has the number."""
-    to, phone = _safe_e164(call.to_number), _safe_e164(call.from_number)
-    row = session.execute(_ANSWERING, {"call_sid": call.call_sid, "to": to, "phone": phone}).first() if to else None
-    if row is None or row[2] is not None:
-        existing = row[2] if row is not None else session.connection().scalar(
-            _CONVERSATION_OF_CALL, {"call_sid": call.call_sid})
-        if existing is not None:
-            return existing, None, None
-    if row is None or row[0].kind != AgentKind.receptionist:
-        raise UnknownNumber(call.to_number)
-    candidate = row[1]
-    if candidate is None:  # inserted with the conversation, in its flush; a hidden caller ID gets a new record
-        candidate = Candidate(phone=phone)
-        session.add(candidate)
-    return None, row[0], candidate
 
 
 def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event, render_twiml: Renderer,
@@ -241,6 +250,19 @@ _UPDATE_ANSWERED = _UPDATE_TURN.values(last_activity_at=bindparam("now"))
 _UPDATE_LANGUAGE = (update(_candidates).where(_candidates.c.id == bindparam("candidate_id"))
                     .values(language=bindparam("language")))
 _INSERT_TWIML = insert(CallTurn.__table__)
+_phone_numbers = PhoneNumber.__table__
+# In one statement: the agent answering the dialed number, the candidate calling from the
+# caller's number (none yet, or a hidden caller ID: a NULL never equals) and the conversation
+# a retried request already started.
+_ANSWERING = (
+    select(_agents.c.id.label("agent_id"), _agents.c.kind, _agents.c.script_version, _agents.c.recording,
+           _candidates.c.id.label("candidate_id"), _candidates.c.opted_out, _candidates.c.email,
+           _CONVERSATION_OF_CALL.scalar_subquery().label("existing"))
+    .select_from(_agents).join(_phone_numbers, _phone_numbers.c.agent_id == _agents.c.id)
+    .outerjoin(_candidates, _candidates.c.phone == bindparam("phone"))
+    .where(_phone_numbers.c.e164 == bindparam("to")))
+_NEW_CANDIDATE = insert(_candidates).returning(_candidates.c.id)
+_NEW_CONVERSATION = insert(_conversations).returning(_conversations.c.id)
 
 
 def _store_plain_turn(connection, row, question_ids: dict[str, int], profile: _Profile, event: flow.Event,
@@ -384,14 +406,6 @@ def _safe_e164(raw: str | None) -> str | None:
 def local_today(agent: Agent, now: dt.datetime) -> dt.date:
     """The call's date in the agent's own time zone (for "next Monday")."""
     return now.astimezone(ZoneInfo(agent.timezone)).date()
-
-
-def _context(agent: Agent, candidate: Candidate, now: dt.datetime) -> flow.CallContext:
-    """The flow's context at a call's start: ``flow.start`` asks for the language or offers
-    the menu first, so neither the caller's history nor their applications on file are read
-    (``flow.READS_ON_FILE``: the turns after those read them)."""
-    return flow.CallContext(today=local_today(agent, now), channel="voice", can_text=can_text(candidate),
-                            min_speech_confidence=SpeechSettings.parse(agent.speech or {}).min_confidence)
 
 
 _PREVIOUS = (select(_conversations.c.started_at, _conversations.c.status, _postings.c.title)

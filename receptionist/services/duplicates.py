@@ -123,18 +123,27 @@ def queue_check(session: Session, *, candidate: Candidate, company_id: int, purp
         return None
     if any(row is not None and row.id is None for row in (candidate, conversation, application)):
         session.flush()
-    conversation_id = conversation.id if conversation is not None else None
-    application_id = application.id if application is not None else None
-    check_id = session.connection().execute(_NEW_CHECK, {
-        "company_id": company_id, "candidate_id": candidate.id, "purpose": purpose, "status": "pending",
-        "conversation_id": conversation_id, "application_id": application_id, "phone": candidate.phone,
-        "email": normal_email(candidate.email)}).scalar_one()
-    # A key made of a new check's id cannot have been used: no lookup first.
-    outbox.add_new(session, kind=OutboxKind.ats_check, purpose=purpose, idempotency_key=f"ats_check:{check_id}",
-                   payload={"check_id": check_id}, candidate_id=candidate.id, conversation_id=conversation_id,
-                   application_id=application_id)
+    check_id = write_check(session, company_id=company_id, candidate_id=candidate.id, phone=candidate.phone,
+                           email=candidate.email, purpose=purpose,
+                           conversation_id=conversation.id if conversation is not None else None,
+                           application_id=application.id if application is not None else None)
     if application is not None:
         application.duplicate_check = DuplicateCheck.pending
+    return check_id
+
+
+def write_check(session: Session, *, company_id: int, candidate_id: int, phone: str | None, email: str | None,
+                purpose: str, conversation_id: int | None = None, application_id: int | None = None) -> int:
+    """:func:`queue_check` from ids: the check's row and its job's outbox row, two Core
+    inserts (no ORM object); returns the check's id."""
+    check_id = session.connection().execute(_NEW_CHECK, {
+        "company_id": company_id, "candidate_id": candidate_id, "purpose": purpose, "status": "pending",
+        "conversation_id": conversation_id, "application_id": application_id, "phone": phone,
+        "email": normal_email(email)}).scalar_one()
+    # A key made of a new check's id cannot have been used: no lookup first.
+    outbox.add_new(session, kind=OutboxKind.ats_check, purpose=purpose, idempotency_key=f"ats_check:{check_id}",
+                   payload={"check_id": check_id}, candidate_id=candidate_id, conversation_id=conversation_id,
+                   application_id=application_id)
     return check_id
 
 
