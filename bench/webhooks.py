@@ -71,6 +71,27 @@ class StatementCounter:
         self.count += 1
 
 
+def sample_app(prefix: str):
+    """(the app with the sample company loaded, its database URL): ``DATABASE_URL`` (an empty
+    database) or SQLite in a new temporary folder named ``prefix``..., ``REDIS_URL`` or the
+    embedded Redis; webhooks signed with :data:`TOKEN`."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
+    settings = Settings(database_url=url, redis_url=os.environ.get("REDIS_URL"), twilio_account_sid=None,
+                        twilio_auth_token=TOKEN, public_base_url=None, instance_path=tmp)
+    app = create_app(settings)
+    app.extensions["db"].upgrade()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["load-company", str(ROOT / "examples" / "acme-staffing.yaml")]).exit_code == 0
+    return app, url
+
+
+def call_fields(n: int) -> dict[str, str]:
+    """Twilio's fields of the ``n``-th simulated call (its CallSid and caller differ by ``n``)."""
+    return {"CallSid": f"CA{n:032x}", "AccountSid": "AC" + "0" * 32, "From": f"+1312555{n % 10000:04d}",
+            "To": "+12025550100", "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=200)
@@ -79,14 +100,7 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="run under cProfile and print the N functions with the most cumulative time")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="receptionist-bench-"))
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
-    settings = Settings(database_url=url, redis_url=os.environ.get("REDIS_URL"), twilio_account_sid=None,
-                        twilio_auth_token=TOKEN, public_base_url=None, instance_path=tmp)
-    app = create_app(settings)
-    app.extensions["db"].upgrade()
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["load-company", str(ROOT / "examples" / "acme-staffing.yaml")]).exit_code == 0
+    app, url = sample_app("receptionist-bench-")
     client, validator = app.test_client(), RequestValidator(TOKEN)
     timings: dict[str, list[float]] = {}
     statements: dict[str, list[int]] = {}
@@ -113,9 +127,7 @@ def main() -> None:
         return response.data
 
     for n in range(args.calls):
-        sid, caller = f"CA{n:032x}", f"+1312555{n % 10000:04d}"
-        base = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": caller, "To": "+12025550100",
-                "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"}
+        base = call_fields(n)
         post("/voice/inbound", base)
         for step, inputs in enumerate(CALL, start=1):
             post(f"/voice/gather?step={step}", {**base, **inputs})

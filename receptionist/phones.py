@@ -1,6 +1,8 @@
 """Phone numbers: E.164 normalisation (phonenumbers) and masking for logs."""
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 
 
@@ -33,6 +35,7 @@ _NOT_TEXTABLE = frozenset({phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers
                            phonenumbers.PhoneNumberType.PAGER, phonenumbers.PhoneNumberType.VOICEMAIL})
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked several times per webhook
 def can_receive_sms(e164: str | None) -> bool:
     """Whether a text to ``e164`` can be delivered as far as the numbering plan tells: False
     for no number and for landlines, premium-rate and similar ranges (e.g. "+442079460000",

@@ -16,7 +16,7 @@ from .candidate_world import world  # noqa: F401  (world: a fixture)
 from .conftest import TwilioClient
 from .dashboard_helpers import ats_checked
 from .test_sms_inbound import RECEPTIONIST, SCREENING, completed_call, text
-from .test_voice_webhooks import Call
+from .test_voice_webhooks import QUALIFIED, Call
 
 
 def _kept(session) -> set[tuple]:
@@ -77,6 +77,28 @@ def test_a_call_an_ats_check_and_an_approval_keep_the_row_right(app, container, 
     assert_kept(db)
     assert listed(db, PHONE, status="pending_approval") == []
     assert [r.status for r in listed(db, PHONE)] in (["approved"], ["invited"])
+
+
+@pytest.mark.usefixtures("sample_company")
+def test_a_job_picked_mid_call_and_picked_again_on_a_later_call_keeps_the_row_right(app, db):
+    """Picking the job opens the application in the turn itself (a Core write): the row
+    shows it at once; a later call about the same job reopens that application."""
+    twilio = TwilioClient(app.test_client())
+    first = Call(twilio, call_sid="CA" + "5" * 32, from_number=PHONE)
+    first.start()
+    for inputs in QUALIFIED[:3]:  # English, apply, the second job
+        first.send(**inputs)
+    [row] = assert_kept(db)
+    assert row.application_id is not None and row.status == "in_progress"
+    first.status()  # hung up before the first question
+    [row] = assert_kept(db)
+    assert row.status == "incomplete"
+    again = Call(twilio, call_sid="CA" + "6" * 32, from_number=PHONE)
+    again.start()
+    for inputs in QUALIFIED[:3]:
+        again.send(**inputs)
+    [reopened] = assert_kept(db)
+    assert reopened.application_id == row.application_id and reopened.status == "in_progress"
 
 
 @pytest.mark.usefixtures("sample_company")

@@ -122,3 +122,22 @@ def test_a_caller_asking_about_an_earlier_application_hears_it(twilio, db):
     again.send(Digits="1")  # English
     heard = said(again.send(Digits="2"))  # the menu's "check on an application"
     assert "I found your application (Forklift Operator)" in heard and "Its status is" in heard
+
+
+def test_an_agent_edited_mid_call_is_heard_at_the_next_turn(twilio, db):
+    """What a turn reads of its agent besides the script (voices, speech settings) is cached
+    with it, per script version: an edit made mid-call is heard at the very next turn."""
+    call = Call(twilio, call_sid="CA" + "f" * 32)
+    call.start()
+    for inputs in QUALIFIED[:3]:
+        call.send(**inputs)
+    assert "Polly.Matthew" not in call.last.get_data(as_text=True)
+    with db.transaction() as s:  # as the recruiter API would edit it
+        agent = s.scalars(select(Agent).filter_by(slug="front-desk")).one()
+        agent.voices = {**(agent.voices or {}), "en": "Polly.Matthew"}
+        agent.speech = {"model": "googlev2_telephony", "speech_timeout": 3}
+    call.send(**QUALIFIED[3])
+    assert "legally authorized to work" in said(call.last)
+    twiml = call.last.get_data(as_text=True)
+    assert 'voice="Polly.Matthew"' in twiml and 'speechModel="googlev2_telephony"' in twiml
+    assert 'speechTimeout="3"' in twiml

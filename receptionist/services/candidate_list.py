@@ -7,18 +7,21 @@ last engaged and the search keys. It is derived by the same query as the list's 
 
     refresh(connection, candidate_ids=None)   recompute the rows of those candidates (None: all)
 
-A flush hook (any session of the process, like ``services.scripts``) refreshes the candidates
-whose conversations, applications or name/e-mail/phone change in the flush (:data:`WATCHED`):
-a call or text thread starting or ending, a posting picked, scoring, the duplicate check,
-routing, approvals, a corrected name; two statements (DELETE, INSERT ... SELECT) per flush.
-Writes that bypass the ORM (a Core ``insert``/``update`` of those tables) must call
-:func:`refresh` themselves (the bench's bulk fill does).
+Flush hooks (any session of the process, like ``services.scripts``) note the candidates
+whose conversations, applications or name/e-mail/phone change (:data:`WATCHED`): a call or
+text thread starting or ending, a posting picked, scoring, the duplicate check, routing,
+approvals, a corrected name. Just before the transaction commits, their rows are refreshed
+once: two statements (DELETE, INSERT ... SELECT, built once per process) per transaction,
+however many flushes it made (the end of a screening flushes several times). Until the
+commit a changed candidate's row may lag behind inside that transaction; no one reads the
+list in a transaction that writes. Writes that bypass the ORM (a Core ``insert``/``update``
+of those tables) must call :func:`refresh` themselves (the bench's bulk fill does).
 """
 from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import delete, event, insert, inspect, select
+from sqlalchemy import bindparam, delete, event, insert, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -43,10 +46,30 @@ def refresh(connection: Connection | Session, candidate_ids: Iterable[int] | Non
         connection.execute(delete(target))
         candidate_ids = connection.scalars(select(Conversation.candidate_id).distinct()).all()
     ids = sorted(set(candidate_ids))
+    remove, fill = _statements()
     for start in range(0, len(ids), BATCH):
-        chunk = ids[start:start + BATCH]
-        connection.execute(delete(target).where(target.c.candidate_id.in_(chunk)))
-        connection.execute(insert(target).from_select(COLUMNS, summary_select(chunk)))
+        chunk = {"ids": ids[start:start + BATCH]}
+        connection.execute(remove, chunk)
+        connection.execute(fill, chunk)
+
+
+_built: tuple = ()
+
+
+def _statements():
+    """(DELETE, INSERT ... SELECT) over the candidate ids bound as ``ids`` (an expanding IN),
+    built on first use and reused: SQLAlchemy then finds them in its compiled cache without
+    rebuilding or re-keying the ~60-element query each time."""
+    global _built
+    if not _built:
+        ids = bindparam("ids", expanding=True)
+        target = CandidateListRow.__table__
+        _built = (delete(target).where(target.c.candidate_id.in_(ids)),
+                  insert(target).from_select(COLUMNS, summary_select(ids)))
+    return _built
+
+
+PENDING, TOUCHED = "candidate_list_pending", "candidate_list_touched"  # session.info keys
 
 
 @event.listens_for(Session, "before_flush")
@@ -69,12 +92,30 @@ def _remember(session: Session, _flush_context, _instances) -> None:
             else:
                 ids.update(state.attrs.candidate_id.history.deleted or ())
                 new.append(obj)  # its candidate_id may be set through a relationship: read it after
-    session.info["candidate_list_pending"] = (ids, new)
+    session.info[PENDING] = (ids, new)
 
 
 @event.listens_for(Session, "after_flush")
-def _refresh_touched(session: Session, _flush_context) -> None:
-    ids, objects = session.info.pop("candidate_list_pending", (set(), []))
+def _note_touched(session: Session, _flush_context) -> None:
+    ids, objects = session.info.pop(PENDING, (set(), []))
     ids = (ids | {o.candidate_id for o in objects}) - {None}
     if ids:
+        session.info.setdefault(TOUCHED, set()).update(ids)
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_touched(session: Session) -> None:
+    """Refresh the rows of every candidate the transaction touched, once, before it commits
+    (the session's last changes flushed first, so they are counted)."""
+    session.flush()
+    ids = session.info.pop(TOUCHED, None)
+    if ids:
         refresh(session.connection(), ids)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, _previous_transaction) -> None:
+    # A rolled-back transaction's changes are gone: nothing of it to refresh. (A savepoint's
+    # rollback leaves its ids: refreshing a row that did not change is harmless.)
+    if not session.in_transaction():
+        session.info.pop(TOUCHED, None)

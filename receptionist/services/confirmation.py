@@ -8,38 +8,40 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..adapters.models import Candidate, ConfirmationStatus, Conversation, OutboxItem, OutboxStatus
 from ..engine.languages import DEFAULT_LANGUAGE, in_language
 from ..engine.texts import Line, render, spoken_date
-from ..engine.vocabulary import OutboxPurpose
+from ..engine.vocabulary import OutboxPurpose, QuestionKind
 from ..phones import can_receive_sms
-from .outbox import queue_sms
+from .outbox import queue_sms_new
+from .scores import StoredAnswer, stored_answers
+from .scripts import script_for
 
 
-def captured_details(conversation: Conversation) -> list[tuple[str, str | None]]:
-    """(field, value) pairs to confirm: name, role, earliest start, email (when known)."""
+def captured_details(conversation: Conversation, answers: list[StoredAnswer]) -> list[tuple[str, str | None]]:
+    """(field, value) pairs to confirm: name, role, earliest start (the first date among
+    ``answers``, :func:`scores.stored_answers`), email (when known)."""
     lang = conversation.language or DEFAULT_LANGUAGE
     default = next(iter(conversation.agent.languages or ()), DEFAULT_LANGUAGE)
     role = in_language(conversation.posting.title, lang, default) if conversation.posting else None
-    start = None
-    for answer in conversation.answers:
-        if answer.question.kind.value == "date" and answer.value.get("value"):
-            start = spoken_date(dt.date.fromisoformat(answer.value["value"]), lang)
-            break
+    start = next((spoken_date(dt.date.fromisoformat(a.value), lang) for a in answers
+                  if a.kind == QuestionKind.date and a.value), None)
     details = [("name", conversation.candidate.name), ("role", role), ("start", start)]
     if conversation.candidate.email:
         details.append(("email", conversation.candidate.email))
     return details
 
 
-def confirmation_text(conversation: Conversation) -> str:
-    """The confirmation text for a finished call, in the conversation's language."""
+def confirmation_text(conversation: Conversation, answers: list[StoredAnswer]) -> str:
+    """The confirmation text for a finished call, in the conversation's language (the company's
+    name from the agent's cached script: no statement)."""
     candidate = conversation.candidate
     first = candidate.name.split()[0] if candidate.name else None
-    line = Line("confirm_details", {"name": first, "company": conversation.agent.company.name,
-                                    "details": captured_details(conversation), "has_email": bool(candidate.email)})
+    line = Line("confirm_details", {"name": first, "company": script_for(conversation.agent).company_name,
+                                    "details": captured_details(conversation, answers),
+                                    "has_email": bool(candidate.email)})
     return render(line, conversation.language or "en", "sms")
 
 
@@ -55,23 +57,22 @@ def can_text(candidate) -> bool:
     return not candidate.opted_out and can_receive_sms(candidate.phone)
 
 
-def queue_confirmation(session, conversation: Conversation, now: dt.datetime) -> OutboxItem | None:
+def queue_confirmation(session, conversation: Conversation, now: dt.datetime) -> int | None:
     """Write the confirmation text for ``conversation`` (once: keyed by conversation id) and
-    mark the conversation's confirmation pending. None when the number cannot take texts
-    (hidden, a landline); for an opted-out caller the row is written cancelled (``queue_sms``)."""
+    mark the conversation's confirmation pending; returns the outbox row's id. None when the
+    number cannot take texts (hidden, a landline); for an opted-out caller the row is written
+    cancelled (``outbox.queue_sms_new``)."""
     if not can_receive_sms(conversation.candidate.phone):
         return None
     if _confirmation_already_sent(session, conversation, now):
         return None
-    session.flush()  # answers of this turn are visible to captured_details
-    session.refresh(conversation, ["answers"])
-    message = queue_sms(session, to=conversation.candidate.phone, from_=conversation.to_number,
-                        body=confirmation_text(conversation), purpose=OutboxPurpose.confirmation,
-                        idempotency_key=f"confirmation:{conversation.id}", candidate=conversation.candidate,
-                        conversation=conversation, agent=conversation.agent)
     conversation.confirmation_status = ConfirmationStatus.pending
     conversation.confirmation_sent_at = now
-    return message
+    return queue_sms_new(session, to=conversation.candidate.phone, from_=conversation.to_number,
+                         body=confirmation_text(conversation, stored_answers(session, conversation)),
+                         purpose=OutboxPurpose.confirmation, idempotency_key=f"confirmation:{conversation.id}",
+                         candidate=conversation.candidate, conversation_id=conversation.id,
+                         agent_id=conversation.agent_id)
 
 
 def _confirmation_already_sent(session, conversation: Conversation, now: dt.datetime) -> bool:
@@ -79,13 +80,22 @@ def _confirmation_already_sent(session, conversation: Conversation, now: dt.date
     text written within ``SAME_CONFIRMATION_WINDOW``. The candidate row is locked first
     (``FOR UPDATE`` on PostgreSQL; SQLite's write lock is taken at BEGIN), so two calls
     ending at the same moment see each other's row: the second one writes none."""
-    session.execute(select(Candidate.id).where(Candidate.id == conversation.candidate_id).with_for_update())
-    posting = (Conversation.posting_id.is_(None) if conversation.posting_id is None
-               else Conversation.posting_id == conversation.posting_id)
-    return session.scalars(
-        select(OutboxItem.id).join(Conversation, OutboxItem.conversation_id == Conversation.id)
-        .where(OutboxItem.candidate_id == conversation.candidate_id,
-               OutboxItem.purpose == OutboxPurpose.confirmation, OutboxItem.conversation_id != conversation.id,
-               OutboxItem.status.in_((OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.sent)),
-               OutboxItem.created_at >= now - SAME_CONFIRMATION_WINDOW, posting)
-    ).first() is not None
+    connection = session.connection()  # Core reads: nothing pending needs flushing for them
+    connection.execute(_LOCK_CANDIDATE, {"candidate_id": conversation.candidate_id})
+    recent = _RECENT_WITHOUT_POSTING if conversation.posting_id is None else _RECENT_FOR_POSTING
+    return connection.execute(recent, {
+        "candidate_id": conversation.candidate_id, "conversation_id": conversation.id,
+        "since": now - SAME_CONFIRMATION_WINDOW, "posting_id": conversation.posting_id}).first() is not None
+
+
+# Built once (statements rebuilt per call cost more than they run): the lock, and the other
+# conversations' live confirmation texts since ``since``, about the same posting or none.
+_LOCK_CANDIDATE = select(Candidate.id).where(Candidate.id == bindparam("candidate_id")).with_for_update()
+_RECENT = (select(OutboxItem.id).join(Conversation, OutboxItem.conversation_id == Conversation.id)
+           .where(OutboxItem.candidate_id == bindparam("candidate_id"),
+                  OutboxItem.purpose == OutboxPurpose.confirmation,
+                  OutboxItem.conversation_id != bindparam("conversation_id"),
+                  OutboxItem.status.in_((OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.sent)),
+                  OutboxItem.created_at >= bindparam("since")).limit(1))
+_RECENT_FOR_POSTING = _RECENT.where(Conversation.posting_id == bindparam("posting_id"))
+_RECENT_WITHOUT_POSTING = _RECENT.where(Conversation.posting_id.is_(None))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..adapters.models import (Answer, AnswerSource, Application, Conversation, ConversationStatus, Posting,
@@ -13,9 +13,14 @@ from ..engine import flow
 from ..engine.texts import render
 from ..engine.vocabulary import WebhookEvent
 from .routing import route_if_ready
-from .scores import score_of
+from .scores import score_of, stored_answers
 from .scripts import question_id
 from .webhooks import emit
+
+
+# Built once: a Core statement constructed per call costs more than its execution on SQLite.
+_INSERT_LINE = insert(TranscriptLine.__table__)
+_INSERT_ANSWER = insert(Answer.__table__)
 
 
 def _heard(event: flow.Event | None) -> str | None:
@@ -26,6 +31,35 @@ def _heard(event: flow.Event | None) -> str | None:
     if isinstance(event, flow.Silence):
         return "[no answer]"
     return None
+
+
+def insert_transcript(connection, conversation_id: int, first_seq: int, lines: list[tuple[Speaker, str]],
+                      now: dt.datetime) -> int:
+    """Insert ``lines`` ((speaker, text) pairs) after line ``first_seq`` of the conversation's
+    transcript, in one statement on ``connection``; returns the new line count."""
+    if lines:
+        connection.execute(_INSERT_LINE, [
+            {"conversation_id": conversation_id, "seq": first_seq + n, "speaker": speaker, "text": text, "at": now}
+            for n, (speaker, text) in enumerate(lines, start=1)])
+    return first_seq + len(lines)
+
+
+def turn_lines(event: flow.Event | None, texts: list[str]) -> list[tuple[Speaker, str]]:
+    """The transcript lines of one turn: what the candidate sent (if anything), then the agent's ``texts``."""
+    heard = _heard(event)
+    return ([(Speaker.candidate, heard)] if heard else []) + [(Speaker.agent, t) for t in texts]
+
+
+def insert_answer(connection, conversation_id: int, question_id: int, effect: flow.AnswerGiven,
+                  now: dt.datetime) -> None:
+    """Store one answer (``effect``) to question ``question_id``: one INSERT on ``connection``.
+    A second answer to the same question in the conversation raises IntegrityError."""
+    connection.execute(_INSERT_ANSWER, dict(
+        conversation_id=conversation_id, question_id=question_id, raw_text=effect.raw_text,
+        source=AnswerSource(effect.source), value={"value": flow.json_value(effect.value)},
+        confidence=effect.confidence, knocked_out=effect.knocked_out, created_at=now,
+        speech_confidence=effect.speech_confidence, interpreter_confidence=effect.interpreter_confidence,
+        confirmed=effect.confirmed))
 
 
 def add_transcript(session: Session, conversation: Conversation, lines: list[tuple[Speaker, str]],
@@ -41,11 +75,8 @@ def add_transcript(session: Session, conversation: Conversation, lines: list[tup
         return
     if conversation.id is None:
         session.flush()
-    first = conversation.transcript_lines or 0
-    session.connection().execute(insert(TranscriptLine.__table__), [
-        {"conversation_id": conversation.id, "seq": first + n, "speaker": speaker, "text": text, "at": now}
-        for n, (speaker, text) in enumerate(lines, start=1)])
-    conversation.transcript_lines = first + len(lines)
+    conversation.transcript_lines = insert_transcript(
+        session.connection(), conversation.id, conversation.transcript_lines or 0, lines, now)
 
 
 def record_turn(session: Session, conversation: Conversation, event: flow.Event | None, turn: flow.Turn,
@@ -53,9 +84,7 @@ def record_turn(session: Session, conversation: Conversation, event: flow.Event 
     """Store what the candidate sent and what the agent answered, apply the turn's effects;
     returns the agent's lines worded for ``channel`` ("voice" or "sms")."""
     texts = [render(line, turn.language, channel) for line in turn.lines]
-    heard = _heard(event)
-    lines = ([(Speaker.candidate, heard)] if heard else []) + [(Speaker.agent, t) for t in texts]
-    add_transcript(session, conversation, lines, now)
+    add_transcript(session, conversation, turn_lines(event, texts), now)
     if event is not None and not isinstance(event, flow.Silence):
         conversation.last_activity_at = now
     apply_effects(session, conversation, turn.effects, now)
@@ -71,17 +100,34 @@ SCREENING_OUTCOMES = {
 }
 
 
+_applications = Application.__table__
+_APPLICATION_ID = select(_applications.c.id).where(_applications.c.candidate_id == bindparam("candidate_id"),
+                                                   _applications.c.posting_id == bindparam("posting_id"))
+_NEW_APPLICATION = insert(_applications).returning(_applications.c.id)
+_RESTART_SCREENING = (update(_applications).where(_applications.c.id == bindparam("application_id"))
+                      .values(screening_outcome=ScreeningOutcome.in_progress))
+
+
+def open_application(connection, candidate_id: int, posting_id: int, agent_id: int) -> int:
+    """The id of the candidate's application to the posting, its screening (re)started: the
+    existing one (a second call about the same job feeds it; its outcome starts over) or a new
+    one screened by ``agent_id``. Core statements on ``connection``; the candidate list's row
+    is the caller's to refresh (``candidate_list.refresh``)."""
+    found = connection.execute(_APPLICATION_ID, {"candidate_id": candidate_id, "posting_id": posting_id}).scalar()
+    if found is None:
+        return connection.execute(_NEW_APPLICATION, {
+            "candidate_id": candidate_id, "posting_id": posting_id, "agent_id": agent_id,
+            "screening_outcome": ScreeningOutcome.in_progress}).scalar_one()
+    connection.execute(_RESTART_SCREENING, {"application_id": found})
+    return found
+
+
 def application_for(session: Session, conversation: Conversation) -> Application:
-    """The application of the conversation's candidate to its posting: the existing one (a
-    second call about the same job feeds it; its outcome starts over) or a new one."""
-    application = session.scalars(select(Application).filter_by(
-        candidate_id=conversation.candidate_id, posting_id=conversation.posting.id)).one_or_none()
-    if application is None:
-        application = Application(candidate_id=conversation.candidate_id, posting_id=conversation.posting.id,
-                                  agent_id=conversation.agent_id)
-        session.add(application)
-    application.screening_outcome = ScreeningOutcome.in_progress
-    return application
+    """:func:`open_application` for ``conversation``'s candidate and posting, as an ORM object."""
+    session.flush()  # a conversation begun in this transaction has its candidate's id
+    application_id = open_application(session.connection(), conversation.candidate_id, conversation.posting.id,
+                                      conversation.agent_id)
+    return session.get(Application, application_id, populate_existing=True)
 
 
 def apply_effects(session: Session, conversation: Conversation, effects, now: dt.datetime) -> None:
@@ -100,12 +146,8 @@ def apply_effects(session: Session, conversation: Conversation, effects, now: dt
             if conversation.posting is not None:
                 conversation.application = application_for(session, conversation)
         elif isinstance(effect, flow.AnswerGiven):
-            session.connection().execute(insert(Answer.__table__).values(
-                conversation_id=conversation.id, question_id=question_id(conversation.agent, effect.question_key),
-                raw_text=effect.raw_text, source=AnswerSource(effect.source),
-                value={"value": flow.json_value(effect.value)}, confidence=effect.confidence,
-                knocked_out=effect.knocked_out, created_at=now, speech_confidence=effect.speech_confidence,
-                interpreter_confidence=effect.interpreter_confidence, confirmed=effect.confirmed))
+            insert_answer(session.connection(), conversation.id,
+                          question_id(conversation.agent, effect.question_key), effect, now)
         elif isinstance(effect, flow.NameGiven):
             conversation.candidate.name = effect.name
         elif isinstance(effect, flow.Ended):
@@ -115,7 +157,7 @@ def apply_effects(session: Session, conversation: Conversation, effects, now: dt
                 conversation.flag(effect.follow_up, effect.note or effect.follow_up)
             if conversation.application is not None:
                 conversation.application.screening_outcome = SCREENING_OUTCOMES[conversation.status]
-                conversation.application.score = score_of(conversation, now)
+                conversation.application.score = score_of(conversation, now, stored_answers(session, conversation))
                 route_if_ready(session, conversation.application)
             emit(session, conversation.agent.company_id, WebhookEvent.conversation_completed,
                  {"conversation_id": conversation.id, "status": str(conversation.status),

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from sqlalchemy import select, update
+from sqlalchemy import String, bindparam, cast, insert, literal, select, update
 from sqlalchemy.orm import Session, joinedload, object_session
 
 from ..adapters.ats import ATSCandidate, normal_email
@@ -119,32 +119,48 @@ def _active_elsewhere(matches: list[dict], job_id: str, own_ats_application: str
 # ---------------------------------------------------------------- queueing checks
 
 
-def queue_check(session: Session, *, candidate: Candidate, company: Company, purpose: str,
-                conversation: Conversation | None = None, application: Application | None = None) -> ATSCheck | None:
-    """Write a check of ``candidate`` (its phone and email) and its job; None when there is
-    nothing to look up (a hidden caller ID without an email). The application, if given,
-    shows ``duplicate_check=pending`` until the result arrives."""
+def queue_check(session: Session, *, candidate: Candidate, company_id: int, purpose: str,
+                conversation: Conversation | None = None, application: Application | None = None) -> int | None:
+    """Write a check of ``candidate`` (its phone and email) and its job; returns the check's id,
+    None when there is nothing to look up (a hidden caller ID without an email). The
+    application, if given, shows ``duplicate_check=pending`` until the result arrives.
+    Both rows are Core inserts (nothing in the transaction reads them back as objects)."""
     if not candidate.phone and not candidate.email:
         return None
-    check = ATSCheck(company_id=company.id, candidate_id=candidate.id, purpose=purpose,
-                     conversation_id=conversation.id if conversation is not None else None,
-                     application_id=application.id if application is not None else None,
-                     phone=candidate.phone, email=normal_email(candidate.email), status="pending")
-    session.add(check)
-    session.flush()
-    outbox.add(session, kind=OutboxKind.ats_check, purpose=purpose, idempotency_key=f"ats_check:{check.id}",
-               payload={"check_id": check.id}, candidate=candidate, conversation=conversation,
-               application_id=check.application_id)
+    if any(row is not None and row.id is None for row in (candidate, conversation, application)):
+        session.flush()
+    check_id = write_check(session, company_id=company_id, candidate_id=candidate.id, phone=candidate.phone,
+                           email=candidate.email, purpose=purpose,
+                           conversation_id=conversation.id if conversation is not None else None,
+                           application_id=application.id if application is not None else None)
     if application is not None:
         application.duplicate_check = DuplicateCheck.pending
-    return check
+    return check_id
 
 
-def prefetch(session: Session, conversation: Conversation) -> ATSCheck | None:
+def write_check(session: Session, *, company_id: int, candidate_id: int, phone: str | None, email: str | None,
+                purpose: str, conversation_id: int | None = None, application_id: int | None = None) -> int:
+    """:func:`queue_check` from ids: the check's row and its job's outbox row, two Core
+    inserts (no ORM object); returns the check's id."""
+    check_id = session.connection().execute(_NEW_CHECK, {
+        "company_id": company_id, "candidate_id": candidate_id, "purpose": purpose, "status": "pending",
+        "conversation_id": conversation_id, "application_id": application_id, "phone": phone,
+        "email": normal_email(email)}).scalar_one()
+    # A key made of a new check's id cannot have been used: no lookup first.
+    outbox.add_new(session, kind=OutboxKind.ats_check, purpose=purpose, idempotency_key=f"ats_check:{check_id}",
+                   payload={"check_id": check_id}, candidate_id=candidate_id, conversation_id=conversation_id,
+                   application_id=application_id)
+    return check_id
+
+
+_NEW_CHECK = insert(ATSCheck.__table__).returning(ATSCheck.__table__.c.id)
+
+
+def prefetch(session: Session, conversation: Conversation) -> int | None:
     """When a call or text arrives: look the caller's phone up (the flow reads it after the menu)."""
     if conversation.candidate.phone is None:
         return None
-    return queue_check(session, candidate=conversation.candidate, company=conversation.agent.company,
+    return queue_check(session, candidate=conversation.candidate, company_id=conversation.agent.company_id,
                        purpose=PREFETCH, conversation=conversation)
 
 
@@ -157,31 +173,38 @@ def after_screening(session: Session, conversation: Conversation, now: dt.dateti
         return
     # Locked: the prefetch's job may be recording its result right now (``record_result``
     # locks the same row), so exactly one of the two sees the other's work and decides.
-    fetched = session.scalars(select(ATSCheck).filter_by(conversation_id=conversation.id, purpose=PREFETCH)
-                              .order_by(ATSCheck.id.desc()).limit(1).with_for_update()).first()
+    # One Core statement: the check's status and its job's (outbox row) status.
+    fetched = session.connection().execute(_PREFETCHED, {"conversation_id": conversation.id}).first()
     if fetched is not None and fetched.status == "done":
-        fetched.application_id = application.id
-        decide(session, fetched, now)
-    elif fetched is not None and fetched.status == "pending" and _has_live_job(session, fetched):
-        fetched.application_id = application.id
+        check = session.get(ATSCheck, fetched.id)
+        check.application_id = application.id
+        decide(session, check, now)
+    elif (fetched is not None and fetched.status == "pending"
+          and fetched.job_status in (OutboxStatus.pending, OutboxStatus.sending)):
+        session.connection().execute(update(ATSCheck).where(ATSCheck.id == fetched.id)
+                                     .values(application_id=application.id))
         application.duplicate_check = DuplicateCheck.pending
     else:
-        queue_check(session, candidate=conversation.candidate, company=conversation.agent.company,
+        queue_check(session, candidate=conversation.candidate, company_id=conversation.agent.company_id,
                     purpose=AFTER_CALL, conversation=conversation, application=application)
 
 
-def _has_live_job(session: Session, check: ATSCheck) -> bool:
-    status = session.scalar(select(OutboxItem.status).filter_by(idempotency_key=f"ats_check:{check.id}"))
-    return status in (OutboxStatus.pending, OutboxStatus.sending)
+# The conversation's latest prefetch check (locked) and the status of its job's outbox row
+# (key ``ats_check:<id>``, as ``queue_check`` writes it).
+_PREFETCHED = (
+    select(ATSCheck.id, ATSCheck.status, OutboxItem.status.label("job_status"))
+    .outerjoin(OutboxItem, OutboxItem.idempotency_key == literal("ats_check:") + cast(ATSCheck.id, String))
+    .where(ATSCheck.conversation_id == bindparam("conversation_id"), ATSCheck.purpose == PREFETCH)
+    .order_by(ATSCheck.id.desc()).limit(1).with_for_update(of=ATSCheck))
 
 
-def after_confirmation(session: Session, conversation: Conversation) -> ATSCheck | None:
+def after_confirmation(session: Session, conversation: Conversation) -> int | None:
     """The caller confirmed the details: check by phone and email (the email may find an
     ATS record the phone did not), then write back."""
     if conversation.application is None or session.scalars(select(ATSCheck.id).filter_by(
             conversation_id=conversation.id, purpose=CONFIRMED)).first() is not None:
         return None  # a second YES checks nothing again
-    return queue_check(session, candidate=conversation.candidate, company=conversation.agent.company,
+    return queue_check(session, candidate=conversation.candidate, company_id=conversation.agent.company_id,
                        purpose=CONFIRMED, conversation=conversation, application=conversation.application)
 
 
@@ -233,7 +256,10 @@ def decide(session: Session, check: ATSCheck, now: dt.datetime) -> DuplicateChec
                                                      ATSCheck.status == "done", ATSCheck.id > check.id).limit(1))
     if newer is not None:  # a later check (e.g. with the email) decided already: it knows more
         return DuplicateCheck(application.duplicate_check)
-    company = company_ats(application.posting.company)
+    # The job id needs the company's ATS config only (not the region: no agents or numbers read).
+    slug, config = session.connection().execute(
+        select(Company.slug, Company.ats_config).where(Company.id == application.posting.company_id)).one()
+    company = CompanyATS(slug, dict(config or {"kind": "builtin"}))
     matches = list(check.matches or [])
     application.duplicate_matches = matches
     duplicate = _active_elsewhere(matches, company.job_id(application.posting.key), application.ats_application_id)
@@ -260,24 +286,42 @@ def on_file(session: Session, agent: Agent, candidate: Candidate, exclude_applic
     if candidate.id is None:
         return ()
     company = CompanyATS(agent.company.slug, dict(agent.company.ats_config or {}))
-    tz = ZoneInfo(agent.timezone)
+    return applications_on_file(session.connection(), company, agent.company_id, ZoneInfo(agent.timezone),
+                                candidate.id, exclude_application)
+
+
+# Built once (two statements per lookup, no ORM): see applications_on_file.
+_LATEST_CHECK = (select(ATSCheck.__table__.c.matches)
+                 .where(ATSCheck.__table__.c.candidate_id == bindparam("candidate_id"),
+                        ATSCheck.__table__.c.company_id == bindparam("company_id"),
+                        ATSCheck.__table__.c.status == "done")
+                 .order_by(ATSCheck.__table__.c.checked_at.desc()).limit(1))
+_QUALIFIED = (select(Posting.__table__.c.key, Application.__table__.c.created_at)
+              .join(Posting.__table__, Posting.__table__.c.id == Application.__table__.c.posting_id)
+              .where(Application.__table__.c.candidate_id == bindparam("candidate_id"),
+                     Application.__table__.c.screening_outcome == ScreeningOutcome.qualified,
+                     Application.__table__.c.routing != RoutingState.dismissed,
+                     Application.__table__.c.id != bindparam("exclude")))
+
+
+def applications_on_file(connection, company: "CompanyATS", company_id: int, tz: ZoneInfo, candidate_id: int,
+                         exclude_application: int | None = None) -> tuple[OnFile, ...]:
+    """:func:`on_file` from ids: the active applications of candidate ``candidate_id`` to
+    company ``company_id`` (``company``: its ATS settings; ``tz``: the agent's time zone, for
+    the dates said), leaving out application ``exclude_application``; sorted by posting key."""
     found: dict[str, dt.date] = {}
 
     def add(key: str, when: dt.datetime) -> None:
         day = when.astimezone(tz).date()
         found[key] = min(found.get(key, day), day)
 
-    latest = session.scalar(select(ATSCheck.matches).where(
-        ATSCheck.candidate_id == candidate.id, ATSCheck.company_id == agent.company_id, ATSCheck.status == "done")
-        .order_by(ATSCheck.checked_at.desc()).limit(1))
+    latest = connection.execute(_LATEST_CHECK, {"candidate_id": candidate_id, "company_id": company_id}).scalar()
     for match in latest or []:
         for a in match["applications"]:
             if a["active"]:
                 add(company.posting_key(a["job_id"]), dt.datetime.fromisoformat(a["applied_at"]))
-    for key, created in session.execute(
-            select(Posting.key, Application.created_at).join(Posting, Posting.id == Application.posting_id).where(
-                Application.candidate_id == candidate.id, Application.screening_outcome == ScreeningOutcome.qualified,
-                Application.routing != RoutingState.dismissed, Application.id != (exclude_application or -1))):
+    for key, created in connection.execute(_QUALIFIED, {"candidate_id": candidate_id,
+                                                        "exclude": exclude_application or -1}):
         add(key, created)
     return tuple(OnFile(key, day, company.reply_days) for key, day in sorted(found.items()))
 

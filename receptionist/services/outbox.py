@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, or_, select, update
+from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..adapters.models import Candidate, OutboxItem, OutboxStatus
@@ -35,26 +35,53 @@ def add(session: Session, *, kind: str, purpose: str, idempotency_key: str, payl
     """Write one side effect of ``kind`` (an :class:`OutboxKind` value, or a kind a test
     registers); returns the row, or the existing one when ``idempotency_key`` was used.
     The unit of work enqueues it after commit."""
-    existing = session.scalars(select(OutboxItem).filter_by(idempotency_key=idempotency_key)).one_or_none()
+    existing = _existing(session, idempotency_key)
     if existing is not None:
         return existing
-    return _insert(session, kind=kind, purpose=purpose, idempotency_key=idempotency_key, payload=payload,
-                   recipient=recipient, candidate=candidate, conversation=conversation,
-                   application_id=application_id, agent=agent)
+    return _write(session, OutboxItem(
+        kind=str(kind), purpose=str(purpose), idempotency_key=idempotency_key, payload=payload,
+        recipient=recipient, candidate=candidate, conversation=conversation, application_id=application_id,
+        agent_id=agent.id if agent is not None else None, status=OutboxStatus.pending))
 
 
-def _insert(session: Session, *, kind: str, purpose: str, idempotency_key: str, payload: dict[str, Any],
-            recipient: str | None, candidate: Candidate | None, conversation, agent,
-            application_id: int | None = None) -> OutboxItem:
-    """``add`` once its key is known to be new (``queue_sms`` looked already)."""
-    item = OutboxItem(kind=str(kind), purpose=str(purpose), idempotency_key=idempotency_key, payload=payload,
-                      recipient=recipient, candidate=candidate, conversation=conversation,
-                      application_id=application_id, agent_id=agent.id if agent is not None else None,
-                      status=OutboxStatus.pending)
-    session.add(item)
-    session.flush()
-    note_new_outbox(session, item.id)
-    return item
+def add_new(session: Session, *, kind: str, purpose: str, idempotency_key: str, payload: dict[str, Any],
+            recipient: str | None = None, candidate_id: int | None = None, conversation_id: int | None = None,
+            application_id: int | None = None, agent_id: int | None = None, cancelled: str | None = None) -> int:
+    """Write a pending side effect whose key cannot have been used (made of a row id created
+    in this transaction, or looked up just before), in one Core INSERT: no ORM object. Returns
+    its id; the unit of work enqueues it after commit. ``cancelled``: the reason it is written
+    cancelled instead, never to run. A used key still fails (unique constraint)."""
+    item_id = session.connection().execute(_NEW_ITEM, {
+        "kind": str(kind), "purpose": str(purpose), "idempotency_key": idempotency_key, "payload": payload,
+        "recipient": recipient, "candidate_id": candidate_id, "conversation_id": conversation_id,
+        "application_id": application_id, "agent_id": agent_id, "last_error": cancelled,
+        "status": OutboxStatus.cancelled if cancelled else OutboxStatus.pending}).scalar_one()
+    if not cancelled:
+        note_new_outbox(session, item_id)
+    return item_id
+
+
+def queue_sms_new(session: Session, *, to: str, from_: str, body: str, purpose: str, idempotency_key: str,
+                  candidate: Candidate, conversation_id: int | None = None, agent_id: int | None = None) -> int:
+    """:func:`queue_sms` to a known ``candidate`` in Core statements, for a writer that needs
+    no object back: the id of the row written (cancelled when the candidate opted out), or of
+    the existing one when ``idempotency_key`` was used."""
+    existing = session.connection().scalar(_BY_KEY, {"key": idempotency_key})
+    if existing is not None:
+        return existing
+    if candidate.opted_out:
+        log.info("outbox: %s text to %s cancelled: opted out", purpose, mask(to))
+    return add_new(session, kind=OutboxKind.sms, purpose=purpose, idempotency_key=idempotency_key,
+                   payload=_sms_payload(to, from_, body), recipient=to, candidate_id=candidate.id,
+                   conversation_id=conversation_id, agent_id=agent_id,
+                   cancelled=OPTED_OUT if candidate.opted_out else None)
+
+
+def _sms_payload(to: str, from_: str, body: str) -> dict[str, str]:
+    return {"to": to, "from": from_, "body": body[:MAX_SMS_BODY]}
+
+
+_NEW_ITEM = insert(OutboxItem.__table__).returning(OutboxItem.__table__.c.id)
 
 
 def queue_sms(session: Session, *, to: str, from_: str, body: str, purpose: str, idempotency_key: str,
@@ -65,23 +92,38 @@ def queue_sms(session: Session, *, to: str, from_: str, body: str, purpose: str,
     When the candidate (or any candidate with that number) has opted out, the row is
     written ``cancelled`` with the reason and never sent.
     """
-    existing = session.scalars(select(OutboxItem).filter_by(idempotency_key=idempotency_key)).one_or_none()
+    existing = _existing(session, idempotency_key)
     if existing is not None:
         return existing
     if candidate is None:
         candidate = session.scalars(select(Candidate).filter_by(phone=to)).one_or_none()
-    payload = {"to": to, "from": from_, "body": body[:MAX_SMS_BODY]}
-    if candidate is not None and candidate.opted_out:
-        item = OutboxItem(kind=OutboxKind.sms, purpose=str(purpose), idempotency_key=idempotency_key,
-                          payload=payload, recipient=to, candidate=candidate, conversation=conversation,
-                          agent_id=agent.id if agent is not None else None, status=OutboxStatus.cancelled,
-                          last_error=OPTED_OUT)
-        session.add(item)
-        session.flush()
+    opted_out = candidate is not None and candidate.opted_out
+    item = _write(session, OutboxItem(
+        kind=OutboxKind.sms, purpose=str(purpose), idempotency_key=idempotency_key,
+        payload=_sms_payload(to, from_, body), recipient=to, candidate=candidate,
+        conversation=conversation, agent_id=agent.id if agent is not None else None,
+        status=OutboxStatus.cancelled if opted_out else OutboxStatus.pending, last_error=OPTED_OUT if opted_out else None))
+    if opted_out:
         log.info("outbox: %s text to %s cancelled: opted out", purpose, mask(to))
-        return item
-    return _insert(session, kind=OutboxKind.sms, purpose=purpose, idempotency_key=idempotency_key, payload=payload,
-                   recipient=to, candidate=candidate, conversation=conversation, agent=agent)
+    return item
+
+
+def _existing(session: Session, idempotency_key: str) -> OutboxItem | None:
+    # The id first, on the connection (no flush, no object): a new key is the common case.
+    found = session.connection().scalar(_BY_KEY, {"key": idempotency_key})
+    return session.get(OutboxItem, found) if found is not None else None
+
+
+_BY_KEY = select(OutboxItem.id).where(OutboxItem.idempotency_key == bindparam("key"))
+
+
+def _write(session: Session, item: OutboxItem) -> OutboxItem:
+    """Insert ``item`` (flushed: its id is known); a pending one is enqueued after commit."""
+    session.add(item)
+    session.flush()
+    if item.status == OutboxStatus.pending:
+        note_new_outbox(session, item.id)
+    return item
 
 
 # --- running: claims, outcomes and the reconciler (the jobs are ``receptionist.jobs.outbox``) ---

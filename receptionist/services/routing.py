@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..adapters.models import Application, Conversation, OutboxItem, Posting, RoutingEvent, utcnow
@@ -58,6 +58,11 @@ def summary(application: Application) -> dict[str, Any]:
             "interview_url": application.interview_url}
 
 
+# The id of an application's latest conversation, as ``latest_conversation`` orders them.
+_LATEST_CONVERSATION = (select(Conversation.id).where(Conversation.application_id == bindparam("application_id"))
+                        .order_by(Conversation.started_at.desc(), Conversation.id.desc()).limit(1))
+
+
 def approve_and_invite(session: Session, application: Application, *, actor: str,
                        reason: str | None = None) -> OutboxItem:
     """Approve ``application`` and write its invite (outbox kind ``invite``, key
@@ -69,17 +74,22 @@ def approve_and_invite(session: Session, application: Application, *, actor: str
     """
     posting = target_posting(application)
     transition(session, application, RoutingState.approved, actor=actor, reason=reason, posting_id=posting.id)
-    candidate, conversation = application.candidate, latest_conversation(application)
+    candidate = application.candidate
+    # Its id only: one narrow read, not the application's whole list of conversations.
+    conversation_id = session.connection().scalar(_LATEST_CONVERSATION, {"application_id": application.id})
     payload = {"application_id": application.id, "posting_id": posting.id,
                "posting_title": posting.title.get("en") or next(iter(posting.title.values()), posting.key),
                "interview_posting_id": posting.interview_posting_id,
                "name": candidate.name or "", "email": candidate.email, "phone_number": candidate.phone,
                "metadata": {"source": "receptionist", "application_id": application.id, "posting_key": posting.key,
-                            "conversation_id": conversation.id if conversation is not None else None,
-                            "score": application.score}}
+                            "conversation_id": conversation_id, "score": application.score}}
     return add(session, kind=OutboxKind.invite, purpose="invite", idempotency_key=invite_key(application),
                payload=payload, recipient=candidate.email or candidate.phone, candidate=candidate,
                application_id=application.id, agent=application.agent)
+
+
+_ROUTING_FACTS = (select(Application.screening_outcome, Application.duplicate_check, Application.routing)
+                  .where(Application.id == bindparam("id")).with_for_update())
 
 
 def route_if_ready(session: Session, application: Application) -> RoutingState:
@@ -95,10 +105,15 @@ def route_if_ready(session: Session, application: Application) -> RoutingState:
 
     The screening end and the duplicate check may finish at the same moment in two
     transactions: the caller's changes are written and the row re-read locked (FOR UPDATE on
-    PostgreSQL), so the second of them sees the first's result and routes.
+    PostgreSQL; SQLite's write lock is taken at BEGIN), so the second of them sees the first's
+    result and routes.
     """
     session.flush()
-    session.refresh(application, with_for_update=True)
+    # The three facts that decide, re-read locked (one narrow Core read, not a refresh of the
+    # whole row); when another transaction changed them meanwhile, the whole row is read again.
+    facts = session.connection().execute(_ROUTING_FACTS, {"id": application.id}).one()
+    if tuple(facts) != (application.screening_outcome, application.duplicate_check, application.routing):
+        session.refresh(application)
     if (application.screening_outcome != ScreeningOutcome.qualified
             or application.duplicate_check != DuplicateCheck.clear
             or application.routing != RoutingState.not_routed):

@@ -1,17 +1,82 @@
-"""A conversation's screening score, from its stored answers (``engine.scoring`` does the sums)."""
+"""A conversation's screening score, from its stored answers (``engine.scoring`` does the sums).
+
+The end of a screening reads the answers once (:func:`stored_answers`, one Core statement: no
+ORM objects, no lazy load of each answer's question) and the agent's questions from a
+per-process cache keyed like the agent's script (``Agent.script_version``, which changes in
+the same flush as any edit of its questions: ``services.scripts``).
+"""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from ..adapters.models import Conversation
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from ..adapters.models import Agent, Answer, Conversation
 from ..engine.scoring import ScoredQuestion, score
+from ..engine.vocabulary import QuestionKind
+
+CACHE_SIZE = 256  # agents x recent versions kept per process; the oldest goes first
 
 
-def score_of(conversation: Conversation, now: dt.datetime) -> float:
-    """The 0-100 score of ``conversation``'s answers against its agent's active questions,
-    dates judged from ``now``'s day in the agent's time zone."""
-    from zoneinfo import ZoneInfo
-    questions = [ScoredQuestion(key=q.key, kind=q.kind, weight=q.weight or 0.0, options=tuple(q.options or ()),
-                                scoring=q.scoring) for q in conversation.agent.questions if q.active]
-    answers = {a.question.key: a.value.get("value") for a in conversation.answers}
-    return score(questions, answers, now.astimezone(ZoneInfo(conversation.agent.timezone)).date())
+@dataclass(frozen=True)
+class StoredAnswer:
+    """One stored answer as the end of a screening reads it: its question's key and kind
+    (None for a question deleted since) and the interpreted value (``Answer.value["value"]``)."""
+
+    question_key: str | None
+    kind: QuestionKind | None
+    value: Any
+
+
+@dataclass(frozen=True)
+class _Questions:
+    scored: tuple[ScoredQuestion, ...]  # the active questions
+    by_id: dict[int, tuple[str, QuestionKind]]  # every question of the agent, active or not
+
+
+_cache: dict[tuple[int, str], _Questions] = {}
+_lock = threading.Lock()
+_ANSWERS = (select(Answer.question_id, Answer.value).where(Answer.conversation_id == bindparam("conversation_id"))
+            .order_by(Answer.id))
+
+
+def _questions(agent: Agent) -> _Questions:
+    key = (agent.id, agent.script_version)
+    found = _cache.get(key)
+    if found is not None:
+        return found
+    built = _Questions(
+        tuple(ScoredQuestion(key=q.key, kind=q.kind, weight=q.weight or 0.0, options=tuple(q.options or ()),
+                             scoring=q.scoring) for q in agent.questions if q.active),
+        {q.id: (q.key, q.kind) for q in agent.questions})
+    if agent.script_version is not None:  # not flushed yet: nothing to key it by
+        with _lock:
+            while len(_cache) >= CACHE_SIZE:
+                _cache.pop(next(iter(_cache)))
+            _cache[key] = built
+    return built
+
+
+def stored_answers(session: Session, conversation: Conversation) -> list[StoredAnswer]:
+    """``conversation``'s answers as stored now (this turn's Core inserts included), in the
+    order given; one statement."""
+    by_id = _questions(conversation.agent).by_id
+    out = []
+    # On the connection: the session's pending changes need no flush for this read.
+    for question_id, value in session.connection().execute(_ANSWERS, {"conversation_id": conversation.id}):
+        key, kind = by_id.get(question_id, (None, None))
+        out.append(StoredAnswer(key, kind, (value or {}).get("value")))
+    return out
+
+
+def score_of(conversation: Conversation, now: dt.datetime, answers: list[StoredAnswer]) -> float:
+    """The 0-100 score of ``answers`` (:func:`stored_answers` of ``conversation``) against its
+    agent's active questions, dates judged from ``now``'s day in the agent's time zone."""
+    agent = conversation.agent
+    values = {a.question_key: a.value for a in answers if a.question_key is not None}
+    return score(list(_questions(agent).scored), values, now.astimezone(ZoneInfo(agent.timezone)).date())

@@ -79,6 +79,19 @@ def script_for(agent: Agent) -> AgentScript:
     return _compiled(agent)[0]
 
 
+def compiled_by_id(session: Session, agent_id: int, version: str | None) -> tuple[AgentScript, dict[str, int]]:
+    """(script, {question key: question id}) of agent ``agent_id`` at ``version`` (its
+    ``script_version`` as just read), from the cache without loading the agent; a miss loads
+    the agent (``session.get``) and builds it. Raises LookupError for an unknown agent."""
+    found = _cache.get((agent_id, version)) if version is not None else None
+    if found is not None:
+        return found
+    agent = session.get(Agent, agent_id)
+    if agent is None:
+        raise LookupError(f"no agent {agent_id}")
+    return _compiled(agent)
+
+
 def question_id(agent: Agent, key: str) -> int:
     """The id of ``agent``'s active question ``key`` (from the cache: no statement).
     Raises KeyError when the agent has no such active question."""

@@ -1,0 +1,114 @@
+"""Benchmark: CPU time and SQL statements per step of a call (a per-step view of ``webhooks.py``).
+
+Runs whole qualified calls (``webhooks.CALL``) through the real Flask app in-process, signed
+as Twilio signs them, and prints for each step (``inbound``, ``g1``..``g10``, ``status``) the
+median and mean CPU ms per request of this process and the SQL statements it ran (mean,
+BEGIN/COMMIT included). SQLite by default, or ``DATABASE_URL`` (an empty database).
+
+    .venv/bin/python bench/steps.py [--calls 150]
+    .venv/bin/python bench/steps.py --profile g10 [--top 40]   # cProfile of one step
+    .venv/bin/python bench/steps.py --sql status                # the statements one step runs (last call)
+    .venv/bin/python bench/steps.py --ats-done                  # the ATS lookup done during the call
+
+``--ats-done`` records each call's prefetched ATS lookup as done (no match) right after the
+call starts, as the job would (outside the measured requests): the last answer then decides
+the duplicate check and routes (the sample agent routes automatically: an invite).
+
+The first ``--warmup`` calls (20) are left out of the figures: caches and the JIT of
+SQLAlchemy's statement cache fill there.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import logging
+import os
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import event, select
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.webhooks import CALL, TOKEN, call_fields, sample_app  # noqa: E402
+from receptionist.adapters.models import ATSCheck, Conversation  # noqa: E402
+from receptionist.services import duplicates  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=150)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--profile", metavar="STEP", help="cProfile the requests of STEP (inbound, g1..g10, status)")
+    parser.add_argument("--top", type=int, default=40, help="functions printed by --profile")
+    parser.add_argument("--sql", metavar="STEP", help="print the statements STEP ran in the last call")
+    parser.add_argument("--ats-done", action="store_true", help="the ATS lookup finishes during each call")
+    args = parser.parse_args()
+    logging.disable(logging.INFO)
+    app, url = sample_app("receptionist-steps-")
+    client, validator = app.test_client(), RequestValidator(TOKEN)
+    statements: list[str] = []
+    engine = app.extensions["db"].engine
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_a: statements.append(sql))
+    for name in ("commit", "rollback"):
+        event.listen(engine, name, lambda *_a, _n=name: statements.append(_n.upper()))
+    cpu: dict[str, list[float]] = {}
+    sql: dict[str, list[int]] = {}
+    last_sql: dict[str, list[str]] = {}
+    profiler = cProfile.Profile()
+
+    def post(step: str, path: str, params: dict, measured: bool) -> None:
+        signature = validator.compute_signature("http://localhost" + path, params)
+        statements.clear()
+        if step == args.profile and measured:
+            profiler.enable()
+        start = time.process_time()
+        response = client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+        spent = (time.process_time() - start) * 1000
+        if step == args.profile and measured:
+            profiler.disable()
+        assert response.status_code in (200, 204), response.data
+        if measured:
+            cpu.setdefault(step, []).append(spent)
+            sql.setdefault(step, []).append(len(statements))
+        last_sql[step] = list(statements)
+
+    for n in range(args.calls):
+        measured = n >= args.warmup
+        base = call_fields(n)
+        post("inbound", "/voice/inbound", base, measured)
+        if args.ats_done:
+            app.extensions["container"].uow.run(lambda s, sid=base["CallSid"]: duplicates.record_result(
+                s, s.scalar(select(ATSCheck.id).join(Conversation, Conversation.id == ATSCheck.conversation_id)
+                            .where(Conversation.call_sid == sid, ATSCheck.purpose == duplicates.PREFETCH)),
+                [], "builtin:bench"))
+        for step, inputs in enumerate(CALL, start=1):
+            post(f"g{step}", f"/voice/gather?step={step}", {**base, **inputs}, measured)
+        post("status", "/voice/status", {**base, "CallStatus": "completed", "CallDuration": "95"}, measured)
+
+    print(f"database: {url.split('://')[0]}; {args.calls - args.warmup} calls measured")
+    print(f"{'step':<10}{'input':<24}{'CPU p50':>9}{'CPU mean':>10}{'SQL':>6}")
+    inputs = ["(call starts)"] + [next(iter(i.values())) for i in CALL] + ["completed"]
+    for (step, values), said in zip(cpu.items(), inputs):
+        print(f"{step:<10}{said:<24}{statistics.median(values):>9.2f}{statistics.mean(values):>10.2f}"
+              f"{statistics.mean(sql[step]):>6.1f}")
+    print(f"{'per call':<34}{sum(statistics.mean(v) for v in cpu.values()):>10.2f}"
+          f"{sum(statistics.mean(v) for v in sql.values()):>6.1f}")
+    if args.sql:
+        print(f"\nstatements of {args.sql} (last call):")
+        for text in last_sql.get(args.sql, []):
+            print("  " + " ".join(text.split())[:400])
+    if args.profile:
+        print()
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(args.top)
+        if os.environ.get("STEPS_PROFILE_DUMP"):
+            profiler.dump_stats(os.environ["STEPS_PROFILE_DUMP"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""The first and last turns of a call are cheap and still do everything: the call start, the
+last answer (score, confirmation text, duplicate check, routing, candidate list) and the
+status callback, counted in SQL statements as the regression guard; the candidate list is
+written once per transaction, however many flushes it makes. On SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select
+
+from receptionist.adapters.models import (Application, Candidate, CandidateListRow, Conversation,
+                                          ConversationStatus, FollowUpReason, OutboxItem)
+from receptionist.services import duplicates
+
+from .test_candidate_list import assert_kept
+from .test_voice_webhooks import QUALIFIED, Call, conversation
+
+pytestmark = pytest.mark.usefixtures("sample_company")
+SID = "CA" + "1" * 32  # Call's default CallSid
+
+
+@contextmanager
+def statements(db):
+    """The SQL statements run meanwhile, as their first words ("SELECT", "DELETE FROM
+    candidate_list"), BEGIN left out."""
+    seen: list[str] = []
+
+    def one(_conn, _cursor, sql, *_args):
+        words = sql.split()
+        head = words[0].upper()
+        if head != "BEGIN":
+            seen.append(f"{head} {words[1]} {words[2]}" if head in ("DELETE", "INSERT") else head)
+
+    event.listen(db.engine, "before_cursor_execute", one)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", one)
+
+
+def test_a_call_starts_in_a_handful_of_statements(twilio, db):
+    Call(twilio, call_sid="CA" + "2" * 32, From="+12025550199").start()  # the agent's script is cached now
+    with statements(db) as seen:
+        Call(twilio).start()
+    # The agent, candidate and a retry's conversation in one SELECT; no application on file is
+    # read at the greeting; the list row written once.
+    assert seen.count("SELECT") == 1 and seen.count("DELETE FROM candidate_list") == 1
+    assert len(seen) <= 10, seen
+    with db.transaction() as s:
+        conv = s.scalars(select(Conversation).filter_by(call_sid=SID)).one()
+        assert conv.candidate.phone == "+12025550123" and conv.transcript_lines == len(conv.transcript) > 0
+        [check] = s.scalars(select(OutboxItem).filter_by(kind="ats_check", conversation_id=conv.id)).all()
+        assert (check.purpose, check.candidate_id, check.status.value) == ("prefetch", conv.candidate_id, "pending")
+    assert len(assert_kept(db)) == 2
+
+
+def test_a_retried_call_start_gets_the_same_reply_and_stores_nothing_twice(twilio, db):
+    call = Call(twilio)
+    first = call.start().data
+    with statements(db) as seen:
+        assert call.start().data == first
+    assert "INSERT" not in " ".join(seen)
+    with db.transaction() as s:
+        assert len(s.scalars(select(Conversation)).all()) == len(s.scalars(select(Candidate)).all()) == 1
+
+
+def test_the_last_answer_scores_texts_checks_and_lists_once(twilio, db):
+    call = Call(twilio)
+    call.start()
+    for inputs in QUALIFIED[:-1]:
+        call.send(**inputs)
+    with statements(db) as seen:
+        call.send(**QUALIFIED[-1])
+    # Answers read in one narrow statement (for the score and the text), never one by one;
+    # the candidate list written once though the turn flushes several times.
+    assert seen.count("DELETE FROM candidate_list") == 1
+    assert len(seen) <= 23, seen
+    conv = conversation(db)
+    assert conv.status == ConversationStatus.completed and conv.confirmation_status.value == "pending"
+    with db.transaction() as s:
+        application = s.get(Application, conv.application_id)
+        assert application.score == 100 and application.screening_outcome.value == "qualified"
+        assert application.duplicate_check.value == "pending"  # the prefetch's job is still to run
+        [text] = s.scalars(select(OutboxItem).filter_by(kind="sms")).all()
+        assert "Hi Jane" in text.payload["body"] and "Job: Forklift Operator\nEarliest start: " in text.payload["body"]
+    [row] = assert_kept(db)
+    assert (row.status, row.score, row.name_key) == ("qualified", 100, "jane doe")
+
+
+def test_the_last_answer_after_the_ats_answered_routes_and_invites_once(twilio, db, container):
+    call = Call(twilio)
+    call.start()
+    container.uow.run(lambda s: duplicates.record_result(s, s.scalar(
+        select(duplicates.ATSCheck.id).filter_by(purpose=duplicates.PREFETCH)), [], "builtin:acme"))
+    for inputs in QUALIFIED:
+        call.send(**inputs)
+    with db.transaction() as s:
+        application = s.scalars(select(Application)).one()
+        assert (application.duplicate_check.value, application.routing.value) == ("clear", "approved")
+        [invite] = s.scalars(select(OutboxItem).filter_by(kind="invite")).all()
+        conv = s.scalars(select(Conversation).filter_by(call_sid=SID)).one()
+        assert invite.payload["metadata"]["conversation_id"] == conv.id and invite.payload["name"] == "Jane Doe"
+    [row] = assert_kept(db)
+    assert row.status == "approved"
+
+
+def test_a_status_callback_after_the_screening_is_one_update(twilio, db):
+    call = Call(twilio)
+    call.start()
+    for inputs in QUALIFIED:
+        call.send(**inputs)
+    ended = conversation(db).ended_at
+    with statements(db) as seen:
+        assert call.status(duration="95").status_code == 204
+    assert seen == ["UPDATE", "COMMIT"] or seen == ["UPDATE"], seen  # COMMIT is no cursor statement on PostgreSQL
+    assert call.status(duration="7").status_code == 204  # Twilio retried: the first one stands
+    conv = conversation(db)
+    assert (conv.call_duration, conv.ended_at, conv.status) == (95, ended, ConversationStatus.completed)
+
+
+def test_a_status_callback_mid_call_still_flags_the_hang_up(twilio, db):
+    call = Call(twilio)
+    call.start()
+    for inputs in QUALIFIED[:4]:
+        call.send(**inputs)
+    assert call.status(call_status="no-answer", duration="30").status_code == 204
+    conv = conversation(db)
+    assert conv.status == ConversationStatus.abandoned and conv.follow_up_reason == FollowUpReason.hung_up
+    assert conv.call_duration == 30 and conv.ended_at is not None
+    [row] = assert_kept(db)
+    assert row.status == "incomplete"
+
+
+def test_a_rolled_back_transaction_leaves_the_candidate_list_as_it_was(twilio, db, container):
+    Call(twilio).start()
+    before = assert_kept(db)
+
+    def rename_then_fail(s):
+        s.scalars(select(Candidate)).one().name = "Nobody"
+        s.flush()
+        raise RuntimeError("the use case failed after its flush")
+
+    with pytest.raises(RuntimeError):
+        container.uow.run(rename_then_fail)
+    with db.transaction() as s:
+        assert s.scalars(select(CandidateListRow.name_key)).all() == [None]
+    assert len(assert_kept(db)) == len(before)
