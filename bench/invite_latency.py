@@ -26,7 +26,7 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.webhooks import CALL, TOKEN, percentile, sample_app  # noqa: E402
+from bench.webhooks import CALL, TOKEN, percentile, service_app  # noqa: E402
 from receptionist.adapters import redis_server  # noqa: E402
 from receptionist.adapters.models import Application, Candidate, OutboxItem, OutboxStatus  # noqa: E402
 from receptionist.engine.vocabulary import DuplicateCheck  # noqa: E402
@@ -46,7 +46,7 @@ def main() -> None:
            "TWILIO_AUTH_TOKEN": TOKEN, "PYTHONUNBUFFERED": "1"}
     for name in ("TWILIO_ACCOUNT_SID", "INTERVIEW_PLATFORM_URL", "INTERVIEW_WEBHOOK_URL"):
         env.pop(name, None)
-    app = sample_app(tmp, url, redis)
+    app = service_app(tmp, url, redis)
     settings = app.extensions["container"].settings
     client, validator, uow = app.test_client(), RequestValidator(TOKEN), app.extensions["container"].uow
     log = open(tmp / "worker.log", "wb")

@@ -63,7 +63,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.stack import Stack, start_redis  # noqa: E402
-from bench.webhooks import CALL, TOKEN, StatementCounter, sample_app  # noqa: E402
+from bench.webhooks import CALL, TOKEN, StatementCounter, service_app  # noqa: E402
 from receptionist.adapters.models import OutboxItem, OutboxStatus  # noqa: E402
 from receptionist.adapters.queue import QUEUE_NAME, connection  # noqa: E402
 from receptionist.settings import Settings  # noqa: E402
@@ -146,7 +146,7 @@ def main() -> None:
         url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
         for name in ("TWILIO_ACCOUNT_SID", "INTERVIEW_PLATFORM_URL", "INTERVIEW_WEBHOOK_URL"):
             os.environ.pop(name, None)
-        app = sample_app(tmp, url, redis)
+        app = service_app(tmp, url, redis)
         run(app, app.extensions["container"].settings, args)
 
 

@@ -40,7 +40,7 @@ CALL = [{"Digits": "1"}, {"SpeechResult": "apply", "Confidence": "0.9"}, {"Digit
 TEXTS = ["JOBS", "1", "2", "yes", "yes", "yes", "3", "right away", "1", "Jane Doe"]
 
 
-def sample_app(tmp: Path, database_url: str, redis_url: str | None):
+def service_app(tmp: Path, database_url: str, redis_url: str | None):
     """The service's Flask app on ``database_url`` (migrated, the sample company loaded),
     without a Twilio account (texts are logged), its instance files under ``tmp``."""
     settings = Settings(database_url=database_url, redis_url=redis_url, twilio_account_sid=None,
@@ -77,13 +77,7 @@ def sample_app(prefix: str):
     embedded Redis; webhooks signed with :data:`TOKEN`."""
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
-    settings = Settings(database_url=url, redis_url=os.environ.get("REDIS_URL"), twilio_account_sid=None,
-                        twilio_auth_token=TOKEN, public_base_url=None, instance_path=tmp)
-    app = create_app(settings)
-    app.extensions["db"].upgrade()
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["load-company", str(ROOT / "examples" / "acme-staffing.yaml")]).exit_code == 0
-    return app, url
+    return service_app(tmp, url, os.environ.get("REDIS_URL")), url
 
 
 def call_fields(n: int) -> dict[str, str]:
