@@ -90,7 +90,7 @@ def test_a_gather_runs_a_handful_of_statements(twilio, db):
     assert sorted(s for s in statements if s != "BEGIN") == ["INSERT", "INSERT", "INSERT", "SELECT", "UPDATE"]
 
 
-def test_sqlite_synchronous_is_full_unless_normal_is_asked_for(tmp_path, monkeypatch):
+def test_sqlite_synchronous_is_normal_unless_full_is_asked_for(tmp_path, monkeypatch):
     from receptionist.adapters.db import make_engine
 
     def synchronous() -> int:
@@ -102,9 +102,9 @@ def test_sqlite_synchronous_is_full_unless_normal_is_asked_for(tmp_path, monkeyp
             engine.dispose()
 
     monkeypatch.delenv("SQLITE_SYNCHRONOUS", raising=False)
+    assert synchronous() == 1  # NORMAL: WAL synced at checkpoints
+    monkeypatch.setenv("SQLITE_SYNCHRONOUS", "full")
     assert synchronous() == 2  # FULL: each commit on disk before the webhook answers
-    monkeypatch.setenv("SQLITE_SYNCHRONOUS", "normal")
-    assert synchronous() == 1
     monkeypatch.setenv("SQLITE_SYNCHRONOUS", "off")
     with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS must be FULL or NORMAL"):
         synchronous()
