@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from dataclasses import dataclass, replace
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -187,6 +188,7 @@ class _Profile:
 
 
 _profiles: dict[tuple[int, str | None], _Profile] = {}
+_profiles_lock = threading.Lock()
 
 
 def _profile(session: Session, agent_id: int, version: str | None) -> _Profile:
@@ -197,9 +199,10 @@ def _profile(session: Session, agent_id: int, version: str | None) -> _Profile:
         found = _Profile(ZoneInfo(agent.timezone), speech, VoiceSetup(agent.voices or {}, speech), agent.company_id,
                          duplicates.CompanyATS(agent.company.slug, dict(agent.company.ats_config or {})))
         if version is not None and version == agent.script_version:
-            if len(_profiles) >= 256:  # agents x recent versions; the oldest goes first
-                _profiles.pop(next(iter(_profiles)))
-            _profiles[(agent_id, version)] = found
+            with _profiles_lock:  # threaded workers: one eviction at a time
+                while len(_profiles) >= 256:  # agents x recent versions; the oldest goes first
+                    _profiles.pop(next(iter(_profiles)))
+                _profiles[(agent_id, version)] = found
     return found
 
 
