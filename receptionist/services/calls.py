@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..adapters.twiml import VoiceSetup
 from ..engine import flow
-from ..engine.texts import render, render_parts
+from ..engine.texts import render_parts
 from ..engine.vocabulary import Phase
 from ..adapters.models import (Agent, AgentKind, CallTurn, Candidate, Channel, Conversation, ConversationStatus, Posting,
                                FollowUpReason, ScreeningOutcome,
@@ -94,7 +94,8 @@ def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now:
     state, turn = flow.start(script, flow.CallContext(
         today=now.astimezone(profile.timezone).date(), channel="voice", can_text=can_text(caller),
         min_speech_confidence=profile.speech.min_confidence))
-    lines = turn_lines(None, [render(line, turn.language, "voice") for line in turn.lines])
+    said, texts = _worded(turn)
+    lines = turn_lines(None, texts)
     conversation_id = connection.execute(_NEW_CONVERSATION, {
         "channel": Channel.voice, "agent_id": found.agent_id, "candidate_id": candidate_id,
         "call_sid": call.call_sid, "to_number": to or call.to_number[:16], "forwarded_from": call.forwarded_from,
@@ -106,7 +107,6 @@ def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now:
         duplicates.write_check(session, company_id=profile.company_id, candidate_id=candidate_id, phone=phone,
                                email=found.email, purpose=duplicates.PREFETCH, conversation_id=conversation_id)
     candidate_list.refresh(connection, [candidate_id])
-    said = [part for line in turn.lines for part in render_parts(line, turn.language, "voice")]
     twiml = render_twiml(turn, said, 0, replace(profile.setup, start_recording=bool(found.recording)))
     # A racing duplicate of this call fails on the CallSid (unique); its retry returns this reply.
     connection.execute(_INSERT_TWIML, {"conversation_id": conversation_id, "step": 0, "twiml": twiml,
@@ -169,7 +169,7 @@ def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event,
     conversation.step = step
     if late:
         conversation.status, hung_up_at = ConversationStatus.in_progress, conversation.ended_at
-    twiml = _record_turn(session, conversation, script, event, turn, step, render_twiml, now)
+    twiml = _record_turn(session, conversation, profile, event, turn, step, render_twiml, now)
     if late:
         _after_late_answer(conversation, hung_up_at)
     return twiml
@@ -275,8 +275,7 @@ def _store_plain_turn(connection, row, question_ids: dict[str, int], profile: _P
     the next question: transcript lines, answers, the conversation's row (for a language, the
     candidate's; for a job, the application and the candidate list's row) and the TwiML, in
     Core statements (no ORM object)."""
-    said = [part for line in turn.lines for part in render_parts(line, turn.language, "voice")]
-    texts = [render(line, turn.language, "voice") for line in turn.lines]
+    said, texts = _worded(turn)
     lines = insert_transcript(connection, row.id, row.transcript_lines or 0, turn_lines(event, texts), now)
     params = {"conversation_id": row.id, "state": state.to_dict(), "step": step, "lines": lines,
               "language": row.conversation_language, "posting_id": row.posting_id,
@@ -305,6 +304,13 @@ def _store_plain_turn(connection, row, question_ids: dict[str, int], profile: _P
     # A racing duplicate of this step fails here (primary key); its retry returns the stored reply.
     connection.execute(_INSERT_TWIML, {"conversation_id": row.id, "step": step, "twiml": twiml, "created_at": now})
     return twiml
+
+
+def _worded(turn: flow.Turn) -> tuple[list[tuple[str, str]], list[str]]:
+    """The turn's lines worded once for the voice: (what is said, as (words, language) parts
+    for the TwiML; each line's words, for the transcript)."""
+    parts = [render_parts(line, turn.language, "voice") for line in turn.lines]
+    return [part for line in parts for part in line], [" ".join(words for words, _ in line) for line in parts]
 
 
 def _conversation(session: Session, conversation_id: int) -> Conversation:
@@ -436,23 +442,19 @@ def _stored_turn(session: Session, conversation_id: int, step: int) -> str:
     return stored.twiml
 
 
-def _record_turn(session: Session, conversation: Conversation, script, event, turn: flow.Turn, step: int,
-                 render_twiml: Renderer, now: dt.datetime) -> str:
-    """Store the turn (transcript, effects) and its TwiML; a finished screening gets its
-    confirmation text queued in the same transaction."""
-    texts = record_turn(session, conversation, event, turn, "voice", now)
+def _record_turn(session: Session, conversation: Conversation, profile: _Profile, event, turn: flow.Turn,
+                 step: int, render_twiml: Renderer, now: dt.datetime) -> str:
+    """Store a turn through the ORM (transcript, effects) and its TwiML; a finished screening
+    gets its confirmation text queued in the same transaction."""
+    record_turn(session, conversation, event, turn, "voice", now)
     if turn.ended and conversation.status == ConversationStatus.completed:
         # A returning caller who applied to nothing new gets no second confirmation text.
         if conversation.application is not None or not conversation.state.get("on_file"):
             queue_confirmation(session, conversation, now)
         duplicates.after_screening(session, conversation, now)
-    agent = conversation.agent
-    setup = VoiceSetup(agent.voices or {}, SpeechSettings.parse(agent.speech or {}),
-                       start_recording=step == 0 and agent.recording)
-    said = [part for line in turn.lines for part in render_parts(line, turn.language, "voice")]
-    twiml = render_twiml(turn, said, step, setup)
-    # Core: no ORM bookkeeping for a row nothing reads back in this transaction. A racing
-    # duplicate of this step fails here (primary key) and its retry returns the stored reply.
-    session.connection().execute(insert(CallTurn.__table__).values(
-        conversation_id=conversation.id, step=step, twiml=twiml, created_at=now))
+    said, _ = _worded(turn)
+    twiml = render_twiml(turn, said, step, profile.setup)
+    # A racing duplicate of this step fails here (primary key); its retry returns the stored reply.
+    session.connection().execute(_INSERT_TWIML, {"conversation_id": conversation.id, "step": step,
+                                                 "twiml": twiml, "created_at": now})
     return twiml
