@@ -34,14 +34,15 @@ def add(session: Session, *, kind: str, purpose: str, idempotency_key: str, payl
         application_id: int | None = None, agent=None) -> OutboxItem:
     """Write one side effect of ``kind`` (an :class:`OutboxKind` value, or a kind a test
     registers); returns the row, or the existing one when ``idempotency_key`` was used.
-    The unit of work enqueues it after commit."""
+    The unit of work enqueues it after commit. (:func:`add_new` writes it.)"""
     existing = _existing(session, idempotency_key)
     if existing is not None:
         return existing
-    return _write(session, OutboxItem(
-        kind=str(kind), purpose=str(purpose), idempotency_key=idempotency_key, payload=payload,
-        recipient=recipient, candidate=candidate, conversation=conversation, application_id=application_id,
-        agent_id=agent.id if agent is not None else None, status=OutboxStatus.pending))
+    session.flush()  # rows new in this transaction get their ids
+    return session.get(OutboxItem, add_new(
+        session, kind=kind, purpose=purpose, idempotency_key=idempotency_key, payload=payload,
+        recipient=recipient, candidate_id=_id(candidate), conversation_id=_id(conversation),
+        application_id=application_id, agent_id=_id(agent)))
 
 
 def add_new(session: Session, *, kind: str, purpose: str, idempotency_key: str, payload: dict[str, Any],
@@ -69,19 +70,8 @@ def queue_sms_new(session: Session, *, to: str, from_: str, body: str, purpose: 
     existing = session.connection().scalar(_BY_KEY, {"key": idempotency_key})
     if existing is not None:
         return existing
-    if candidate.opted_out:
-        log.info("outbox: %s text to %s cancelled: opted out", purpose, mask(to))
-    return add_new(session, kind=OutboxKind.sms, purpose=purpose, idempotency_key=idempotency_key,
-                   payload=_sms_payload(to, from_, body), recipient=to, candidate_id=candidate.id,
-                   conversation_id=conversation_id, agent_id=agent_id,
-                   cancelled=OPTED_OUT if candidate.opted_out else None)
-
-
-def _sms_payload(to: str, from_: str, body: str) -> dict[str, str]:
-    return {"to": to, "from": from_, "body": body[:MAX_SMS_BODY]}
-
-
-_NEW_ITEM = insert(OutboxItem.__table__).returning(OutboxItem.__table__.c.id)
+    return _new_sms(session, to=to, from_=from_, body=body, purpose=purpose, idempotency_key=idempotency_key,
+                    candidate=candidate, conversation_id=conversation_id, agent_id=agent_id)
 
 
 def queue_sms(session: Session, *, to: str, from_: str, body: str, purpose: str, idempotency_key: str,
@@ -97,15 +87,29 @@ def queue_sms(session: Session, *, to: str, from_: str, body: str, purpose: str,
         return existing
     if candidate is None:
         candidate = session.scalars(select(Candidate).filter_by(phone=to)).one_or_none()
+    session.flush()  # rows new in this transaction get their ids
+    return session.get(OutboxItem, _new_sms(
+        session, to=to, from_=from_, body=body, purpose=purpose, idempotency_key=idempotency_key,
+        candidate=candidate, conversation_id=_id(conversation), agent_id=_id(agent)))
+
+
+def _new_sms(session: Session, *, to: str, from_: str, body: str, purpose: str, idempotency_key: str,
+             candidate: Candidate | None, conversation_id: int | None, agent_id: int | None) -> int:
+    """The one writer of texts: cancelled at once when ``candidate`` opted out."""
     opted_out = candidate is not None and candidate.opted_out
-    item = _write(session, OutboxItem(
-        kind=OutboxKind.sms, purpose=str(purpose), idempotency_key=idempotency_key,
-        payload=_sms_payload(to, from_, body), recipient=to, candidate=candidate,
-        conversation=conversation, agent_id=agent.id if agent is not None else None,
-        status=OutboxStatus.cancelled if opted_out else OutboxStatus.pending, last_error=OPTED_OUT if opted_out else None))
     if opted_out:
         log.info("outbox: %s text to %s cancelled: opted out", purpose, mask(to))
-    return item
+    return add_new(session, kind=OutboxKind.sms, purpose=purpose, idempotency_key=idempotency_key,
+                   payload={"to": to, "from": from_, "body": body[:MAX_SMS_BODY]}, recipient=to,
+                   candidate_id=_id(candidate), conversation_id=conversation_id, agent_id=agent_id,
+                   cancelled=OPTED_OUT if opted_out else None)
+
+
+def _id(row) -> int | None:
+    return row.id if row is not None else None
+
+
+_NEW_ITEM = insert(OutboxItem.__table__).returning(OutboxItem.__table__.c.id)
 
 
 def _existing(session: Session, idempotency_key: str) -> OutboxItem | None:
@@ -115,15 +119,6 @@ def _existing(session: Session, idempotency_key: str) -> OutboxItem | None:
 
 
 _BY_KEY = select(OutboxItem.id).where(OutboxItem.idempotency_key == bindparam("key"))
-
-
-def _write(session: Session, item: OutboxItem) -> OutboxItem:
-    """Insert ``item`` (flushed: its id is known); a pending one is enqueued after commit."""
-    session.add(item)
-    session.flush()
-    if item.status == OutboxStatus.pending:
-        note_new_outbox(session, item.id)
-    return item
 
 
 # --- running: claims, outcomes and the reconciler (the jobs are ``receptionist.jobs.outbox``) ---
