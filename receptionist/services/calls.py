@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from dataclasses import dataclass, replace
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -29,7 +28,7 @@ from . import duplicates
 from .confirmation import can_text, queue_confirmation
 from . import candidate_list
 from .conversations import insert_answer, insert_transcript, open_application, record_turn, turn_lines
-from .scripts import compiled_by_id
+from .scripts import compiled_by_id, per_version
 
 log = logging.getLogger(__name__)
 
@@ -187,23 +186,13 @@ class _Profile:
     company_ats: duplicates.CompanyATS
 
 
-_profiles: dict[tuple[int, str | None], _Profile] = {}
-_profiles_lock = threading.Lock()
-
-
 def _profile(session: Session, agent_id: int, version: str | None) -> _Profile:
-    found = _profiles.get((agent_id, version))
-    if found is None:
+    def build() -> _Profile:
         agent = session.get(Agent, agent_id)
         speech = SpeechSettings.parse(agent.speech or {})
-        found = _Profile(ZoneInfo(agent.timezone), speech, VoiceSetup(agent.voices or {}, speech), agent.company_id,
-                         duplicates.CompanyATS(agent.company.slug, dict(agent.company.ats_config or {})))
-        if version is not None and version == agent.script_version:
-            with _profiles_lock:  # threaded workers: one eviction at a time
-                while len(_profiles) >= 256:  # agents x recent versions; the oldest goes first
-                    _profiles.pop(next(iter(_profiles)))
-                _profiles[(agent_id, version)] = found
-    return found
+        return _Profile(ZoneInfo(agent.timezone), speech, VoiceSetup(agent.voices or {}, speech), agent.company_id,
+                        duplicates.CompanyATS(agent.company.slug, dict(agent.company.ats_config or {})))
+    return per_version("call profile", agent_id, version, build)
 
 
 def _turn_context(connection, profile: _Profile, row, now: dt.datetime, phase: Phase) -> flow.CallContext:

@@ -8,7 +8,6 @@ the same flush as any edit of its questions: ``services.scripts``).
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,8 +18,8 @@ from sqlalchemy.orm import Session
 from ..adapters.models import Agent, Answer, Conversation
 from ..engine.scoring import ScoredQuestion, score
 from ..engine.vocabulary import QuestionKind
+from .scripts import per_version
 
-CACHE_SIZE = 256  # agents x recent versions kept per process; the oldest goes first
 
 
 @dataclass(frozen=True)
@@ -39,27 +38,15 @@ class _Questions:
     by_id: dict[int, tuple[str, QuestionKind]]  # every question of the agent, active or not
 
 
-_cache: dict[tuple[int, str], _Questions] = {}
-_lock = threading.Lock()
 _ANSWERS = (select(Answer.question_id, Answer.value).where(Answer.conversation_id == bindparam("conversation_id"))
             .order_by(Answer.id))
 
 
 def _questions(agent: Agent) -> _Questions:
-    key = (agent.id, agent.script_version)
-    found = _cache.get(key)
-    if found is not None:
-        return found
-    built = _Questions(
+    return per_version("scored questions", agent.id, agent.script_version, lambda: _Questions(
         tuple(ScoredQuestion(key=q.key, kind=q.kind, weight=q.weight or 0.0, options=tuple(q.options or ()),
                              scoring=q.scoring) for q in agent.questions if q.active),
-        {q.id: (q.key, q.kind) for q in agent.questions})
-    if agent.script_version is not None:  # not flushed yet: nothing to key it by
-        with _lock:
-            while len(_cache) >= CACHE_SIZE:
-                _cache.pop(next(iter(_cache)))
-            _cache[key] = built
-    return built
+        {q.id: (q.key, q.kind) for q in agent.questions}))
 
 
 def stored_answers(session: Session, conversation: Conversation) -> list[StoredAnswer]:

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from itertools import chain
+from typing import Any, TypeVar
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -24,10 +26,30 @@ from sqlalchemy.orm import Session
 from ..engine.script import AgentScript, OptionSpec, PolicySpec, PostingSpec, QuestionSpec
 from ..adapters.models import Agent, Company, Policy, Posting, ScreeningQuestion
 
-CACHE_SIZE = 256  # scripts kept per process (agents x recent versions); the oldest goes first
+CACHE_SIZE = 768  # things kept per process (kinds x agents x recent versions); the oldest goes first
+T = TypeVar("T")
 
-_cache: dict[tuple[int, str], tuple[AgentScript, dict[str, int]]] = {}
+_cache: dict[tuple[str, int, str], Any] = {}
 _lock = threading.Lock()
+
+
+def per_version(name: str, agent_id: int, version: str | None, build: Callable[[], T]) -> T:
+    """``build()`` for agent ``agent_id``, kept per process under ``name`` and the agent's
+    ``script_version`` as just read (``version``): built once, then returned until an edit
+    gives the agent a new version (see the module docstring). Not kept when ``version`` is
+    None (an agent not flushed yet). The script, the call settings (``services.calls``) and
+    the scored questions (``services.scores``) are kept this way."""
+    key = (name, agent_id, version)
+    found = _cache.get(key)
+    if found is not None:
+        return found
+    built = build()
+    if version is not None:
+        with _lock:  # threaded workers: one eviction at a time
+            while len(_cache) >= CACHE_SIZE:
+                _cache.pop(next(iter(_cache)))
+            _cache[key] = built
+    return built
 
 
 def _labels(raw: dict) -> dict[str, tuple[str, ...]]:
@@ -59,18 +81,11 @@ def build_script(agent: Agent) -> AgentScript:
 
 def _compiled(agent: Agent) -> tuple[AgentScript, dict[str, int]]:
     """(script, {question key: question id}) for ``agent``'s current ``script_version``."""
-    key = (agent.id, agent.script_version)
-    found = _cache.get(key)
-    if found is not None:
-        return found
-    built = (build_script(agent), {q.key: q.id for q in agent.questions if q.active})
-    if agent.script_version is None:  # not flushed yet: nothing to key it by
-        return built
-    with _lock:
-        while len(_cache) >= CACHE_SIZE:
-            _cache.pop(next(iter(_cache)))
-        _cache[key] = built
-    return built
+    return per_version("script", agent.id, agent.script_version, lambda: _build(agent))
+
+
+def _build(agent: Agent) -> tuple[AgentScript, dict[str, int]]:
+    return build_script(agent), {q.key: q.id for q in agent.questions if q.active}
 
 
 def script_for(agent: Agent) -> AgentScript:
@@ -83,13 +98,12 @@ def compiled_by_id(session: Session, agent_id: int, version: str | None) -> tupl
     """(script, {question key: question id}) of agent ``agent_id`` at ``version`` (its
     ``script_version`` as just read), from the cache without loading the agent; a miss loads
     the agent (``session.get``) and builds it. Raises LookupError for an unknown agent."""
-    found = _cache.get((agent_id, version)) if version is not None else None
-    if found is not None:
-        return found
-    agent = session.get(Agent, agent_id)
-    if agent is None:
-        raise LookupError(f"no agent {agent_id}")
-    return _compiled(agent)
+    def build() -> tuple[AgentScript, dict[str, int]]:
+        agent = session.get(Agent, agent_id)
+        if agent is None:
+            raise LookupError(f"no agent {agent_id}")
+        return _build(agent)
+    return per_version("script", agent_id, version, build)
 
 
 def question_id(agent: Agent, key: str) -> int:
