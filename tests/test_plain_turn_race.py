@@ -1,0 +1,122 @@
+"""A plain gather is read and computed before it takes any lock (SQLite's write lock, or
+``FOR UPDATE`` on PostgreSQL) and claims its step with its first write. What happens when
+another webhook for the same call lands in between, on SQLite and PostgreSQL: a duplicate
+of the same step gets the same reply and nothing is stored twice; a status callback does not
+lose the answer.
+
+The interleaving is forced: webhook A's TwiML renderer (called after A has read and computed
+its turn, before it writes) waits until the other request has committed. Were A still
+holding a lock while it computes, the other request would wait for it and fail on the
+database's lock timeout instead.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import xml.etree.ElementTree as ET
+
+import pytest
+from sqlalchemy import func, select
+
+from receptionist.adapters.models import Answer, CallTurn, Conversation, ConversationStatus, TranscriptLine
+from receptionist.adapters.twiml import render_turn
+from receptionist.engine import flow
+from receptionist.services import calls
+
+from .conftest import call_params
+from .test_voice_webhooks import QUALIFIED, Call, action_path
+
+pytestmark = pytest.mark.usefixtures("sample_company")
+WAIT_S = 20  # a bound, not a timing: the other request ends well before it, or the test fails
+
+
+def render(turn, said, step, setup) -> str:
+    """The web layer's renderer (``web.twilio.voice._renderer``) for a turn without recording."""
+    return render_turn(turn, said, f"/voice/gather?lang={turn.language}&step={step + 1}", setup, None)
+
+
+def interleaved(container, call_sid: str, step: int, event: flow.Event, between) -> tuple[str, object]:
+    """Webhook A for ``step`` run in a thread; ``between()`` runs once A has read and computed
+    its turn and before it writes. Returns (A's TwiML, what ``between`` returned)."""
+    computed, other_done, result = threading.Event(), threading.Event(), {}
+
+    def paused_render(*args) -> str:
+        computed.set()
+        assert other_done.wait(WAIT_S), "the other request did not finish"
+        return render(*args)
+
+    def webhook_a() -> None:
+        try:
+            result["twiml"] = container.uow.run(
+                lambda s: calls.answer_prompt(s, call_sid, step, event, paused_render))
+        except BaseException as exc:  # reported by the test's thread
+            result["error"] = exc
+            computed.set()
+
+    thread = threading.Thread(target=webhook_a)
+    thread.start()
+    try:
+        assert computed.wait(WAIT_S) and "error" not in result, result.get("error")
+        other = between()
+    finally:
+        other_done.set()
+        thread.join(WAIT_S)
+    assert "error" not in result, result.get("error")
+    return result["twiml"], other
+
+
+def counted(db, model, conversation_id: int) -> int:
+    with db.transaction() as s:
+        return s.scalar(select(func.count()).select_from(model).where(model.conversation_id == conversation_id))
+
+
+def started(twilio, answers: int) -> tuple[Call, int]:
+    """A call answered up to its first plain question (age-18); (the call, the next step)."""
+    call = Call(twilio)
+    call.start()
+    for inputs in QUALIFIED[:answers]:
+        call.send(**inputs)
+    return call, int(re.search(r"step=(\d+)", action_path(call.last)).group(1))
+
+
+def test_two_webhooks_for_one_step_at_once_store_one_answer_and_get_one_reply(twilio, container, db):
+    call, step = started(twilio, 3)
+    event = flow.Speech("Yes.", 0.9)
+    with db.transaction() as s:
+        conversation_id = s.scalar(select(Conversation.id).filter_by(call_sid=call.sid))
+    lines_before = counted(db, TranscriptLine, conversation_id)
+
+    twiml_a, twiml_b = interleaved(container, call.sid, step, event, lambda: container.uow.run(
+        lambda s: calls.answer_prompt(s, call.sid, step, event, render)))
+
+    assert twiml_a == twiml_b and "<Gather" in twiml_a
+    assert f"step={step + 1}" in twiml_a
+    assert counted(db, Answer, conversation_id) == 1
+    assert counted(db, CallTurn, conversation_id) == step + 1  # steps 0..step, each once
+    # One candidate line and the agent's lines, once.
+    assert counted(db, TranscriptLine, conversation_id) - lines_before in (2, 3)
+    with db.transaction() as s:
+        assert s.scalar(select(Conversation.step).filter_by(call_sid=call.sid)) == step
+    # The call goes on from the stored reply, as Twilio would follow it.
+    action = ET.fromstring(twiml_a).find("Gather").get("action")
+    response = twilio.post(action, call_params(call.sid, **QUALIFIED[4]))
+    assert response.status_code == 200 and b"<Gather" in response.data
+    assert counted(db, Answer, conversation_id) == 2
+
+
+def test_a_hang_up_between_the_read_and_the_write_keeps_the_answer(twilio, container, db):
+    call, step = started(twilio, 3)
+    event = flow.Speech("Yes.", 0.9)
+
+    twiml, status = interleaved(container, call.sid, step, event, lambda: call.status("completed", "20"))
+
+    assert status.status_code == 204
+    with db.transaction() as s:
+        conversation = s.scalars(select(Conversation).filter_by(call_sid=call.sid)).one()
+        # Taken again under the lock as a late answer: kept, and the call stays abandoned.
+        assert conversation.status == ConversationStatus.abandoned and conversation.follow_up_reason == "hung_up"
+        assert conversation.step == step
+        assert s.scalar(select(func.count()).select_from(Answer)
+                        .where(Answer.conversation_id == conversation.id)) == 1
+    assert "<Gather" in twiml or "<Hangup" in twiml
+
