@@ -75,7 +75,7 @@ def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now:
     effects, and neither the caller's history nor their applications on file are read.
     """
     now = now or utcnow()
-    connection = session.connection()
+    connection = reads_before_write_lock(session)  # SQLite: the lock is taken at the first INSERT
     to, phone = _safe_e164(call.to_number), _safe_e164(call.from_number)
     found = connection.execute(_ANSWERING, {"call_sid": call.call_sid, "to": to, "phone": phone}).first() \
         if to else None
@@ -87,15 +87,18 @@ def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now:
         raise UnknownNumber(call.to_number)
     script, _ = compiled_by_id(session, found.agent_id, found.script_version)
     profile = _profile(session, found.agent_id, found.script_version)
-    candidate_id = found.candidate_id
-    if candidate_id is None:
-        candidate_id = connection.execute(_NEW_CANDIDATE, {"phone": phone, "opted_out": False}).scalar_one()
     caller = _Caller(phone, bool(found.opted_out))
     state, turn = flow.start(script, flow.CallContext(
         today=now.astimezone(profile.timezone).date(), channel="voice", can_text=can_text(caller),
         min_speech_confidence=profile.speech.min_confidence))
     said, texts = _worded(turn)
     lines = turn_lines(None, texts)
+    twiml = render_twiml(turn, said, 0, replace(profile.setup, start_recording=bool(found.recording)))
+    # The writes. Racing duplicates fail on a unique key (a CallSid, a new caller's number)
+    # and their retries read what this one stored.
+    candidate_id = found.candidate_id
+    if candidate_id is None:
+        candidate_id = connection.execute(_NEW_CANDIDATE, {"phone": phone, "opted_out": False}).scalar_one()
     conversation_id = connection.execute(_NEW_CONVERSATION, {
         "channel": Channel.voice, "agent_id": found.agent_id, "candidate_id": candidate_id,
         "call_sid": call.call_sid, "to_number": to or call.to_number[:16], "forwarded_from": call.forwarded_from,
@@ -107,7 +110,6 @@ def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now:
         duplicates.write_check(session, company_id=profile.company_id, candidate_id=candidate_id, phone=phone,
                                email=found.email, purpose=duplicates.PREFETCH, conversation_id=conversation_id)
     candidate_list.refresh(connection, [candidate_id])
-    twiml = render_twiml(turn, said, 0, replace(profile.setup, start_recording=bool(found.recording)))
     # A racing duplicate of this call fails on the CallSid (unique); its retry returns this reply.
     connection.execute(_INSERT_TWIML, {"conversation_id": conversation_id, "step": 0, "twiml": twiml,
                                        "created_at": now})

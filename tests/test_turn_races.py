@@ -1,8 +1,8 @@
-"""A plain gather is read and computed before it takes any lock (SQLite's write lock, or
-``FOR UPDATE`` on PostgreSQL) and claims its step with its first write. What happens when
-another webhook for the same call lands in between, on SQLite and PostgreSQL: a duplicate
-of the same step gets the same reply and nothing is stored twice; a status callback does not
-lose the answer.
+"""A plain gather, and a call's start, are read and computed before they take any lock
+(SQLite's write lock, or ``FOR UPDATE`` on PostgreSQL); a gather claims its step with its
+first write. What happens when another webhook for the same call lands in between, on SQLite
+and PostgreSQL: a duplicate gets the same reply and nothing is stored twice; a status
+callback does not lose the answer; two calls from one new number make one candidate.
 
 The interleaving is forced: webhook A's TwiML renderer (called after A has read and computed
 its turn, before it writes) waits until the other request has committed. Were A still
@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import func, select
 
-from receptionist.adapters.models import Answer, CallTurn, Conversation, ConversationStatus, TranscriptLine
+from receptionist.adapters.models import Answer, CallTurn, Candidate, Conversation, ConversationStatus, TranscriptLine
 from receptionist.adapters.twiml import render_turn
 from receptionist.engine import flow
 from receptionist.services import calls
@@ -31,13 +31,21 @@ WAIT_S = 20  # a bound, not a timing: the other request ends well before it, or 
 
 
 def render(turn, said, step, setup) -> str:
-    """The web layer's renderer (``web.twilio.voice._renderer``) for a turn without recording."""
-    return render_turn(turn, said, f"/voice/gather?lang={turn.language}&step={step + 1}", setup, None)
+    """The web layer's renderer (``web.twilio.voice._renderer``), without a request."""
+    callback = "http://localhost/voice/recording" if setup.start_recording else None
+    return render_turn(turn, said, f"/voice/gather?lang={turn.language}&step={step + 1}", setup, callback)
 
 
 def interleaved(container, call_sid: str, step: int, event: flow.Event, between) -> tuple[str, object]:
-    """Webhook A for ``step`` run in a thread; ``between()`` runs once A has read and computed
-    its turn and before it writes. Returns (A's TwiML, what ``between`` returned)."""
+    """Gather webhook A for ``step`` run in a thread; ``between()`` runs once A has read and
+    computed its turn and before it writes. Returns (A's TwiML, what ``between`` returned)."""
+    return interleaved_with(container, lambda s, paused: calls.answer_prompt(s, call_sid, step, event, paused),
+                            between)
+
+
+def interleaved_with(container, webhook_a, between) -> tuple[str, object]:
+    """``webhook_a(session, renderer)`` run as a unit of work in a thread, ``between()`` run
+    while A's renderer is called. Returns (A's TwiML, what ``between`` returned)."""
     computed, other_done, result = threading.Event(), threading.Event(), {}
 
     def paused_render(*args) -> str:
@@ -45,15 +53,14 @@ def interleaved(container, call_sid: str, step: int, event: flow.Event, between)
         assert other_done.wait(WAIT_S), "the other request did not finish"
         return render(*args)
 
-    def webhook_a() -> None:
+    def run_a() -> None:
         try:
-            result["twiml"] = container.uow.run(
-                lambda s: calls.answer_prompt(s, call_sid, step, event, paused_render))
+            result["twiml"] = container.uow.run(lambda s: webhook_a(s, paused_render))
         except BaseException as exc:  # reported by the test's thread
             result["error"] = exc
             computed.set()
 
-    thread = threading.Thread(target=webhook_a)
+    thread = threading.Thread(target=run_a)
     thread.start()
     try:
         assert computed.wait(WAIT_S) and "error" not in result, result.get("error")
@@ -120,3 +127,28 @@ def test_a_hang_up_between_the_read_and_the_write_keeps_the_answer(twilio, conta
                         .where(Answer.conversation_id == conversation.id)) == 1
     assert "<Gather" in twiml or "<Hangup" in twiml
 
+
+
+def test_two_inbound_webhooks_for_one_call_at_once_start_it_once(container, db):
+    call = calls.InboundCall(call_sid="CA" + "7" * 32, from_number="+12025550188", to_number="+12025550100")
+
+    twiml_a, twiml_b = interleaved_with(container, lambda s, paused: calls.start_call(s, call, paused),
+                                        lambda: container.uow.run(lambda s: calls.start_call(s, call, render)))
+
+    assert twiml_a == twiml_b and "<Gather" in twiml_a
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Conversation)) == 1
+        assert s.scalar(select(func.count()).select_from(Candidate)) == 1
+
+
+def test_two_calls_from_one_new_number_at_once_make_one_candidate(container, db):
+    first, second = (calls.InboundCall(call_sid="CA" + digit * 32, from_number="+12025550189",
+                                       to_number="+12025550100") for digit in "89")
+
+    interleaved_with(container, lambda s, paused: calls.start_call(s, first, paused),
+                     lambda: container.uow.run(lambda s: calls.start_call(s, second, render)))
+
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Candidate)) == 1
+        owners = s.scalars(select(Conversation.candidate_id)).all()
+        assert len(owners) == 2 and len(set(owners)) == 1
