@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, bindparam, func, insert, or_, select, update
+from sqlalchemy import ARRAY, Integer, Text, bindparam, func, insert, or_, select, true, update
 from sqlalchemy.orm import Session, joinedload
 
 from ..adapters.db import reads_before_write_lock
@@ -20,15 +20,15 @@ from ..adapters.twiml import VoiceSetup
 from ..engine import flow
 from ..engine.texts import render_parts
 from ..engine.vocabulary import Phase
-from ..adapters.models import (Agent, AgentKind, CallTurn, Candidate, Channel, Conversation, ConversationStatus, Posting,
+from ..adapters.models import (Agent, AgentKind, Answer, CallTurn, Candidate, Channel, Conversation, ConversationStatus, Posting,
                                FollowUpReason, ScreeningOutcome,
-                      PhoneNumber, utcnow)
+                      PhoneNumber, TranscriptLine, utcnow)
 from ..phones import mask, to_e164
 from ..settings import SpeechSettings
 from . import duplicates
 from .confirmation import can_text, queue_confirmation
 from . import candidate_list
-from .conversations import insert_answer, insert_transcript, open_application, record_turn, turn_lines
+from .conversations import answer_values, insert_answer, insert_transcript, open_application, record_turn, turn_lines
 from .scripts import compiled_by_id, per_version
 
 log = logging.getLogger(__name__)
@@ -289,13 +289,15 @@ _TURN_ROW = _TURN_ROW_SEEN.with_for_update(of=_conversations)
 _PLAIN_EFFECTS = (flow.AnswerGiven, flow.LanguageChosen, flow.PostingChosen)
 # The plain turn's first write: the step claimed only if the conversation is still at the
 # step it was read at and in progress (no other turn, no status callback came in between).
+# ``active_at``: the caller's input's time, None for silence (the last activity stays).
 _CLAIM_TURN = (update(_conversations)
                .where(_conversations.c.id == bindparam("conversation_id"),
                       _conversations.c.step == bindparam("seen_step"),
                       _conversations.c.status == ConversationStatus.in_progress)
                .values(state=bindparam("state"), step=bindparam("step"), transcript_lines=bindparam("lines"),
-                       language=bindparam("language")))
-_CLAIM_ANSWERED = _CLAIM_TURN.values(last_activity_at=bindparam("now"))
+                       language=bindparam("language"), last_activity_at=func.coalesce(
+                           bindparam("active_at", type_=_conversations.c.last_activity_at.type),
+                           _conversations.c.last_activity_at)))
 _UPDATE_POSTING = (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
                    .values(posting_id=bindparam("posting_id"), application_id=bindparam("application_id")))
 _POSTING_ID = (select(_postings.c.id)
@@ -332,9 +334,13 @@ def _store_plain_turn(connection, row, advanced: _Advanced, event: flow.Event, s
     language = next((e.language for e in turn.effects if isinstance(e, flow.LanguageChosen)),
                     row.conversation_language)
     claim = {"conversation_id": row.id, "seen_step": row.step, "state": advanced.state.to_dict(), "step": step,
-             "lines": (row.transcript_lines or 0) + len(lines), "language": language, "now": now}
+             "lines": (row.transcript_lines or 0) + len(lines), "language": language,
+             "active_at": None if isinstance(event, flow.Silence) else now}
+    answers = [e for e in turn.effects if isinstance(e, flow.AnswerGiven)]
+    if connection.dialect.name == "postgresql" and len(answers) == len(turn.effects) <= 1:
+        return _store_in_one_statement(connection, row, advanced, claim, lines, answers, twiml, now)
     # The first write: on SQLite it takes the write lock; on PostgreSQL it locks the row.
-    if connection.execute(_CLAIM_TURN if isinstance(event, flow.Silence) else _CLAIM_ANSWERED, claim).rowcount != 1:
+    if connection.execute(_CLAIM_TURN, claim).rowcount != 1:
         return None
     insert_transcript(connection, row.id, row.transcript_lines or 0, lines, now)
     opened = False
@@ -356,6 +362,50 @@ def _store_plain_turn(connection, row, advanced: _Advanced, event: flow.Event, s
     # A racing duplicate of this step fails here (primary key); its retry returns the stored reply.
     connection.execute(_INSERT_TWIML, {"conversation_id": row.id, "step": step, "twiml": twiml, "created_at": now})
     return twiml
+
+
+def _store_in_one_statement(connection, row, advanced: _Advanced, claim: dict, lines: list, answers: list,
+                            twiml: str, now: dt.datetime) -> str | None:
+    """PostgreSQL: :func:`_store_plain_turn` for a turn with at most one answer, in one
+    statement (one round trip instead of four): the claim, the transcript lines, the answer
+    and the TwiML (:data:`_PLAIN_WRITES`). None, with nothing written, when the claim fails."""
+    first = row.transcript_lines or 0
+    params = {**claim, "twiml": twiml, "now": now, "seqs": list(range(first + 1, first + 1 + len(lines))),
+              "speakers": [speaker.value for speaker, _ in lines], "texts": [text for _, text in lines]}
+    if answers:
+        values = answer_values(row.id, advanced.question_ids[answers[0].question_key], answers[0], now)
+        params.update({f"answer_{name}": value for name, value in values.items()})
+    stored = connection.execute(_PLAIN_WRITES[bool(answers)], params).first()
+    return twiml if stored is not None else None
+
+
+def _plain_writes(with_answer: bool):
+    """``WITH claimed AS (UPDATE conversations ... RETURNING id), lines AS (INSERT INTO
+    transcript_lines SELECT ... FROM claimed JOIN unnest(...)) [, answer AS (INSERT INTO
+    answers SELECT ... FROM claimed)] INSERT INTO call_turns SELECT ... FROM claimed RETURNING
+    ...``: each insert writes only if the claim did (PostgreSQL's data-modifying CTEs, "WITH
+    Queries"); a claim that waited for a racing turn's row lock re-checks its WHERE on the
+    committed row and claims nothing."""
+    claimed = _CLAIM_TURN.returning(_conversations.c.id).cte("claimed")
+    now = bindparam("now", type_=CallTurn.__table__.c.created_at.type)
+    lines_t, answers_t, turns_t = TranscriptLine.__table__, Answer.__table__, CallTurn.__table__
+    unnested = func.unnest(bindparam("seqs", type_=ARRAY(Integer)), bindparam("speakers", type_=ARRAY(Text)),
+                           bindparam("texts", type_=ARRAY(Text))).table_valued("seq", "speaker", "text").render_derived()
+    ctes = [insert(lines_t).from_select(
+        ["conversation_id", "seq", "speaker", "text", "at"],
+        select(claimed.c.id, unnested.c.seq, unnested.c.speaker, unnested.c.text, now)
+        .select_from(claimed).join(unnested, true())).cte("lines")]
+    if with_answer:
+        names = [c.name for c in answers_t.c if c.name not in ("id", "conversation_id")]
+        ctes.append(insert(answers_t).from_select(["conversation_id", *names], select(
+            claimed.c.id, *(bindparam(f"answer_{name}", type_=answers_t.c[name].type) for name in names))).cte("answer"))
+    return (insert(turns_t).from_select(["conversation_id", "step", "twiml", "created_at"],
+                                        select(claimed.c.id, bindparam("step"), bindparam("twiml"), now))
+            .returning(turns_t.c.conversation_id).add_cte(*ctes))
+
+
+# Built once: (without an answer, with one).
+_PLAIN_WRITES = (_plain_writes(False), _plain_writes(True))
 
 
 def _worded(turn: flow.Turn) -> tuple[list[tuple[str, str]], list[str]]:
