@@ -138,9 +138,16 @@ def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event,
     Raises UnknownCall for a CallSid without a conversation.
 
     Most turns store an answer (or nothing) and ask the next question: those are read and
-    written with Core statements alone (:func:`_store_plain_turn`); a turn that reads the
-    caller's history or changes more (a language, a posting, a name, the end) goes through
-    the ORM.
+    written with Core statements alone (:func:`_store_plain_turn`); a turn that changes more
+    (a name, the end, a late answer) goes through the ORM.
+
+    The conversation is read and the turn computed (engine, TwiML) before any lock is
+    taken: on SQLite outside the write lock (``adapters.db.reads_before_write_lock``), on
+    PostgreSQL without ``FOR UPDATE``. The first write then claims the step only if the
+    conversation is still at the step and status it was read at (a conditional UPDATE; for
+    the ORM's turns, its locked load compared); when another webhook or the status callback
+    moved it in between, the turn is read again under the lock and taken as before: a
+    duplicate gets the stored reply, a late answer is kept.
     """
     now = now or utcnow()
     connection = reads_before_write_lock(session)
@@ -166,7 +173,9 @@ def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event,
         conversation = _conversation(session, seen.id)
         if (conversation.step, conversation.status, conversation.state) == (seen.step, seen.status, seen.state):
             return _record_orm_turn(session, conversation, advanced, event, step, render_twiml, now)
-    row = connection.execute(_TURN_ROW, params).one()  # locked until the transaction ends
+    row = connection.execute(_TURN_ROW, params).one_or_none()  # locked until the transaction ends
+    if row is None:
+        raise UnknownCall(call_sid)
     if row.stored is not None:
         return row.stored
     if step != row.step + 1:
