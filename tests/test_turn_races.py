@@ -194,3 +194,22 @@ def test_sqlite_reads_before_the_write_lock_and_writes_under_it(tmp_path):
     with database.transaction() as s:
         assert s.execute(text("SELECT x FROM t")).scalars().all() == [3]
     database.dispose()
+
+
+def test_a_silent_plain_turn_reprompts_and_keeps_the_last_activity(twilio, db):
+    """Silence on a question is a plain turn too (on PostgreSQL the one-statement write without
+    an answer): the reprompt is stored, the transcript says so, the caller's last activity stays."""
+    call, step = started(twilio, 3)
+    with db.transaction() as s:
+        before = s.scalars(select(Conversation).filter_by(call_sid=call.sid)).one()
+    reprompt = call.send()  # Twilio's actionOnEmptyResult: no SpeechResult, no Digits
+    assert b"<Gather" in reprompt.data and f"step={step + 1}".encode() in reprompt.data
+    again = twilio.post(f"/voice/gather?step={step}", call_params(call.sid))
+    assert again.data == reprompt.data  # a retry gets the stored reprompt
+    with db.transaction() as s:
+        after = s.scalars(select(Conversation).filter_by(call_sid=call.sid)).one()
+        lines = s.scalars(select(TranscriptLine.text).where(TranscriptLine.conversation_id == after.id)
+                          .order_by(TranscriptLine.seq)).all()
+        assert s.scalar(select(func.count()).select_from(Answer).where(Answer.conversation_id == after.id)) == 0
+    assert after.step == step and after.last_activity_at == before.last_activity_at
+    assert after.transcript_lines == len(lines) and "[no answer]" in lines[-3:]
