@@ -26,7 +26,7 @@ from ..phones import mask, to_e164
 from ..settings import SpeechSettings
 from . import duplicates
 from .confirmation import can_text, queue_confirmation
-from . import candidate_list
+from . import candidate_list, screening_end
 from .conversations import insert_answer, insert_transcript, open_application, record_turn, turn_lines
 from .scripts import compiled_by_id, per_version
 
@@ -163,6 +163,10 @@ def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event,
     if conversation is None and not turn.ended and all(isinstance(e, _PLAIN_EFFECTS) for e in turn.effects):
         return _store_plain_turn(session.connection(), row, question_ids, profile, event, state, turn, step,
                                  render_twiml, now)
+    if conversation is None and screening_end.applies(row, turn):
+        twiml = _store_last_turn(session, row, question_ids, profile, event, state, turn, step, render_twiml, now)
+        if twiml is not None:
+            return twiml
     conversation = conversation or _conversation(session, row.id)
     conversation.state = state.to_dict()
     conversation.step = step
@@ -292,6 +296,33 @@ def _store_plain_turn(connection, row, question_ids: dict[str, int], profile: _P
     twiml = render_twiml(turn, said, step, profile.setup)
     # A racing duplicate of this step fails here (primary key); its retry returns the stored reply.
     connection.execute(_INSERT_TWIML, {"conversation_id": row.id, "step": step, "twiml": twiml, "created_at": now})
+    return twiml
+
+
+def _store_last_turn(session: Session, row, question_ids: dict[str, int], profile: _Profile, event: flow.Event,
+                     state: flow.CallState, turn: flow.Turn, step: int, render_twiml: Renderer,
+                     now: dt.datetime) -> str | None:
+    """Store the common last turn of a screening (``screening_end.applies``) in Core statements:
+    its end (``screening_end.finish``), transcript lines and TwiML. None when ``finish``
+    declines it (nothing written that the ORM path would write otherwise)."""
+    said, texts = _worded(turn)
+    lines = turn_lines(event, texts)
+    first = row.transcript_lines or 0
+    if not screening_end.finish(session, row, question_ids, profile.company_id,
+                                now.astimezone(profile.timezone).date(), event, state, turn, step,
+                                first + len(lines), now):
+        return None
+    insert_transcript(session.connection(), row.id, first, lines, now)
+    return _reply(session.connection(), row.id, turn, said, step, profile, render_twiml, now)
+
+
+def _reply(connection, conversation_id: int, turn: flow.Turn, said: list[tuple[str, str]], step: int,
+           profile: _Profile, render_twiml: Renderer, now: dt.datetime) -> str:
+    """The turn's TwiML, stored for the step (a retried webhook gets it again)."""
+    twiml = render_twiml(turn, said, step, profile.setup)
+    # A racing duplicate of this step fails here (primary key); its retry returns the stored reply.
+    connection.execute(_INSERT_TWIML, {"conversation_id": conversation_id, "step": step, "twiml": twiml,
+                                       "created_at": now})
     return twiml
 
 
@@ -442,8 +473,4 @@ def _record_turn(session: Session, conversation: Conversation, profile: _Profile
             queue_confirmation(session, conversation, now)
         duplicates.after_screening(session, conversation, now)
     said, _ = _worded(turn)
-    twiml = render_twiml(turn, said, step, profile.setup)
-    # A racing duplicate of this step fails here (primary key); its retry returns the stored reply.
-    session.connection().execute(_INSERT_TWIML, {"conversation_id": conversation.id, "step": step,
-                                                 "twiml": twiml, "created_at": now})
-    return twiml
+    return _reply(session.connection(), conversation.id, turn, said, step, profile, render_twiml, now)

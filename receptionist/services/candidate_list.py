@@ -103,6 +103,13 @@ def _note_touched(session: Session, _flush_context) -> None:
         session.info.setdefault(TOUCHED, set()).update(ids)
 
 
+def note(session: Session, candidate_ids: Iterable[int]) -> None:
+    """Have the rows of ``candidate_ids`` refreshed when the transaction commits, with those
+    the ORM's flushes noted (once for all: a Core writer that may also flush ORM changes in
+    the same transaction calls this rather than :func:`refresh`)."""
+    session.info.setdefault(TOUCHED, set()).update(candidate_ids)
+
+
 @event.listens_for(Session, "before_commit")
 def _refresh_touched(session: Session) -> None:
     """Refresh the rows of every candidate the transaction touched, once, before it commits
