@@ -209,3 +209,18 @@ def test_an_application_already_cleared_is_left_to_the_orm_end_which_routes_it(t
         assert len(s.scalars(select(OutboxItem).filter_by(kind="invite")).all()) == 1
         assert len(s.scalars(select(OutboxItem).filter_by(kind="sms")).all()) == 1
     assert len(assert_kept(db)) == 1
+
+
+def test_the_last_answer_after_the_ats_cleared_approves_in_a_few_statements(twilio, db, container, monkeypatch):
+    warm = _ended_by(twilio, container, ORM, "CA" + "4" * 32)  # the agent's end facts cached
+    assert _finish(warm, monkeypatch, core=True) == [True]
+    call = _ended_by(twilio, container, CORE, "CA" + "3" * 32, _ats_answered([]))
+    with statements(db) as seen:
+        assert _finish(call, monkeypatch, core=True) == [True]
+    # Beside the common end's: the routing facts (one SELECT), the history row and the invite.
+    assert len(seen) <= 14 and seen.count("SELECT") == 3, seen
+    stored = _stored(db, "CA" + "3" * 32, CORE)
+    assert stored["application"][2:4] == ["clear", "approved"]
+    assert [(e[1], e[2]) for e in stored["routing"]] == [("approved", "system")]
+    [invite] = [o for o in stored["outbox"] if o["kind"] == "invite"]
+    assert invite["payload"]["name"] == "Jane Doe" and invite["payload"]["metadata"]["score"] == 100

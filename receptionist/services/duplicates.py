@@ -109,7 +109,7 @@ def match_records(found: list[ATSCandidate], *, source: str, phone: str | None, 
     return out
 
 
-def _active_elsewhere(matches: list[dict], job_id: str, own_ats_application: str | None) -> bool:
+def active_elsewhere(matches: list[dict], job_id: str, own_ats_application: str | None) -> bool:
     """True when a matched record has an active application for ``job_id`` that is not the one
     our own writeback created."""
     return any(a["active"] and a["job_id"] == job_id and a["ats_id"] != own_ats_application
@@ -299,7 +299,7 @@ def decide(session: Session, check: ATSCheck, now: dt.datetime) -> DuplicateChec
     company = CompanyATS(slug, dict(config or {"kind": "builtin"}))
     matches = list(check.matches or [])
     application.duplicate_matches = matches
-    duplicate = _active_elsewhere(matches, company.job_id(application.posting.key), application.ats_application_id)
+    duplicate = active_elsewhere(matches, company.job_id(application.posting.key), application.ats_application_id)
     application.duplicate_check = DuplicateCheck.duplicate if duplicate else DuplicateCheck.clear
     log.info("application %s: duplicate check %s (%d match(es))", application.id,
              application.duplicate_check.value, len(matches))

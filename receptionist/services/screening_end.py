@@ -18,26 +18,28 @@ anything that path would write differently.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from ..adapters.models import (Agent, Application, ATSCheck, Candidate, Conversation, Posting, Webhook)
+from ..adapters.models import (Agent, Application, ATSCheck, Candidate, Conversation, OutboxItem, Posting, Webhook)
 from ..engine import flow
 from ..engine.languages import DEFAULT_LANGUAGE
-from ..engine.vocabulary import (ConfirmationStatus, ConversationStatus, DuplicateCheck, OutboxPurpose,
-                                 RoutingState, ScreeningOutcome, WebhookEvent)
+from ..engine.vocabulary import (ConfirmationStatus, ConversationStatus, DuplicateCheck, OutboxKind, OutboxPurpose,
+                                 RoutingMode, RoutingState, ScreeningOutcome, WebhookEvent)
 from ..phones import can_receive_sms
-from . import candidate_list, duplicates, scores, webhooks
+from . import candidate_list, duplicates, routing, scores, webhooks
 from .confirmation import RECENT_TEXT_FOR_POSTING, SAME_CONFIRMATION_WINDOW, details_text
 from .conversations import insert_answer
-from .outbox import queue_sms_new
+from .outbox import add_new, queue_sms_new
 from .scripts import per_version, script_for
 
+log = logging.getLogger(__name__)
 _HANDLED = (flow.AnswerGiven, flow.NameGiven, flow.Ended)
 
 
@@ -52,22 +54,38 @@ def applies(row, turn: flow.Turn) -> bool:
 
 
 @dataclass(frozen=True)
+class _Posting:
+    """A posting as the confirmation text and the invite read it."""
+
+    id: int
+    key: str
+    title: dict  # {language: title}
+    interview_posting_id: str | None
+
+
+@dataclass(frozen=True)
 class _Agent:
     """What the end of a screening needs of its agent, kept per agent and script version."""
 
     company_name: str
     default_language: str
-    titles: dict[int, dict]  # the company's postings (open or not): id -> {language: title}
+    postings: dict[int, _Posting]  # the company's postings, open or not
     questions: object  # scores.questions_of(agent)
+    ats: duplicates.CompanyATS  # the job ids (no region: no number is read)
+    routing_mode: RoutingMode
+    routing_threshold: int
 
 
 def _agent(session: Session, agent_id: int, version: str | None) -> _Agent:
     def build() -> _Agent:
-        agent = session.get(Agent, agent_id)
-        titles = dict(session.connection().execute(
-            select(Posting.id, Posting.title).where(Posting.company_id == agent.company_id)).all())
-        return _Agent(script_for(agent).company_name, next(iter(agent.languages or ()), DEFAULT_LANGUAGE),
-                      titles, scores.questions_of(agent))
+        agent = session.get(Agent, agent_id, options=[joinedload(Agent.company)])
+        postings = {p.id: _Posting(p.id, p.key, p.title, p.interview_posting_id) for p in session.connection().execute(
+            select(Posting.id, Posting.key, Posting.title, Posting.interview_posting_id)
+            .where(Posting.company_id == agent.company_id))}
+        return _Agent(script_for(agent).company_name, next(iter(agent.languages or ()), DEFAULT_LANGUAGE), postings,
+                      scores.questions_of(agent),
+                      duplicates.CompanyATS(agent.company.slug, dict(agent.company.ats_config or {"kind": "builtin"})),
+                      RoutingMode(agent.routing_mode), agent.routing_threshold)
     return per_version("screening end", agent_id, version, build)
 
 
@@ -112,6 +130,24 @@ _ADOPT = duplicates.ADOPT_PREFETCH.returning(
 _SCREENED = (update(_applications).where(_applications.c.id == bindparam("application_id"))
              .values(screening_outcome=ScreeningOutcome.qualified, score=bindparam("score")))
 _SCREENED_CHECKING = _SCREENED.values(duplicate_check=DuplicateCheck.pending)
+_SCREENED_CHECKED = _SCREENED.values(duplicate_check=bindparam("duplicate_check"),
+                                     duplicate_matches=bindparam("matches"), routing=bindparam("routing"))
+_checks, _outbox = ATSCheck.__table__, OutboxItem.__table__
+_later = _checks.alias("later_check")
+# What deciding a done prefetch ``checked`` for application ``routed`` reads (``duplicates.decide``,
+# ``routing.route_if_ready`` and ``approve_and_invite``), the application locked: its routing
+# facts, the check's matches, whether a later done check decided it already, the application's
+# latest conversation and whether its invite's key (``invite_key``) is taken.
+_DECIDING = (
+    select(_applications.c.routing, _applications.c.ats_application_id, _applications.c.invite_posting_id,
+           _applications.c.agent_id,
+           select(_checks.c.matches).where(_checks.c.id == bindparam("checked")).scalar_subquery().label("matches"),
+           select(_later.c.id).where(_later.c.application_id == bindparam("routed"), _later.c.status == "done",
+                                     _later.c.id > bindparam("checked")).exists().label("newer"),
+           routing.LATEST_CONVERSATION_OF.label("latest_conversation"),
+           select(_outbox.c.id).where(_outbox.c.idempotency_key == bindparam("invite_key")).exists()
+           .label("invited"))
+    .where(_applications.c.id == bindparam("routed")).with_for_update(of=_applications))
 
 
 @lru_cache(maxsize=None)
@@ -163,15 +199,20 @@ def finish(session: Session, row, question_ids: dict[str, int], company_id: int,
             insert_answer(connection, row.id, question_ids[effect.question_key], effect, now)
     answers = scores.read_answers(connection, agent.questions, row.id)
     use = duplicates.prefetch_use(facts)
-    connection.execute(_SCREENED if use == duplicates.DECIDE else _SCREENED_CHECKING, {
-        "application_id": row.application_id, "score": scores.score_answers(agent.questions, answers, today)})
+    score = scores.score_answers(agent.questions, answers, today)
+    decided = _decided(connection, row, agent, facts, score) if use == duplicates.DECIDE else None
+    if decided is not None:
+        connection.execute(_SCREENED_CHECKED, {"application_id": row.application_id, "score": score, **decided[0]})
+    else:
+        connection.execute(_SCREENED if use == duplicates.DECIDE else _SCREENED_CHECKING,
+                           {"application_id": row.application_id, "score": score})
     if facts.hooks:
         webhooks.emit(session, company_id, WebhookEvent.conversation_completed, {
             "conversation_id": row.id, "status": str(ConversationStatus.completed), "channel": "voice",
             "candidate_id": row.candidate_id, "application_id": row.application_id})
     if not facts.recent:  # one text per candidate and posting within the window
         body = details_text(name=candidate.name, email=candidate.email, company=agent.company_name,
-                            title=agent.titles.get(row.posting_id), default_language=agent.default_language,
+                            title=agent.postings[row.posting_id].title if row.posting_id in agent.postings else None, default_language=agent.default_language,
                             language=row.conversation_language, answers=answers)
         # The key is made of this conversation's id and written only at its end, once.
         queue_sms_new(session, to=candidate.phone, from_=facts.to_number, body=body,
@@ -180,7 +221,10 @@ def finish(session: Session, row, question_ids: dict[str, int], company_id: int,
                       agent_id=row.agent_id, key_is_new=True)
     connection.execute(_ended(not isinstance(event, flow.Silence), not facts.recent), {
         "conversation_id": row.id, "state": state.to_dict(), "step": step, "lines": lines, "now": now})
-    if use == duplicates.DECIDE:
+    if decided is not None:
+        if decided[1] is not None:
+            _approve(session, row, candidate, agent, score, decided[1])
+    elif use == duplicates.DECIDE:
         duplicates.decide(session, session.get(ATSCheck, facts.id), now)
     elif use == duplicates.RECHECK:
         duplicates.write_check(session, company_id=company_id, candidate_id=row.candidate_id, phone=candidate.phone,
@@ -188,3 +232,44 @@ def finish(session: Session, row, question_ids: dict[str, int], company_id: int,
                                application_id=row.application_id)
     candidate_list.note(session, [row.candidate_id])
     return True
+
+
+def _decided(connection, row, agent: _Agent, facts, score: float):
+    """``duplicates.decide`` of the done prefetch ``facts.id`` in the common cases, where it
+    changes the application alone (a duplicate) or approves it and writes its invite (cleared,
+    scoring at least an automatic agent's threshold): (the application's new check, matches and
+    routing; the invite's facts or None). None for the other cases, left to ``decide`` (ORM):
+    a later check decided, a recruiter's posting, the approval queue, no confirmation text
+    (the writeback is queued then), an invite key taken."""
+    posting = agent.postings.get(row.posting_id)
+    if posting is None or facts.recent:
+        return None
+    found = connection.execute(_DECIDING, {"routed": row.application_id, "checked": facts.id,
+                                           "invite_key": f"invite:{row.candidate_id}:{posting.id}"}).one()
+    if found.newer or found.invite_posting_id is not None or found.routing != RoutingState.not_routed:
+        return None
+    matches = list(found.matches or [])
+    duplicate = duplicates.active_elsewhere(matches, agent.ats.job_id(posting.key), found.ats_application_id)
+    approves = not duplicate and routing.auto_approves(agent.routing_mode, agent.routing_threshold, score)
+    if not duplicate and (not approves or found.invited):
+        return None
+    check = DuplicateCheck.duplicate if duplicate else DuplicateCheck.clear
+    log.info("application %s: duplicate check %s (%d match(es))", row.application_id, check.value, len(matches))
+    return ({"duplicate_check": check, "matches": matches,
+             "routing": RoutingState.approved if approves else RoutingState.not_routed},
+            (posting, found) if approves else None)
+
+
+def _approve(session: Session, row, candidate, agent: _Agent, score: float, invite) -> None:
+    """The automatic approval of :func:`_decided`: its history row and the invite (outbox), as
+    ``routing.approve_and_invite`` writes them."""
+    posting, found = invite
+    routing.record_transition(session.connection(), row.application_id, RoutingState.not_routed,
+                              RoutingState.approved, actor=routing.SYSTEM,
+                              reason=routing.auto_reason(score, agent.routing_threshold), posting_id=posting.id)
+    add_new(session, kind=OutboxKind.invite, purpose="invite", idempotency_key=f"invite:{row.candidate_id}:{posting.id}",
+            payload=routing.invite_payload(application_id=row.application_id, posting=posting, name=candidate.name,
+                                           email=candidate.email, phone=candidate.phone,
+                                           conversation_id=found.latest_conversation, score=score),
+            recipient=candidate.email or candidate.phone, candidate_id=row.candidate_id,
+            application_id=row.application_id, agent_id=found.agent_id)
