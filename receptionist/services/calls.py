@@ -105,7 +105,7 @@ def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now:
     if phone is not None:  # read after the menu, never waited for
         duplicates.write_check(session, company_id=profile.company_id, candidate_id=candidate_id, phone=phone,
                                email=found.email, purpose=duplicates.PREFETCH, conversation_id=conversation_id)
-    candidate_list.refresh(connection, [candidate_id])
+    candidate_list.refresh(connection, [candidate_id], new=found.candidate_id is None)
     twiml = render_twiml(turn, said, 0, replace(profile.setup, start_recording=bool(found.recording)))
     # A racing duplicate of this call fails on the CallSid (unique); its retry returns this reply.
     connection.execute(_INSERT_TWIML, {"conversation_id": conversation_id, "step": 0, "twiml": twiml,
@@ -188,6 +188,7 @@ class _Profile:
     setup: VoiceSetup  # start_recording False: only the first TwiML starts it
     company_id: int
     company_ats: duplicates.CompanyATS
+    posting_ids: dict[str, int]  # the company's postings (open or not) by key
 
 
 def _profile(session: Session, agent_id: int, version: str | None) -> _Profile:
@@ -195,7 +196,8 @@ def _profile(session: Session, agent_id: int, version: str | None) -> _Profile:
         agent = session.get(Agent, agent_id)
         speech = SpeechSettings.parse(agent.speech or {})
         return _Profile(ZoneInfo(agent.timezone), speech, VoiceSetup(agent.voices or {}, speech), agent.company_id,
-                        duplicates.CompanyATS(agent.company.slug, dict(agent.company.ats_config or {})))
+                        duplicates.CompanyATS(agent.company.slug, dict(agent.company.ats_config or {})),
+                        dict(session.connection().execute(_POSTING_IDS, {"company_id": agent.company_id}).all()))
     return per_version("call profile", agent_id, version, build)
 
 
@@ -240,8 +242,7 @@ _UPDATE_TURN = (update(_conversations).where(_conversations.c.id == bindparam("c
                 .values(state=bindparam("state"), step=bindparam("step"), transcript_lines=bindparam("lines"),
                         language=bindparam("language"), posting_id=bindparam("posting_id"),
                         application_id=bindparam("application_id")))
-_POSTING_ID = (select(_postings.c.id)
-               .where(_postings.c.company_id == bindparam("company_id"), _postings.c.key == bindparam("key")))
+_POSTING_IDS = select(_postings.c.key, _postings.c.id).where(_postings.c.company_id == bindparam("company_id"))
 _UPDATE_ANSWERED = _UPDATE_TURN.values(last_activity_at=bindparam("now"))
 _UPDATE_LANGUAGE = (update(_candidates).where(_candidates.c.id == bindparam("candidate_id"))
                     .values(language=bindparam("language")))
@@ -281,8 +282,7 @@ def _store_plain_turn(connection, row, question_ids: dict[str, int], profile: _P
             params["language"] = effect.language
             connection.execute(_UPDATE_LANGUAGE, {"candidate_id": row.candidate_id, "language": effect.language})
         else:  # flow.PostingChosen; an unknown key (a posting closed mid-call) leaves the application as it was
-            params["posting_id"] = connection.execute(
-                _POSTING_ID, {"company_id": profile.company_id, "key": effect.posting_key}).scalar()
+            params["posting_id"] = profile.posting_ids.get(effect.posting_key)
             if params["posting_id"] is not None:
                 opened = True
                 params["application_id"] = open_application(connection, row.candidate_id, params["posting_id"],

@@ -5,10 +5,13 @@ It stores what the ORM path (``conversations.apply_effects`` for ``Ended``,
 ``confirmation.queue_confirmation``, ``duplicates.after_screening``) stores for that turn, with
 the same rows as the result: the name, any last answers, the application's outcome, score
 and duplicate check, the ``conversation.completed`` deliveries, the confirmation text, the
-conversation's end, and the prefetched ATS check adopted by the application (decided now
-when it is done: ``duplicates.decide``, ORM, rarer). Reads are folded into the writes: the
-candidate's row comes back from its UPDATE (which locks it, as the confirmation's check of
-a recent text needs), and the prefetch's UPDATE returns the other facts the turn needs.
+conversation's end, and the prefetched ATS check adopted by the application. A check already
+done is decided at once: a duplicate, or an automatic approval with its history row and
+invite, here; anything else by ``duplicates.decide`` (ORM). Reads are folded into the
+writes: the candidate's row comes back from its UPDATE (which locks it, as the confirmation's
+check of a recent text needs), and the prefetch's UPDATE returns the other facts the turn
+needs. In-process (``bench/steps.py``, SQLite): 22 statements and 7.4 ms of CPU before, 12
+and about 3.3 ms now; with the ATS lookup done, 32 and 10.9 ms before, 15 and 3.6 ms now.
 
 Whatever else ends a call (a knockout, a hang-up, a follow-up flag, no application, a
 hidden or landline number, no prefetch check, an application the ``Ended`` step would
@@ -211,9 +214,11 @@ def finish(session: Session, row, question_ids: dict[str, int], company_id: int,
             "conversation_id": row.id, "status": str(ConversationStatus.completed), "channel": "voice",
             "candidate_id": row.candidate_id, "application_id": row.application_id})
     if not facts.recent:  # one text per candidate and posting within the window
+        posting = agent.postings.get(row.posting_id)
         body = details_text(name=candidate.name, email=candidate.email, company=agent.company_name,
-                            title=agent.postings[row.posting_id].title if row.posting_id in agent.postings else None, default_language=agent.default_language,
-                            language=row.conversation_language, answers=answers)
+                            title=posting.title if posting is not None else None,
+                            default_language=agent.default_language, language=row.conversation_language,
+                            answers=answers)
         # The key is made of this conversation's id and written only at its end, once.
         queue_sms_new(session, to=candidate.phone, from_=facts.to_number, body=body,
                       purpose=OutboxPurpose.confirmation, idempotency_key=f"confirmation:{row.id}",
