@@ -27,7 +27,7 @@ from ..phones import mask, to_e164
 from ..settings import SpeechSettings
 from . import duplicates
 from .confirmation import can_text, queue_confirmation
-from . import candidate_list
+from . import candidate_list, screening_end
 from .conversations import answer_values, insert_answer, insert_transcript, open_application, record_turn, turn_lines
 from .scripts import compiled_by_id, per_version
 
@@ -109,7 +109,7 @@ def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now:
     if phone is not None:  # read after the menu, never waited for
         duplicates.write_check(session, company_id=profile.company_id, candidate_id=candidate_id, phone=phone,
                                email=found.email, purpose=duplicates.PREFETCH, conversation_id=conversation_id)
-    candidate_list.refresh(connection, [candidate_id])
+    candidate_list.refresh(connection, [candidate_id], new=found.candidate_id is None)
     # A racing duplicate of this call fails on the CallSid (unique); its retry returns this reply.
     connection.execute(_INSERT_TWIML, {"conversation_id": conversation_id, "step": 0, "twiml": twiml,
                                        "created_at": now})
@@ -138,16 +138,17 @@ def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event,
     Raises UnknownCall for a CallSid without a conversation.
 
     Most turns store an answer (or nothing) and ask the next question: those are read and
-    written with Core statements alone (:func:`_store_plain_turn`); a turn that changes more
-    (a name, the end, a late answer) goes through the ORM.
+    written with Core statements alone (:func:`_store_plain_turn`); so is the common end of
+    a screening (:func:`_store_last_turn`, ``services.screening_end``); a turn that changes
+    more (a name change, a knockout, a late answer) goes through the ORM.
 
     The conversation is read and the turn computed (engine, TwiML) before any lock is
     taken: on SQLite outside the write lock (``adapters.db.reads_before_write_lock``), on
-    PostgreSQL without ``FOR UPDATE``. The first write then claims the step only if the
-    conversation is still at the step and status it was read at (a conditional UPDATE; for
-    the ORM's turns, its locked load compared); when another webhook or the status callback
-    moved it in between, the turn is read again under the lock and taken as before: a
-    duplicate gets the stored reply, a late answer is kept.
+    PostgreSQL without ``FOR UPDATE``. A plain turn's first write then claims the step only
+    if the conversation is still at the step and status it was read at (a conditional
+    UPDATE); other turns read the row again, locked, and keep the computed turn if it has not
+    moved. When another webhook or the status callback moved it in between, the turn is
+    computed again under the lock: a duplicate gets the stored reply, a late answer is kept.
     """
     now = now or utcnow()
     connection = reads_before_write_lock(session)
@@ -167,12 +168,8 @@ def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event,
             twiml = _store_plain_turn(connection, seen, advanced, event, step, render_twiml, now)
             if twiml is not None:
                 return twiml
-    if advanced is not None and not advanced.plain:
-        # A turn that changes more goes through the ORM, whose load of the conversation locks
-        # it: the turn computed above stands if the conversation has not moved since.
-        conversation = _conversation(session, seen.id)
-        if (conversation.step, conversation.status, conversation.state) == (seen.step, seen.status, seen.state):
-            return _record_orm_turn(session, conversation, advanced, event, step, render_twiml, now)
+    # A turn that changes more (the end, a name), or a plain one whose claim failed: read
+    # again, locked; the turn computed above stands if the conversation has not moved since.
     row = connection.execute(_TURN_ROW, params).one_or_none()  # locked until the transaction ends
     if row is None:
         raise UnknownCall(call_sid)
@@ -193,6 +190,10 @@ def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event,
         twiml = _store_plain_turn(connection, row, advanced, event, step, render_twiml, now)
         assert twiml is not None, "a locked conversation cannot move"
         return twiml
+    if not late and screening_end.applies(row, advanced.turn):
+        twiml = _store_last_turn(session, row, advanced, event, step, render_twiml, now)
+        if twiml is not None:
+            return twiml
     return _record_orm_turn(session, _conversation(session, row.id), advanced, event, step, render_twiml, now,
                             late=late)
 
@@ -248,6 +249,7 @@ class _Profile:
     setup: VoiceSetup  # start_recording False: only the first TwiML starts it
     company_id: int
     company_ats: duplicates.CompanyATS
+    posting_ids: dict[str, int]  # the company's postings (open or not) by key
 
 
 def _profile(session: Session, agent_id: int, version: str | None) -> _Profile:
@@ -255,7 +257,8 @@ def _profile(session: Session, agent_id: int, version: str | None) -> _Profile:
         agent = session.get(Agent, agent_id)
         speech = SpeechSettings.parse(agent.speech or {})
         return _Profile(ZoneInfo(agent.timezone), speech, VoiceSetup(agent.voices or {}, speech), agent.company_id,
-                        duplicates.CompanyATS(agent.company.slug, dict(agent.company.ats_config or {})))
+                        duplicates.CompanyATS(agent.company.slug, dict(agent.company.ats_config or {})),
+                        dict(session.connection().execute(_POSTING_IDS, {"company_id": agent.company_id}).all()))
     return per_version("call profile", agent_id, version, build)
 
 
@@ -309,8 +312,7 @@ _CLAIM_TURN = (update(_conversations)
                            _conversations.c.last_activity_at)))
 _UPDATE_POSTING = (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
                    .values(posting_id=bindparam("posting_id"), application_id=bindparam("application_id")))
-_POSTING_ID = (select(_postings.c.id)
-               .where(_postings.c.company_id == bindparam("company_id"), _postings.c.key == bindparam("key")))
+_POSTING_IDS = select(_postings.c.key, _postings.c.id).where(_postings.c.company_id == bindparam("company_id"))
 _UPDATE_LANGUAGE = (update(_candidates).where(_candidates.c.id == bindparam("candidate_id"))
                     .values(language=bindparam("language")))
 _INSERT_TWIML = insert(CallTurn.__table__)
@@ -359,8 +361,7 @@ def _store_plain_turn(connection, row, advanced: _Advanced, event: flow.Event, s
         elif isinstance(effect, flow.LanguageChosen):
             connection.execute(_UPDATE_LANGUAGE, {"candidate_id": row.candidate_id, "language": effect.language})
         else:  # flow.PostingChosen; an unknown key (a posting closed mid-call) leaves the application as it was
-            posting_id = connection.execute(
-                _POSTING_ID, {"company_id": advanced.profile.company_id, "key": effect.posting_key}).scalar()
+            posting_id = advanced.profile.posting_ids.get(effect.posting_key)
             if posting_id is not None:
                 opened = True
                 connection.execute(_UPDATE_POSTING, {
@@ -415,6 +416,33 @@ def _plain_writes(with_answer: bool):
 
 # Built once: (without an answer, with one).
 _PLAIN_WRITES = (_plain_writes(False), _plain_writes(True))
+
+
+def _store_last_turn(session: Session, row, advanced: _Advanced, event: flow.Event, step: int,
+                     render_twiml: Renderer, now: dt.datetime) -> str | None:
+    """Store the common last turn of a screening (``screening_end.applies``) in Core statements:
+    its end (``screening_end.finish``), transcript lines and TwiML. None when ``finish``
+    declines it (nothing written that the ORM path would write otherwise)."""
+    turn, profile = advanced.turn, advanced.profile
+    said, texts = _worded(turn)
+    lines = turn_lines(event, texts)
+    first = row.transcript_lines or 0
+    if not screening_end.finish(session, row, advanced.question_ids, profile.company_id,
+                                now.astimezone(profile.timezone).date(), event, advanced.state, turn, step,
+                                first + len(lines), now):
+        return None
+    insert_transcript(session.connection(), row.id, first, lines, now)
+    return _reply(session.connection(), row.id, turn, said, step, profile, render_twiml, now)
+
+
+def _reply(connection, conversation_id: int, turn: flow.Turn, said: list[tuple[str, str]], step: int,
+           profile: _Profile, render_twiml: Renderer, now: dt.datetime) -> str:
+    """The turn's TwiML, stored for the step (a retried webhook gets it again)."""
+    twiml = render_twiml(turn, said, step, profile.setup)
+    # A racing duplicate of this step fails here (primary key); its retry returns the stored reply.
+    connection.execute(_INSERT_TWIML, {"conversation_id": conversation_id, "step": step, "twiml": twiml,
+                                       "created_at": now})
+    return twiml
 
 
 def _worded(turn: flow.Turn) -> tuple[list[tuple[str, str]], list[str]]:
@@ -565,8 +593,4 @@ def _record_turn(session: Session, conversation: Conversation, profile: _Profile
             queue_confirmation(session, conversation, now)
         duplicates.after_screening(session, conversation, now)
     said, _ = _worded(turn)
-    twiml = render_twiml(turn, said, step, profile.setup)
-    # A racing duplicate of this step fails here (primary key); its retry returns the stored reply.
-    session.connection().execute(_INSERT_TWIML, {"conversation_id": conversation.id, "step": step,
-                                                 "twiml": twiml, "created_at": now})
-    return twiml
+    return _reply(session.connection(), conversation.id, turn, said, step, profile, render_twiml, now)
