@@ -1,0 +1,53 @@
+"""gunicorn hooks for ``bench/gunicorn_cpu.py``: a worker's CPU per request, and a cProfile of one step.
+
+Loaded with ``gunicorn -c bench/gunicorn_hooks.py``. With one sync worker driven by one
+client at a time, the worker's CPU (``time.process_time``) between the end of one request
+and the end of the next is all it spent on the next: accepting, gunicorn's HTTP parsing,
+the app, writing the answer (waiting in ``select`` costs none). Each request is recorded
+as (label, CPU ms), the label being the path, or ``g<step>`` for ``/voice/gather``.
+
+Environment: ``BENCH_CPU_OUT`` (required) the JSON file written when the worker exits;
+``BENCH_PROFILE`` a label (``g5``) whose requests run under cProfile, dumped to
+``BENCH_CPU_OUT`` + ``.prof``.
+"""
+from __future__ import annotations
+
+import cProfile
+import json
+import os
+import time
+from urllib.parse import parse_qs
+
+_seen: list[tuple[str, float]] = []
+_last = [0.0]
+_profiler = cProfile.Profile()
+
+
+def _label(req) -> str:
+    if req.path == "/voice/gather":
+        return "g" + parse_qs(req.query).get("step", ["?"])[0]
+    return req.path
+
+
+def post_fork(server, worker) -> None:
+    _last[0] = time.process_time()
+
+
+def pre_request(worker, req) -> None:
+    if os.environ.get("BENCH_PROFILE") == _label(req):
+        _profiler.enable()
+
+
+def post_request(worker, req, environ, resp) -> None:
+    _profiler.disable()
+    now = time.process_time()
+    _seen.append((_label(req), (now - _last[0]) * 1000))
+    _last[0] = now
+
+
+def worker_exit(server, worker) -> None:
+    out = os.environ["BENCH_CPU_OUT"]
+    with open(out, "w") as f:
+        json.dump(_seen, f)
+    if os.environ.get("BENCH_PROFILE"):
+        _profiler.dump_stats(out + ".prof")
