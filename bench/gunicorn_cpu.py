@@ -6,7 +6,8 @@ qualified calls one request at a time (the fields of ``bench/webhooks.py``, sign
 Twilio signs them, over HTTP on 127.0.0.1), and prints per step (``inbound``, ``g1``..``g10``,
 ``status``) the median and mean CPU ms the worker spent on each request: accept, HTTP
 parsing, Flask, the app, the answer. ``--profile g5`` also prints a cProfile of that step
-as the worker ran it. Uses CPU time, so a busy machine changes the figures little.
+as the worker ran it (every other request of the step; the others give its CPU), and how
+much of it is outside the SQL (:func:`sql_share`). Uses CPU time, so a busy machine changes the figures little.
 
     .venv/bin/python bench/gunicorn_cpu.py [--calls 120] [--warmup 20]
     .venv/bin/python bench/gunicorn_cpu.py --profile g5 [--top 50]
@@ -19,7 +20,9 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import pstats
+import shutil
 import statistics
 import sys
 import tempfile
@@ -49,6 +52,20 @@ def post(conn_to: tuple[str, int], path: str, params: dict, validator: RequestVa
         return response.status
     finally:
         conn.close()
+
+
+# The database's share of a profile: SQLAlchemy Core statements (compile cache, driver,
+# result), BEGIN and COMMIT, as engine.base.Connection runs them; the ORM Session around
+# them counts as the web layer's.
+SQL_FUNCTIONS = (("engine/base.py", "execute"), ("engine/base.py", "begin"), ("engine/base.py", "commit"))
+
+
+def sql_share(stats: pstats.Stats) -> float:
+    """The share (0-1) of the profiled time spent in :data:`SQL_FUNCTIONS` (cumulative)."""
+    total = sum(tt for (_f, _l, _n), (_cc, _nc, tt, _ct, _callers) in stats.stats.items())
+    inside = sum(ct for (file, _line, name), (_cc, _nc, _tt, ct, _callers) in stats.stats.items()
+                 if any(file.endswith("sqlalchemy/" + f) and name == n for f, n in SQL_FUNCTIONS))
+    return inside / total if total else 0.0
 
 
 def place_calls(conn_to: tuple[str, int], first: int, count: int) -> None:
@@ -95,6 +112,8 @@ def main() -> None:
     first = next(i for i, (label, _) in enumerate(seen) if label == "/voice/inbound") + args.warmup * per_call
     cpu: dict[str, list[float]] = {}
     for label, ms in seen[first:]:
+        if label.endswith("*"):
+            continue  # under the profiler
         name = {"/voice/inbound": "inbound", "/voice/status": "status"}.get(label, label)
         cpu.setdefault(name, []).append(ms)
     print(f"gunicorn 1 sync worker, SQLite; {args.calls - args.warmup} calls measured; worker CPU ms per request")
@@ -104,8 +123,13 @@ def main() -> None:
     print(f"{'per call':<10}{sum(statistics.median(v) for v in cpu.values()):>8.2f}"
           f"{sum(statistics.mean(v) for v in cpu.values()):>8.2f}")
     if args.profile:
-        print()
-        pstats.Stats(str(out) + ".prof", stream=sys.stdout).sort_stats("cumulative").print_stats(args.top)
+        stats = pstats.Stats(str(out) + ".prof", stream=sys.stdout)
+        share, p50 = sql_share(stats), statistics.median(cpu[args.profile])
+        print(f"\n{args.profile}: SQL (Connection.execute/begin/commit) {100 * share:.0f}% of the profiled time; "
+              f"the rest, scaled to the p50: {p50 * (1 - share):.2f} ms outside the SQL per request\n")
+        stats.sort_stats("cumulative").print_stats(args.top)
+    if not os.environ.get("BENCH_KEEP"):
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

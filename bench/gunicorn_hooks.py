@@ -7,7 +7,8 @@ the app, writing the answer (waiting in ``select`` costs none). Each request is 
 as (label, CPU ms), the label being the path, or ``g<step>`` for ``/voice/gather``.
 
 Environment: ``BENCH_CPU_OUT`` (required) the JSON file written when the worker exits;
-``BENCH_PROFILE`` a label (``g5``) whose requests run under cProfile, dumped to
+``BENCH_PROFILE`` a label (``g5``): every other request of it runs under cProfile (recorded
+as ``g5*``, so the others give its CPU without the profiler's overhead), dumped to
 ``BENCH_CPU_OUT`` + ``.prof``.
 """
 from __future__ import annotations
@@ -21,6 +22,7 @@ from urllib.parse import parse_qs
 _seen: list[tuple[str, float]] = []
 _last = [0.0]
 _profiler = cProfile.Profile()
+_profiling = [False, 0]  # this request is profiled; requests of the profiled label so far
 
 
 def _label(req) -> str:
@@ -34,14 +36,18 @@ def post_fork(server, worker) -> None:
 
 
 def pre_request(worker, req) -> None:
+    _profiling[0] = False
     if os.environ.get("BENCH_PROFILE") == _label(req):
-        _profiler.enable()
+        _profiling[1] += 1
+        _profiling[0] = _profiling[1] % 2 == 1
+        if _profiling[0]:
+            _profiler.enable()
 
 
 def post_request(worker, req, environ, resp) -> None:
     _profiler.disable()
     now = time.process_time()
-    _seen.append((_label(req), (now - _last[0]) * 1000))
+    _seen.append((_label(req) + ("*" if _profiling[0] else ""), (now - _last[0]) * 1000))
     _last[0] = now
 
 

@@ -58,46 +58,44 @@ def render_turn(turn: Turn, said: Sequence[tuple[str, str]], action_url: str, se
     """
     if setup.start_recording and not recording_callback:
         raise ValueError("a recording needs its recording_callback URL")
-    return _built_turn(turn.gather, turn.language, tuple(said), action_url, tuple(sorted(setup.voices.items())),
-                       setup.speech, setup.start_recording, recording_callback)
+    says = tuple((text, language_tag(language), setup.voices.get(language)) for text, language in said)
+    return _built_turn(turn.gather, language_tag(turn.language), says, action_url, setup.speech,
+                       setup.start_recording, recording_callback)
 
 
 @functools.lru_cache(maxsize=TURN_CACHE_SIZE)
-def _built_turn(g: Gather | None, language: str, said: tuple[tuple[str, str], ...], action_url: str,
-                voices: tuple[tuple[str, str], ...], speech: SpeechSettings, start_recording: bool,
-                recording_callback: str | None) -> str:
-    """:func:`render_turn`'s document, from hashable parts (``voices`` as sorted items)."""
+def _built_turn(g: Gather | None, tag: str, says: tuple[tuple[str, str, str | None], ...], action_url: str,
+                speech: SpeechSettings, start_recording: bool, recording_callback: str | None) -> str:
+    """:func:`render_turn`'s document from its hashable parts, which determine it: ``tag`` the
+    Twilio language tag of the ``<Gather>``, ``says`` (text, language tag, voice or None)."""
     response = VoiceResponse()
-    voice_of = dict(voices)
     if start_recording:
         response.start().recording(recording_status_callback=recording_callback,
                                    recording_status_callback_method="POST",
                                    recording_status_callback_event="completed absent")
     if g is None:
-        _say(response, said, voice_of)
+        _say(response, says)
         response.hangup()
         return str(response)
     gather_args = dict(input=g.input, action=action_url, method="POST", timeout=speech.timeout_s,
                        action_on_empty_result=True, finish_on_key="#")
     if "speech" in g.input:
-        gather_args.update(language=language_tag(language), speech_timeout=speech.speech_timeout,
-                           profanity_filter=False)
+        gather_args.update(language=tag, speech_timeout=speech.speech_timeout, profanity_filter=False)
         if speech.model:
             gather_args["speech_model"] = speech.model
         if g.hints:
             gather_args["hints"] = ", ".join(h.replace(",", " ") for h in g.hints)
     if g.num_digits:
         gather_args["num_digits"] = g.num_digits
-    _say(response.gather(**gather_args), said, voice_of)
+    _say(response.gather(**gather_args), says)
     response.redirect(action_url, method="POST")
     return str(response)
 
 
-def _say(verb, said: Sequence[tuple[str, str]], voices: Mapping[str, str]) -> None:
-    """One ``<Say>`` per text, in its language's tag and the agent's voice for that language."""
-    for text, language in said:
-        voice = voices.get(language)
-        verb.say(text, language=language_tag(language), **({"voice": voice} if voice else {}))
+def _say(verb, says: Sequence[tuple[str, str, str | None]]) -> None:
+    """One ``<Say>`` per (text, language tag, the agent's voice for that language or None)."""
+    for text, tag, voice in says:
+        verb.say(text, language=tag, **({"voice": voice} if voice else {}))
 
 
 def render_apology(said: list[tuple[str, str]]) -> str:
