@@ -11,6 +11,7 @@ much of it is outside the SQL (:func:`sql_share`). Uses CPU time, so a busy mach
 
     .venv/bin/python bench/gunicorn_cpu.py [--calls 120] [--warmup 20]
     .venv/bin/python bench/gunicorn_cpu.py --profile g5 [--top 50]
+    .venv/bin/python bench/gunicorn_cpu.py --app bench.ceiling:app   # the same for the bare Flask ceiling
     BENCH_PORTS=5161-5165 .venv/bin/python bench/gunicorn_cpu.py    # ports for gunicorn and redis
 
 Everything started is stopped on exit (``bench/stack.py``).
@@ -88,6 +89,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--profile", metavar="STEP", help="cProfile STEP in the worker (inbound, g1..g10, status)")
     parser.add_argument("--top", type=int, default=50)
+    parser.add_argument("--app", default="app:app",
+                        help="the WSGI app gunicorn serves; bench.ceiling:app gives the bare Flask ceiling's CPU")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="receptionist-gcpu-"))
     out = workdir / "cpu.json"
@@ -103,7 +106,7 @@ def main() -> None:
         port = free_port(ports(WEB_PORTS))
         proc = stack.start("gunicorn", [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "1",
                                         "--bind", f"127.0.0.1:{port}", "--no-control-socket",
-                                        "-c", str(ROOT / "bench" / "gunicorn_hooks.py"), "app:app"],
+                                        "-c", str(ROOT / "bench" / "gunicorn_hooks.py"), args.app],
                            env=env, cwd=ROOT)
         wait_http(f"http://127.0.0.1:{port}/healthz", proc, stack, "gunicorn")
         place_calls(("127.0.0.1", port), 0, args.calls)
@@ -116,7 +119,8 @@ def main() -> None:
             continue  # under the profiler
         name = {"/voice/inbound": "inbound", "/voice/status": "status"}.get(label, label)
         cpu.setdefault(name, []).append(ms)
-    print(f"gunicorn 1 sync worker, SQLite; {args.calls - args.warmup} calls measured; worker CPU ms per request")
+    print(f"{args.app} under gunicorn (1 sync worker), SQLite; {args.calls - args.warmup} calls measured; "
+          "worker CPU ms per request")
     print(f"{'step':<10}{'p50':>8}{'mean':>8}")
     for name, values in cpu.items():
         print(f"{name:<10}{statistics.median(values):>8.2f}{statistics.mean(values):>8.2f}")
