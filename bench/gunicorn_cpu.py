@@ -1,6 +1,6 @@
 """Benchmark: CPU per webhook inside a gunicorn worker (what production pays, no test client).
 
-Serves the service (``app:app``, SQLite, the sample company, a throwaway redis-server) under
+Serves the service (``app:app``, SQLite or ``DATABASE_URL``, the sample company, a throwaway redis-server) under
 ``gunicorn --workers 1 --threads 1`` with ``bench/gunicorn_hooks.py``, places whole
 qualified calls one request at a time (the fields of ``bench/webhooks.py``, signed as
 Twilio signs them, over HTTP on 127.0.0.1), and prints per step (``inbound``, ``g1``..``g10``,
@@ -12,6 +12,7 @@ much of it is outside the SQL (:func:`sql_share`). Uses CPU time, so a busy mach
     .venv/bin/python bench/gunicorn_cpu.py [--calls 120] [--warmup 20]
     .venv/bin/python bench/gunicorn_cpu.py --profile g5 [--top 50]
     .venv/bin/python bench/gunicorn_cpu.py --app bench.ceiling:app   # the same for the bare Flask ceiling
+    DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/gunicorn_cpu.py   # an empty database
     BENCH_PORTS=5161-5165 .venv/bin/python bench/gunicorn_cpu.py    # ports for gunicorn and redis
 
 Everything started is stopped on exit (``bench/stack.py``).
@@ -95,7 +96,8 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="receptionist-gcpu-"))
     out = workdir / "cpu.json"
     with Stack(workdir) as stack:
-        env = service_env(stack, f"sqlite:///{workdir / 'bench.db'}", start_redis(stack, ports(REDIS_PORTS)))
+        database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}"
+        env = service_env(stack, database_url, start_redis(stack, ports(REDIS_PORTS)))
         env["BENCH_CPU_OUT"] = str(out)
         if args.profile:
             env["BENCH_PROFILE"] = {"inbound": "/voice/inbound", "status": "/voice/status"}.get(args.profile,
@@ -119,7 +121,7 @@ def main() -> None:
             continue  # under the profiler
         name = {"/voice/inbound": "inbound", "/voice/status": "status"}.get(label, label)
         cpu.setdefault(name, []).append(ms)
-    print(f"{args.app} under gunicorn (1 sync worker), SQLite; {args.calls - args.warmup} calls measured; "
+    print(f"{args.app} under gunicorn (1 sync worker), {database_url.split(':')[0]}; {args.calls - args.warmup} calls measured; "
           "worker CPU ms per request")
     print(f"{'step':<10}{'p50':>8}{'mean':>8}")
     for name, values in cpu.items():
