@@ -4,10 +4,10 @@ Serves the service (``app:app``, SQLite or ``DATABASE_URL``, the sample company,
 ``gunicorn --workers 1 --threads 1`` with ``bench/gunicorn_hooks.py``, places whole
 qualified calls one request at a time (the fields of ``bench/webhooks.py``, signed as
 Twilio signs them, over HTTP on 127.0.0.1), and prints per step (``inbound``, ``g1``..``g10``,
-``status``) the median and mean CPU ms the worker spent on each request: accept, HTTP
-parsing, Flask, the app, the answer. ``--profile g5`` also prints a cProfile of that step
-as the worker ran it (every other request of the step; the others give its CPU), and how
-much of it is outside the SQL (:func:`sql_share`). Uses CPU time, so a busy machine changes the figures little.
+``status``) the median and mean CPU ms the worker spent on each request (accept, HTTP
+parsing, Flask, the app, the answer) and the median of it spent in database calls and
+outside them (``bench/gunicorn_hooks.py`` says what counts as a database call). ``--profile g5`` also prints a cProfile of that step
+as the worker ran it (every other request of the step; the others give its CPU). Uses CPU time, so a busy machine changes the figures little.
 
     .venv/bin/python bench/gunicorn_cpu.py [--calls 120] [--warmup 20]
     .venv/bin/python bench/gunicorn_cpu.py --profile g5 [--top 50]
@@ -56,20 +56,6 @@ def post(conn_to: tuple[str, int], path: str, params: dict, validator: RequestVa
         conn.close()
 
 
-# The database's share of a profile: SQLAlchemy Core statements (compile cache, driver,
-# result), BEGIN and COMMIT, as engine.base.Connection runs them; the ORM Session around
-# them counts as the web layer's.
-SQL_FUNCTIONS = (("engine/base.py", "execute"), ("engine/base.py", "begin"), ("engine/base.py", "commit"))
-
-
-def sql_share(stats: pstats.Stats) -> float:
-    """The share (0-1) of the profiled time spent in :data:`SQL_FUNCTIONS` (cumulative)."""
-    total = sum(tt for (_f, _l, _n), (_cc, _nc, tt, _ct, _callers) in stats.stats.items())
-    inside = sum(ct for (file, _line, name), (_cc, _nc, _tt, ct, _callers) in stats.stats.items()
-                 if any(file.endswith("sqlalchemy/" + f) and name == n for f, n in SQL_FUNCTIONS))
-    return inside / total if total else 0.0
-
-
 def place_calls(conn_to: tuple[str, int], first: int, count: int) -> None:
     """``count`` whole calls (inbound, 10 answers, status), CallSids from ``first``."""
     validator = RequestValidator(TOKEN)
@@ -114,26 +100,26 @@ def main() -> None:
         place_calls(("127.0.0.1", port), 0, args.calls)
     seen = json.loads(out.read_text())  # written by the worker as it stopped
     per_call = 12
-    first = next(i for i, (label, _) in enumerate(seen) if label == "/voice/inbound") + args.warmup * per_call
-    cpu: dict[str, list[float]] = {}
-    for label, ms in seen[first:]:
+    first = next(i for i, (label, *_) in enumerate(seen) if label == "/voice/inbound") + args.warmup * per_call
+    cpu: dict[str, list[tuple[float, float]]] = {}
+    for label, ms, database_ms in seen[first:]:
         if label.endswith("*"):
             continue  # under the profiler
         name = {"/voice/inbound": "inbound", "/voice/status": "status"}.get(label, label)
-        cpu.setdefault(name, []).append(ms)
-    print(f"{args.app} under gunicorn (1 sync worker), {database_url.split(':')[0]}; {args.calls - args.warmup} calls measured; "
-          "worker CPU ms per request")
-    print(f"{'step':<10}{'p50':>8}{'mean':>8}")
+        cpu.setdefault(name, []).append((ms, database_ms))
+    print(f"{args.app} under gunicorn (1 sync worker), {database_url.split(':')[0]}; {args.calls - args.warmup} calls "
+          "measured; worker CPU ms per request: all, in database calls, outside them (p50 each)")
+    print(f"{'step':<10}{'all':>8}{'mean':>8}{'db':>8}{'outside':>9}")
+    totals = [0.0, 0.0, 0.0, 0.0]
     for name, values in cpu.items():
-        print(f"{name:<10}{statistics.median(values):>8.2f}{statistics.mean(values):>8.2f}")
-    print(f"{'per call':<10}{sum(statistics.median(v) for v in cpu.values()):>8.2f}"
-          f"{sum(statistics.mean(v) for v in cpu.values()):>8.2f}")
+        row = (statistics.median(v[0] for v in values), statistics.mean(v[0] for v in values),
+               statistics.median(v[1] for v in values), statistics.median(v[0] - v[1] for v in values))
+        totals = [t + r for t, r in zip(totals, row)]
+        print(f"{name:<10}{row[0]:>8.2f}{row[1]:>8.2f}{row[2]:>8.2f}{row[3]:>9.2f}")
+    print(f"{'per call':<10}{totals[0]:>8.2f}{totals[1]:>8.2f}{totals[2]:>8.2f}{totals[3]:>9.2f}")
     if args.profile:
-        stats = pstats.Stats(str(out) + ".prof", stream=sys.stdout)
-        share, p50 = sql_share(stats), statistics.median(cpu[args.profile])
-        print(f"\n{args.profile}: SQL (Connection.execute/begin/commit) {100 * share:.0f}% of the profiled time; "
-              f"the rest, scaled to the p50: {p50 * (1 - share):.2f} ms outside the SQL per request\n")
-        stats.sort_stats("cumulative").print_stats(args.top)
+        print()
+        pstats.Stats(str(out) + ".prof", stream=sys.stdout).sort_stats("cumulative").print_stats(args.top)
     if not os.environ.get("BENCH_KEEP"):
         shutil.rmtree(workdir, ignore_errors=True)
 
