@@ -325,6 +325,28 @@ def test_a_frozen_server_fails_a_checkout_within_the_bound_and_the_pool_recovers
         db.dispose()
 
 
+@pytest.mark.parametrize("ping_after_idle_s", [0.0, 3600.0], ids=["pinged-after-idling", "found-dead-by-a-statement"])
+def test_a_server_restart_under_pooled_connections_loses_no_transaction(private_cluster, monkeypatch,
+                                                                       ping_after_idle_s):
+    """A restart kills the pooled connections. One that idled is pinged at checkout and
+    replaced; one used just before is found dead by the first statement, and the unit of
+    work tries once more on a fresh one. Either way the next transaction goes through."""
+    from receptionist.adapters import db as db_module
+    from receptionist.services.unit_of_work import UnitOfWork
+
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_S", ping_after_idle_s)
+    url, data = private_cluster
+    database = Database(url)
+    try:
+        uow = UnitOfWork(database)
+        assert uow.run(lambda s: s.execute(text("SELECT 1")).scalar()) == 1
+        _as_postgres(f"{_pg_bin()}/pg_ctl", "-D", str(data), "-m", "fast", "stop")
+        _start_cluster(data)
+        assert uow.run(lambda s: s.execute(text("SELECT 2")).scalar()) == 2
+    finally:
+        database.dispose()
+
+
 def test_a_server_freezing_mid_transaction_fails_the_statement_within_the_bound(private_cluster):
     url, data = private_cluster
     db = Database(url, Timeouts(statement_s=1))

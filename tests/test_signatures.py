@@ -8,12 +8,13 @@ import threading
 import httpx
 import pytest
 from sqlalchemy import select
+from twilio.request_validator import HMAC_SHA256, SIGNATURE_SETTINGS_HEADER, RequestValidator
 from werkzeug.serving import make_server
 
 from receptionist.adapters.models import Conversation
 from receptionist.web.twilio.security import received_uri
 
-from .conftest import TwilioClient, call_params, twilio_signature
+from .conftest import AUTH_TOKEN, TwilioClient, call_params, twilio_signature
 
 pytestmark = pytest.mark.usefixtures("sample_company")
 
@@ -114,3 +115,50 @@ def test_real_servers_pass_the_raw_uri(app, db, serve, public):
                 assert stored_source(db, sid) == source
     finally:
         stop()
+
+
+# ---------------------------------------------------------------- the one-HMAC check and its fallbacks
+
+def _stored(db, sid: str) -> bool:
+    with db.transaction() as s:
+        return s.scalar(select(Conversation.id).filter_by(call_sid=sid)) is not None
+
+
+@pytest.mark.parametrize("signed_base", ["https://jobs.example.com", "https://jobs.example.com:443"],
+                         ids=["as-requested", "default-port"])
+def test_a_signature_over_the_url_with_or_without_its_default_port_is_accepted(app, db, signed_base):
+    """The URL as requested is checked first; Twilio's other spelling (with ``:443``) still
+    passes, through RequestValidator.validate's variants."""
+    with_public_base_url(app, "https://jobs.example.com")
+    sid = "CA" + ("1" if signed_base.endswith("443") else "2") * 32
+    params = call_params(sid)
+    reply = app.test_client().post("/voice/inbound", data=params, base_url="https://jobs.example.com", headers={
+        "X-Twilio-Signature": twilio_signature(signed_base + "/voice/inbound", params)})
+    assert reply.status_code == 200, reply.data
+    assert _stored(db, sid)
+
+
+def test_an_hmac_sha256_signature_named_in_the_settings_header_is_accepted(app, db):
+    sid, params = "CA" + "3" * 32, call_params("CA" + "3" * 32)
+    signature = RequestValidator(AUTH_TOKEN).compute_signature("http://localhost/voice/inbound", params, HMAC_SHA256)
+    reply = app.test_client().post("/voice/inbound", data=params, headers={
+        "X-Twilio-Signature": signature, SIGNATURE_SETTINGS_HEADER: f"algorithm={HMAC_SHA256}"})
+    assert reply.status_code == 200, reply.data
+    assert _stored(db, sid)
+
+
+@pytest.mark.parametrize("announced, signature", [
+    ("algorithm=HMAC_SHA512", "sha1"),      # an algorithm twilio does not know: refused, not a 500
+    ("", "sha256"),                         # SHA-256 signed, SHA-1 announced (no header)
+    ("", "other-token"),
+])
+def test_a_signature_that_does_not_match_is_refused_and_nothing_is_stored(app, db, announced, signature):
+    sid, params = "CA" + "4" * 32, call_params("CA" + "4" * 32)
+    url = "http://localhost/voice/inbound"
+    value = {"sha1": RequestValidator(AUTH_TOKEN).compute_signature(url, params),
+             "sha256": RequestValidator(AUTH_TOKEN).compute_signature(url, params, HMAC_SHA256),
+             "other-token": RequestValidator("another-token").compute_signature(url, params)}[signature]
+    headers = {"X-Twilio-Signature": value, **({SIGNATURE_SETTINGS_HEADER: announced} if announced else {})}
+    reply = app.test_client().post("/voice/inbound", data=params, headers=headers)
+    assert reply.status_code == 403
+    assert not _stored(db, sid)

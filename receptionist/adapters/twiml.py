@@ -8,14 +8,19 @@ recording with ``<Start><Recording>``, which Twilio runs before anything else.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from ..engine.flow import Turn
+from ..engine.flow import Gather, Turn
 from ..engine.languages import language as find_language
 from ..settings import SpeechSettings
+
+# Distinct TwiML documents kept by render_turn (a few KB each): every caller of an agent
+# hears the same questions, so a process needs one per (prompt, language, step) it serves.
+TURN_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -45,40 +50,52 @@ def render_turn(turn: Turn, said: Sequence[tuple[str, str]], action_url: str, se
 
     A ``<Redirect>`` to the same action follows the gather, so a timeout without input
     reaches the server even if ``actionOnEmptyResult`` were ignored.
+
+    The document depends on nothing else, and every caller of an agent hears the same
+    prompts at the same steps, so each distinct one is built with ``VoiceResponse`` once
+    and kept (the last TURN_CACHE_SIZE): a turn then costs a dictionary look-up instead
+    of building and serialising the XML tree.
     """
+    if setup.start_recording and not recording_callback:
+        raise ValueError("a recording needs its recording_callback URL")
+    says = tuple((text, language_tag(language), setup.voices.get(language)) for text, language in said)
+    return _built_turn(turn.gather, language_tag(turn.language), says, action_url, setup.speech,
+                       setup.start_recording, recording_callback)
+
+
+@functools.lru_cache(maxsize=TURN_CACHE_SIZE)
+def _built_turn(g: Gather | None, tag: str, says: tuple[tuple[str, str, str | None], ...], action_url: str,
+                speech: SpeechSettings, start_recording: bool, recording_callback: str | None) -> str:
+    """:func:`render_turn`'s document from its hashable parts, which determine it: ``tag`` the
+    Twilio language tag of the ``<Gather>``, ``says`` (text, language tag, voice or None)."""
     response = VoiceResponse()
-    if setup.start_recording:
-        if not recording_callback:
-            raise ValueError("a recording needs its recording_callback URL")
+    if start_recording:
         response.start().recording(recording_status_callback=recording_callback,
                                    recording_status_callback_method="POST",
                                    recording_status_callback_event="completed absent")
-    if turn.gather is None:
-        _say(response, said, setup)
+    if g is None:
+        _say(response, says)
         response.hangup()
         return str(response)
-    g, speech = turn.gather, setup.speech
     gather_args = dict(input=g.input, action=action_url, method="POST", timeout=speech.timeout_s,
                        action_on_empty_result=True, finish_on_key="#")
     if "speech" in g.input:
-        gather_args.update(language=language_tag(turn.language), speech_timeout=speech.speech_timeout,
-                           profanity_filter=False)
+        gather_args.update(language=tag, speech_timeout=speech.speech_timeout, profanity_filter=False)
         if speech.model:
             gather_args["speech_model"] = speech.model
         if g.hints:
             gather_args["hints"] = ", ".join(h.replace(",", " ") for h in g.hints)
     if g.num_digits:
         gather_args["num_digits"] = g.num_digits
-    _say(response.gather(**gather_args), said, setup)
+    _say(response.gather(**gather_args), says)
     response.redirect(action_url, method="POST")
     return str(response)
 
 
-def _say(verb, said: Sequence[tuple[str, str]], setup: VoiceSetup) -> None:
-    """One ``<Say>`` per text, in its language's tag and the agent's voice for that language."""
-    for text, language in said:
-        voice = setup.voices.get(language)
-        verb.say(text, language=language_tag(language), **({"voice": voice} if voice else {}))
+def _say(verb, says: Sequence[tuple[str, str, str | None]]) -> None:
+    """One ``<Say>`` per (text, language tag, the agent's voice for that language or None)."""
+    for text, tag, voice in says:
+        verb.say(text, language=tag, **({"voice": voice} if voice else {}))
 
 
 def render_apology(said: list[tuple[str, str]]) -> str:

@@ -154,7 +154,9 @@ class CallState:
     on_file: tuple[str, ...] = ()  # postings the caller already applied to (not offered again)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        # The fields as they are (JSON writes tuples as lists): dataclasses.asdict would
+        # deep-copy them, a cost on every turn for values nobody changes.
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "CallState":

@@ -41,8 +41,9 @@ class UnitOfWork:
     ``attempts``: how many times a transaction is tried when it fails with an error a retry
     can cure: a unique key taken by a racing duplicate (``IntegrityError``: the retry finds
     the stored result, e.g. a webhook's stored reply) or a busy database (``OperationalError``).
-    A database that is gone (the connection was invalidated) or slow (``RETRY_BUDGET_S``
-    spent) is not tried again: the entrypoint answers its failure reply in time instead.
+    A connection found dead (invalidated) is tried again once, on a fresh one; a database
+    still gone after that, or slow (``RETRY_BUDGET_S`` spent), is not tried again: the
+    entrypoint answers its failure reply in time instead.
     """
 
     def __init__(self, database: Database, enqueue: Enqueue | None = None, attempts: int = DEFAULT_ATTEMPTS):
@@ -69,7 +70,10 @@ class UnitOfWork:
                     raise
                 log.info("a concurrent request took the same key; trying again (attempt %d)", attempt + 1)
             except OperationalError as exc:
-                if (attempt == self.attempts or exc.connection_invalidated
+                # An invalidated connection is tried again once: a pooled connection found
+                # dead (the server restarted while it sat in the pool; adapters.db pings only
+                # after idling) and the pool replaced. Gone for good: the new one fails too.
+                if (attempt == self.attempts or (exc.connection_invalidated and attempt > 1)
                         or time.monotonic() - started > RETRY_BUDGET_S):
                     raise
                 log.warning("database busy or unavailable (%s); trying again (attempt %d)",

@@ -6,12 +6,24 @@ import logging
 from typing import TYPE_CHECKING
 
 from flask import Flask, Response, jsonify, request
+from flask.sessions import SecureCookieSessionInterface
 
 if TYPE_CHECKING:
     from ..bootstrap import Container
 
 log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 256 * 1024  # Twilio webhooks are small; refuse floods
+
+
+class _CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions (the recruiter pages'), opened without building the
+    cookie signer when the request carries no session cookie, as no Twilio webhook does:
+    Flask opens a session for every request, and the signer is a new object each time."""
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def make_flask(container: "Container") -> Flask:
@@ -21,6 +33,7 @@ def make_flask(container: "Container") -> Flask:
     app = Flask("receptionist", instance_path=str(settings.instance_path))
     app.config["SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.session_interface = _CookieSessions()
     app.extensions["container"] = container
     app.extensions["db"] = container.database
     if not logging.getLogger().handlers:

@@ -184,7 +184,9 @@ class _Form:
         self.dropped: list[str] = []
 
     def raw(self, name: str) -> str | None:
-        value = self.form.get(name)
+        # ``in`` first: Werkzeug's MultiDict.get builds a BadRequestKeyError for each absent
+        # field, and a webhook lacks several (Digits or SpeechResult, ForwardedFrom, ...).
+        value = self.form[name] if name in self.form else None
         return None if value is None else str(value)
 
     def required(self, name: str, parse: Callable[..., T], *args) -> T:
