@@ -174,10 +174,12 @@ def claim(session: Session, item_id: int) -> Claimed | None:
     The caller commits before running the handler. Consent is checked again for texts: a
     STOP that arrived after the text was written cancels it here.
     """
-    row = session.execute(_CLAIM, {"item_id": item_id}).first()
+    # On the session's connection: Core, without the ORM's bulk-update machinery (a third of a claim's CPU).
+    conn = session.connection()
+    row = conn.execute(_CLAIM, {"item_id": item_id}).first()
     cancelled = False
     if row is None:  # not pending, or a text to a number that opted out
-        row = session.execute(_CANCEL_OPTED_OUT, {"item_id": item_id}).first()
+        row = conn.execute(_CANCEL_OPTED_OUT, {"item_id": item_id}).first()
         if row is None:
             return None
         cancelled = True
@@ -196,7 +198,7 @@ def record_sent(session: Session, item_id: int, *, now: dt.datetime, provider_re
                 provider_status: str | None = None) -> None:
     """The handler succeeded: the row is ``sent``, with the provider's id and first status
     (a text: Twilio's MessageSid and "queued")."""
-    session.execute(_SENT, {"item_id": item_id, "sent_at": now, "ref": provider_ref,
+    session.connection().execute(_SENT, {"item_id": item_id, "sent_at": now, "ref": provider_ref,
                             "provider_status": provider_status})
 
 
