@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..adapters.ats import ATSError
-from ..adapters.models import Agent, Application, ATSCheck, Candidate, Company, Conversation, Posting
+from ..adapters.models import Application, Company, Conversation
 from ..services import ats_mirror, duplicates
+from ..services.duplicates import application_with_parents
 from ..services.outbox import Claimed
 from .outbox import Done, Fail, Outcome, Retry
 
@@ -47,29 +48,7 @@ def run_check(item: Claimed, container: "Container") -> Outcome:
         return _failed(exc)
     # Stored in the transaction that marks the row sent (one transaction, not two).
     return Done(provider_status=f"{len(found)} match(es)",
-                record=lambda s: _record_result(s, check_id, found, request.company.mirror_source))
-
-
-def _record_result(session: Session, check_id: int, found: list, source: str) -> None:
-    """``duplicates.record_result``, with the application it may decide and the rows the
-    decision reads (posting, company, agent, candidate) loaded first in one query."""
-    held = session.execute(application_with_parents(Application.id == select(ATSCheck.application_id)
-                                         .where(ATSCheck.id == check_id).scalar_subquery())).first()
-    duplicates.record_result(session, check_id, found, source)
-    del held  # held until here: the session's identity map keeps loaded rows only while referenced
-
-
-def application_with_parents(where):
-    """The applications ``where`` selects, each with its posting, company, agent and candidate.
-
-    Selected side by side (no loader options): each lands in the session's identity map, where
-    the application's many-to-one attributes find it without a query of their own; options
-    would stick to the application and join again in a later ``refresh(with_for_update=True)``,
-    which PostgreSQL refuses for outer joins."""
-    return (select(Application, Posting, Company, Agent, Candidate)
-            .join(Posting, Posting.id == Application.posting_id).join(Company, Company.id == Posting.company_id)
-            .join(Agent, Agent.id == Application.agent_id).join(Candidate, Candidate.id == Application.candidate_id)
-            .where(where))
+                record=lambda s: duplicates.record_result(s, check_id, found, request.company.mirror_source))
 
 
 def run_writeback(item: Claimed, container: "Container") -> Outcome:

@@ -87,10 +87,22 @@ def company_ats(company: Company) -> CompanyATS:
         numbers = [n.e164 for agent in company.agents for n in agent.phone_numbers]
         first = numbers[0] if numbers else None
     else:  # one query, not one per agent (the jobs read this on every check and writeback)
-        first = session.scalar(select(PhoneNumber.e164).join(Agent, Agent.id == PhoneNumber.agent_id)
-                               .where(Agent.company_id == company.id).order_by(Agent.id, PhoneNumber.id).limit(1))
-    region = phonenumbers.region_code_for_number(phonenumbers.parse(first)) if first else None
-    return CompanyATS(company.slug, dict(company.ats_config or {"kind": "builtin"}), region or "US")
+        first = session.connection().scalar(_FIRST_NUMBER, {"company_id": company.id})
+    return _company_ats(company.slug, company.ats_config, first)
+
+
+def _company_ats(slug: str, config: dict | None, first_number: str | None) -> CompanyATS:
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(first_number)) if first_number else None
+    return CompanyATS(slug, dict(config or {"kind": "builtin"}), region or "US")
+
+
+def _first_number_of(company_id):
+    """The first number of company ``company_id``'s receptionists (a column or a bind parameter)."""
+    return (select(PhoneNumber.e164).join(Agent, Agent.id == PhoneNumber.agent_id)
+            .where(Agent.company_id == company_id).order_by(Agent.id, PhoneNumber.id).limit(1))
+
+
+_FIRST_NUMBER = _first_number_of(bindparam("company_id"))
 
 
 def match_records(found: list[ATSCandidate], *, source: str, phone: str | None, email: str | None) -> list[dict]:
@@ -222,24 +234,55 @@ class CheckRequest:
 
 
 def check_request(session: Session, check_id: int) -> CheckRequest | None:
-    """The lookup ``check_id`` asks for; None when the check is gone or already done."""
-    check = session.get(ATSCheck, check_id)
-    if check is None or check.status == "done":
+    """The lookup ``check_id`` asks for; None when the check is gone or already done.
+    One Core read: the check, its company's ATS settings and first number."""
+    row = session.connection().execute(_CHECK_REQUEST, {"check_id": check_id}).first()
+    if row is None or row.status == "done":
         return None
-    company = session.get(Company, check.company_id)
-    return CheckRequest(check.id, company_ats(company), check.phone, check.email)
+    return CheckRequest(row.id, _company_ats(row.slug, row.ats_config, row.first_number), row.phone, row.email)
 
 
 def record_result(session: Session, check_id: int, found: list[ATSCandidate], source: str,
-                  now: dt.datetime | None = None) -> ATSCheck:
-    """Store what the ATS answered; an application waiting on this check is decided."""
+                  now: dt.datetime | None = None) -> ATSCheck | None:
+    """Store what the ATS answered; an application waiting on this check is decided (the
+    check is returned then). A check no application waits on yet (a prefetch during the
+    call) is two Core statements: its row read locked, then written."""
     now = now or utcnow()
-    check = session.get(ATSCheck, check_id, with_for_update=True, populate_existing=True)  # see after_screening
-    check.matches = match_records(found, source=source, phone=check.phone, email=check.email)
-    check.status, check.error, check.checked_at = "done", None, now
-    if check.application_id is not None:
-        decide(session, check, now)
-    return check
+    conn = session.connection()
+    check = conn.execute(_CHECK_TO_RECORD, {"check_id": check_id}).one()  # locked: see after_screening
+    conn.execute(_CHECK_DONE, {"check_id": check_id, "now": now, "matches": match_records(
+        found, source=source, phone=check.phone, email=check.email)})
+    if check.application_id is None:
+        return None
+    # The application and the rows the decision reads, loaded in one query and held while it runs.
+    held = session.execute(application_with_parents(Application.id == check.application_id)).first()
+    decided = session.get(ATSCheck, check_id, populate_existing=True)
+    decide(session, decided, now)
+    del held
+    return decided
+
+
+def application_with_parents(where):
+    """The applications ``where`` selects, each with its posting, company, agent and candidate.
+
+    Selected side by side (no loader options): each lands in the session's identity map, where
+    the application's many-to-one attributes find it without a query of their own (held while
+    referenced: the identity map is weak); options would stick to the application and join
+    again in a later ``refresh(with_for_update=True)``, which PostgreSQL refuses for outer joins."""
+    return (select(Application, Posting, Company, Agent, Candidate)
+            .join(Posting, Posting.id == Application.posting_id).join(Company, Company.id == Posting.company_id)
+            .join(Agent, Agent.id == Application.agent_id).join(Candidate, Candidate.id == Application.candidate_id)
+            .where(where))
+
+
+_CHECK_REQUEST = (select(ATSCheck.id, ATSCheck.status, ATSCheck.phone, ATSCheck.email, Company.slug,
+                         Company.ats_config, _first_number_of(Company.id).scalar_subquery().label("first_number"))
+                  .join(Company, Company.id == ATSCheck.company_id).where(ATSCheck.id == bindparam("check_id")))
+_CHECK_TO_RECORD = (select(ATSCheck.phone, ATSCheck.email, ATSCheck.application_id)
+                    .where(ATSCheck.id == bindparam("check_id")).with_for_update())
+_CHECK_DONE = (update(ATSCheck.__table__).where(ATSCheck.__table__.c.id == bindparam("check_id"))
+               .values(matches=bindparam("matches", type_=ATSCheck.__table__.c.matches.type), status="done",
+                       error=None, checked_at=bindparam("now")))
 
 
 def record_error(session: Session, check_id: int, error: str) -> None:
