@@ -11,12 +11,10 @@ import logging
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..adapters.ats import ATSError
-from ..adapters.models import Application, Company, Conversation
+from ..adapters.models import Company
 from ..services import ats_mirror, duplicates
-from ..services.duplicates import application_with_parents
 from ..services.outbox import Claimed
 from .outbox import Done, Fail, Outcome, Retry
 
@@ -59,8 +57,8 @@ def run_writeback(item: Claimed, container: "Container") -> Outcome:
     from ..bootstrap import ats_for
 
     p = item.payload
-    request = container.uow.run(lambda s: _writeback_request(s, p["conversation_id"], p["application_id"],
-                                                             container.settings.public_base_url))
+    request = container.uow.run(lambda s: duplicates.writeback_request(
+        s, p["conversation_id"], p["application_id"], container.settings.public_base_url))
     try:
         ats = ats_for(container, request.company)
         candidate_id = request.merge_into
@@ -82,17 +80,6 @@ def run_writeback(item: Claimed, container: "Container") -> Outcome:
         return _failed(exc)
     log.info("outbox %s: ATS writeback done (candidate %s)", item.id, candidate_id)
     return Done(provider_ref=None, provider_status=f"candidate {candidate_id}")
-
-
-def _writeback_request(session: Session, conversation_id: int, application_id: int,
-                       base_url: str | None) -> duplicates.WritebackRequest:
-    """``duplicates.writeback_request``, with the application, its posting, company, agent and
-    candidate, and the conversation loaded first in two queries (:func:`application_with_parents`)."""
-    held = (session.execute(application_with_parents(Application.id == application_id)).first(),
-            session.get(Conversation, conversation_id))
-    request = duplicates.writeback_request(session, conversation_id, application_id, base_url)
-    del held  # held until here: the session's identity map keeps loaded rows only while referenced
-    return request
 
 
 def sync_mirrors(container: "Container | None" = None, full: bool = False) -> dict:

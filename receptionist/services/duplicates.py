@@ -27,13 +27,14 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from sqlalchemy import String, bindparam, cast, insert, literal, select, update
+from sqlalchemy import String, bindparam, cast, func, insert, literal, select, update
 from sqlalchemy.orm import Session, joinedload, object_session
 
 from ..adapters.ats import ATSCandidate, normal_email
 from ..adapters.ats_builtin import by_recent_activity
 from ..adapters.models import (Agent, Answer, Application, ATSCheck, Candidate, Company, ConfirmationStatus,
-                               Conversation, OutboxItem, OutboxStatus, PhoneNumber, Posting, ScreeningOutcome, utcnow)
+                               Conversation, OutboxItem, OutboxStatus, PhoneNumber, Posting, ScreeningOutcome,
+                               ScreeningQuestion, utcnow)
 from ..engine.flow import OnFile
 from ..engine.vocabulary import DuplicateCheck, OutboxKind, RoutingState
 from . import outbox
@@ -396,33 +397,52 @@ class WritebackRequest:
 
 def writeback_request(session: Session, conversation_id: int, application_id: int,
                       base_url: str | None) -> WritebackRequest:
-    """Everything the writeback needs, read in one transaction."""
-    conversation = session.get(Conversation, conversation_id)
-    application = session.get(Application, application_id)
-    company = company_ats(application.posting.company)
-    candidate = conversation.candidate
-    matches = application.duplicate_matches or []
-    merge_into = application.ats_candidate_id or (matches[0]["ats_id"] if matches else None)
-    lang = conversation.language or "en"
-    answers = [f"- {a.question.text.get(lang) or a.question.key}: {a.raw_text}" for a in session.scalars(
-        select(Answer).options(joinedload(Answer.question)).filter_by(conversation_id=conversation.id)
-        .order_by(Answer.id))]  # with their questions: one query, not one per answer
-    score = "not scored yet" if application.score is None else f"{application.score:g}/100"
-    link = f"{(base_url or 'http://127.0.0.1:5000').rstrip('/')}/candidates/{candidate.id}#conversation-{conversation.id}"
-    note = "\n".join([f"Screened by {conversation.agent.name} ({conversation.channel.value}), "
-                      f"{conversation.started_at:%Y-%m-%d %H:%M} UTC.", f"Job: {application.posting.key}",
+    """Everything the writeback needs, read in one transaction: two Core reads (the
+    conversation with its agent, candidate, application, posting and company; the answers
+    with their questions)."""
+    conn = session.connection()
+    f = conn.execute(_WRITEBACK_FACTS, {"conversation_id": conversation_id, "application_id": application_id}).one()
+    company = _company_ats(f.slug, f.ats_config, f.first_number)
+    matches = f.duplicate_matches or []
+    merge_into = f.ats_candidate_id or (matches[0]["ats_id"] if matches else None)
+    lang = f.language or "en"
+    answers = [f"- {text.get(lang) or key}: {raw}" for text, key, raw in conn.execute(
+        _WRITEBACK_ANSWERS, {"conversation_id": conversation_id})]
+    score = "not scored yet" if f.score is None else f"{f.score:g}/100"
+    link = f"{(base_url or 'http://127.0.0.1:5000').rstrip('/')}/candidates/{f.candidate_id}#conversation-{conversation_id}"
+    note = "\n".join([f"Screened by {f.agent_name} ({f.channel.value}), "
+                      f"{f.started_at:%Y-%m-%d %H:%M} UTC.", f"Job: {f.key}",
                       f"Score: {score}", "Answers:", *answers, f"Conversation: {link}"])
-    return WritebackRequest(company, candidate.name or "", candidate.phone, normal_email(candidate.email),
-                            company.job_id(application.posting.key), merge_into, note)
+    return WritebackRequest(company, f.name or "", f.phone, normal_email(f.email), company.job_id(f.key),
+                            merge_into, note)
+
+
+_WRITEBACK_FACTS = (
+    select(Conversation.language, Conversation.channel, Conversation.started_at, Agent.name.label("agent_name"),
+           Candidate.id.label("candidate_id"), Candidate.name, Candidate.phone, Candidate.email,
+           Application.ats_candidate_id, Application.duplicate_matches, Application.score, Posting.key,
+           Company.slug, Company.ats_config, _first_number_of(Company.id).scalar_subquery().label("first_number"))
+    .select_from(Conversation).join(Agent, Agent.id == Conversation.agent_id)
+    .join(Candidate, Candidate.id == Conversation.candidate_id)
+    .join(Application, Application.id == bindparam("application_id"))
+    .join(Posting, Posting.id == Application.posting_id).join(Company, Company.id == Posting.company_id)
+    .where(Conversation.id == bindparam("conversation_id")))
+_WRITEBACK_ANSWERS = (select(ScreeningQuestion.text, ScreeningQuestion.key, Answer.raw_text)
+                      .join(ScreeningQuestion, ScreeningQuestion.id == Answer.question_id)
+                      .where(Answer.conversation_id == bindparam("conversation_id")).order_by(Answer.id))
 
 
 def record_writeback(session: Session, application_id: int, ats_candidate_id: str,
                      ats_application_id: str | None) -> None:
     """Remember the ATS records the writeback made or merged into (a later check must not
-    take our own application for a duplicate)."""
-    application = session.get(Application, application_id)
-    application.ats_candidate_id = ats_candidate_id
-    application.ats_application_id = ats_application_id or application.ats_application_id
+    take our own application for a duplicate). One Core UPDATE."""
+    session.connection().execute(_WRITTEN_BACK, {"application_id": application_id, "candidate": ats_candidate_id,
+                                                 "application": ats_application_id})
+
+
+_WRITTEN_BACK = (update(Application.__table__).where(Application.__table__.c.id == bindparam("application_id"))
+                 .values(ats_candidate_id=bindparam("candidate"), ats_application_id=func.coalesce(
+                     bindparam("application", type_=String), Application.__table__.c.ats_application_id)))
 
 
 # ---------------------------------------------------------------- retry (CLI now, API later)
