@@ -255,27 +255,24 @@ def record_result(session: Session, check_id: int, found: list[ATSCandidate], so
         found, source=source, phone=check.phone, email=check.email)})
     if check.application_id is None:
         return None
-    # The application and the rows the decision reads, loaded in one query and held while it runs.
-    held = session.execute(application_with_parents(Application.id == check.application_id)).first()
-    decided = session.get(ATSCheck, check_id, populate_existing=True)
-    decide(session, decided, now)
-    del held
-    return decided
+    # The check and every row the decision reads, in one query, held while it runs (the
+    # session's identity map keeps loaded rows only while they are referenced).
+    held = session.execute(_DECIDING, {"check_id": check_id}).one()
+    decide(session, held.ATSCheck, now)
+    return held.ATSCheck
 
 
-def application_with_parents(where):
-    """The applications ``where`` selects, each with its posting, company, agent and candidate.
-
-    Selected side by side (no loader options): each lands in the session's identity map, where
-    the application's many-to-one attributes find it without a query of their own (held while
-    referenced: the identity map is weak); options would stick to the application and join
-    again in a later ``refresh(with_for_update=True)``, which PostgreSQL refuses for outer joins."""
-    return (select(Application, Posting, Company, Agent, Candidate)
-            .join(Posting, Posting.id == Application.posting_id).join(Company, Company.id == Posting.company_id)
-            .join(Agent, Agent.id == Application.agent_id).join(Candidate, Candidate.id == Application.candidate_id)
-            .where(where))
-
-
+# What deciding a check reads, selected side by side (no loader options): each row lands in
+# the session's identity map, where the application's many-to-one attributes and
+# ``session.get`` find it without a query of their own; options would stick to the
+# application and join again in a later ``refresh(with_for_update=True)``, which PostgreSQL
+# refuses for outer joins.
+_DECIDING = (select(ATSCheck, Application, Posting, Company, Agent, Candidate, Conversation)
+             .join(Application, Application.id == ATSCheck.application_id)
+             .join(Posting, Posting.id == Application.posting_id).join(Company, Company.id == Posting.company_id)
+             .join(Agent, Agent.id == Application.agent_id).join(Candidate, Candidate.id == Application.candidate_id)
+             .outerjoin(Conversation, Conversation.id == ATSCheck.conversation_id)
+             .where(ATSCheck.id == bindparam("check_id")))
 _CHECK_REQUEST = (select(ATSCheck.id, ATSCheck.status, ATSCheck.phone, ATSCheck.email, Company.slug,
                          Company.ats_config, _first_number_of(Company.id).scalar_subquery().label("first_number"))
                   .join(Company, Company.id == ATSCheck.company_id).where(ATSCheck.id == bindparam("check_id")))
@@ -296,17 +293,15 @@ def decide(session: Session, check: ATSCheck, now: dt.datetime) -> DuplicateChec
     active application for the same job (not the one our writeback made), else ``clear`` and
     routed if ready. Then the writeback is queued once the details are final."""
     application = session.get(Application, check.application_id)
-    newer = session.scalar(select(ATSCheck.id).where(ATSCheck.application_id == application.id,
-                                                     ATSCheck.status == "done", ATSCheck.id > check.id).limit(1))
+    newer = session.connection().scalar(_NEWER_CHECK, {"application_id": application.id, "check_id": check.id})
     if newer is not None:  # a later check (e.g. with the email) decided already: it knows more
         return DuplicateCheck(application.duplicate_check)
     # The job id needs the company's ATS config only (not the region: no agents or numbers read).
-    slug, config = session.connection().execute(
-        select(Company.slug, Company.ats_config).where(Company.id == application.posting.company_id)).one()
-    company = CompanyATS(slug, dict(config or {"kind": "builtin"}))
+    posting = application.posting
+    company = CompanyATS(posting.company.slug, dict(posting.company.ats_config or {"kind": "builtin"}))
     matches = list(check.matches or [])
     application.duplicate_matches = matches
-    duplicate = _active_elsewhere(matches, company.job_id(application.posting.key), application.ats_application_id)
+    duplicate = _active_elsewhere(matches, company.job_id(posting.key), application.ats_application_id)
     application.duplicate_check = DuplicateCheck.duplicate if duplicate else DuplicateCheck.clear
     log.info("application %s: duplicate check %s (%d match(es))", application.id,
              application.duplicate_check.value, len(matches))
@@ -318,6 +313,10 @@ def decide(session: Session, check: ATSCheck, now: dt.datetime) -> DuplicateChec
     if conversation is not None and conversation.confirmation_status in (None, ConfirmationStatus.confirmed):
         queue_writeback(session, conversation, application)
     return application.duplicate_check
+
+
+_NEWER_CHECK = select(ATSCheck.id).where(ATSCheck.application_id == bindparam("application_id"),
+                                         ATSCheck.status == "done", ATSCheck.id > bindparam("check_id")).limit(1)
 
 
 # ---------------------------------------------------------------- what the flow reads
@@ -373,12 +372,13 @@ def applications_on_file(connection, company: "CompanyATS", company_id: int, tz:
 # ---------------------------------------------------------------- writeback
 
 
-def queue_writeback(session: Session, conversation: Conversation, application: Application) -> OutboxItem:
-    """The ATS writeback of ``conversation`` (once: keyed by conversation)."""
-    return outbox.add(session, kind=OutboxKind.ats_writeback, purpose="writeback",
-                      idempotency_key=f"ats_writeback:{conversation.id}",
-                      payload={"conversation_id": conversation.id, "application_id": application.id},
-                      candidate=conversation.candidate, conversation=conversation, application_id=application.id)
+def queue_writeback(session: Session, conversation: Conversation, application: Application) -> int:
+    """The ATS writeback of ``conversation`` (once: keyed by conversation); returns its outbox id."""
+    return outbox.add_id(session, kind=OutboxKind.ats_writeback, purpose="writeback",
+                         idempotency_key=f"ats_writeback:{conversation.id}",
+                         payload={"conversation_id": conversation.id, "application_id": application.id},
+                         candidate_id=conversation.candidate_id, conversation_id=conversation.id,
+                         application_id=application.id)
 
 
 @dataclass(frozen=True)

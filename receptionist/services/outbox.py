@@ -45,6 +45,19 @@ def add(session: Session, *, kind: str, purpose: str, idempotency_key: str, payl
         application_id=application_id, agent_id=_id(agent)))
 
 
+def add_id(session: Session, *, kind: str, purpose: str, idempotency_key: str, payload: dict[str, Any],
+           recipient: str | None = None, candidate_id: int | None = None, conversation_id: int | None = None,
+           application_id: int | None = None, agent_id: int | None = None) -> int:
+    """:func:`add` from ids, in Core statements (no flush, no object): the id of the row
+    written, or of the existing one when ``idempotency_key`` was used."""
+    existing = session.connection().scalar(_BY_KEY, {"key": idempotency_key})
+    if existing is not None:
+        return existing
+    return add_new(session, kind=kind, purpose=purpose, idempotency_key=idempotency_key, payload=payload,
+                   recipient=recipient, candidate_id=candidate_id, conversation_id=conversation_id,
+                   application_id=application_id, agent_id=agent_id)
+
+
 def add_new(session: Session, *, kind: str, purpose: str, idempotency_key: str, payload: dict[str, Any],
             recipient: str | None = None, candidate_id: int | None = None, conversation_id: int | None = None,
             application_id: int | None = None, agent_id: int | None = None, cancelled: str | None = None) -> int:
