@@ -152,8 +152,11 @@ def patient_cron(connection):
 @click.option("--scheduler/--no-scheduler", default=True, show_default=True,
               help="Also run RQ's scheduler (retries, enqueue_in/at); one worker with it is enough.")
 @click.option("--fork", is_flag=True, help="Run each job in a forked process (RQ's default worker).")
+@click.option("--rq-log-level", default="WARNING", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+              help="RQ's own log lines (INFO: three per job, beside ours for each outbox row).")
 @with_appcontext
-def worker_command(burst: bool, scheduler: bool, fork: bool) -> None:
+def worker_command(burst: bool, scheduler: bool, fork: bool, rq_log_level: str) -> None:
     """Run an RQ worker on the "receptionist" queue, running jobs in this process (see
     ``receptionist.cli.queue``), with RQ's scheduler unless ``--no-scheduler``."""
     from receptionist import bootstrap
@@ -165,7 +168,8 @@ def worker_command(burst: bool, scheduler: bool, fork: bool) -> None:
     if not fork:
         bootstrap.current()  # built now, not during the first job
     worker_class = PatientForkingWorker if fork else PatientWorker
-    worker_class([QUEUE_NAME], connection=connection).work(with_scheduler=scheduler, burst=burst)
+    worker_class([QUEUE_NAME], connection=connection).work(with_scheduler=scheduler, burst=burst,
+                                                           logging_level=rq_log_level.upper())
 
 
 @click.command("cron")
