@@ -34,7 +34,7 @@ def run_check(item: Claimed, container: "Container") -> Outcome:
     from ..bootstrap import ats_for
 
     check_id = item.payload["check_id"]
-    request = container.uow.run(lambda s: duplicates.check_request(s, check_id))
+    request = container.uow.read(lambda conn: duplicates.check_request(conn, check_id))
     if request is None:
         return Done(provider_status="nothing to check")
     try:
@@ -57,8 +57,8 @@ def run_writeback(item: Claimed, container: "Container") -> Outcome:
     from ..bootstrap import ats_for
 
     p = item.payload
-    request = container.uow.run(lambda s: duplicates.writeback_request(
-        s, p["conversation_id"], p["application_id"], container.settings.public_base_url))
+    request = container.uow.read(lambda conn: duplicates.writeback_request(
+        conn, p["conversation_id"], p["application_id"], container.settings.public_base_url))
     try:
         ats = ats_for(container, request.company)
         candidate_id = request.merge_into

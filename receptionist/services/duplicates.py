@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from sqlalchemy import String, bindparam, cast, func, insert, literal, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload, object_session
 
 from ..adapters.ats import ATSCandidate, normal_email
@@ -234,10 +235,11 @@ class CheckRequest:
     email: str | None
 
 
-def check_request(session: Session, check_id: int) -> CheckRequest | None:
+def check_request(conn: Connection, check_id: int) -> CheckRequest | None:
     """The lookup ``check_id`` asks for; None when the check is gone or already done.
-    One Core read: the check, its company's ATS settings and first number."""
-    row = session.connection().execute(_CHECK_REQUEST, {"check_id": check_id}).first()
+    One Core read (``conn``: a Connection, e.g. ``UnitOfWork.read``'s): the check, its
+    company's ATS settings and first number."""
+    row = conn.execute(_CHECK_REQUEST, {"check_id": check_id}).first()
     if row is None or row.status == "done":
         return None
     return CheckRequest(row.id, _company_ats(row.slug, row.ats_config, row.first_number), row.phone, row.email)
@@ -395,12 +397,11 @@ class WritebackRequest:
     note: str
 
 
-def writeback_request(session: Session, conversation_id: int, application_id: int,
+def writeback_request(conn: Connection, conversation_id: int, application_id: int,
                       base_url: str | None) -> WritebackRequest:
-    """Everything the writeback needs, read in one transaction: two Core reads (the
-    conversation with its agent, candidate, application, posting and company; the answers
-    with their questions)."""
-    conn = session.connection()
+    """Everything the writeback needs, in two Core reads on ``conn`` (a Connection, e.g.
+    ``UnitOfWork.read``'s): the conversation with its agent, candidate, application, posting
+    and company; the answers with their questions (written before the call ended)."""
     f = conn.execute(_WRITEBACK_FACTS, {"conversation_id": conversation_id, "application_id": application_id}).one()
     company = _company_ats(f.slug, f.ats_config, f.first_number)
     matches = f.duplicate_matches or []

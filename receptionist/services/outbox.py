@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ..adapters.models import Candidate, OutboxItem, OutboxStatus
@@ -180,15 +181,15 @@ _SENT = (update(OutboxItem)
          .execution_options(synchronize_session=False))
 
 
-def claim(session: Session, item_id: int) -> Claimed | None:
+def claim(session: Session | Connection, item_id: int) -> Claimed | None:
     """Move a ``pending`` row to ``sending`` (attempts + 1) atomically; None when it is not
     pending (done, claimed by another job, cancelled, failed, gone), so nothing runs twice.
 
     The caller commits before running the handler. Consent is checked again for texts: a
     STOP that arrived after the text was written cancels it here.
     """
-    # On the session's connection: Core, without the ORM's bulk-update machinery (a third of a claim's CPU).
-    conn = session.connection()
+    # Core, without the ORM's bulk-update machinery (a third of a claim's CPU).
+    conn = session.connection() if isinstance(session, Session) else session
     row = conn.execute(_CLAIM, {"item_id": item_id}).first()
     cancelled = False
     if row is None:  # not pending, or a text to a number that opted out
@@ -207,11 +208,11 @@ def _set(session: Session, item_id: int, from_status: OutboxStatus, **values) ->
                     .values(**values).execution_options(synchronize_session=False))
 
 
-def record_sent(session: Session, item_id: int, *, now: dt.datetime, provider_ref: str | None = None,
+def record_sent(session: Session | Connection, item_id: int, *, now: dt.datetime, provider_ref: str | None = None,
                 provider_status: str | None = None) -> None:
     """The handler succeeded: the row is ``sent``, with the provider's id and first status
     (a text: Twilio's MessageSid and "queued")."""
-    session.connection().execute(_SENT, {"item_id": item_id, "sent_at": now, "ref": provider_ref,
+    (session.connection() if isinstance(session, Session) else session).execute(_SENT, {"item_id": item_id, "sent_at": now, "ref": provider_ref,
                             "provider_status": provider_status})
 
 
