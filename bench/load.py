@@ -35,6 +35,10 @@ the row sent) at p50/p95, negative when the text went out before the status call
 processed. Then a database check: every caller's answers stored exactly once, every
 confirmation text sent exactly once (one row, one claim, handed over).
 
+Under the table, per backend: the CPU each kind of process spent during the measured load,
+per completed call (web = gunicorn, worker = RQ, postgres, redis, the load generator, and what
+the machine was busy with beyond them: the kernel's loopback networking, other processes).
+
 Exit status: 0 when every backend run had no error, every call completed and its check
 passed; 1 otherwise; 2 when a process could not be started.
 Everything started (gunicorn, worker, redis-server, postgres) is stopped on exit, Ctrl-C,
@@ -61,7 +65,7 @@ import psutil  # noqa: E402
 from sqlalchemy import create_engine, func, select  # noqa: E402
 
 from bench import caller  # noqa: E402
-from bench.stack import (Stack, StackError, free_port, marked, postgres_bin, start_postgres,  # noqa: E402
+from bench.stack import (Stack, StackError, free_port, postgres_bin, start_postgres,  # noqa: E402
                          start_redis, wait_http)
 
 TOKEN = "bench-load-auth-token"
@@ -115,6 +119,8 @@ class Outcome:
     facts: dict[str, int] = field(default_factory=dict)
     skipped: str | None = None
     machine: tuple[float, float] | None = None  # CPUs busy during the load: all, this run's
+    by_role: dict[str, float] = field(default_factory=dict)  # CPU s during the load, by process role
+    wall: float = 0.0  # seconds the measured load took
     leftovers: int = 0  # processes still running after the stop (killed): should be 0
 
     @property
@@ -147,6 +153,30 @@ def cpu_seconds(procs: list[psutil.Process]) -> float:
         except psutil.NoSuchProcess:
             pass
     return total
+
+
+def role(proc: psutil.Process, web: set[int]) -> str:
+    """What a process of the run is, for the CPU breakdown: web (gunicorn), worker (RQ),
+    postgres, redis, or other."""
+    if proc.pid in web:
+        return "web"
+    name = proc.name()
+    if name.startswith("postgres"):
+        return "postgres"
+    if name.startswith("redis"):
+        return "redis"
+    return "worker" if "worker" in proc.cmdline() else "other"
+
+
+def cpu_by_pid(procs: list[psutil.Process], web: set[int]) -> dict[int, tuple[str, float]]:
+    """``{pid: (role, CPU seconds so far)}`` of ``procs`` (see :func:`role`)."""
+    out = {}
+    for proc in procs:
+        try:
+            out[proc.pid] = (role(proc, web), cpu_seconds([proc]))
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return out
 
 
 def gunicorn_tree(pid: int) -> list[psutil.Process]:
@@ -220,15 +250,21 @@ def measure(outcome: Outcome, stack: Stack, base_url: str, opts, gunicorn_pid: i
     warm = opts.workers * outcome.threads * 2
     drive(base_url, [WARMUP_OFFSET + n for n in range(warm)], min(opts.callers, warm), 1, 120)
     offset = access_log.stat().st_size
-    tree, ours = gunicorn_tree(gunicorn_pid), marked(stack.run_id)
+    tree, ours = gunicorn_tree(gunicorn_pid), stack.processes()
     cpu_before, ours_before, machine_before = cpu_seconds(tree), cpu_seconds(ours), busy_seconds()
+    web = {p.pid for p in tree}
+    by_pid = cpu_by_pid(stack.processes(), web)
     wall = time.perf_counter()
     load = drive(base_url, list(range(opts.calls)), opts.callers, opts.client_processes, opts.time_limit)
     wall = time.perf_counter() - wall
     cpu_used = cpu_seconds(tree) - cpu_before
     # Servers plus the load generator, against everything the machine did meanwhile.
-    ours_used = cpu_seconds(marked(stack.run_id)) - ours_before + sum(load["cpu_s"])
-    outcome.machine = ((busy_seconds() - machine_before) / wall, ours_used / wall)
+    ours_used = cpu_seconds(stack.processes()) - ours_before + sum(load["cpu_s"])
+    outcome.machine, outcome.wall = ((busy_seconds() - machine_before) / wall, ours_used / wall), wall
+    # Per role, over the processes alive at the end (a process that exited meanwhile is left out).
+    for pid, (kind, cpu) in cpu_by_pid(stack.processes(), web).items():
+        outcome.by_role[kind] = outcome.by_role.get(kind, 0.0) + cpu - by_pid.get(pid, (kind, 0.0))[1]
+    outcome.by_role["load generator"] = sum(load["cpu_s"])
     results = load["results"]
     requests = [r for res in results for r in res[2]]
     outcome.requests = len(requests)
@@ -462,6 +498,13 @@ def report(outcomes: list[Outcome], opts) -> str:
             notes.append(f"machine busy {busy:.2f} of {os.cpu_count()} CPUs during the load, "
                          f"{ours:.2f} by this run, {max(0.0, busy - ours):.2f} by other work")
         lines.append(f"{label}: " + "; ".join(n for n in notes if n))
+        if o.by_role and o.completed:
+            known = sum(o.by_role.values())
+            unattributed = max(0.0, o.machine[0] * o.wall - known) if o.machine and o.wall else 0.0
+            parts = [f"{kind} {1000 * cpu / o.completed:.1f}" for kind, cpu in sorted(o.by_role.items(),
+                                                                                       key=lambda kv: -kv[1])]
+            parts.append(f"unattributed (kernel, other processes) {1000 * unattributed / o.completed:.1f}")
+            lines.append("  CPU ms per call during the load: " + ", ".join(parts))
         lines.append("  srv ms p50/p99 by webhook: " + ", ".join(
             f"{path} {1000 * pct(times, 50):.1f}/{1000 * pct(times, 99):.1f}" for path, times in o.by_path.items()))
         if o.machine and o.machine[0] - o.machine[1] > OTHER_WORK:

@@ -104,6 +104,20 @@ class Stack:
         if code != 0:
             raise StackError(f"{name} failed (exit {code}): {_tail(self.log(name))}")
 
+    def processes(self) -> list[psutil.Process]:
+        """Every live process of the run: those started, their descendants, and any other
+        with the run's mark. (redis-server rewrites its environment with its title, so the
+        mark alone misses it.)"""
+        found = {p.pid: p for p in marked(self.run_id)}
+        for _, proc, _ in self._procs:
+            try:
+                top = psutil.Process(proc.pid)
+                for p in [top] + top.children(recursive=True):
+                    found.setdefault(p.pid, p)
+            except psutil.NoSuchProcess:
+                continue
+        return list(found.values())
+
     def check_alive(self, proc: subprocess.Popen, name: str) -> None:
         """Raise StackError (with the end of its log) if ``proc`` has exited."""
         if proc.poll() is not None:

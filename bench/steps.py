@@ -9,6 +9,7 @@ BEGIN/COMMIT included). SQLite by default, or ``DATABASE_URL`` (an empty databas
     .venv/bin/python bench/steps.py --profile g10 [--top 40]   # cProfile of one step
     .venv/bin/python bench/steps.py --sql status                # the statements one step runs (last call)
     .venv/bin/python bench/steps.py --ats-done                  # the ATS lookup done during the call
+    .venv/bin/python bench/steps.py --lock                      # + CPU ms under SQLite's write lock
 
 ``--ats-done`` records each call's prefetched ATS lookup as done (no match) right after the
 call starts, as the job would (outside the measured requests): the last answer then decides
@@ -48,6 +49,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40, help="functions printed by --profile")
     parser.add_argument("--sql", metavar="STEP", help="print the statements STEP ran in the last call")
     parser.add_argument("--ats-done", action="store_true", help="the ATS lookup finishes during each call")
+    parser.add_argument("--lock", action="store_true", help="SQLite: CPU ms per step spent holding the write lock")
     args = parser.parse_args()
     logging.disable(logging.INFO)
     app, url = sample_app("receptionist-steps-")
@@ -58,8 +60,10 @@ def main() -> None:
     for name in ("commit", "rollback"):
         event.listen(engine, name, lambda *_a, _n=name: statements.append(_n.upper()))
     cpu: dict[str, list[float]] = {}
+    locked = _lock_timer(engine) if args.lock else None
     sql: dict[str, list[int]] = {}
     last_sql: dict[str, list[str]] = {}
+    lock_cpu: dict[str, list[float]] = {}
     profiler = cProfile.Profile()
 
     def post(step: str, path: str, params: dict, measured: bool) -> None:
@@ -67,6 +71,8 @@ def main() -> None:
         statements.clear()
         if step == args.profile and measured:
             profiler.enable()
+        if locked is not None:
+            locked["spent"] = 0.0
         start = time.process_time()
         response = client.post(path, data=params, headers={"X-Twilio-Signature": signature})
         spent = (time.process_time() - start) * 1000
@@ -76,6 +82,8 @@ def main() -> None:
         if measured:
             cpu.setdefault(step, []).append(spent)
             sql.setdefault(step, []).append(len(statements))
+            if locked is not None:
+                lock_cpu.setdefault(step, []).append(locked["spent"] * 1000)
         last_sql[step] = list(statements)
 
     for n in range(args.calls):
@@ -92,11 +100,12 @@ def main() -> None:
         post("status", "/voice/status", {**base, "CallStatus": "completed", "CallDuration": "95"}, measured)
 
     print(f"database: {url.split('://')[0]}; {args.calls - args.warmup} calls measured")
-    print(f"{'step':<10}{'input':<24}{'CPU p50':>9}{'CPU mean':>10}{'SQL':>6}")
+    print(f"{'step':<10}{'input':<24}{'CPU p50':>9}{'CPU mean':>10}{'SQL':>6}" + ("  lock p50" if locked else ""))
     inputs = ["(call starts)"] + [next(iter(i.values())) for i in CALL] + ["completed"]
     for (step, values), said in zip(cpu.items(), inputs):
         print(f"{step:<10}{said:<24}{statistics.median(values):>9.2f}{statistics.mean(values):>10.2f}"
-              f"{statistics.mean(sql[step]):>6.1f}")
+              f"{statistics.mean(sql[step]):>6.1f}"
+              + (f"{statistics.median(lock_cpu[step]):>10.2f}" if locked else ""))
     print(f"{'per call':<34}{sum(statistics.mean(v) for v in cpu.values()):>10.2f}"
           f"{sum(statistics.mean(v) for v in sql.values()):>6.1f}")
     if args.sql:
@@ -108,6 +117,27 @@ def main() -> None:
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(args.top)
         if os.environ.get("STEPS_PROFILE_DUMP"):
             profiler.dump_stats(os.environ["STEPS_PROFILE_DUMP"])
+
+
+def _lock_timer(engine) -> dict:
+    """SQLite: this process's CPU time from taking the write lock (``adapters.db._begin_immediate``)
+    to the connection's return to the pool (after the COMMIT), added to ``["spent"]`` (seconds)."""
+    from receptionist.adapters import db as db_module
+    timer = {"since": None, "spent": 0.0}
+    take = db_module._begin_immediate
+
+    def timed_take(*args, **kwargs):
+        take(*args, **kwargs)
+        timer["since"] = time.process_time()
+
+    def released(*_args):
+        if timer["since"] is not None:
+            timer["spent"] += time.process_time() - timer["since"]
+            timer["since"] = None
+
+    db_module._begin_immediate = timed_take
+    event.listen(engine, "checkin", released)
+    return timer
 
 
 if __name__ == "__main__":

@@ -484,3 +484,43 @@ def _rest_of_the_call(call) -> list[dict]:
 
     done = sum(1 for a in call.answers[1:] if not a.apology)
     return QUALIFIED[done:]
+
+
+def test_sqlite_reads_before_the_write_lock_and_writes_under_it(tmp_path):
+    """The adapter's contract (``db.reads_before_write_lock``): while another process holds
+    SQLite's write lock, a marked transaction still reads (what was last committed); its
+    first write, or a ``SELECT ... FOR UPDATE``, waits for the lock (here: fails within
+    the busy bound); an unmarked transaction waits from its first statement, as before."""
+    from sqlalchemy import column, table
+
+    from receptionist.adapters.db import reads_before_write_lock
+
+    database = Database(f"sqlite:///{tmp_path / 'lock.db'}", Timeouts(sqlite_busy_s=1))
+    with database.transaction() as s:
+        s.execute(text("CREATE TABLE t (x INTEGER)"))
+        s.execute(text("INSERT INTO t VALUES (1)"))
+    holder = sqlite3.connect(tmp_path / "lock.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO t VALUES (2)")  # not committed: never seen
+    try:
+        with database.transaction() as s:
+            connection = reads_before_write_lock(s)
+            assert connection.execute(text("SELECT x FROM t")).scalars().all() == [1]
+            with pytest.raises(OperationalError, match="locked"):
+                connection.execute(text("UPDATE t SET x = 3"))
+        with database.transaction() as s:
+            reads_before_write_lock(s)
+            with pytest.raises(OperationalError, match="locked"):
+                s.execute(select(table("t", column("x"))).with_for_update())
+        with pytest.raises(OperationalError, match="locked"), database.transaction() as s:
+            s.execute(text("SELECT x FROM t"))
+    finally:
+        holder.rollback()
+        holder.close()
+    with database.transaction() as s:
+        connection = reads_before_write_lock(s)
+        connection.execute(text("UPDATE t SET x = 3"))
+    with database.transaction() as s:
+        assert s.execute(text("SELECT x FROM t")).scalars().all() == [3]
+    database.dispose()
+

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
-from receptionist.adapters.models import Agent, ScreeningQuestion
+from receptionist.adapters.models import Agent, Answer, ScreeningQuestion
 
 from .conftest import AUTH_TOKEN, ROOT, SAMPLE
 from .test_voice_webhooks import QUALIFIED, Call, said
@@ -85,9 +85,16 @@ def test_a_gather_runs_a_handful_of_statements(twilio, db):
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert "legally authorized to work" in said(call.last)
-    # BEGIN (SQLite), SELECT the turn, INSERT transcript lines, INSERT the answer,
-    # UPDATE the conversation, INSERT the stored reply.
-    assert sorted(s for s in statements if s != "BEGIN") == ["INSERT", "INSERT", "INSERT", "SELECT", "UPDATE"]
+    if db.engine.dialect.name == "postgresql":
+        # SELECT the turn, then one statement: the conversation claimed (UPDATE), transcript
+        # lines, the answer and the stored reply inserted (WITH ... INSERT).
+        assert statements == ["SELECT", "WITH"]
+    else:
+        # SELECT the turn (before the write lock), UPDATE the conversation (claiming the step),
+        # INSERT transcript lines, INSERT the answer, INSERT the stored reply.
+        assert statements == ["SELECT", "UPDATE", "INSERT", "INSERT", "INSERT"]
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Answer)) == 1
 
 
 def test_sqlite_synchronous_is_normal_unless_full_is_asked_for(tmp_path, monkeypatch):

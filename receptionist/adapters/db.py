@@ -42,7 +42,7 @@ from typing import Iterator
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..settings import PROJECT_ROOT, _seconds, restrict_to_owner
@@ -134,27 +134,61 @@ def _sqlite_engine(url: str, timeouts: Timeouts) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
-    @event.listens_for(engine, "begin")
-    def _sqlite_begin(conn):
-        # BEGIN IMMEDIATE takes the write lock up front: two webhooks for the same call
-        # are serialised (each waiting at most busy_timeout) instead of failing later.
+    @event.listens_for(engine, "before_cursor_execute")
+    def _sqlite_begin(conn, _cursor, statement, _parameters, context, _executemany):
+        # BEGIN IMMEDIATE takes the write lock before a transaction's first statement: two
+        # webhooks for the same call are serialised (each waiting at most busy_timeout)
+        # instead of failing later. A transaction marked by reads_before_write_lock() reads
+        # first without it, and takes it at its first write (or SELECT ... FOR UPDATE).
         # An AUTOCOMMIT connection (a single read, e.g. an ATS lookup) takes no lock at all.
-        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        raw = conn.connection.dbapi_connection
+        if raw.in_transaction:
             return
-        _begin_immediate(conn, timeouts.sqlite_busy_s, busy_ms)
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT" or statement.startswith("BEGIN"):
+            return
+        if options.get(READS_BEFORE_WRITE_LOCK) and _plain_read(statement, context):
+            return  # its own snapshot, as PostgreSQL's READ COMMITTED gives each statement
+        _begin_immediate(raw, timeouts.sqlite_busy_s, busy_ms)
 
     return engine
 
 
-def _begin_immediate(conn, busy_s: float, busy_ms: int) -> None:
-    """``BEGIN IMMEDIATE``, waiting for the write lock at most ``busy_s``, trying again every
-    ``SQLITE_POLL_S`` at most. SQLite's own busy handler sleeps 25 to 100 ms between tries
-    once a wait passes 50 ms, so under a burst of webhooks a waiter slept long after the lock
-    was free (p99 ~700 ms at 40 req/s). Here the tries are made on the driver's connection
-    with the busy timeout off (a refused try costs microseconds); the last one, at the
-    deadline, goes through SQLAlchemy with the busy timeout back, so a lock held too long
-    raises sqlalchemy.exc.OperationalError ("database is locked") as before."""
-    raw = conn.connection.dbapi_connection
+# Execution option (``reads_before_write_lock``): on SQLite, plain reads run before the write lock.
+READS_BEFORE_WRITE_LOCK = "receptionist_reads_before_write_lock"
+
+
+def reads_before_write_lock(session: Session) -> Connection:
+    """The session's connection, its transaction marked so that on SQLite its plain reads
+    (SELECT without FOR UPDATE) run without the write lock until its first write or
+    ``SELECT ... FOR UPDATE``, which takes it (``BEGIN IMMEDIATE``). Each read before then
+    sees the database as last committed, like a statement under PostgreSQL's READ COMMITTED
+    (where this changes nothing): the caller re-checks what it read when it writes (a
+    conditional UPDATE) or re-reads it ``FOR UPDATE``. Called before the transaction's first
+    statement; afterwards the lock is already held and nothing changes."""
+    connection = session.connection()
+    connection.execution_options(**{READS_BEFORE_WRITE_LOCK: True})  # in place, for this transaction
+    return connection
+
+
+def _plain_read(statement: str, context) -> bool:
+    """A SELECT that locks nothing: SQLite drops ``FOR UPDATE`` from the SQL, so it is read
+    from the compiled statement (SQLAlchemy's ``Select._for_update_arg``)."""
+    if not statement.lstrip()[:6].upper() == "SELECT":
+        return False
+    compiled = getattr(context, "compiled", None)
+    return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is None
+
+
+def _begin_immediate(raw: sqlite3.Connection, busy_s: float, busy_ms: int) -> None:
+    """``BEGIN IMMEDIATE`` on the driver's connection ``raw``, waiting for the write lock at
+    most ``busy_s``, trying again every ``SQLITE_POLL_S`` at most. SQLite's own busy handler
+    sleeps 25 to 100 ms between tries once a wait passes 50 ms, so under a burst of webhooks
+    a waiter slept long after the lock was free (p99 ~700 ms at 40 req/s). Here the tries are
+    made with the busy timeout off (a refused try costs microseconds); the last one, at the
+    deadline, with the busy timeout back. Run before a statement (``before_cursor_execute``),
+    so a lock held too long raises sqlalchemy.exc.OperationalError ("database is locked")
+    from that statement."""
     deadline = time.monotonic() + busy_s
     delay = SQLITE_POLL_FIRST_S
     raw.execute("PRAGMA busy_timeout=0")
@@ -165,12 +199,12 @@ def _begin_immediate(conn, busy_s: float, busy_ms: int) -> None:
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
-                    break  # not a lock: let SQLAlchemy see it (and wrap it, or treat it as a disconnect)
+                    break  # not a lock: the last try raises it (SQLAlchemy wraps it, or treats it as a disconnect)
             time.sleep(delay)
             delay = min(2 * delay, SQLITE_POLL_S)
     finally:
         raw.execute(f"PRAGMA busy_timeout={busy_ms}")
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    raw.execute("BEGIN IMMEDIATE")
 
 
 def sqlite_synchronous() -> str:

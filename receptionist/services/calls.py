@@ -12,22 +12,23 @@ from dataclasses import dataclass, replace
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, bindparam, func, insert, or_, select, update
+from sqlalchemy import ARRAY, Integer, Text, bindparam, func, insert, or_, select, true, update
 from sqlalchemy.orm import Session, joinedload
 
+from ..adapters.db import reads_before_write_lock
 from ..adapters.twiml import VoiceSetup
 from ..engine import flow
 from ..engine.texts import render_parts
 from ..engine.vocabulary import Phase
-from ..adapters.models import (Agent, AgentKind, CallTurn, Candidate, Channel, Conversation, ConversationStatus, Posting,
+from ..adapters.models import (Agent, AgentKind, Answer, CallTurn, Candidate, Channel, Conversation, ConversationStatus, Posting,
                                FollowUpReason, ScreeningOutcome,
-                      PhoneNumber, utcnow)
+                      PhoneNumber, TranscriptLine, utcnow)
 from ..phones import mask, to_e164
 from ..settings import SpeechSettings
 from . import duplicates
 from .confirmation import can_text, queue_confirmation
-from . import candidate_list
-from .conversations import insert_answer, insert_transcript, open_application, record_turn, turn_lines
+from . import candidate_list, screening_end
+from .conversations import answer_values, insert_answer, insert_transcript, open_application, record_turn, turn_lines
 from .scripts import compiled_by_id, per_version
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now:
     effects, and neither the caller's history nor their applications on file are read.
     """
     now = now or utcnow()
-    connection = session.connection()
+    connection = reads_before_write_lock(session)  # SQLite: the lock is taken at the first INSERT
     to, phone = _safe_e164(call.to_number), _safe_e164(call.from_number)
     found = connection.execute(_ANSWERING, {"call_sid": call.call_sid, "to": to, "phone": phone}).first() \
         if to else None
@@ -86,15 +87,18 @@ def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now:
         raise UnknownNumber(call.to_number)
     script, _ = compiled_by_id(session, found.agent_id, found.script_version)
     profile = _profile(session, found.agent_id, found.script_version)
-    candidate_id = found.candidate_id
-    if candidate_id is None:
-        candidate_id = connection.execute(_NEW_CANDIDATE, {"phone": phone, "opted_out": False}).scalar_one()
     caller = _Caller(phone, bool(found.opted_out))
     state, turn = flow.start(script, flow.CallContext(
         today=now.astimezone(profile.timezone).date(), channel="voice", can_text=can_text(caller),
         min_speech_confidence=profile.speech.min_confidence))
     said, texts = _worded(turn)
     lines = turn_lines(None, texts)
+    twiml = render_twiml(turn, said, 0, replace(profile.setup, start_recording=bool(found.recording)))
+    # The writes. Racing duplicates fail on a unique key (a CallSid, a new caller's number)
+    # and their retries read what this one stored.
+    candidate_id = found.candidate_id
+    if candidate_id is None:
+        candidate_id = connection.execute(_NEW_CANDIDATE, {"phone": phone, "opted_out": False}).scalar_one()
     conversation_id = connection.execute(_NEW_CONVERSATION, {
         "channel": Channel.voice, "agent_id": found.agent_id, "candidate_id": candidate_id,
         "call_sid": call.call_sid, "to_number": to or call.to_number[:16], "forwarded_from": call.forwarded_from,
@@ -105,8 +109,7 @@ def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now:
     if phone is not None:  # read after the menu, never waited for
         duplicates.write_check(session, company_id=profile.company_id, candidate_id=candidate_id, phone=phone,
                                email=found.email, purpose=duplicates.PREFETCH, conversation_id=conversation_id)
-    candidate_list.refresh(connection, [candidate_id])
-    twiml = render_twiml(turn, said, 0, replace(profile.setup, start_recording=bool(found.recording)))
+    candidate_list.refresh(connection, [candidate_id], new=found.candidate_id is None)
     # A racing duplicate of this call fails on the CallSid (unique); its retry returns this reply.
     connection.execute(_INSERT_TWIML, {"conversation_id": conversation_id, "step": 0, "twiml": twiml,
                                        "created_at": now})
@@ -135,12 +138,39 @@ def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event,
     Raises UnknownCall for a CallSid without a conversation.
 
     Most turns store an answer (or nothing) and ask the next question: those are read and
-    written with Core statements alone (:func:`_store_plain_turn`); a turn that reads the
-    caller's history or changes more (a language, a posting, a name, the end) goes through
-    the ORM.
+    written with Core statements alone (:func:`_store_plain_turn`); so is the common end of
+    a screening (:func:`_store_last_turn`, ``services.screening_end``); a turn that changes
+    more (a name change, a knockout, a late answer) goes through the ORM.
+
+    The conversation is read and the turn computed (engine, TwiML) before any lock is
+    taken: on SQLite outside the write lock (``adapters.db.reads_before_write_lock``), on
+    PostgreSQL without ``FOR UPDATE``. A plain turn's first write then claims the step only
+    if the conversation is still at the step and status it was read at (a conditional
+    UPDATE); other turns read the row again, locked, and keep the computed turn if it has not
+    moved. When another webhook or the status callback moved it in between, the turn is
+    computed again under the lock: a duplicate gets the stored reply, a late answer is kept.
     """
     now = now or utcnow()
-    row = session.connection().execute(_TURN_ROW, {"call_sid": call_sid, "step": step}).one_or_none()
+    connection = reads_before_write_lock(session)
+    params = {"call_sid": call_sid, "step": step}
+    # Read and computed before any lock (SQLite: outside the write lock; PostgreSQL: without
+    # FOR UPDATE); the plain turn's first write claims the step only if the conversation is
+    # still where it was read (_store_plain_turn), else the turn is taken again under the lock.
+    seen = connection.execute(_TURN_ROW_SEEN, params).one_or_none()
+    if seen is None:
+        raise UnknownCall(call_sid)
+    if seen.stored is not None:
+        return seen.stored
+    advanced = None
+    if step == seen.step + 1 and seen.status == ConversationStatus.in_progress:
+        advanced = _advance(session, seen, event, now)
+        if advanced.plain:
+            twiml = _store_plain_turn(connection, seen, advanced, event, step, render_twiml, now)
+            if twiml is not None:
+                return twiml
+    # A turn that changes more (the end, a name), or a plain one whose claim failed: read
+    # again, locked; the turn computed above stands if the conversation has not moved since.
+    row = connection.execute(_TURN_ROW, params).one_or_none()  # locked until the transaction ends
     if row is None:
         raise UnknownCall(call_sid)
     if row.stored is not None:
@@ -154,24 +184,59 @@ def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event,
     if row.status != ConversationStatus.in_progress and not late:
         # Twilio already reported the call over; nothing more to ask.
         return _stored_turn(session, row.id, row.step)
-    script, question_ids = compiled_by_id(session, row.agent_id, row.script_version)
-    profile = _profile(session, row.agent_id, row.script_version)
-    state = flow.CallState.from_dict(row.state)
-    conversation = _conversation(session, row.id) if late else None
-    ctx = _turn_context(session.connection(), profile, row, now, state.phase)
-    state, turn = flow.advance(script, state, event, ctx)
-    if conversation is None and not turn.ended and all(isinstance(e, _PLAIN_EFFECTS) for e in turn.effects):
-        return _store_plain_turn(session.connection(), row, question_ids, profile, event, state, turn, step,
-                                 render_twiml, now)
-    conversation = conversation or _conversation(session, row.id)
-    conversation.state = state.to_dict()
+    if advanced is None or row != seen:  # computed from a row that has moved since: again
+        advanced = _advance(session, row, event, now)
+    if not late and advanced.plain:
+        twiml = _store_plain_turn(connection, row, advanced, event, step, render_twiml, now)
+        assert twiml is not None, "a locked conversation cannot move"
+        return twiml
+    if not late and screening_end.applies(row, advanced.turn):
+        twiml = _store_last_turn(session, row, advanced, event, step, render_twiml, now)
+        if twiml is not None:
+            return twiml
+    return _record_orm_turn(session, _conversation(session, row.id), advanced, event, step, render_twiml, now,
+                            late=late)
+
+
+def _record_orm_turn(session: Session, conversation: Conversation, advanced: "_Advanced", event: flow.Event,
+                     step: int, render_twiml: Renderer, now: dt.datetime, late: bool = False) -> str:
+    """Store a turn that changes more than a plain one (the end, a name; or a late answer)
+    on the locked ``conversation`` through the ORM; returns its TwiML."""
+    conversation.state = advanced.state.to_dict()
     conversation.step = step
     if late:
         conversation.status, hung_up_at = ConversationStatus.in_progress, conversation.ended_at
-    twiml = _record_turn(session, conversation, profile, event, turn, step, render_twiml, now)
+    twiml = _record_turn(session, conversation, advanced.profile, event, advanced.turn, step, render_twiml, now)
     if late:
         _after_late_answer(conversation, hung_up_at)
     return twiml
+
+
+@dataclass(frozen=True)
+class _Advanced:
+    """A turn computed by the engine from a conversation's row, not yet stored."""
+
+    question_ids: dict[str, int]
+    profile: "_Profile"
+    state: flow.CallState
+    turn: flow.Turn
+
+    @property
+    def plain(self) -> bool:
+        """Stored with Core statements alone (:func:`_store_plain_turn`): it does not end
+        the call, and only answers questions or picks the language or the job."""
+        return not self.turn.ended and all(isinstance(e, _PLAIN_EFFECTS) for e in self.turn.effects)
+
+
+def _advance(session: Session, row, event: flow.Event, now: dt.datetime) -> _Advanced:
+    """The engine's next state and turn for ``event`` on the conversation's ``row`` (a
+    ``_TURN_ROW``); reads only (the script and profile are cached per agent version)."""
+    script, question_ids = compiled_by_id(session, row.agent_id, row.script_version)
+    profile = _profile(session, row.agent_id, row.script_version)
+    state = flow.CallState.from_dict(row.state)
+    ctx = _turn_context(session.connection(), profile, row, now, state.phase)
+    state, turn = flow.advance(script, state, event, ctx)
+    return _Advanced(question_ids, profile, state, turn)
 
 
 @dataclass(frozen=True)
@@ -184,6 +249,7 @@ class _Profile:
     setup: VoiceSetup  # start_recording False: only the first TwiML starts it
     company_id: int
     company_ats: duplicates.CompanyATS
+    posting_ids: dict[str, int]  # the company's postings (open or not) by key
 
 
 def _profile(session: Session, agent_id: int, version: str | None) -> _Profile:
@@ -191,7 +257,8 @@ def _profile(session: Session, agent_id: int, version: str | None) -> _Profile:
         agent = session.get(Agent, agent_id)
         speech = SpeechSettings.parse(agent.speech or {})
         return _Profile(ZoneInfo(agent.timezone), speech, VoiceSetup(agent.voices or {}, speech), agent.company_id,
-                        duplicates.CompanyATS(agent.company.slug, dict(agent.company.ats_config or {})))
+                        duplicates.CompanyATS(agent.company.slug, dict(agent.company.ats_config or {})),
+                        dict(session.connection().execute(_POSTING_IDS, {"company_id": agent.company_id}).all()))
     return per_version("call profile", agent_id, version, build)
 
 
@@ -213,11 +280,11 @@ def _turn_context(connection, profile: _Profile, row, now: dt.datetime, phase: P
 
 _conversations, _agents, _candidates = Conversation.__table__, Agent.__table__, Candidate.__table__
 _postings = Posting.__table__
-# One statement per turn (built once): the conversation of a CallSid, locked until the
-# transaction ends (``FOR UPDATE OF conversations`` on PostgreSQL; SQLite's write lock is
-# taken at BEGIN), what the turn needs of its agent and candidate, and the reply already
-# stored for the step if any.
-_TURN_ROW = (
+# One statement per turn (built once): the conversation of a CallSid, what the turn needs of
+# its agent and candidate, and the reply already stored for the step if any. _TURN_ROW locks
+# the conversation until the transaction ends (``FOR UPDATE OF conversations`` on PostgreSQL;
+# on SQLite, it takes the write lock: adapters.db.reads_before_write_lock).
+_TURN_ROW_SEEN = (
     select(_conversations.c.id, _conversations.c.state, _conversations.c.step, _conversations.c.status,
            _conversations.c.follow_up_reason, _conversations.c.transcript_lines, _conversations.c.agent_id,
            _conversations.c.candidate_id, _conversations.c.application_id, _agents.c.script_version,
@@ -228,17 +295,24 @@ _TURN_ROW = (
                   CallTurn.__table__.c.step == bindparam("step")).scalar_subquery().label("stored"))
     .join(_agents, _agents.c.id == _conversations.c.agent_id)
     .join(_candidates, _candidates.c.id == _conversations.c.candidate_id)
-    .where(_conversations.c.call_sid == bindparam("call_sid"))
-    .with_for_update(of=_conversations))
+    .where(_conversations.c.call_sid == bindparam("call_sid")))
+_TURN_ROW = _TURN_ROW_SEEN.with_for_update(of=_conversations)
 # A turn whose effects are all of these is stored with Core statements (_store_plain_turn).
 _PLAIN_EFFECTS = (flow.AnswerGiven, flow.LanguageChosen, flow.PostingChosen)
-_UPDATE_TURN = (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
-                .values(state=bindparam("state"), step=bindparam("step"), transcript_lines=bindparam("lines"),
-                        language=bindparam("language"), posting_id=bindparam("posting_id"),
-                        application_id=bindparam("application_id")))
-_POSTING_ID = (select(_postings.c.id)
-               .where(_postings.c.company_id == bindparam("company_id"), _postings.c.key == bindparam("key")))
-_UPDATE_ANSWERED = _UPDATE_TURN.values(last_activity_at=bindparam("now"))
+# The plain turn's first write: the step claimed only if the conversation is still at the
+# step it was read at and in progress (no other turn, no status callback came in between).
+# ``active_at``: the caller's input's time, None for silence (the last activity stays).
+_CLAIM_TURN = (update(_conversations)
+               .where(_conversations.c.id == bindparam("conversation_id"),
+                      _conversations.c.step == bindparam("seen_step"),
+                      _conversations.c.status == ConversationStatus.in_progress)
+               .values(state=bindparam("state"), step=bindparam("step"), transcript_lines=bindparam("lines"),
+                       language=bindparam("language"), last_activity_at=func.coalesce(
+                           bindparam("active_at", type_=_conversations.c.last_activity_at.type),
+                           _conversations.c.last_activity_at)))
+_UPDATE_POSTING = (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
+                   .values(posting_id=bindparam("posting_id"), application_id=bindparam("application_id")))
+_POSTING_IDS = select(_postings.c.key, _postings.c.id).where(_postings.c.company_id == bindparam("company_id"))
 _UPDATE_LANGUAGE = (update(_candidates).where(_candidates.c.id == bindparam("candidate_id"))
                     .values(language=bindparam("language")))
 _INSERT_TWIML = insert(CallTurn.__table__)
@@ -257,41 +331,117 @@ _NEW_CANDIDATE = insert(_candidates).returning(_candidates.c.id)
 _NEW_CONVERSATION = insert(_conversations).returning(_conversations.c.id)
 
 
-def _store_plain_turn(connection, row, question_ids: dict[str, int], profile: _Profile, event: flow.Event,
-                      state: flow.CallState, turn: flow.Turn, step: int, render_twiml: Renderer,
-                      now: dt.datetime) -> str:
+def _store_plain_turn(connection, row, advanced: _Advanced, event: flow.Event, step: int, render_twiml: Renderer,
+                      now: dt.datetime) -> str | None:
     """Store a turn that only answers questions or picks the language or the job, then asks
-    the next question: transcript lines, answers, the conversation's row (for a language, the
-    candidate's; for a job, the application and the candidate list's row) and the TwiML, in
-    Core statements (no ORM object)."""
+    the next question: the conversation's row (for a language, the candidate's; for a job,
+    the application and the candidate list's row), transcript lines, answers and the TwiML,
+    in Core statements (no ORM object). None, with nothing written, when the conversation
+    is no longer at ``row.step`` or in progress (``row`` was read without a lock)."""
+    turn = advanced.turn
     said, texts = _worded(turn)
-    lines = insert_transcript(connection, row.id, row.transcript_lines or 0, turn_lines(event, texts), now)
-    params = {"conversation_id": row.id, "state": state.to_dict(), "step": step, "lines": lines,
-              "language": row.conversation_language, "posting_id": row.posting_id,
-              "application_id": row.application_id}
+    twiml = render_twiml(turn, said, step, advanced.profile.setup)
+    lines = turn_lines(event, texts)
+    language = next((e.language for e in turn.effects if isinstance(e, flow.LanguageChosen)),
+                    row.conversation_language)
+    claim = {"conversation_id": row.id, "seen_step": row.step, "state": advanced.state.to_dict(), "step": step,
+             "lines": (row.transcript_lines or 0) + len(lines), "language": language,
+             "active_at": None if isinstance(event, flow.Silence) else now}
+    answers = [e for e in turn.effects if isinstance(e, flow.AnswerGiven)]
+    if connection.dialect.name == "postgresql" and len(answers) == len(turn.effects) <= 1:
+        return _store_in_one_statement(connection, row, advanced, claim, lines, answers, twiml, now)
+    # The first write: on SQLite it takes the write lock; on PostgreSQL it locks the row.
+    if connection.execute(_CLAIM_TURN, claim).rowcount != 1:
+        return None
+    insert_transcript(connection, row.id, row.transcript_lines or 0, lines, now)
     opened = False
     for effect in turn.effects:
         if isinstance(effect, flow.AnswerGiven):
-            insert_answer(connection, row.id, question_ids[effect.question_key], effect, now)
+            insert_answer(connection, row.id, advanced.question_ids[effect.question_key], effect, now)
         elif isinstance(effect, flow.LanguageChosen):
-            params["language"] = effect.language
             connection.execute(_UPDATE_LANGUAGE, {"candidate_id": row.candidate_id, "language": effect.language})
         else:  # flow.PostingChosen; an unknown key (a posting closed mid-call) leaves the application as it was
-            params["posting_id"] = connection.execute(
-                _POSTING_ID, {"company_id": profile.company_id, "key": effect.posting_key}).scalar()
-            if params["posting_id"] is not None:
+            posting_id = advanced.profile.posting_ids.get(effect.posting_key)
+            if posting_id is not None:
                 opened = True
-                params["application_id"] = open_application(connection, row.candidate_id, params["posting_id"],
-                                                            row.agent_id)
-    if isinstance(event, flow.Silence):
-        connection.execute(_UPDATE_TURN, params)
-    else:
-        connection.execute(_UPDATE_ANSWERED, {**params, "now": now})
+                connection.execute(_UPDATE_POSTING, {
+                    "conversation_id": row.id, "posting_id": posting_id,
+                    "application_id": open_application(connection, row.candidate_id, posting_id, row.agent_id)})
     if opened:  # an application (re)opened: the candidate list's row follows
         candidate_list.refresh(connection, [row.candidate_id])
-    twiml = render_twiml(turn, said, step, profile.setup)
     # A racing duplicate of this step fails here (primary key); its retry returns the stored reply.
     connection.execute(_INSERT_TWIML, {"conversation_id": row.id, "step": step, "twiml": twiml, "created_at": now})
+    return twiml
+
+
+def _store_in_one_statement(connection, row, advanced: _Advanced, claim: dict, lines: list, answers: list,
+                            twiml: str, now: dt.datetime) -> str | None:
+    """PostgreSQL: :func:`_store_plain_turn` for a turn with at most one answer, in one
+    statement (one round trip instead of four): the claim, the transcript lines, the answer
+    and the TwiML (:data:`_PLAIN_WRITES`). None, with nothing written, when the claim fails."""
+    first = row.transcript_lines or 0
+    params = {**claim, "twiml": twiml, "now": now, "seqs": list(range(first + 1, first + 1 + len(lines))),
+              "speakers": [speaker.value for speaker, _ in lines], "texts": [text for _, text in lines]}
+    if answers:
+        values = answer_values(row.id, advanced.question_ids[answers[0].question_key], answers[0], now)
+        params.update({f"answer_{name}": value for name, value in values.items()})
+    stored = connection.execute(_PLAIN_WRITES[bool(answers)], params).first()
+    return twiml if stored is not None else None
+
+
+def _plain_writes(with_answer: bool):
+    """``WITH claimed AS (UPDATE conversations ... RETURNING id), lines AS (INSERT INTO
+    transcript_lines SELECT ... FROM claimed JOIN unnest(...)) [, answer AS (INSERT INTO
+    answers SELECT ... FROM claimed)] INSERT INTO call_turns SELECT ... FROM claimed RETURNING
+    ...``: each insert writes only if the claim did (PostgreSQL's data-modifying CTEs, "WITH
+    Queries"); a claim that waited for a racing turn's row lock re-checks its WHERE on the
+    committed row and claims nothing."""
+    claimed = _CLAIM_TURN.returning(_conversations.c.id).cte("claimed")
+    now = bindparam("now", type_=CallTurn.__table__.c.created_at.type)
+    lines_t, answers_t, turns_t = TranscriptLine.__table__, Answer.__table__, CallTurn.__table__
+    unnested = func.unnest(bindparam("seqs", type_=ARRAY(Integer)), bindparam("speakers", type_=ARRAY(Text)),
+                           bindparam("texts", type_=ARRAY(Text))).table_valued("seq", "speaker", "text").render_derived()
+    ctes = [insert(lines_t).from_select(
+        ["conversation_id", "seq", "speaker", "text", "at"],
+        select(claimed.c.id, unnested.c.seq, unnested.c.speaker, unnested.c.text, now)
+        .select_from(claimed).join(unnested, true())).cte("lines")]
+    if with_answer:
+        names = [c.name for c in answers_t.c if c.name not in ("id", "conversation_id")]
+        ctes.append(insert(answers_t).from_select(["conversation_id", *names], select(
+            claimed.c.id, *(bindparam(f"answer_{name}", type_=answers_t.c[name].type) for name in names))).cte("answer"))
+    return (insert(turns_t).from_select(["conversation_id", "step", "twiml", "created_at"],
+                                        select(claimed.c.id, bindparam("step"), bindparam("twiml"), now))
+            .returning(turns_t.c.conversation_id).add_cte(*ctes))
+
+
+# Built once: (without an answer, with one).
+_PLAIN_WRITES = (_plain_writes(False), _plain_writes(True))
+
+
+def _store_last_turn(session: Session, row, advanced: _Advanced, event: flow.Event, step: int,
+                     render_twiml: Renderer, now: dt.datetime) -> str | None:
+    """Store the common last turn of a screening (``screening_end.applies``) in Core statements:
+    its end (``screening_end.finish``), transcript lines and TwiML. None when ``finish``
+    declines it (nothing written that the ORM path would write otherwise)."""
+    turn, profile = advanced.turn, advanced.profile
+    said, texts = _worded(turn)
+    lines = turn_lines(event, texts)
+    first = row.transcript_lines or 0
+    if not screening_end.finish(session, row, advanced.question_ids, profile.company_id,
+                                now.astimezone(profile.timezone).date(), event, advanced.state, turn, step,
+                                first + len(lines), now):
+        return None
+    insert_transcript(session.connection(), row.id, first, lines, now)
+    return _reply(session.connection(), row.id, turn, said, step, profile, render_twiml, now)
+
+
+def _reply(connection, conversation_id: int, turn: flow.Turn, said: list[tuple[str, str]], step: int,
+           profile: _Profile, render_twiml: Renderer, now: dt.datetime) -> str:
+    """The turn's TwiML, stored for the step (a retried webhook gets it again)."""
+    twiml = render_twiml(turn, said, step, profile.setup)
+    # A racing duplicate of this step fails here (primary key); its retry returns the stored reply.
+    connection.execute(_INSERT_TWIML, {"conversation_id": conversation_id, "step": step, "twiml": twiml,
+                                       "created_at": now})
     return twiml
 
 
@@ -303,9 +453,10 @@ def _worded(turn: flow.Turn) -> tuple[list[tuple[str, str]], list[str]]:
 
 
 def _conversation(session: Session, conversation_id: int) -> Conversation:
-    """The conversation (already locked by this transaction's turn row) with the rows a turn
-    that changes more than answers may touch, loaded in the same statement."""
-    return session.get(Conversation, conversation_id, options=[
+    """The conversation, locked until the transaction ends (``FOR UPDATE OF conversations``;
+    on SQLite the write lock), with the rows a turn that changes more than answers may
+    touch, loaded in the same statement."""
+    return session.get(Conversation, conversation_id, with_for_update={"of": Conversation}, options=[
         joinedload(Conversation.agent), joinedload(Conversation.candidate),
         joinedload(Conversation.posting), joinedload(Conversation.application)])
 
@@ -442,8 +593,4 @@ def _record_turn(session: Session, conversation: Conversation, profile: _Profile
             queue_confirmation(session, conversation, now)
         duplicates.after_screening(session, conversation, now)
     said, _ = _worded(turn)
-    twiml = render_twiml(turn, said, step, profile.setup)
-    # A racing duplicate of this step fails here (primary key); its retry returns the stored reply.
-    session.connection().execute(_INSERT_TWIML, {"conversation_id": conversation.id, "step": step,
-                                                 "twiml": twiml, "created_at": now})
-    return twiml
+    return _reply(session.connection(), conversation.id, turn, said, step, profile, render_twiml, now)

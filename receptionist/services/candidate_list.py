@@ -38,9 +38,11 @@ WATCHED = {Conversation: ("candidate_id", "agent_id", "application_id", "status"
            Candidate: ("name", "email", "phone")}
 
 
-def refresh(connection: Connection | Session, candidate_ids: Iterable[int] | None = None) -> None:
+def refresh(connection: Connection | Session, candidate_ids: Iterable[int] | None = None, *,
+            new: bool = False) -> None:
     """Recompute the summary rows of ``candidate_ids`` (every candidate when None) from
-    conversations, applications and candidates, in the caller's transaction."""
+    conversations, applications and candidates, in the caller's transaction. ``new``: the
+    candidates were inserted in this transaction (no row to delete first)."""
     target = CandidateListRow.__table__
     if candidate_ids is None:  # in batches: one statement over every row outlasts the statement timeout
         connection.execute(delete(target))
@@ -49,7 +51,8 @@ def refresh(connection: Connection | Session, candidate_ids: Iterable[int] | Non
     remove, fill = _statements()
     for start in range(0, len(ids), BATCH):
         chunk = {"ids": ids[start:start + BATCH]}
-        connection.execute(remove, chunk)
+        if not new:
+            connection.execute(remove, chunk)
         connection.execute(fill, chunk)
 
 
@@ -101,6 +104,13 @@ def _note_touched(session: Session, _flush_context) -> None:
     ids = (ids | {o.candidate_id for o in objects}) - {None}
     if ids:
         session.info.setdefault(TOUCHED, set()).update(ids)
+
+
+def note(session: Session, candidate_ids: Iterable[int]) -> None:
+    """Have the rows of ``candidate_ids`` refreshed when the transaction commits, with those
+    the ORM's flushes noted (once for all: a Core writer that may also flush ORM changes in
+    the same transaction calls this rather than :func:`refresh`)."""
+    session.info.setdefault(TOUCHED, set()).update(candidate_ids)
 
 
 @event.listens_for(Session, "before_commit")

@@ -23,14 +23,20 @@ from .scripts import script_for
 def captured_details(conversation: Conversation, answers: list[StoredAnswer]) -> list[tuple[str, str | None]]:
     """(field, value) pairs to confirm: name, role, earliest start (the first date among
     ``answers``, :func:`scores.stored_answers`), email (when known)."""
-    lang = conversation.language or DEFAULT_LANGUAGE
     default = next(iter(conversation.agent.languages or ()), DEFAULT_LANGUAGE)
-    role = in_language(conversation.posting.title, lang, default) if conversation.posting else None
+    return _details(conversation.candidate.name, conversation.candidate.email,
+                    conversation.posting.title if conversation.posting else None, default,
+                    conversation.language or DEFAULT_LANGUAGE, answers)
+
+
+def _details(name: str | None, email: str | None, title: dict | None, default_language: str, lang: str,
+             answers: list[StoredAnswer]) -> list[tuple[str, str | None]]:
+    role = in_language(title, lang, default_language) if title is not None else None
     start = next((spoken_date(dt.date.fromisoformat(a.value), lang) for a in answers
                   if a.kind == QuestionKind.date and a.value), None)
-    details = [("name", conversation.candidate.name), ("role", role), ("start", start)]
-    if conversation.candidate.email:
-        details.append(("email", conversation.candidate.email))
+    details = [("name", name), ("role", role), ("start", start)]
+    if email:
+        details.append(("email", email))
     return details
 
 
@@ -38,11 +44,23 @@ def confirmation_text(conversation: Conversation, answers: list[StoredAnswer]) -
     """The confirmation text for a finished call, in the conversation's language (the company's
     name from the agent's cached script: no statement)."""
     candidate = conversation.candidate
-    first = candidate.name.split()[0] if candidate.name else None
-    line = Line("confirm_details", {"name": first, "company": script_for(conversation.agent).company_name,
-                                    "details": captured_details(conversation, answers),
-                                    "has_email": bool(candidate.email)})
-    return render(line, conversation.language or "en", "sms")
+    return details_text(name=candidate.name, email=candidate.email, company=script_for(conversation.agent).company_name,
+                        title=conversation.posting.title if conversation.posting else None,
+                        default_language=next(iter(conversation.agent.languages or ()), DEFAULT_LANGUAGE),
+                        language=conversation.language, answers=answers)
+
+
+def details_text(*, name: str | None, email: str | None, company: str, title: dict | None, default_language: str,
+                 language: str | None, answers: list[StoredAnswer]) -> str:
+    """:func:`confirmation_text` from plain values: the candidate's ``name`` and ``email``, the
+    company's name, the posting's ``title`` ({language: title}, None without a posting), the
+    agent's first language, the conversation's ``language`` (None: the default) and its answers."""
+    lang = language or DEFAULT_LANGUAGE
+    first = name.split()[0] if name else None
+    line = Line("confirm_details", {"name": first, "company": company,
+                                    "details": _details(name, email, title, default_language, lang, answers),
+                                    "has_email": bool(email)})
+    return render(line, lang, "sms")
 
 
 # Two calls from one number at once (a redial while the first call still runs, or two
@@ -91,11 +109,20 @@ def _confirmation_already_sent(session, conversation: Conversation, now: dt.date
 # Built once (statements rebuilt per call cost more than they run): the lock, and the other
 # conversations' live confirmation texts since ``since``, about the same posting or none.
 _LOCK_CANDIDATE = select(Candidate.id).where(Candidate.id == bindparam("candidate_id")).with_for_update()
-_RECENT = (select(OutboxItem.id).join(Conversation, OutboxItem.conversation_id == Conversation.id)
-           .where(OutboxItem.candidate_id == bindparam("candidate_id"),
-                  OutboxItem.purpose == OutboxPurpose.confirmation,
-                  OutboxItem.conversation_id != bindparam("conversation_id"),
-                  OutboxItem.status.in_((OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.sent)),
-                  OutboxItem.created_at >= bindparam("since")).limit(1))
+def _recent(candidate_id: str, conversation_id: str, since: str):
+    return (select(OutboxItem.id).join(Conversation, OutboxItem.conversation_id == Conversation.id)
+            .where(OutboxItem.candidate_id == bindparam(candidate_id),
+                   OutboxItem.purpose == OutboxPurpose.confirmation,
+                   OutboxItem.conversation_id != bindparam(conversation_id),
+                   OutboxItem.status.in_((OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.sent)),
+                   OutboxItem.created_at >= bindparam(since)).limit(1))
+
+
+_RECENT = _recent("candidate_id", "conversation_id", "since")
 _RECENT_FOR_POSTING = _RECENT.where(Conversation.posting_id == bindparam("posting_id"))
 _RECENT_WITHOUT_POSTING = _RECENT.where(Conversation.posting_id.is_(None))
+# Whether such a text about a posting exists, as a column of another statement (the Core end
+# of a call reads it with its other facts: ``services.screening_end``), its parameters named
+# apart from that statement's columns: end_candidate, end_conversation, end_since, end_posting.
+RECENT_TEXT_FOR_POSTING = (_recent("end_candidate", "end_conversation", "end_since")
+                           .where(Conversation.posting_id == bindparam("end_posting")).exists())

@@ -54,12 +54,17 @@ def insert_answer(connection, conversation_id: int, question_id: int, effect: fl
                   now: dt.datetime) -> None:
     """Store one answer (``effect``) to question ``question_id``: one INSERT on ``connection``.
     A second answer to the same question in the conversation raises IntegrityError."""
-    connection.execute(_INSERT_ANSWER, dict(
+    connection.execute(_INSERT_ANSWER, answer_values(conversation_id, question_id, effect, now))
+
+
+def answer_values(conversation_id: int, question_id: int, effect: flow.AnswerGiven, now: dt.datetime) -> dict:
+    """The ``answers`` row of one answer (``effect``) to question ``question_id``, by column name."""
+    return dict(
         conversation_id=conversation_id, question_id=question_id, raw_text=effect.raw_text,
         source=AnswerSource(effect.source), value={"value": flow.json_value(effect.value)},
         confidence=effect.confidence, knocked_out=effect.knocked_out, created_at=now,
         speech_confidence=effect.speech_confidence, interpreter_confidence=effect.interpreter_confidence,
-        confirmed=effect.confirmed))
+        confirmed=effect.confirmed)
 
 
 def add_transcript(session: Session, conversation: Conversation, lines: list[tuple[Speaker, str]],

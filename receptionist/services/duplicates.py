@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from sqlalchemy import String, bindparam, cast, func, insert, literal, select, update
+from sqlalchemy import String, and_, bindparam, case, cast, func, insert, literal, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload, object_session
 
@@ -123,7 +123,7 @@ def match_records(found: list[ATSCandidate], *, source: str, phone: str | None, 
     return out
 
 
-def _active_elsewhere(matches: list[dict], job_id: str, own_ats_application: str | None) -> bool:
+def active_elsewhere(matches: list[dict], job_id: str, own_ats_application: str | None) -> bool:
     """True when a matched record has an active application for ``job_id`` that is not the one
     our own writeback created."""
     return any(a["active"] and a["job_id"] == job_id and a["ats_id"] != own_ats_application
@@ -189,18 +189,34 @@ def after_screening(session: Session, conversation: Conversation, now: dt.dateti
     # locks the same row), so exactly one of the two sees the other's work and decides.
     # One Core statement: the check's status and its job's (outbox row) status.
     fetched = session.connection().execute(_PREFETCHED, {"conversation_id": conversation.id}).first()
-    if fetched is not None and fetched.status == "done":
+    use = prefetch_use(fetched)
+    if use == DECIDE:
         check = session.get(ATSCheck, fetched.id)
         check.application_id = application.id
         decide(session, check, now)
-    elif (fetched is not None and fetched.status == "pending"
-          and fetched.job_status in (OutboxStatus.pending, OutboxStatus.sending)):
+    elif use == WAIT:
         session.connection().execute(update(ATSCheck).where(ATSCheck.id == fetched.id)
                                      .values(application_id=application.id))
         application.duplicate_check = DuplicateCheck.pending
     else:
         queue_check(session, candidate=conversation.candidate, company_id=conversation.agent.company_id,
                     purpose=AFTER_CALL, conversation=conversation, application=application)
+
+
+DECIDE, WAIT, RECHECK = "decide", "wait", "recheck"
+_LIVE_JOB = (OutboxStatus.pending, OutboxStatus.sending)
+
+
+def prefetch_use(fetched) -> str:
+    """What the end of a screening does with the conversation's prefetch check ``fetched``
+    (a row with ``status`` and its job's ``job_status``; None without one): ``DECIDE`` now
+    from its result (done), ``WAIT`` for it (its job is still to run), or ``RECHECK`` (none,
+    or its job gave up or is gone: a new ``after_call`` check)."""
+    if fetched is not None and fetched.status == "done":
+        return DECIDE
+    if fetched is not None and fetched.status == "pending" and fetched.job_status in _LIVE_JOB:
+        return WAIT
+    return RECHECK
 
 
 # The conversation's latest prefetch check (locked) and the status of its job's outbox row
@@ -210,6 +226,27 @@ _PREFETCHED = (
     .outerjoin(OutboxItem, OutboxItem.idempotency_key == literal("ats_check:") + cast(ATSCheck.id, String))
     .where(ATSCheck.conversation_id == bindparam("conversation_id"), ATSCheck.purpose == PREFETCH)
     .order_by(ATSCheck.id.desc()).limit(1).with_for_update(of=ATSCheck))
+
+_checks, _outbox = ATSCheck.__table__, OutboxItem.__table__
+_latest = _checks.alias("latest_prefetch")
+JOB_STATUS = (select(_outbox.c.status)
+               .where(_outbox.c.idempotency_key == literal("ats_check:") + cast(_checks.c.id, String))
+               .scalar_subquery())
+# :func:`after_screening`'s read and its ``application_id`` write in one statement, for the
+# Core end of a call (``services.screening_end``): the latest prefetch check of conversation
+# ``prefetch_of`` takes application ``adopting`` when :func:`prefetch_use` would decide or
+# wait (the same conditions in SQL); the UPDATE locks it as ``_PREFETCHED`` does. Returns
+# (id, status), to which the caller adds ``JOB_STATUS`` (as ``job_status``) and what else it
+# reads; no row without a prefetch check.
+ADOPT_PREFETCH = (
+    update(_checks)
+    .where(_checks.c.id == select(func.max(_latest.c.id))
+           .where(_latest.c.conversation_id == bindparam("prefetch_of"), _latest.c.purpose == PREFETCH)
+           .scalar_subquery())
+    .values(application_id=case(
+        (or_(_checks.c.status == "done", and_(_checks.c.status == "pending", JOB_STATUS.in_(_LIVE_JOB))),
+         bindparam("adopting")), else_=_checks.c.application_id))
+    .returning(_checks.c.id, _checks.c.status))
 
 
 def after_confirmation(session: Session, conversation: Conversation) -> int | None:
@@ -303,7 +340,7 @@ def decide(session: Session, check: ATSCheck, now: dt.datetime) -> DuplicateChec
     company = CompanyATS(posting.company.slug, dict(posting.company.ats_config or {"kind": "builtin"}))
     matches = list(check.matches or [])
     application.duplicate_matches = matches
-    duplicate = _active_elsewhere(matches, company.job_id(posting.key), application.ats_application_id)
+    duplicate = active_elsewhere(matches, company.job_id(posting.key), application.ats_application_id)
     application.duplicate_check = DuplicateCheck.duplicate if duplicate else DuplicateCheck.clear
     log.info("application %s: duplicate check %s (%d match(es))", application.id,
              application.duplicate_check.value, len(matches))

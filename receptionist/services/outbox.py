@@ -77,11 +77,13 @@ def add_new(session: Session, *, kind: str, purpose: str, idempotency_key: str, 
 
 
 def queue_sms_new(session: Session, *, to: str, from_: str, body: str, purpose: str, idempotency_key: str,
-                  candidate: Candidate, conversation_id: int | None = None, agent_id: int | None = None) -> int:
+                  candidate: Candidate, conversation_id: int | None = None, agent_id: int | None = None,
+                  key_is_new: bool = False) -> int:
     """:func:`queue_sms` to a known ``candidate`` in Core statements, for a writer that needs
     no object back: the id of the row written (cancelled when the candidate opted out), or of
-    the existing one when ``idempotency_key`` was used."""
-    existing = session.connection().scalar(_BY_KEY, {"key": idempotency_key})
+    the existing one when ``idempotency_key`` was used. ``key_is_new``: the caller knows the
+    key cannot have been used (no lookup; a used one fails on the unique constraint)."""
+    existing = None if key_is_new else session.connection().scalar(_BY_KEY, {"key": idempotency_key})
     if existing is not None:
         return existing
     return _new_sms(session, to=to, from_=from_, body=body, purpose=purpose, idempotency_key=idempotency_key,

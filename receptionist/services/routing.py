@@ -28,9 +28,45 @@ SYSTEM = "system"  # the actor of automatic decisions
 def transition(session: Session, application: Application, to: RoutingState, *, actor: str,
                reason: str | None = None, posting_id: int | None = None) -> None:
     """Move ``application`` to ``to`` and write the history row (from, to, actor, reason, posting)."""
-    session.add(RoutingEvent(application=application, from_state=RoutingState(application.routing), to_state=to,
-                             actor=actor, reason=reason, posting_id=posting_id, at=utcnow()))
+    if application.id is None:
+        session.flush()
+    record_transition(session.connection(), application.id, RoutingState(application.routing), to, actor=actor,
+                      reason=reason, posting_id=posting_id)
     application.routing = to
+
+
+_NEW_EVENT = insert(RoutingEvent.__table__)
+
+
+def record_transition(connection, application_id: int, from_state: RoutingState, to: RoutingState, *, actor: str,
+                      reason: str | None = None, posting_id: int | None = None) -> None:
+    """The history row of a routing change of application ``application_id`` (one Core INSERT;
+    the one writer of ``routing_events``); the application's own ``routing`` is the caller's."""
+    connection.execute(_NEW_EVENT, {"application_id": application_id, "from_state": from_state, "to_state": to,
+                                    "actor": actor, "reason": reason, "posting_id": posting_id, "at": utcnow()})
+
+
+def auto_approves(mode: RoutingMode, threshold: float, score: float | None) -> bool:
+    """Whether an agent routing in ``mode`` with ``threshold`` approves a cleared application
+    scoring ``score`` (0-100, None: not scored) by itself."""
+    return mode == RoutingMode.auto and score is not None and score >= threshold
+
+
+def auto_reason(score: float, threshold: float) -> str:
+    """The routing history's reason of an automatic approval."""
+    return f"score {score:g} >= threshold {threshold}"
+
+
+def invite_payload(*, application_id: int, posting: Posting | Any, name: str | None, email: str | None,
+                   phone: str | None, conversation_id: int | None, score: float | None) -> dict[str, Any]:
+    """The invite outbox row's payload (see :func:`approve_and_invite`); ``posting``: the target
+    posting, or anything with its ``id``, ``key``, ``title`` and ``interview_posting_id``."""
+    return {"application_id": application_id, "posting_id": posting.id,
+            "posting_title": posting.title.get("en") or next(iter(posting.title.values()), posting.key),
+            "interview_posting_id": posting.interview_posting_id,
+            "name": name or "", "email": email, "phone_number": phone,
+            "metadata": {"source": "receptionist", "application_id": application_id, "posting_key": posting.key,
+                         "conversation_id": conversation_id, "score": score}}
 
 
 def target_posting(application: Application) -> Posting:
@@ -67,9 +103,15 @@ def _summary(application_id: int, routing: RoutingState, score: float | None, ca
             "conversation_id": conversation_id, "interview_url": interview_url}
 
 
-# The id of an application's latest conversation, as ``latest_conversation`` orders them.
-_LATEST_CONVERSATION = (select(Conversation.id).where(Conversation.application_id == bindparam("application_id"))
-                        .order_by(Conversation.started_at.desc(), Conversation.id.desc()).limit(1))
+def _latest_conversation(application_id: str):
+    return (select(Conversation.id).where(Conversation.application_id == bindparam(application_id))
+            .order_by(Conversation.started_at.desc(), Conversation.id.desc()).limit(1))
+
+
+# The id of an application's latest conversation, as ``latest_conversation`` orders them;
+# ``LATEST_CONVERSATION_OF`` as a column of another statement, of application ``routed``.
+_LATEST_CONVERSATION = _latest_conversation("application_id")
+LATEST_CONVERSATION_OF = _latest_conversation("routed").scalar_subquery()
 
 
 def approve_and_invite(session: Session, application: Application, *, actor: str,
@@ -86,12 +128,9 @@ def approve_and_invite(session: Session, application: Application, *, actor: str
     candidate = application.candidate
     # Its id only: one narrow read, not the application's whole list of conversations.
     conversation_id = session.connection().scalar(_LATEST_CONVERSATION, {"application_id": application.id})
-    payload = {"application_id": application.id, "posting_id": posting.id,
-               "posting_title": posting.title.get("en") or next(iter(posting.title.values()), posting.key),
-               "interview_posting_id": posting.interview_posting_id,
-               "name": candidate.name or "", "email": candidate.email, "phone_number": candidate.phone,
-               "metadata": {"source": "receptionist", "application_id": application.id, "posting_key": posting.key,
-                            "conversation_id": conversation_id, "score": application.score}}
+    payload = invite_payload(application_id=application.id, posting=posting, name=candidate.name,
+                             email=candidate.email, phone=candidate.phone, conversation_id=conversation_id,
+                             score=application.score)
     return add(session, kind=OutboxKind.invite, purpose="invite", idempotency_key=invite_key(application),
                payload=payload, recipient=candidate.email or candidate.phone, candidate=candidate,
                application_id=application.id, agent=application.agent)
@@ -128,10 +167,9 @@ def route_if_ready(session: Session, application: Application) -> RoutingState:
             or application.routing != RoutingState.not_routed):
         return RoutingState(application.routing)
     agent = application.agent
-    if (agent.routing_mode == RoutingMode.auto and application.score is not None
-            and application.score >= agent.routing_threshold):
+    if auto_approves(agent.routing_mode, agent.routing_threshold, application.score):
         approve_and_invite(session, application, actor=SYSTEM,
-                           reason=f"score {application.score:g} >= threshold {agent.routing_threshold}")
+                           reason=auto_reason(application.score, agent.routing_threshold))
     else:
         reason = ("manual routing" if agent.routing_mode == RoutingMode.manual
                   else f"score {application.score if application.score is not None else 'unknown'} "
@@ -175,9 +213,8 @@ def record_invited(session: Session, application_id: int, interview_url: str) ->
         return False
     if conn.execute(_INVITED, {"application_id": application_id, "url": interview_url}).rowcount != 1:
         return False  # moved on since the read (PostgreSQL: a concurrent dismissal committed first)
-    conn.execute(_NEW_EVENT, {"application_id": application_id, "from_state": RoutingState.approved,
-                              "to_state": RoutingState.invited, "actor": SYSTEM, "reason": None,
-                              "posting_id": facts.posting_id, "at": utcnow()})
+    record_transition(conn, application_id, RoutingState.approved, RoutingState.invited, actor=SYSTEM,
+                      posting_id=facts.posting_id)
     candidate = _Addressee(facts.candidate_id, facts.name, facts.email, facts.phone, facts.opted_out)
     if facts.phone is not None and facts.conversation_id is not None:
         body = _text_body("interview_link", facts.name, facts.candidate_language or facts.conversation_language
@@ -223,7 +260,6 @@ _INVITED = (update(Application.__table__)
             .where(Application.__table__.c.id == bindparam("application_id"),
                    Application.__table__.c.routing == RoutingState.approved)
             .values(interview_url=bindparam("url"), routing=RoutingState.invited))
-_NEW_EVENT = insert(RoutingEvent.__table__)
 
 
 def text_dismissal(session: Session, application: Application) -> None:

@@ -42,7 +42,8 @@ _ANSWERS = (select(Answer.question_id, Answer.value).where(Answer.conversation_i
             .order_by(Answer.id))
 
 
-def _questions(agent: Agent) -> _Questions:
+def questions_of(agent: Agent) -> _Questions:
+    """``agent``'s questions as scoring reads them (cached per agent and ``script_version``)."""
     return per_version("scored questions", agent.id, agent.script_version, lambda: _Questions(
         tuple(ScoredQuestion(key=q.key, kind=q.kind, weight=q.weight or 0.0, options=tuple(q.options or ()),
                              scoring=q.scoring) for q in agent.questions if q.active),
@@ -52,11 +53,15 @@ def _questions(agent: Agent) -> _Questions:
 def stored_answers(session: Session, conversation: Conversation) -> list[StoredAnswer]:
     """``conversation``'s answers as stored now (this turn's Core inserts included), in the
     order given; one statement."""
-    by_id = _questions(conversation.agent).by_id
-    out = []
     # On the connection: the session's pending changes need no flush for this read.
-    for question_id, value in session.connection().execute(_ANSWERS, {"conversation_id": conversation.id}):
-        key, kind = by_id.get(question_id, (None, None))
+    return read_answers(session.connection(), questions_of(conversation.agent), conversation.id)
+
+
+def read_answers(connection, questions: _Questions, conversation_id: int) -> list[StoredAnswer]:
+    """:func:`stored_answers` from ids (``questions``: :func:`questions_of` the agent); one statement."""
+    out = []
+    for question_id, value in connection.execute(_ANSWERS, {"conversation_id": conversation_id}):
+        key, kind = questions.by_id.get(question_id, (None, None))
         out.append(StoredAnswer(key, kind, (value or {}).get("value")))
     return out
 
@@ -65,5 +70,11 @@ def score_of(conversation: Conversation, now: dt.datetime, answers: list[StoredA
     """The 0-100 score of ``answers`` (:func:`stored_answers` of ``conversation``) against its
     agent's active questions, dates judged from ``now``'s day in the agent's time zone."""
     agent = conversation.agent
+    return score_answers(questions_of(agent), answers, now.astimezone(ZoneInfo(agent.timezone)).date())
+
+
+def score_answers(questions: _Questions, answers: list[StoredAnswer], today: dt.date) -> float:
+    """The 0-100 score of ``answers`` against the active ``questions`` (:func:`questions_of`),
+    dates judged from ``today`` (the agent's local date)."""
     values = {a.question_key: a.value for a in answers if a.question_key is not None}
-    return score(list(_questions(agent).scored), values, now.astimezone(ZoneInfo(agent.timezone)).date())
+    return score(list(questions.scored), values, today)

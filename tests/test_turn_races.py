@@ -1,0 +1,173 @@
+"""A plain gather, and a call's start, are read and computed before they take any lock
+(SQLite's write lock, or ``FOR UPDATE`` on PostgreSQL); a gather claims its step with its
+first write. What happens when another webhook for the same call lands in between, on SQLite
+and PostgreSQL: a duplicate gets the same reply and nothing is stored twice; a status
+callback does not lose the answer; two calls from one new number make one candidate.
+
+The interleaving is forced: webhook A's TwiML renderer (called after A has read and computed
+its turn, before it writes) waits until the other request has committed. Were A still
+holding a lock while it computes, the other request would wait for it and fail on the
+database's lock timeout instead.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import xml.etree.ElementTree as ET
+
+import pytest
+from sqlalchemy import func, select
+
+from receptionist.adapters.models import Answer, CallTurn, Candidate, Conversation, ConversationStatus, TranscriptLine
+from receptionist.adapters.twiml import render_turn
+from receptionist.engine import flow
+from receptionist.services import calls
+
+from .conftest import call_params
+from .test_voice_webhooks import QUALIFIED, Call, action_path
+
+pytestmark = pytest.mark.usefixtures("sample_company")
+WAIT_S = 20  # a bound, not a timing: the other request ends well before it, or the test fails
+
+
+def render(turn, said, step, setup) -> str:
+    """The web layer's renderer (``web.twilio.voice._renderer``), without a request."""
+    callback = "http://localhost/voice/recording" if setup.start_recording else None
+    return render_turn(turn, said, f"/voice/gather?lang={turn.language}&step={step + 1}", setup, callback)
+
+
+def interleaved(container, call_sid: str, step: int, event: flow.Event, between) -> tuple[str, object]:
+    """Gather webhook A for ``step`` run in a thread; ``between()`` runs once A has read and
+    computed its turn and before it writes. Returns (A's TwiML, what ``between`` returned)."""
+    return interleaved_with(container, lambda s, paused: calls.answer_prompt(s, call_sid, step, event, paused),
+                            between)
+
+
+def interleaved_with(container, webhook_a, between) -> tuple[str, object]:
+    """``webhook_a(session, renderer)`` run as a unit of work in a thread, ``between()`` run
+    while A's renderer is called. Returns (A's TwiML, what ``between`` returned)."""
+    computed, other_done, result = threading.Event(), threading.Event(), {}
+
+    def paused_render(*args) -> str:
+        computed.set()
+        assert other_done.wait(WAIT_S), "the other request did not finish"
+        return render(*args)
+
+    def run_a() -> None:
+        try:
+            result["twiml"] = container.uow.run(lambda s: webhook_a(s, paused_render))
+        except BaseException as exc:  # reported by the test's thread
+            result["error"] = exc
+            computed.set()
+
+    thread = threading.Thread(target=run_a)
+    thread.start()
+    try:
+        assert computed.wait(WAIT_S) and "error" not in result, result.get("error")
+        other = between()
+    finally:
+        other_done.set()
+        thread.join(WAIT_S)
+    assert "error" not in result, result.get("error")
+    return result["twiml"], other
+
+
+def counted(db, model, conversation_id: int) -> int:
+    with db.transaction() as s:
+        return s.scalar(select(func.count()).select_from(model).where(model.conversation_id == conversation_id))
+
+
+def started(twilio, answers: int) -> tuple[Call, int]:
+    """A call answered up to its first plain question (age-18); (the call, the next step)."""
+    call = Call(twilio)
+    call.start()
+    for inputs in QUALIFIED[:answers]:
+        call.send(**inputs)
+    return call, int(re.search(r"step=(\d+)", action_path(call.last)).group(1))
+
+
+def test_two_webhooks_for_one_step_at_once_store_one_answer_and_get_one_reply(twilio, container, db):
+    call, step = started(twilio, 3)
+    event = flow.Speech("Yes.", 0.9)
+    with db.transaction() as s:
+        conversation_id = s.scalar(select(Conversation.id).filter_by(call_sid=call.sid))
+    lines_before = counted(db, TranscriptLine, conversation_id)
+
+    twiml_a, twiml_b = interleaved(container, call.sid, step, event, lambda: container.uow.run(
+        lambda s: calls.answer_prompt(s, call.sid, step, event, render)))
+
+    assert twiml_a == twiml_b and "<Gather" in twiml_a
+    assert f"step={step + 1}" in twiml_a
+    assert counted(db, Answer, conversation_id) == 1
+    assert counted(db, CallTurn, conversation_id) == step + 1  # steps 0..step, each once
+    # One candidate line and the agent's lines, once.
+    assert counted(db, TranscriptLine, conversation_id) - lines_before in (2, 3)
+    with db.transaction() as s:
+        assert s.scalar(select(Conversation.step).filter_by(call_sid=call.sid)) == step
+    # The call goes on from the stored reply, as Twilio would follow it.
+    action = ET.fromstring(twiml_a).find("Gather").get("action")
+    response = twilio.post(action, call_params(call.sid, **QUALIFIED[4]))
+    assert response.status_code == 200 and b"<Gather" in response.data
+    assert counted(db, Answer, conversation_id) == 2
+
+
+def test_a_hang_up_between_the_read_and_the_write_keeps_the_answer(twilio, container, db):
+    call, step = started(twilio, 3)
+    event = flow.Speech("Yes.", 0.9)
+
+    twiml, status = interleaved(container, call.sid, step, event, lambda: call.status("completed", "20"))
+
+    assert status.status_code == 204
+    with db.transaction() as s:
+        conversation = s.scalars(select(Conversation).filter_by(call_sid=call.sid)).one()
+        # Taken again under the lock as a late answer: kept, and the call stays abandoned.
+        assert conversation.status == ConversationStatus.abandoned and conversation.follow_up_reason == "hung_up"
+        assert conversation.step == step
+        assert s.scalar(select(func.count()).select_from(Answer)
+                        .where(Answer.conversation_id == conversation.id)) == 1
+    assert "<Gather" in twiml or "<Hangup" in twiml
+
+
+
+def test_two_inbound_webhooks_for_one_call_at_once_start_it_once(container, db):
+    call = calls.InboundCall(call_sid="CA" + "7" * 32, from_number="+12025550188", to_number="+12025550100")
+
+    twiml_a, twiml_b = interleaved_with(container, lambda s, paused: calls.start_call(s, call, paused),
+                                        lambda: container.uow.run(lambda s: calls.start_call(s, call, render)))
+
+    assert twiml_a == twiml_b and "<Gather" in twiml_a
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Conversation)) == 1
+        assert s.scalar(select(func.count()).select_from(Candidate)) == 1
+
+
+def test_two_calls_from_one_new_number_at_once_make_one_candidate(container, db):
+    first, second = (calls.InboundCall(call_sid="CA" + digit * 32, from_number="+12025550189",
+                                       to_number="+12025550100") for digit in "89")
+
+    interleaved_with(container, lambda s, paused: calls.start_call(s, first, paused),
+                     lambda: container.uow.run(lambda s: calls.start_call(s, second, render)))
+
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Candidate)) == 1
+        owners = s.scalars(select(Conversation.candidate_id)).all()
+        assert len(owners) == 2 and len(set(owners)) == 1
+
+
+def test_a_silent_plain_turn_reprompts_and_keeps_the_last_activity(twilio, db):
+    """Silence on a question is a plain turn too (on PostgreSQL the one-statement write without
+    an answer): the reprompt is stored, the transcript says so, the caller's last activity stays."""
+    call, step = started(twilio, 3)
+    with db.transaction() as s:
+        before = s.scalars(select(Conversation).filter_by(call_sid=call.sid)).one()
+    reprompt = call.send()  # Twilio's actionOnEmptyResult: no SpeechResult, no Digits
+    assert b"<Gather" in reprompt.data and f"step={step + 1}".encode() in reprompt.data
+    again = twilio.post(f"/voice/gather?step={step}", call_params(call.sid))
+    assert again.data == reprompt.data  # a retry gets the stored reprompt
+    with db.transaction() as s:
+        after = s.scalars(select(Conversation).filter_by(call_sid=call.sid)).one()
+        lines = s.scalars(select(TranscriptLine.text).where(TranscriptLine.conversation_id == after.id)
+                          .order_by(TranscriptLine.seq)).all()
+        assert s.scalar(select(func.count()).select_from(Answer).where(Answer.conversation_id == after.id)) == 0
+    assert after.step == step and after.last_activity_at == before.last_activity_at
+    assert after.transcript_lines == len(lines) and "[no answer]" in lines[-3:]
