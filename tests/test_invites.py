@@ -13,11 +13,12 @@ from receptionist.adapters.models import Application, Company, OutboxItem, Routi
 from receptionist.adapters.signing import HEADER, signature, verify
 from receptionist.engine.vocabulary import OutboxStatus
 from receptionist.jobs.outbox import RetryLater, run_item
-from receptionist.services import approvals, webhooks
+from receptionist.services import approvals, routing, webhooks
 from receptionist.services.errors import Invalid
 
 from .interview_server import API_KEY, running_platform
 from .routing_helpers import screened
+from .test_candidate_list import assert_kept
 
 pytestmark = pytest.mark.usefixtures("sample_company")
 INVITE = dict(posting_id="D9E0F1A2", name="Jane Doe", email="jane@example.com", phone_number="+12025550123",
@@ -125,6 +126,26 @@ def test_invite_job_texts_the_link_and_marks_invited(container, platform):
         assert hook.payload["body"]["data"]["interview_url"] == application.interview_url
         metadata = platform.ingestions()[0]["json"]["metadata"]
         assert metadata["application_id"] == app_id and metadata["score"] == 90.0
+
+
+def test_the_invite_is_recorded_once_with_its_history_and_the_candidate_lists_row(container, platform, db):
+    app_id, invite_id = _invite_and_run(container, platform)
+    assert run_item(invite_id, container) == "sent"
+    assert assert_kept(db)[0].status == "invited"  # the list's row as the live query has it
+    # The platform's answer recorded again (a job retried after a crash): nothing changes.
+    assert container.uow.run(lambda s: routing.record_invited(s, app_id, "https://other.test/i/2")) is False
+    with container.database.transaction() as s:
+        application = s.get(Application, app_id)
+        assert application.interview_url == f"{platform.url}/i/D9E0F1A2/INT00001"
+        events = [(e.from_state, e.to_state, e.actor) for e in application.routing_events]
+        assert events.count((RoutingState.approved, RoutingState.invited, "system")) == 1
+        assert events[-1] == (RoutingState.approved, RoutingState.invited, "system")
+        assert application.routing_events[-1].posting_id == application.posting_id
+        assert len(s.scalars(select(OutboxItem).filter_by(purpose="interview_link")).all()) == 1
+    # Dismissed by a recruiter before the platform answered: the link is neither kept nor texted.
+    container.uow.run(lambda s: setattr(s.get(Application, app_id), "routing", RoutingState.dismissed))
+    assert container.uow.run(lambda s: routing.record_invited(s, app_id, "https://other.test/i/3")) is False
+    assert container.uow.run(lambda s: s.get(Application, app_id).routing) == RoutingState.dismissed
 
 
 def test_retryable_failure_then_success(container, platform):

@@ -44,9 +44,9 @@ class SpyUnitOfWork(UnitOfWork):
         super().__init__(inner.database, inner.enqueue, inner.attempts)
         self.runs = 0
 
-    def run(self, action):
+    def run(self, action, **options):
         self.runs += 1
-        return super().run(action)
+        return super().run(action, **options)
 
 
 def run_worker(container) -> None:
@@ -144,3 +144,13 @@ def test_an_outbox_kind_without_a_handler_fails_visibly(container):
     with container.database.transaction() as s:
         row = s.get(OutboxItem, item_id)
         assert row.status == OutboxStatus.failed and "no handler" in row.last_error
+
+
+@pytest.mark.usefixtures("sample_company")
+def test_a_jobs_read_waits_for_no_writer(container):
+    # A webhook's transaction is open (on SQLite it holds the write lock from BEGIN): a job's
+    # read (``UnitOfWork.read``, autocommit) still answers at once with what is committed.
+    with container.database.transaction() as webhook:
+        webhook.execute(update(Company).values(name="Renamed, not committed"))
+        names = container.uow.read(lambda conn: conn.scalars(select(Company.name)).all())
+    assert names == ["Acme Staffing"]

@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from .ats import ATSApplication, ATSCandidate, ATSError, ATSJob, normal_email
@@ -22,15 +23,6 @@ from .db import Database
 from .models import ATSContact, ATSNote, ATSRecord, ATSRecordApplication, Company, Posting, utcnow
 
 _OLDEST = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
-
-
-def _as_candidate(record: ATSRecord) -> ATSCandidate:
-    apps = tuple(ATSApplication(a.ats_id, a.job_id, a.job_title, a.stage, a.applied_at, a.last_activity_at,
-                                a.active) for a in record.applications)
-    return ATSCandidate(record.ats_id, record.name,
-                        tuple(c.value for c in record.contacts if c.kind == "phone"),
-                        tuple(c.value for c in record.contacts if c.kind == "email"),
-                        apps, record.last_activity_at)
 
 
 def by_recent_activity(candidates: Iterable[ATSCandidate]) -> list[ATSCandidate]:
@@ -101,9 +93,9 @@ class RecordStore:
             return conn.execute(select(ATSRecord.id).where(ATSRecord.source == self.source,
                                                            ATSRecord.synced_at.is_not(None)).limit(1)).first() is not None
 
-    def record(self, session: Session, ats_id: str) -> ATSRecord:
-        """The record ``ats_id``; raises a permanent ATSError when there is none."""
-        found = session.scalars(select(ATSRecord).filter_by(source=self.source, ats_id=ats_id)).one_or_none()
+    def record_id(self, conn: Connection, ats_id: str) -> int:
+        """The row id of record ``ats_id``; raises a permanent ATSError when there is none."""
+        found = conn.execute(_RECORD_ID, {"source": self.source, "ats_id": ats_id}).scalar()
         if found is None:
             raise ATSError(f"{self.source}: no candidate {ats_id!r}", retryable=False)
         return found
@@ -144,15 +136,13 @@ class RecordStore:
                 applied_at=a.applied_at, last_activity_at=a.last_activity_at))
             record.last_activity_at = a.last_activity_at
 
-    def add_contact(self, session: Session, record: ATSRecord, kind: str, value: str) -> None:
-        """Add a phone or email to ``record`` unless it has it already."""
-        if value and value not in {c.value for c in record.contacts}:
-            record.contacts.append(ATSContact(kind=kind, value=value))
-
 
 class BuiltinATS:
     """The default :class:`~.ats.ATS`: candidates, applications and notes in our own tables,
-    jobs are the company's open postings (an ATS job id is a posting key)."""
+    jobs are the company's open postings (an ATS job id is a posting key).
+
+    Each operation is one short transaction of Core statements built once (no ORM: the
+    writeback of a call runs five of them)."""
 
     def __init__(self, database: Database, company_slug: str):
         self.company_slug = company_slug
@@ -160,8 +150,8 @@ class BuiltinATS:
 
     def _run(self, action):
         try:
-            with self.store.database.transaction() as session:
-                return action(session)
+            with self.store.database.engine.begin() as conn:
+                return action(conn)
         except ATSError:
             raise
         except Exception as exc:  # the database is our ATS here: its outage is the ATS's
@@ -174,61 +164,91 @@ class BuiltinATS:
         except Exception as exc:
             raise ATSError(f"built-in ATS: {type(exc).__name__}", retryable=True) from exc
 
-    def _jobs(self, session: Session) -> list[ATSJob]:
-        postings = session.scalars(select(Posting).join(Company).where(
-            Company.slug == self.company_slug, Posting.is_open.is_(True)).order_by(Posting.id))
-        return [ATSJob(p.key, p.title.get("en") or next(iter(p.title.values()), p.key), p.location)
-                for p in postings]
-
     def open_jobs(self) -> list[ATSJob]:
-        return self._run(self._jobs)
+        return self._run(lambda conn: [ATSJob(key, _title(title, key), location) for key, title, location
+                                       in conn.execute(_OPEN_JOBS, {"slug": self.company_slug})])
 
     def create_candidate(self, *, name: str, phone: str | None, email: str | None) -> ATSCandidate:
-        def create(session):
-            record = ATSRecord(source=self.store.source, ats_id="pending", name=(name or "")[:200],
-                               last_activity_at=utcnow())
-            session.add(record)
-            session.flush()
-            record.ats_id = str(record.id)
-            for kind, value in (("phone", phone), ("email", normal_email(email))):
-                if value:
-                    record.contacts.append(ATSContact(kind=kind, value=value))
-            session.flush()
-            return _as_candidate(record)
+        contacts = {"phone": phone, "email": normal_email(email)}
+        name, now = (name or "")[:200], utcnow()
+
+        def create(conn):
+            # Our id is its ATS id: written "pending" first, as the row's id exists only then.
+            record_id = conn.execute(_NEW_RECORD, {"source": self.store.source, "ats_id": "pending", "name": name,
+                                                   "last_activity_at": now}).scalar_one()
+            conn.execute(_SET_RECORD_ATS_ID, {"record_id": record_id, "ats_id": str(record_id)})
+            _add_contacts(conn, record_id, contacts)
+            return ATSCandidate(str(record_id), name, tuple(v for v in (contacts["phone"],) if v),
+                                tuple(v for v in (contacts["email"],) if v), (), now)
         return self._run(create)
 
     def update_candidate(self, candidate_id: str, *, phone: str | None = None, email: str | None = None) -> None:
-        def update(session):
-            record = self.store.record(session, candidate_id)
-            self.store.add_contact(session, record, "phone", phone)
-            self.store.add_contact(session, record, "email", normal_email(email))
-            record.last_activity_at = utcnow()
-        self._run(update)
+        def update_(conn):
+            record_id = self.store.record_id(conn, candidate_id)
+            have = set(conn.scalars(_CONTACT_VALUES, {"record_id": record_id}))
+            _add_contacts(conn, record_id, {"phone": phone, "email": normal_email(email)}, have)
+            conn.execute(_TOUCH_RECORD, {"record_id": record_id, "at": utcnow()})
+        self._run(update_)
 
     def applications(self, candidate_id: str) -> list[ATSApplication]:
-        return self._run(lambda s: list(_as_candidate(self.store.record(s, candidate_id)).applications))
+        return self._run(lambda conn: [ATSApplication(*row) for row in conn.execute(
+            _APPLICATIONS, {"record_id": self.store.record_id(conn, candidate_id)})])
 
     def create_application(self, candidate_id: str, job_id: str) -> ATSApplication:
-        def create(session):
-            record = self.store.record(session, candidate_id)
-            jobs = {j.ats_id: j for j in self._jobs(session)}
+        def create(conn):
+            record_id = self.store.record_id(conn, candidate_id)
+            job = conn.execute(_OPEN_JOB, {"slug": self.company_slug, "key": job_id}).first()
+            title = _title(job.title, job_id) if job is not None else job_id
             now = utcnow()
-            row = ATSRecordApplication(ats_id="pending", job_id=job_id, job_title=jobs.get(job_id, ATSJob(job_id, job_id)).title,
-                                       stage="new", active=True, applied_at=now, last_activity_at=now)
-            record.applications.append(row)
-            record.last_activity_at = now
-            session.flush()
-            row.ats_id = str(row.id)
-            return ATSApplication(row.ats_id, row.job_id, row.job_title, row.stage, now, now, True)
+            row_id = conn.execute(_NEW_APPLICATION, {"record_id": record_id, "ats_id": "pending", "job_id": job_id,
+                                                     "job_title": title[:200], "stage": "new", "active": True,
+                                                     "applied_at": now, "last_activity_at": now}).scalar_one()
+            conn.execute(_SET_APPLICATION_ATS_ID, {"row_id": row_id, "ats_id": str(row_id)})
+            conn.execute(_TOUCH_RECORD, {"record_id": record_id, "at": now})
+            return ATSApplication(str(row_id), job_id, title[:200], "new", now, now, True)
         return self._run(create)
 
     def add_note(self, candidate_id: str, text: str) -> None:
-        def add(session):
-            record = self.store.record(session, candidate_id)
-            session.add(ATSNote(record_id=record.id, text=text))
-        self._run(add)
+        self._run(lambda conn: conn.execute(_NEW_NOTE, {"record_id": self.store.record_id(conn, candidate_id),
+                                                        "text": text}))
 
     def notes(self, candidate_id: str) -> list[str]:
         """The notes on ``candidate_id``, oldest first (for the recruiter, and tests)."""
-        return self._run(lambda s: list(s.scalars(select(ATSNote.text).where(
-            ATSNote.record_id == self.store.record(s, candidate_id).id).order_by(ATSNote.id))))
+        return self._run(lambda conn: list(conn.scalars(_NOTES, {"record_id": self.store.record_id(conn, candidate_id)})))
+
+
+def _title(title: dict, key: str) -> str:
+    """A posting's title as a job title: English, else its first language, else its key."""
+    return title.get("en") or next(iter(title.values()), key)
+
+
+def _add_contacts(conn: Connection, record_id: int, contacts: dict[str, str | None], have=frozenset()) -> None:
+    """Add the non-empty ``contacts`` ({kind: value}) the record does not ``have`` yet, in one statement."""
+    rows = [{"record_id": record_id, "kind": kind, "value": value} for kind, value in contacts.items()
+            if value and value not in have]
+    if rows:
+        conn.execute(_NEW_CONTACT, rows)
+
+
+_records, _contacts, _applications = ATSRecord.__table__, ATSContact.__table__, ATSRecordApplication.__table__
+_RECORD_ID = select(_records.c.id).where(_records.c.source == bindparam("source"),
+                                         _records.c.ats_id == bindparam("ats_id"))
+_NEW_RECORD = insert(_records).returning(_records.c.id)
+_SET_RECORD_ATS_ID = update(_records).where(_records.c.id == bindparam("record_id")).values(ats_id=bindparam("ats_id"))
+_TOUCH_RECORD = (update(_records).where(_records.c.id == bindparam("record_id"))
+                 .values(last_activity_at=bindparam("at")))
+_NEW_CONTACT = insert(_contacts)
+_CONTACT_VALUES = select(_contacts.c.value).where(_contacts.c.record_id == bindparam("record_id"))
+_APPLICATIONS = (select(_applications.c.ats_id, _applications.c.job_id, _applications.c.job_title,
+                        _applications.c.stage, _applications.c.applied_at, _applications.c.last_activity_at,
+                        _applications.c.active)
+                 .where(_applications.c.record_id == bindparam("record_id")).order_by(_applications.c.id))
+_NEW_APPLICATION = insert(_applications).returning(_applications.c.id)
+_SET_APPLICATION_ATS_ID = (update(_applications).where(_applications.c.id == bindparam("row_id"))
+                           .values(ats_id=bindparam("ats_id")))
+_NEW_NOTE = insert(ATSNote.__table__)
+_NOTES = (select(ATSNote.__table__.c.text).where(ATSNote.__table__.c.record_id == bindparam("record_id"))
+          .order_by(ATSNote.__table__.c.id))
+_OPEN_JOBS = (select(Posting.key, Posting.title, Posting.location).join(Company, Company.id == Posting.company_id)
+              .where(Company.slug == bindparam("slug"), Posting.is_open.is_(True)).order_by(Posting.id))
+_OPEN_JOB = _OPEN_JOBS.where(Posting.key == bindparam("key"))

@@ -33,6 +33,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from rq import SimpleWorker, Worker
+from rq.job import JobStatus
+from rq.utils import now
 
 from receptionist.adapters.redis_server import patient_connection, redis_url, stop_waiting
 
@@ -65,13 +67,42 @@ class _Patience:
         default expiry (``worker_ttl`` + 60 s) went less than ``HEARTBEAT_EVERY_S`` ago. One
         with a job's own, shorter expiry (job timeout + 60 s) always goes and makes the next
         plain one go too, so an idle worker's blocking dequeue (``worker_ttl`` - 15 s) never
-        outlives its key."""
+        outlives its key. One that goes on its own is one round trip (RQ's is two: HSET, then
+        EXPIRE)."""
         beat_at = getattr(self, "_default_beat_at", None)
-        if (pipeline is None and timeout is None and beat_at is not None
-                and time.monotonic() - beat_at < HEARTBEAT_EVERY_S):
-            return
-        super().heartbeat(timeout, pipeline)
+        if pipeline is None and timeout is None:
+            if beat_at is not None and time.monotonic() - beat_at < HEARTBEAT_EVERY_S:
+                return
+            with self.connection.pipeline(transaction=False) as own:
+                super().heartbeat(None, own)
+                own.execute()
+        else:
+            super().heartbeat(timeout, pipeline)
         self._default_beat_at = time.monotonic() if timeout is None else None
+
+    def set_state(self, state: str, pipeline=None):
+        """RQ's, without the round trip when ``state`` is the one this worker last wrote:
+        RQ writes "idle" after each job and again before each dequeue. Only this worker
+        writes its hash's ``state`` (``rq.worker.base``: ``register_birth``, ``set_state``)."""
+        if pipeline is None and state == getattr(self, "_state_written", None):
+            return
+        super().set_state(state, pipeline)
+        self._state_written = state
+
+    def register_birth(self):
+        self._state_written = None  # RQ's birth replaces the hash
+        super().register_birth()
+
+    def handle_execution_ended(self, job, queue, heartbeat_ttl: int):
+        """RQ's, without the job's ``last_heartbeat`` HSET of its own when the job succeeded
+        and has no success callback: ``handle_job_success`` saves the whole job hash
+        (``Job._handle_success`` -> ``Job.save``, ``last_heartbeat`` included) in its pipeline
+        right after, and nothing runs in between. A failed job keeps RQ's (its failure path
+        does not save the job)."""
+        if job.get_status(refresh=False) == JobStatus.FAILED or job.success_callback is not None:
+            super().handle_execution_ended(job, queue, heartbeat_ttl)
+            return
+        job.ended_at = job.last_heartbeat = now()
 
     def request_stop(self, signum, frame):
         stop_waiting()
@@ -121,8 +152,11 @@ def patient_cron(connection):
 @click.option("--scheduler/--no-scheduler", default=True, show_default=True,
               help="Also run RQ's scheduler (retries, enqueue_in/at); one worker with it is enough.")
 @click.option("--fork", is_flag=True, help="Run each job in a forked process (RQ's default worker).")
+@click.option("--rq-log-level", default="WARNING", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+              help="RQ's own log lines (INFO: three per job, beside ours for each outbox row).")
 @with_appcontext
-def worker_command(burst: bool, scheduler: bool, fork: bool) -> None:
+def worker_command(burst: bool, scheduler: bool, fork: bool, rq_log_level: str) -> None:
     """Run an RQ worker on the "receptionist" queue, running jobs in this process (see
     ``receptionist.cli.queue``), with RQ's scheduler unless ``--no-scheduler``."""
     from receptionist import bootstrap
@@ -134,7 +168,8 @@ def worker_command(burst: bool, scheduler: bool, fork: bool) -> None:
     if not fork:
         bootstrap.current()  # built now, not during the first job
     worker_class = PatientForkingWorker if fork else PatientWorker
-    worker_class([QUEUE_NAME], connection=connection).work(with_scheduler=scheduler, burst=burst)
+    worker_class([QUEUE_NAME], connection=connection).work(with_scheduler=scheduler, burst=burst,
+                                                           logging_level=rq_log_level.upper())
 
 
 @click.command("cron")

@@ -11,10 +11,9 @@ import logging
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..adapters.ats import ATSError
-from ..adapters.models import Agent, Application, ATSCheck, Candidate, Company, Conversation, Posting
+from ..adapters.models import Company
 from ..services import ats_mirror, duplicates
 from ..services.outbox import Claimed
 from .outbox import Done, Fail, Outcome, Retry
@@ -35,7 +34,7 @@ def run_check(item: Claimed, container: "Container") -> Outcome:
     from ..bootstrap import ats_for
 
     check_id = item.payload["check_id"]
-    request = container.uow.run(lambda s: duplicates.check_request(s, check_id))
+    request = container.uow.read(lambda conn: duplicates.check_request(conn, check_id))
     if request is None:
         return Done(provider_status="nothing to check")
     try:
@@ -47,29 +46,7 @@ def run_check(item: Claimed, container: "Container") -> Outcome:
         return _failed(exc)
     # Stored in the transaction that marks the row sent (one transaction, not two).
     return Done(provider_status=f"{len(found)} match(es)",
-                record=lambda s: _record_result(s, check_id, found, request.company.mirror_source))
-
-
-def _record_result(session: Session, check_id: int, found: list, source: str) -> None:
-    """``duplicates.record_result``, with the application it may decide and the rows the
-    decision reads (posting, company, agent, candidate) loaded first in one query."""
-    held = session.execute(application_with_parents(Application.id == select(ATSCheck.application_id)
-                                         .where(ATSCheck.id == check_id).scalar_subquery())).first()
-    duplicates.record_result(session, check_id, found, source)
-    del held  # held until here: the session's identity map keeps loaded rows only while referenced
-
-
-def application_with_parents(where):
-    """The applications ``where`` selects, each with its posting, company, agent and candidate.
-
-    Selected side by side (no loader options): each lands in the session's identity map, where
-    the application's many-to-one attributes find it without a query of their own; options
-    would stick to the application and join again in a later ``refresh(with_for_update=True)``,
-    which PostgreSQL refuses for outer joins."""
-    return (select(Application, Posting, Company, Agent, Candidate)
-            .join(Posting, Posting.id == Application.posting_id).join(Company, Company.id == Posting.company_id)
-            .join(Agent, Agent.id == Application.agent_id).join(Candidate, Candidate.id == Application.candidate_id)
-            .where(where))
+                record=lambda s: duplicates.record_result(s, check_id, found, request.company.mirror_source))
 
 
 def run_writeback(item: Claimed, container: "Container") -> Outcome:
@@ -80,8 +57,8 @@ def run_writeback(item: Claimed, container: "Container") -> Outcome:
     from ..bootstrap import ats_for
 
     p = item.payload
-    request = container.uow.run(lambda s: _writeback_request(s, p["conversation_id"], p["application_id"],
-                                                             container.settings.public_base_url))
+    request = container.uow.read(lambda conn: duplicates.writeback_request(
+        conn, p["conversation_id"], p["application_id"], container.settings.public_base_url))
     try:
         ats = ats_for(container, request.company)
         candidate_id = request.merge_into
@@ -103,17 +80,6 @@ def run_writeback(item: Claimed, container: "Container") -> Outcome:
         return _failed(exc)
     log.info("outbox %s: ATS writeback done (candidate %s)", item.id, candidate_id)
     return Done(provider_ref=None, provider_status=f"candidate {candidate_id}")
-
-
-def _writeback_request(session: Session, conversation_id: int, application_id: int,
-                       base_url: str | None) -> duplicates.WritebackRequest:
-    """``duplicates.writeback_request``, with the application, its posting, company, agent and
-    candidate, and the conversation loaded first in two queries (:func:`application_with_parents`)."""
-    held = (session.execute(application_with_parents(Application.id == application_id)).first(),
-            session.get(Conversation, conversation_id))
-    request = duplicates.writeback_request(session, conversation_id, application_id, base_url)
-    del held  # held until here: the session's identity map keeps loaded rows only while referenced
-    return request
 
 
 def sync_mirrors(container: "Container | None" = None, full: bool = False) -> dict:

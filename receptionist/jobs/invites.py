@@ -13,10 +13,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
 from ..adapters.interview import InterviewPlatformError
-from ..adapters.models import Application
 from ..services import routing
 from ..services.outbox import Claimed
 from .outbox import Done, Fail, Outcome, Retry
@@ -25,16 +22,6 @@ if TYPE_CHECKING:
     from ..bootstrap import Container
 
 log = logging.getLogger(__name__)
-
-
-def _record_invited(session: Session, application_id: int, interview_url: str) -> None:
-    """``routing.record_invited``, with the rows it reads (the application's posting, company,
-    agent and candidate) loaded first in one query rather than one each."""
-    from .ats import application_with_parents
-
-    held = session.execute(application_with_parents(Application.id == application_id)).first()
-    routing.record_invited(session, application_id, interview_url)
-    del held  # held until here: the session's identity map keeps loaded rows only while referenced
 
 
 def send_invite(item: Claimed, container: "Container") -> Outcome:
@@ -47,7 +34,7 @@ def send_invite(item: Claimed, container: "Container") -> Outcome:
     except InterviewPlatformError as exc:
         return Retry(f"interview platform: {exc}") if exc.retryable else Fail(f"interview platform: {exc}")
     try:
-        container.uow.run(lambda s: _record_invited(s, p["application_id"], invitation.interview_url))
+        container.uow.run(lambda s: routing.record_invited(s, p["application_id"], invitation.interview_url))
     except Exception as exc:  # the database failed after the platform said yes: keep the link visible
         log.exception("outbox %s: invited but not recorded", item.id)
         return Fail(f"invited ({invitation.interview_url}) but not recorded: {type(exc).__name__}; "

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Union
 
 from rq.timeouts import JobTimeoutException
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ..adapters.models import utcnow
@@ -94,10 +95,10 @@ def run_item(item_id: int, container: "Container | None" = None) -> str:
     are enqueued as usual (:func:`run_items` runs them itself).
     """
     container = container or _container()
-    claimed = container.uow.run(lambda s: outbox.claim(s, item_id))
+    claimed = container.uow.run(lambda s: outbox.claim(s, item_id), orm=False)
     ran = _handle(item_id, claimed, container)
     if ran.write is not None:
-        container.uow.run(ran.write)
+        container.uow.run(ran.write, orm=ran.orm)
         ran.log()
     if ran.result == "retry":
         raise RetryLater(ran.error)
@@ -135,7 +136,7 @@ def run_items(item_ids: list[int], container: "Container | None" = None) -> dict
     done = 0
     sent: _Ran | None = None  # a row handled, its ``sent`` not written yet
 
-    def claim_after(session: Session, item_id: int) -> Claimed | None:
+    def claim_after(session: Session | Connection, item_id: int) -> Claimed | None:
         if sent is not None:
             sent.write(session)
         return outbox.claim(session, item_id)
@@ -146,14 +147,15 @@ def run_items(item_ids: list[int], container: "Container | None" = None) -> dict
                 if done >= min(len(todo), MAX_ROWS_PER_JOB):  # the last row's ``sent`` may write more rows
                     if sent is None:
                         break
-                    uow.run(sent.write)
+                    uow.run(sent.write, orm=sent.orm)
                     sent.log()
                     sent = None
                     todo.extend(i for i in written if i not in todo)
                     continue
                 item_id = todo[done]
                 try:
-                    claimed = uow.run(lambda s: claim_after(s, item_id))
+                    # Core only (no Session) unless the handled row's result is an ORM write.
+                    claimed = uow.run(lambda s: claim_after(s, item_id), orm=sent is not None and sent.orm)
                 except Exception:
                     if sent is not None:  # the claim failed, not the handled row: keep its result
                         _write_alone(uow, sent)
@@ -219,6 +221,7 @@ class _Ran:
     error: str | None = None
     retry_at: dt.datetime | None = None
     attempts: int = 0
+    orm: bool = True  # ``write`` needs a Session (False: a Connection will do)
 
 
 def _handle(item_id: int, claimed: Claimed | None, container: "Container") -> _Ran:
@@ -237,7 +240,8 @@ def _handle(item_id: int, claimed: Claimed | None, container: "Container") -> _R
             outbox.record_sent(s, item_id, now=utcnow(), provider_ref=outcome.provider_ref,
                                provider_status=outcome.provider_status)
         return _Ran("sent", write_sent, lambda: log.info("outbox %s: %s %s done (%s)", item_id, claimed.kind,
-                                                          claimed.purpose, outcome.provider_status or "ok"))
+                                                          claimed.purpose, outcome.provider_status or "ok"),
+                    orm=outcome.record is not None)
     if isinstance(outcome, Cancel):
         return _Ran("cancelled", lambda s: outbox.record_cancelled(s, item_id, reason=outcome.reason))
     if isinstance(outcome, Retry) and claimed.attempts < MAX_ATTEMPTS:

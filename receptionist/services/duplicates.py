@@ -28,12 +28,14 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from sqlalchemy import String, and_, bindparam, case, cast, func, insert, literal, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload, object_session
 
 from ..adapters.ats import ATSCandidate, normal_email
 from ..adapters.ats_builtin import by_recent_activity
 from ..adapters.models import (Agent, Answer, Application, ATSCheck, Candidate, Company, ConfirmationStatus,
-                               Conversation, OutboxItem, OutboxStatus, PhoneNumber, Posting, ScreeningOutcome, utcnow)
+                               Conversation, OutboxItem, OutboxStatus, PhoneNumber, Posting, ScreeningOutcome,
+                               ScreeningQuestion, utcnow)
 from ..engine.flow import OnFile
 from ..engine.vocabulary import DuplicateCheck, OutboxKind, RoutingState
 from . import outbox
@@ -87,10 +89,22 @@ def company_ats(company: Company) -> CompanyATS:
         numbers = [n.e164 for agent in company.agents for n in agent.phone_numbers]
         first = numbers[0] if numbers else None
     else:  # one query, not one per agent (the jobs read this on every check and writeback)
-        first = session.scalar(select(PhoneNumber.e164).join(Agent, Agent.id == PhoneNumber.agent_id)
-                               .where(Agent.company_id == company.id).order_by(Agent.id, PhoneNumber.id).limit(1))
-    region = phonenumbers.region_code_for_number(phonenumbers.parse(first)) if first else None
-    return CompanyATS(company.slug, dict(company.ats_config or {"kind": "builtin"}), region or "US")
+        first = session.connection().scalar(_FIRST_NUMBER, {"company_id": company.id})
+    return _company_ats(company.slug, company.ats_config, first)
+
+
+def _company_ats(slug: str, config: dict | None, first_number: str | None) -> CompanyATS:
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(first_number)) if first_number else None
+    return CompanyATS(slug, dict(config or {"kind": "builtin"}), region or "US")
+
+
+def _first_number_of(company_id):
+    """The first number of company ``company_id``'s receptionists (a column or a bind parameter)."""
+    return (select(PhoneNumber.e164).join(Agent, Agent.id == PhoneNumber.agent_id)
+            .where(Agent.company_id == company_id).order_by(Agent.id, PhoneNumber.id).limit(1))
+
+
+_FIRST_NUMBER = _first_number_of(bindparam("company_id"))
 
 
 def match_records(found: list[ATSCandidate], *, source: str, phone: str | None, email: str | None) -> list[dict]:
@@ -258,25 +272,54 @@ class CheckRequest:
     email: str | None
 
 
-def check_request(session: Session, check_id: int) -> CheckRequest | None:
-    """The lookup ``check_id`` asks for; None when the check is gone or already done."""
-    check = session.get(ATSCheck, check_id)
-    if check is None or check.status == "done":
+def check_request(conn: Connection, check_id: int) -> CheckRequest | None:
+    """The lookup ``check_id`` asks for; None when the check is gone or already done.
+    One Core read (``conn``: a Connection, e.g. ``UnitOfWork.read``'s): the check, its
+    company's ATS settings and first number."""
+    row = conn.execute(_CHECK_REQUEST, {"check_id": check_id}).first()
+    if row is None or row.status == "done":
         return None
-    company = session.get(Company, check.company_id)
-    return CheckRequest(check.id, company_ats(company), check.phone, check.email)
+    return CheckRequest(row.id, _company_ats(row.slug, row.ats_config, row.first_number), row.phone, row.email)
 
 
 def record_result(session: Session, check_id: int, found: list[ATSCandidate], source: str,
-                  now: dt.datetime | None = None) -> ATSCheck:
-    """Store what the ATS answered; an application waiting on this check is decided."""
+                  now: dt.datetime | None = None) -> ATSCheck | None:
+    """Store what the ATS answered; an application waiting on this check is decided (the
+    check is returned then). A check no application waits on yet (a prefetch during the
+    call) is two Core statements: its row read locked, then written."""
     now = now or utcnow()
-    check = session.get(ATSCheck, check_id, with_for_update=True, populate_existing=True)  # see after_screening
-    check.matches = match_records(found, source=source, phone=check.phone, email=check.email)
-    check.status, check.error, check.checked_at = "done", None, now
-    if check.application_id is not None:
-        decide(session, check, now)
-    return check
+    conn = session.connection()
+    check = conn.execute(_CHECK_TO_RECORD, {"check_id": check_id}).one()  # locked: see after_screening
+    conn.execute(_CHECK_DONE, {"check_id": check_id, "now": now, "matches": match_records(
+        found, source=source, phone=check.phone, email=check.email)})
+    if check.application_id is None:
+        return None
+    # The check and every row the decision reads, in one query, held while it runs (the
+    # session's identity map keeps loaded rows only while they are referenced).
+    held = session.execute(_DECIDING, {"check_id": check_id}).one()
+    decide(session, held.ATSCheck, now)
+    return held.ATSCheck
+
+
+# What deciding a check reads, selected side by side (no loader options): each row lands in
+# the session's identity map, where the application's many-to-one attributes and
+# ``session.get`` find it without a query of their own; options would stick to the
+# application and join again in a later ``refresh(with_for_update=True)``, which PostgreSQL
+# refuses for outer joins.
+_DECIDING = (select(ATSCheck, Application, Posting, Company, Agent, Candidate, Conversation)
+             .join(Application, Application.id == ATSCheck.application_id)
+             .join(Posting, Posting.id == Application.posting_id).join(Company, Company.id == Posting.company_id)
+             .join(Agent, Agent.id == Application.agent_id).join(Candidate, Candidate.id == Application.candidate_id)
+             .outerjoin(Conversation, Conversation.id == ATSCheck.conversation_id)
+             .where(ATSCheck.id == bindparam("check_id")))
+_CHECK_REQUEST = (select(ATSCheck.id, ATSCheck.status, ATSCheck.phone, ATSCheck.email, Company.slug,
+                         Company.ats_config, _first_number_of(Company.id).scalar_subquery().label("first_number"))
+                  .join(Company, Company.id == ATSCheck.company_id).where(ATSCheck.id == bindparam("check_id")))
+_CHECK_TO_RECORD = (select(ATSCheck.phone, ATSCheck.email, ATSCheck.application_id)
+                    .where(ATSCheck.id == bindparam("check_id")).with_for_update())
+_CHECK_DONE = (update(ATSCheck.__table__).where(ATSCheck.__table__.c.id == bindparam("check_id"))
+               .values(matches=bindparam("matches", type_=ATSCheck.__table__.c.matches.type), status="done",
+                       error=None, checked_at=bindparam("now")))
 
 
 def record_error(session: Session, check_id: int, error: str) -> None:
@@ -289,17 +332,15 @@ def decide(session: Session, check: ATSCheck, now: dt.datetime) -> DuplicateChec
     active application for the same job (not the one our writeback made), else ``clear`` and
     routed if ready. Then the writeback is queued once the details are final."""
     application = session.get(Application, check.application_id)
-    newer = session.scalar(select(ATSCheck.id).where(ATSCheck.application_id == application.id,
-                                                     ATSCheck.status == "done", ATSCheck.id > check.id).limit(1))
+    newer = session.connection().scalar(_NEWER_CHECK, {"application_id": application.id, "check_id": check.id})
     if newer is not None:  # a later check (e.g. with the email) decided already: it knows more
         return DuplicateCheck(application.duplicate_check)
     # The job id needs the company's ATS config only (not the region: no agents or numbers read).
-    slug, config = session.connection().execute(
-        select(Company.slug, Company.ats_config).where(Company.id == application.posting.company_id)).one()
-    company = CompanyATS(slug, dict(config or {"kind": "builtin"}))
+    posting = application.posting
+    company = CompanyATS(posting.company.slug, dict(posting.company.ats_config or {"kind": "builtin"}))
     matches = list(check.matches or [])
     application.duplicate_matches = matches
-    duplicate = active_elsewhere(matches, company.job_id(application.posting.key), application.ats_application_id)
+    duplicate = active_elsewhere(matches, company.job_id(posting.key), application.ats_application_id)
     application.duplicate_check = DuplicateCheck.duplicate if duplicate else DuplicateCheck.clear
     log.info("application %s: duplicate check %s (%d match(es))", application.id,
              application.duplicate_check.value, len(matches))
@@ -311,6 +352,10 @@ def decide(session: Session, check: ATSCheck, now: dt.datetime) -> DuplicateChec
     if conversation is not None and conversation.confirmation_status in (None, ConfirmationStatus.confirmed):
         queue_writeback(session, conversation, application)
     return application.duplicate_check
+
+
+_NEWER_CHECK = select(ATSCheck.id).where(ATSCheck.application_id == bindparam("application_id"),
+                                         ATSCheck.status == "done", ATSCheck.id > bindparam("check_id")).limit(1)
 
 
 # ---------------------------------------------------------------- what the flow reads
@@ -366,12 +411,13 @@ def applications_on_file(connection, company: "CompanyATS", company_id: int, tz:
 # ---------------------------------------------------------------- writeback
 
 
-def queue_writeback(session: Session, conversation: Conversation, application: Application) -> OutboxItem:
-    """The ATS writeback of ``conversation`` (once: keyed by conversation)."""
-    return outbox.add(session, kind=OutboxKind.ats_writeback, purpose="writeback",
-                      idempotency_key=f"ats_writeback:{conversation.id}",
-                      payload={"conversation_id": conversation.id, "application_id": application.id},
-                      candidate=conversation.candidate, conversation=conversation, application_id=application.id)
+def queue_writeback(session: Session, conversation: Conversation, application: Application) -> int:
+    """The ATS writeback of ``conversation`` (once: keyed by conversation); returns its outbox id."""
+    return outbox.add_id(session, kind=OutboxKind.ats_writeback, purpose="writeback",
+                         idempotency_key=f"ats_writeback:{conversation.id}",
+                         payload={"conversation_id": conversation.id, "application_id": application.id},
+                         candidate_id=conversation.candidate_id, conversation_id=conversation.id,
+                         application_id=application.id)
 
 
 @dataclass(frozen=True)
@@ -388,35 +434,53 @@ class WritebackRequest:
     note: str
 
 
-def writeback_request(session: Session, conversation_id: int, application_id: int,
+def writeback_request(conn: Connection, conversation_id: int, application_id: int,
                       base_url: str | None) -> WritebackRequest:
-    """Everything the writeback needs, read in one transaction."""
-    conversation = session.get(Conversation, conversation_id)
-    application = session.get(Application, application_id)
-    company = company_ats(application.posting.company)
-    candidate = conversation.candidate
-    matches = application.duplicate_matches or []
-    merge_into = application.ats_candidate_id or (matches[0]["ats_id"] if matches else None)
-    lang = conversation.language or "en"
-    answers = [f"- {a.question.text.get(lang) or a.question.key}: {a.raw_text}" for a in session.scalars(
-        select(Answer).options(joinedload(Answer.question)).filter_by(conversation_id=conversation.id)
-        .order_by(Answer.id))]  # with their questions: one query, not one per answer
-    score = "not scored yet" if application.score is None else f"{application.score:g}/100"
-    link = f"{(base_url or 'http://127.0.0.1:5000').rstrip('/')}/candidates/{candidate.id}#conversation-{conversation.id}"
-    note = "\n".join([f"Screened by {conversation.agent.name} ({conversation.channel.value}), "
-                      f"{conversation.started_at:%Y-%m-%d %H:%M} UTC.", f"Job: {application.posting.key}",
+    """Everything the writeback needs, in two Core reads on ``conn`` (a Connection, e.g.
+    ``UnitOfWork.read``'s): the conversation with its agent, candidate, application, posting
+    and company; the answers with their questions (written before the call ended)."""
+    f = conn.execute(_WRITEBACK_FACTS, {"conversation_id": conversation_id, "application_id": application_id}).one()
+    company = _company_ats(f.slug, f.ats_config, f.first_number)
+    matches = f.duplicate_matches or []
+    merge_into = f.ats_candidate_id or (matches[0]["ats_id"] if matches else None)
+    lang = f.language or "en"
+    answers = [f"- {text.get(lang) or key}: {raw}" for text, key, raw in conn.execute(
+        _WRITEBACK_ANSWERS, {"conversation_id": conversation_id})]
+    score = "not scored yet" if f.score is None else f"{f.score:g}/100"
+    link = f"{(base_url or 'http://127.0.0.1:5000').rstrip('/')}/candidates/{f.candidate_id}#conversation-{conversation_id}"
+    note = "\n".join([f"Screened by {f.agent_name} ({f.channel.value}), "
+                      f"{f.started_at:%Y-%m-%d %H:%M} UTC.", f"Job: {f.key}",
                       f"Score: {score}", "Answers:", *answers, f"Conversation: {link}"])
-    return WritebackRequest(company, candidate.name or "", candidate.phone, normal_email(candidate.email),
-                            company.job_id(application.posting.key), merge_into, note)
+    return WritebackRequest(company, f.name or "", f.phone, normal_email(f.email), company.job_id(f.key),
+                            merge_into, note)
+
+
+_WRITEBACK_FACTS = (
+    select(Conversation.language, Conversation.channel, Conversation.started_at, Agent.name.label("agent_name"),
+           Candidate.id.label("candidate_id"), Candidate.name, Candidate.phone, Candidate.email,
+           Application.ats_candidate_id, Application.duplicate_matches, Application.score, Posting.key,
+           Company.slug, Company.ats_config, _first_number_of(Company.id).scalar_subquery().label("first_number"))
+    .select_from(Conversation).join(Agent, Agent.id == Conversation.agent_id)
+    .join(Candidate, Candidate.id == Conversation.candidate_id)
+    .join(Application, Application.id == bindparam("application_id"))
+    .join(Posting, Posting.id == Application.posting_id).join(Company, Company.id == Posting.company_id)
+    .where(Conversation.id == bindparam("conversation_id")))
+_WRITEBACK_ANSWERS = (select(ScreeningQuestion.text, ScreeningQuestion.key, Answer.raw_text)
+                      .join(ScreeningQuestion, ScreeningQuestion.id == Answer.question_id)
+                      .where(Answer.conversation_id == bindparam("conversation_id")).order_by(Answer.id))
 
 
 def record_writeback(session: Session, application_id: int, ats_candidate_id: str,
                      ats_application_id: str | None) -> None:
     """Remember the ATS records the writeback made or merged into (a later check must not
-    take our own application for a duplicate)."""
-    application = session.get(Application, application_id)
-    application.ats_candidate_id = ats_candidate_id
-    application.ats_application_id = ats_application_id or application.ats_application_id
+    take our own application for a duplicate). One Core UPDATE."""
+    session.connection().execute(_WRITTEN_BACK, {"application_id": application_id, "candidate": ats_candidate_id,
+                                                 "application": ats_application_id})
+
+
+_WRITTEN_BACK = (update(Application.__table__).where(Application.__table__.c.id == bindparam("application_id"))
+                 .values(ats_candidate_id=bindparam("candidate"), ats_application_id=func.coalesce(
+                     bindparam("application", type_=String), Application.__table__.c.ats_application_id)))
 
 
 # ---------------------------------------------------------------- retry (CLI now, API later)

@@ -8,17 +8,19 @@ function runs in the caller's transaction.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..adapters.models import Application, Conversation, OutboxItem, Posting, RoutingEvent, utcnow
+from ..adapters.models import (Agent, Application, Candidate, Conversation, OutboxItem, Posting, RoutingEvent,
+                               utcnow)
 from ..engine.texts import Line, render
 from ..engine.vocabulary import (DuplicateCheck, OutboxKind, OutboxStatus, RoutingMode, RoutingState,
                                  ScreeningOutcome)
-from . import webhooks
-from .outbox import add, queue_sms
+from . import candidate_list, webhooks
+from .outbox import add, queue_sms, queue_sms_new
 
 SYSTEM = "system"  # the actor of automatic decisions
 
@@ -86,12 +88,19 @@ def summary(application: Application) -> dict[str, Any]:
     """The application as outbound webhooks and invite metadata describe it (JSON-ready)."""
     candidate, posting = application.candidate, target_posting(application)
     conversation = latest_conversation(application)
-    return {"application_id": application.id, "routing": str(application.routing), "score": application.score,
+    return _summary(application.id, application.routing, application.score, candidate, posting.id, posting.key,
+                    posting.title, conversation.id if conversation is not None else None, application.interview_url)
+
+
+def _summary(application_id: int, routing: RoutingState, score: float | None, candidate, posting_id: int,
+             posting_key: str, posting_title: dict, conversation_id: int | None,
+             interview_url: str | None) -> dict[str, Any]:
+    """:func:`summary` from its facts; ``candidate`` has ``id``, ``name``, ``email``, ``phone``."""
+    return {"application_id": application_id, "routing": str(routing), "score": score,
             "candidate": {"id": candidate.id, "name": candidate.name, "email": candidate.email,
                           "phone_number": candidate.phone},
-            "posting": {"id": posting.id, "key": posting.key, "title": posting.title},
-            "conversation_id": conversation.id if conversation is not None else None,
-            "interview_url": application.interview_url}
+            "posting": {"id": posting_id, "key": posting_key, "title": posting_title},
+            "conversation_id": conversation_id, "interview_url": interview_url}
 
 
 def _latest_conversation(application_id: str):
@@ -176,29 +185,81 @@ def _candidate_text(session: Session, application: Application, key: str, purpos
     if candidate.phone is None or conversation is None:
         return
     posting = target_posting(application)
-    language = candidate.language or conversation.language or "en"
-    body = render(Line(key, {"name": (candidate.name or "").split(" ")[0] or "there",
-                             "title": posting.title.get(language) or posting.title.get("en") or posting.key,
-                             **params}), language, "sms")
+    body = _text_body(key, candidate.name, candidate.language or conversation.language or "en", posting.title,
+                      posting.key, **params)
     queue_sms(session, to=candidate.phone, from_=conversation.to_number, body=body, purpose=purpose,
               idempotency_key=f"{purpose}:{application.id}:{posting.id}", candidate=candidate,
               conversation=conversation, agent=application.agent)
 
 
-def record_invited(session: Session, application_id: int, interview_url: str) -> Application | None:
+def _text_body(key: str, name: str | None, language: str, title: dict, posting_key: str, **params: Any) -> str:
+    """The text ``key`` to a candidate called ``name`` about the posting titled ``title`` (per language)."""
+    return render(Line(key, {"name": (name or "").split(" ")[0] or "there",
+                             "title": title.get(language) or title.get("en") or posting_key, **params}),
+                  language, "sms")
+
+
+def record_invited(session: Session, application_id: int, interview_url: str) -> bool:
     """The platform answered the invite: keep the link, text it to the candidate (outbox,
-    purpose ``interview_link``), move to ``invited`` and emit ``candidate.invited``.
-    Only from ``approved``: a repeat (or a dismissed application) changes nothing; None when
-    the application is gone."""
-    application = session.get(Application, application_id)
-    if application is None or application.routing != RoutingState.approved:
-        return application
-    application.interview_url = interview_url
-    transition(session, application, RoutingState.invited, actor=SYSTEM,
-               posting_id=target_posting(application).id)
-    _candidate_text(session, application, "interview_link", "interview_link", url=interview_url)
-    webhooks.emit(session, application.agent.company_id, webhooks.Event.invited, summary(application))
-    return application
+    purpose ``interview_link``, from the number they last reached), move to ``invited``
+    (history row) and emit ``candidate.invited``. Returns whether it did: only from
+    ``approved``, so a repeat (or a dismissed or gone application) changes nothing.
+
+    Core statements (the invite job's hot path): one read of what it needs, a conditional
+    UPDATE, the history INSERT, the text's, and the candidate list's row refreshed."""
+    conn = session.connection()
+    facts = conn.execute(_INVITE_FACTS, {"application_id": application_id}).first()
+    if facts is None or facts.routing != RoutingState.approved:
+        return False
+    if conn.execute(_INVITED, {"application_id": application_id, "url": interview_url}).rowcount != 1:
+        return False  # moved on since the read (PostgreSQL: a concurrent dismissal committed first)
+    record_transition(conn, application_id, RoutingState.approved, RoutingState.invited, actor=SYSTEM,
+                      posting_id=facts.posting_id)
+    candidate = _Addressee(facts.candidate_id, facts.name, facts.email, facts.phone, facts.opted_out)
+    if facts.phone is not None and facts.conversation_id is not None:
+        body = _text_body("interview_link", facts.name, facts.candidate_language or facts.conversation_language
+                          or "en", facts.title, facts.key, url=interview_url)
+        queue_sms_new(session, to=facts.phone, from_=facts.to_number, body=body, purpose="interview_link",
+                      idempotency_key=f"interview_link:{application_id}:{facts.posting_id}", candidate=candidate,
+                      conversation_id=facts.conversation_id, agent_id=facts.agent_id)
+    candidate_list.refresh(conn, [facts.candidate_id])  # a Core write: the flush hooks do not see it
+    webhooks.emit(session, facts.company_id, webhooks.Event.invited, _summary(
+        application_id, RoutingState.invited, facts.score, candidate, facts.posting_id, facts.key, facts.title,
+        facts.conversation_id, interview_url))
+    return True
+
+
+@dataclass(frozen=True)
+class _Addressee:
+    """The candidate's columns a text and a summary read (``outbox.queue_sms_new``, :func:`_summary`)."""
+
+    id: int
+    name: str | None
+    email: str | None
+    phone: str | None
+    opted_out: bool
+
+
+# What record_invited reads: the application, its candidate, the posting the invite went to,
+# its agent's company and its latest conversation (as ``latest_conversation`` orders them).
+_LATEST_OF_APPLICATION = (select(Conversation.id).where(Conversation.application_id == Application.id)
+                          .order_by(Conversation.started_at.desc(), Conversation.id.desc()).limit(1)
+                          .correlate(Application).scalar_subquery())
+_INVITE_FACTS = (
+    select(Application.routing, Application.candidate_id, Application.agent_id, Application.score,
+           Candidate.name, Candidate.email, Candidate.phone, Candidate.opted_out,
+           Candidate.language.label("candidate_language"), Posting.id.label("posting_id"), Posting.key,
+           Posting.title, Agent.company_id, Conversation.id.label("conversation_id"), Conversation.to_number,
+           Conversation.language.label("conversation_language"))
+    .join(Candidate, Candidate.id == Application.candidate_id)
+    .join(Posting, Posting.id == func.coalesce(Application.invite_posting_id, Application.posting_id))
+    .join(Agent, Agent.id == Application.agent_id)
+    .outerjoin(Conversation, Conversation.id == _LATEST_OF_APPLICATION)
+    .where(Application.id == bindparam("application_id")))
+_INVITED = (update(Application.__table__)
+            .where(Application.__table__.c.id == bindparam("application_id"),
+                   Application.__table__.c.routing == RoutingState.approved)
+            .values(interview_url=bindparam("url"), routing=RoutingState.invited))
 
 
 def text_dismissal(session: Session, application: Application) -> None:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -51,19 +52,21 @@ class UnitOfWork:
         self.enqueue = enqueue
         self.attempts = attempts
 
-    def run(self, action: Callable[[Session], T]) -> T:
+    def run(self, action: Callable[[Session], T], *, orm: bool = True) -> T:
         """``action(session)`` in one transaction; returns its result.
 
         Retried up to ``attempts`` times on ``IntegrityError``/``OperationalError``; the last
         error is raised (nothing of a failed attempt is kept). After the commit, new pending
-        outbox rows are enqueued (never before).
+        outbox rows are enqueued (never before). ``orm=False``: ``action`` gets a Connection
+        instead (Core statements only, no outbox rows: an outbox claim), without a Session's
+        cost (about 0.1 ms a transaction).
         """
         started = time.monotonic()
         for attempt in range(1, self.attempts + 1):
             try:
-                with self.database.transaction() as session:
+                with self.database.transaction() if orm else self.database.engine.begin() as session:
                     result = action(session)
-                    new_ids = list(session.info.get(NEW_OUTBOX, ()))
+                    new_ids = list(session.info.get(NEW_OUTBOX, ())) if orm else []
                 break
             except IntegrityError:
                 if attempt == self.attempts:
@@ -84,6 +87,14 @@ class UnitOfWork:
         elif new_ids and self.enqueue is not None:
             self.enqueue(new_ids)
         return result
+
+    def read(self, action: Callable[[Connection], T]) -> T:
+        """``action(connection)`` on a connection of its own in autocommit, for a job's read
+        whose statements need no common snapshot (each sees what is committed). No
+        transaction: on SQLite no write lock (``run`` takes it at BEGIN), on PostgreSQL no
+        BEGIN and COMMIT. Nothing written here is guarded: reads only."""
+        with self.database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            return action(conn)
 
 
 # Set by ``collect_new_outbox``: committed outbox ids go to this list instead of the queue.
