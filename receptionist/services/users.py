@@ -30,7 +30,7 @@ LOCKOUT_WINDOW = dt.timedelta(minutes=15)
 # as a wrong password and the answer does not tell which accounts exist. Written out, not
 # computed at import: scrypt cost ~0.1 s of CPU in every process (web workers, RQ worker,
 # cron) that imports this module. It is generate_password_hash("not a password: equalises
-# timing") with werkzeug's default method (tests/test_users.py checks they still agree).
+# timing") with werkzeug's default method (tests/test_dashboard.py checks they still agree).
 _DUMMY_HASH = ("scrypt:32768:8:1$oFs1thUngApukECi$aa5c1ae62f804dec954314e21b64e7178a1dcd58d7f4d5229993247f052de87"
                "4744717ae5c9a6c37f65ee186968f388977002422ca12b92d4619e668ea6983fb")
 
