@@ -13,6 +13,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ARRAY, Integer, Text, bindparam, func, insert, or_, select, true, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
 from ..adapters.db import reads_before_write_lock
@@ -473,23 +474,38 @@ def _after_late_answer(conversation: Conversation, hung_up_at: dt.datetime) -> N
         conversation.clear_flag(FollowUpReason.hung_up)
 
 
-def end_call(session: Session, call_sid: str, call_status: str, duration_s: int | None = None,
+def end_call(connection: Connection, call_sid: str, call_status: str, duration_s: int | None = None,
              now: dt.datetime | None = None) -> bool:
-    """The status callback: when ``call_status`` is final, close the conversation.
+    """The status callback: when ``call_status`` is final, close the conversation, in the
+    transaction of ``connection`` (the unit of work's ``run(..., orm=False)``).
 
     A call that hung up before the flow ended becomes ``abandoned`` and is flagged for
     follow-up; every answer given is kept. Returns True when it changed something
-    (a repeated callback changes nothing).
+    (a repeated callback changes nothing). Raises UnknownCall for a CallSid without a
+    conversation.
     """
     if call_status not in FINAL_CALL_STATUSES:
         return False
     now = now or utcnow()
     # The common case, a call whose screening already ended (or ended otherwise), in one
-    # UPDATE; a call still in progress (a hang-up), a repeat or an unknown CallSid go on below.
-    closed = session.connection().execute(_CLOSE_ENDED, {"sid": call_sid, "now": now, "duration": duration_s}).first()
+    # Core UPDATE, without a Session's cost; a call still in progress (a hang-up), a repeat
+    # or an unknown CallSid go on through the ORM below.
+    closed = connection.execute(_CLOSE_ENDED, {"sid": call_sid, "now": now, "duration": duration_s}).first()
     if closed is not None:
         log.info("call %s ended: %s, conversation %s", call_sid, call_status, closed.status.value)
         return True
+    # A Session joined to this transaction: its commit flushes and runs the flush hooks (the
+    # candidate list's refresh) but leaves the commit itself to the unit of work
+    # (SQLAlchemy, "Joining a Session into an External Transaction").
+    with Session(bind=connection, join_transaction_mode="rollback_only") as session:
+        changed = _end_unfinished(session, call_sid, call_status, duration_s, now)
+        session.commit()
+    return changed
+
+
+def _end_unfinished(session: Session, call_sid: str, call_status: str, duration_s: int | None,
+                    now: dt.datetime) -> bool:
+    """:func:`end_call` for a call the common UPDATE did not close."""
     conversation = session.scalars(
         select(Conversation).filter_by(call_sid=call_sid).with_for_update()).one_or_none()
     if conversation is None:

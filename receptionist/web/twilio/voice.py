@@ -140,7 +140,7 @@ def status():
     call_sid = clean.call_sid
     try:
         current_app.extensions["container"].uow.run(
-            lambda s: calls.end_call(s, call_sid, clean.call_status, clean.call_duration_s))
+            lambda c: calls.end_call(c, call_sid, clean.call_status, clean.call_duration_s), orm=False)
     except calls.UnknownCall:
         log.info("status callback for unknown call %s", call_sid)
     except Exception:  # nobody is listening: say so to Twilio's debugger, keep the process serving
