@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
 
+from .form_request import FormRequest
+
 if TYPE_CHECKING:
     from ..bootstrap import Container
 
@@ -34,6 +36,7 @@ def make_flask(container: "Container") -> Flask:
     app.config["SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.session_interface = _CookieSessions()
+    app.request_class = FormRequest
     app.extensions["container"] = container
     app.extensions["db"] = container.database
     if not logging.getLogger().handlers:

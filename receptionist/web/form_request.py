@@ -1,0 +1,47 @@
+"""Flask's request class with a cheaper form for the bodies every Twilio webhook sends.
+
+Twilio posts ``application/x-www-form-urlencoded`` with a ``Content-Length`` (Twilio,
+"Twilio's request to your application"). Werkzeug parses such a body by building a form
+parser and a length-limited stream around the input for each request (~40 us of a
+webhook's CPU); here the body is read from the WSGI input and split by ``parse_qsl`` as
+Werkzeug itself does (``werkzeug.formparser.FormDataParser._parse_urlencoded``), with the
+same answers to bad input: 413 past ``MAX_CONTENT_LENGTH``, 400 for a body shorter than its
+``Content-Length``, an empty form for one that is not UTF-8. Any other request (multipart,
+chunked, no length) goes through Werkzeug unchanged.
+"""
+from __future__ import annotations
+
+from io import BytesIO
+from urllib.parse import parse_qsl
+
+from flask import Request
+from werkzeug import urls  # noqa: F401  registers the "werkzeug.url_quote" codec error handler
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+
+URLENCODED = "application/x-www-form-urlencoded"
+
+
+class FormRequest(Request):
+    """``request.form`` of a URL-encoded body with a length read without Werkzeug's form
+    parser; everything else as Flask's :class:`flask.Request`."""
+
+    def _load_form_data(self) -> None:
+        if "form" in self.__dict__:
+            return
+        length = self.content_length
+        if self.mimetype != URLENCODED or length is None or self.environ.get("wsgi.input_terminated"):
+            return super()._load_form_data()
+        limit = self.max_content_length
+        if limit is not None and length > limit:
+            raise RequestEntityTooLarge()
+        body = self.environ["wsgi.input"].read(length) if length else b""
+        if len(body) < length:
+            raise ClientDisconnected()
+        try:
+            items = parse_qsl(body.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+        except ValueError:  # not UTF-8: Werkzeug's parser is silent and leaves the form empty
+            items = []
+        empty = self.parameter_storage_class()
+        d = self.__dict__
+        # The input read, as Werkzeug leaves it after parsing a form: request.stream is empty.
+        d["stream"], d["form"], d["files"] = BytesIO(), self.parameter_storage_class(items), empty

@@ -1,0 +1,67 @@
+"""The webhooks' form (``receptionist.web.form_request``) reads as Werkzeug's own parser does."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from flask import Flask, Request
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+from werkzeug.test import EnvironBuilder
+
+from receptionist.web.form_request import FormRequest
+
+BODIES = [
+    b"",
+    b"CallSid=CA1&From=%2B12025550123&To=%2B12025550100",
+    b"SpeechResult=my+name+is+Jos%C3%A9&Confidence=0.9",
+    b"Digits=&SpeechResult=",                       # blank values kept
+    b"Body=%FF%FE&From=x",                          # percent-escapes that are not UTF-8
+    b"MediaUrl0=a&MediaUrl0=b&Body=two",            # a repeated key
+    b"Body=caf\xc3\xa9",                            # raw UTF-8
+    b"Body=\xff\xfe",                               # a body that is not UTF-8: an empty form
+    b"a&b=&=c",
+]
+
+
+def _environ(body: bytes, **kwargs) -> dict:
+    return EnvironBuilder(method="POST", path="/voice/status", input_stream=io.BytesIO(body),
+                          content_length=len(body), content_type="application/x-www-form-urlencoded",
+                          **kwargs).get_environ()
+
+
+@pytest.fixture
+def app():
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    with app.app_context():
+        yield app
+
+
+@pytest.mark.parametrize("body", BODIES)
+def test_the_form_is_the_one_werkzeug_parses(app, body):
+    ours, theirs = FormRequest(_environ(body)), Request(_environ(body))
+    assert list(ours.form.items(multi=True)) == list(theirs.form.items(multi=True))
+    assert not ours.files and ours.get_data() == theirs.get_data() == b""
+
+
+def test_a_body_past_the_limit_is_refused_with_413(app):
+    with pytest.raises(RequestEntityTooLarge):
+        FormRequest(_environ(b"Body=" + b"x" * 2000)).form
+
+
+def test_a_body_shorter_than_its_length_is_a_client_that_went_away(app):
+    environ = _environ(b"CallSid=CA1")
+    environ["CONTENT_LENGTH"] = "100"
+    with pytest.raises(ClientDisconnected):
+        FormRequest(environ).form
+
+
+def test_other_bodies_go_through_werkzeug(app):
+    multipart = EnvironBuilder(method="POST", data={"CallSid": "CA1", "Body": "hi"},
+                               content_type="multipart/form-data").get_environ()
+    assert "multipart/form-data" in multipart["CONTENT_TYPE"]
+    assert FormRequest(multipart).form.to_dict() == {"CallSid": "CA1", "Body": "hi"}
+    chunked = _environ(b"CallSid=CA1")
+    del chunked["CONTENT_LENGTH"]
+    chunked["wsgi.input_terminated"] = True
+    assert FormRequest(chunked).form.to_dict() == Request(_environ(b"CallSid=CA1")).form.to_dict()
