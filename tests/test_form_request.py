@@ -24,9 +24,11 @@ BODIES = [
 
 
 def _environ(body: bytes, **kwargs) -> dict:
-    return EnvironBuilder(method="POST", path="/voice/status", input_stream=io.BytesIO(body),
-                          content_length=len(body), content_type="application/x-www-form-urlencoded",
-                          **kwargs).get_environ()
+    environ = EnvironBuilder(method="POST", path="/voice/status", input_stream=io.BytesIO(body),
+                             content_length=len(body), content_type="application/x-www-form-urlencoded",
+                             **kwargs).get_environ()
+    environ["wsgi.input_terminated"] = True  # as gunicorn sets it
+    return environ
 
 
 @pytest.fixture
@@ -42,6 +44,14 @@ def test_the_form_is_the_one_werkzeug_parses(app, body):
     ours, theirs = FormRequest(_environ(body)), Request(_environ(body))
     assert list(ours.form.items(multi=True)) == list(theirs.form.items(multi=True))
     assert not ours.files and ours.get_data() == theirs.get_data() == b""
+
+
+def test_a_body_with_a_length_is_read_without_werkzeugs_parser(app, monkeypatch):
+    def unused(*_args):
+        raise AssertionError("Werkzeug's form parser was used")
+
+    monkeypatch.setattr(Request, "make_form_data_parser", unused)
+    assert FormRequest(_environ(BODIES[1])).form["CallSid"] == "CA1"
 
 
 def test_a_body_past_the_limit_is_refused_with_413(app):
@@ -63,5 +73,4 @@ def test_other_bodies_go_through_werkzeug(app):
     assert FormRequest(multipart).form.to_dict() == {"CallSid": "CA1", "Body": "hi"}
     chunked = _environ(b"CallSid=CA1")
     del chunked["CONTENT_LENGTH"]
-    chunked["wsgi.input_terminated"] = True
     assert FormRequest(chunked).form.to_dict() == Request(_environ(b"CallSid=CA1")).form.to_dict()

@@ -6,8 +6,9 @@ parser and a length-limited stream around the input for each request (~40 us of 
 webhook's CPU); here the body is read from the WSGI input and split by ``parse_qsl`` as
 Werkzeug itself does (``werkzeug.formparser.FormDataParser._parse_urlencoded``), with the
 same answers to bad input: 413 past ``MAX_CONTENT_LENGTH``, 400 for a body shorter than its
-``Content-Length``, an empty form for one that is not UTF-8. Any other request (multipart,
-chunked, no length) goes through Werkzeug unchanged.
+``Content-Length``, an empty form for one that is not UTF-8. Read exactly its length, also
+when the server ends the input itself (gunicorn's ``wsgi.input_terminated``). Any other
+request (multipart, chunked, no length) goes through Werkzeug unchanged.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ class FormRequest(Request):
         if "form" in self.__dict__:
             return
         length = self.content_length
-        if self.mimetype != URLENCODED or length is None or self.environ.get("wsgi.input_terminated"):
+        if self.mimetype != URLENCODED or length is None:  # chunked: no length
             return super()._load_form_data()
         limit = self.max_content_length
         if limit is not None and length > limit:
