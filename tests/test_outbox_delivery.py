@@ -15,7 +15,7 @@ import uuid
 
 import pytest
 import requests
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
 from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select, update
@@ -213,6 +213,31 @@ def test_enqueued_twice_and_run_twice_it_is_sent_once(db, env, prism, fake_twili
     assert row(db, message_id).attempts == 1
     assert Job.fetch("outbox-duplicate", connection=q.connection).return_value() == "skipped"
     assert Job.fetch(f"outbox-{message_id}", connection=q.connection).return_value() == "skipped"
+
+
+def test_each_enqueue_is_one_round_trip_and_the_queue_stays_listed(db, env):
+    """RQ lists the queue in ``rq:queues`` for every job (a MULTI/SADD/EXEC round trip of
+    its own); a webhook's enqueue after commit sends it once per client, then only the
+    unique-enqueue script. The jobs are there, the queue is listed, the worker runs them."""
+    q = rq_queue.queue(Settings.from_env())
+    q.connection.__dict__.pop(rq_queue._REGISTERED, None)  # Redis was flushed: a client seen for the first time
+    ids = [new_text(db, key=f"confirmation:{n}") for n in range(3)]
+    calls = lambda: {k.removeprefix("cmdstat_"): v["calls"] for k, v in q.connection.info("commandstats").items()}
+    q.connection.config_resetstat()
+
+    assert enqueue(ids[0]) == [ids[0]]
+    first = calls()
+    assert [enqueue(message_id) for message_id in ids[1:]] == [[i] for i in ids[1:]]
+    after = calls()
+
+    assert first["sadd"] == 1  # the queue listed by the first job
+    sent = {name: n - first.get(name, 0) for name, n in after.items() if name not in ("config", "info")}  # ours
+    sent = {name: n for name, n in sent.items() if n and name not in ("hset", "rpush", "exists")}  # inside the script
+    assert sent == {"evalsha": 2}  # then one round trip a job: no MULTI/SADD/EXEC
+    assert q.name in [listed.name for listed in Queue.all(connection=q.connection)]
+    assert sorted(q.job_ids) == sorted(f"outbox-{i}" for i in ids)
+    run_worker()
+    assert [row(db, i).status for i in ids] == [OutboxStatus.sent] * 3
 
 
 def test_texts_to_an_opted_out_candidate_are_refused_and_never_sent(db, env, fake_twilio):

@@ -50,6 +50,29 @@ def queue(settings) -> Queue:
     return Queue(QUEUE_NAME, connection=connection(settings))
 
 
+_REGISTERED = "_receptionist_queues_registered"  # Redis client attribute: queue keys added to ``rq:queues``
+
+
+def _enqueue_unique(q: Queue, func: str, *args, **kwargs) -> None:
+    """``q.enqueue(func, *args, unique=True, **kwargs)`` in one Redis round trip instead of two.
+
+    RQ's ``enqueue_job`` first adds the queue to its set of queues (a MULTI/SADD/EXEC
+    round trip, for every job), then runs its unique-enqueue Lua script (``save_unique_job``,
+    which ignores any pipeline). Given a pipeline, RQ leaves the SADD on it unsent: it is
+    sent once per Redis client and queue, and dropped afterwards (the set only lists queues for
+    ``rq info`` and ``Queue.all``; workers read their queues by name). Raises as ``enqueue``.
+    """
+    pipe = q.connection.pipeline(transaction=False)
+    try:
+        q.enqueue(func, *args, unique=True, pipeline=pipe, **kwargs)
+        registered = q.connection.__dict__.setdefault(_REGISTERED, set())
+        if q.key not in registered:
+            pipe.execute()
+            registered.add(q.key)
+    finally:
+        pipe.reset()
+
+
 def outbox_job_id(item_id: int) -> str:
     """The RQ job id of an outbox row's job: one job per row at a time."""
     return f"outbox-{item_id}"
@@ -103,8 +126,7 @@ def enqueue_outbox_batch(settings, item_ids: Iterable[int]) -> list[int]:
     if len(ids) <= 1:
         return enqueue_outbox(settings, ids, batch=True)
     try:
-        queue(settings).enqueue(OUTBOX_BATCH_JOB, ids, job_id=f"{outbox_job_id(ids[0])}-and-{len(ids) - 1}",
-                                unique=True)
+        _enqueue_unique(queue(settings), OUTBOX_BATCH_JOB, ids, job_id=f"{outbox_job_id(ids[0])}-and-{len(ids) - 1}")
         return ids
     except DuplicateJobError:  # the same rows enqueued already (ids are never reused)
         return []
@@ -138,9 +160,9 @@ def _enqueue_once(q: Queue, item_id: int, replace_overdue: bool, batch: bool = F
         try:
             # unique=True: Lua-atomic "create unless the job key exists".
             if batch:
-                q.enqueue(OUTBOX_BATCH_JOB, [item_id], job_id=job_id, unique=True, retry=retry)
+                _enqueue_unique(q, OUTBOX_BATCH_JOB, [item_id], job_id=job_id, retry=retry)
             else:
-                q.enqueue(OUTBOX_JOB, item_id, job_id=job_id, unique=True, retry=retry)
+                _enqueue_unique(q, OUTBOX_JOB, item_id, job_id=job_id, retry=retry)
             return True
         except DuplicateJobError:
             try:
