@@ -66,6 +66,12 @@ def test_a_body_shorter_than_its_length_is_a_client_that_went_away(app):
         FormRequest(environ).form
 
 
+def test_a_body_read_before_the_form_still_gives_the_form(app):
+    request = FormRequest(_environ(BODIES[1]))
+    assert request.get_data() == BODIES[1]
+    assert request.form["CallSid"] == "CA1"
+
+
 def test_other_bodies_go_through_werkzeug(app):
     multipart = EnvironBuilder(method="POST", data={"CallSid": "CA1", "Body": "hi"},
                                content_type="multipart/form-data").get_environ()

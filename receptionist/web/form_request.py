@@ -8,7 +8,7 @@ Werkzeug itself does (``werkzeug.formparser.FormDataParser._parse_urlencoded``),
 same answers to bad input: 413 past ``MAX_CONTENT_LENGTH``, 400 for a body shorter than its
 ``Content-Length``, an empty form for one that is not UTF-8. Read exactly its length, also
 when the server ends the input itself (gunicorn's ``wsgi.input_terminated``). Any other
-request (multipart, chunked, no length) goes through Werkzeug unchanged.
+request (multipart, chunked, no length, a body read already) goes through Werkzeug unchanged.
 """
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ class FormRequest(Request):
         if "form" in self.__dict__:
             return
         length = self.content_length
-        if self.mimetype != URLENCODED or length is None:  # chunked: no length
+        if (self.mimetype != URLENCODED or length is None  # chunked: no length
+                or "stream" in self.__dict__ or getattr(self, "_cached_data", None) is not None):  # read already
             return super()._load_form_data()
         limit = self.max_content_length
         if limit is not None and length > limit:
