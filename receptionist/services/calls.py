@@ -496,7 +496,8 @@ def end_call(connection: Connection, call_sid: str, call_status: str, duration_s
         return True
     # A Session joined to this transaction: its commit flushes and runs the flush hooks (the
     # candidate list's refresh) but leaves the commit itself to the unit of work
-    # (SQLAlchemy, "Joining a Session into an External Transaction").
+    # (SQLAlchemy, "Joining a Session into an External Transaction"). No outbox row is
+    # written here: the unit of work would not enqueue one (run(orm=False)).
     with Session(bind=connection, join_transaction_mode="rollback_only") as session:
         changed = _end_unfinished(session, call_sid, call_status, duration_s, now)
         session.commit()

@@ -58,8 +58,8 @@ class UnitOfWork:
         Retried up to ``attempts`` times on ``IntegrityError``/``OperationalError``; the last
         error is raised (nothing of a failed attempt is kept). After the commit, new pending
         outbox rows are enqueued (never before). ``orm=False``: ``action`` gets a Connection
-        instead (Core statements only, no outbox rows: an outbox claim, a status callback), without a Session's
-        cost (about 0.1 ms a transaction).
+        instead (Core statements only, no outbox rows: an outbox claim, a status callback),
+        without a Session's cost (about 0.1 ms a transaction).
         """
         started = time.monotonic()
         for attempt in range(1, self.attempts + 1):
