@@ -1,0 +1,120 @@
+"""The common text, an answer to the SMS screening's open question, in Core statements.
+
+Most texts of a screening answer its question and get the next one: read in one statement
+(the stored reply of the MessageSid, the agent of the number, the sender, their open
+screening), computed by the engine, and written as a voice call's plain turn is
+(``services.calls.store_plain_turn``) plus the message's row with its reply. Anything else
+(a first text, a keyword, media, an opted-out or unknown sender, an expired screening, the
+end of a screening, a claim lost to a racing text) returns None having written nothing, and
+``inbound.handle_text`` takes it through the ORM, given the turn computed here when it still
+applies (:class:`Computed`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.orm import Session
+
+from receptionist.adapters.db import reads_before_write_lock
+from receptionist.adapters.models import (Agent, AgentKind, Candidate, Channel, Conversation, ConversationStatus,
+                                          InboundMessage, PhoneNumber)
+from receptionist.engine import flow
+from receptionist.engine.texts import render
+from receptionist.services import duplicates
+from receptionist.services.calls import advance_turn, store_plain_turn
+from receptionist.services.conversations import turn_lines
+
+from .keywords import classify
+from .screening import text_event
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A turn computed before any lock for conversation ``conversation_id`` at ``step``
+    (its step before the text), for ``inbound.handle_text`` to reuse if it has not moved."""
+
+    conversation_id: int
+    step: int
+    state: flow.CallState
+    turn: flow.Turn
+
+
+_messages, _agents, _candidates = InboundMessage.__table__, Agent.__table__, Candidate.__table__
+_conversations, _numbers = Conversation.__table__, PhoneNumber.__table__
+# The sender's latest unfinished SMS screening with the agent (screening.open_screening's query).
+_OPEN = (select(_conversations.c.id)
+         .where(_conversations.c.agent_id == _agents.c.id, _conversations.c.candidate_id == _candidates.c.id,
+                _conversations.c.channel == Channel.sms, _conversations.c.status == ConversationStatus.in_progress)
+         .order_by(_conversations.c.started_at.desc()).limit(1).correlate(_agents, _candidates).scalar_subquery())
+# One statement (built once): the reply stored for the MessageSid, the agent answering the
+# number, the sender's candidate row and their open screening, in the columns
+# ``services.calls.store_plain_turn`` reads of a conversation (``_TURN_ROW``).
+_TEXT_ROW = (
+    select(select(_messages.c.reply).where(_messages.c.message_sid == bindparam("sid")).scalar_subquery()
+           .label("stored"),
+           _agents.c.id.label("agent_id"), _agents.c.kind, _agents.c.script_version,
+           _candidates.c.id.label("candidate_id"), _candidates.c.opted_out,
+           _conversations.c.id, _conversations.c.state, _conversations.c.step, _conversations.c.status,
+           _conversations.c.transcript_lines, _conversations.c.application_id,
+           _conversations.c.language.label("conversation_language"), _conversations.c.last_activity_at,
+           _conversations.c.started_at)
+    .select_from(_numbers).join(_agents, _agents.c.id == _numbers.c.agent_id)
+    .outerjoin(_candidates, _candidates.c.phone == bindparam("phone"))
+    .outerjoin(_conversations, _conversations.c.id == _OPEN)
+    .where(_numbers.c.e164 == bindparam("to")))
+_INSERT_MESSAGE = insert(_messages)
+
+
+def plain_answer(session: Session, text, to: str | None, sender: str | None, body: str,
+                 render_reply: Callable[[list[str]], str], expires_after: int,
+                 now: dt.datetime) -> str | Computed | None:
+    """Answer ``text`` (an ``inbound.InboundText``; ``to``/``sender``: its numbers in E.164,
+    None when unreadable; ``body``: its text, cut to the longest Twilio sends) in Core
+    statements when it is a plain answer to an open screening's question; returns the reply
+    (TwiML from ``render_reply``), the stored reply for a MessageSid seen before, or,
+    having written nothing: the turn computed for ``inbound.handle_text`` to reuse
+    (:class:`Computed`) or None when it computed none.
+
+    Called first in the transaction: the reads run before SQLite's write lock
+    (``adapters.db.reads_before_write_lock``); the first write claims the step only if the
+    conversation is still where it was read (``services.calls.store_plain_turn``)."""
+    if to is None or sender is None:
+        return None
+    connection = reads_before_write_lock(session)
+    row = connection.execute(_TEXT_ROW, {"sid": text.message_sid, "to": to, "phone": sender}).first()
+    if row is None:
+        return None
+    if row.stored is not None:
+        return row.stored
+    if (row.kind != AgentKind.sms_screening or row.id is None or row.opted_out or text.media_urls
+            or (now - (row.last_activity_at or row.started_at)).total_seconds() > expires_after
+            or classify(body, text.opt_out_type, row.opted_out) is not None):
+        return None
+    event = text_event(body)
+    advanced = advance_turn(session, row, event, now, context=_text_context)
+    if not advanced.plain:
+        return Computed(row.id, row.step, advanced.state, advanced.turn)
+    texts = [render(line, advanced.turn.language, "sms") for line in advanced.turn.lines]
+    if not store_plain_turn(connection, row, advanced, event, row.step + 1, turn_lines(event, texts), now,
+                            channel="sms"):
+        return None  # a racing text moved the screening: taken again under the lock
+    reply = render_reply(["\n".join(texts)] if texts else [])
+    # A racing duplicate of this MessageSid fails here (unique); its retry returns this reply.
+    connection.execute(_INSERT_MESSAGE, {
+        "message_sid": text.message_sid, "agent_id": row.agent_id, "candidate_id": row.candidate_id,
+        "conversation_id": row.id, "from_number": text.from_number[:32], "to_number": text.to_number[:32],
+        "body": body, "num_media": 0, "media_urls": [], "reply": reply, "created_at": now})
+    return reply
+
+
+def _text_context(connection, profile, row, now: dt.datetime, phase) -> flow.CallContext:
+    """A text's flow context (``flow.sms_context``), as ``screening.handle_screening_text``
+    builds it: the applications on file only where the flow may begin an application."""
+    on_file = ()
+    if phase in flow.READS_ON_FILE:
+        on_file = duplicates.applications_on_file(connection, profile.company_ats, profile.company_id,
+                                                  profile.timezone, row.candidate_id, row.application_id)
+    return flow.sms_context(now.astimezone(profile.timezone).date(), on_file=on_file)
