@@ -15,19 +15,22 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.orm import Session
 
 from receptionist.adapters.db import reads_before_write_lock
-from receptionist.adapters.models import (Agent, AgentKind, Candidate, Channel, Conversation, ConversationStatus,
-                                          InboundMessage, PhoneNumber)
+from receptionist.adapters.models import (Agent, AgentKind, Application, ATSCheck, Candidate, Channel,
+                                          ConfirmationStatus, Conversation, ConversationStatus, DuplicateCheck,
+                                          FollowUpReason, InboundMessage, PhoneNumber, Speaker)
 from receptionist.engine import flow
 from receptionist.engine.texts import render
-from receptionist.services import duplicates
+from receptionist.services import candidate_list, duplicates
 from receptionist.services.calls import advance_turn, store_plain_turn
-from receptionist.services.conversations import turn_lines
+from receptionist.services.conversations import insert_transcript, turn_lines
 
+from .confirmation import confirmed_lines
 from .keywords import classify
+from .replies import parse_confirmation_reply
 from .screening import text_event
 
 
@@ -89,9 +92,12 @@ def plain_answer(session: Session, text, to: str | None, sender: str | None, bod
         return None
     if row.stored is not None:
         return row.stored
-    if (row.kind != AgentKind.sms_screening or row.id is None or row.opted_out or text.media_urls
-            or (now - (row.last_activity_at or row.started_at)).total_seconds() > expires_after
+    if (row.candidate_id is None or row.opted_out or text.media_urls
             or classify(body, text.opt_out_type, row.opted_out) is not None):
+        return None
+    if row.kind == AgentKind.receptionist:
+        return confirmation_yes(session, connection, row, text, body, render_reply, now)
+    if row.id is None or (now - (row.last_activity_at or row.started_at)).total_seconds() > expires_after:
         return None
     event = text_event(body)
     advanced = advance_turn(session, row, event, now, context=_text_context)
@@ -101,11 +107,16 @@ def plain_answer(session: Session, text, to: str | None, sender: str | None, bod
     if not store_plain_turn(connection, row, advanced, event, row.step + 1, turn_lines(event, texts), now,
                             channel="sms"):
         return None  # a racing text moved the screening: taken again under the lock
-    reply = render_reply(["\n".join(texts)] if texts else [])
-    # A racing duplicate of this MessageSid fails here (unique); its retry returns this reply.
+    return _store_message(connection, text, body, row, row.id, render_reply(["\n".join(texts)] if texts else []),
+                          now)
+
+
+def _store_message(connection, text, body: str, row, conversation_id: int, reply: str, now: dt.datetime) -> str:
+    """The message's row with its ``reply`` (returned); a racing duplicate of its MessageSid
+    fails here (unique) and its retry returns the stored reply."""
     connection.execute(_INSERT_MESSAGE, {
         "message_sid": text.message_sid, "agent_id": row.agent_id, "candidate_id": row.candidate_id,
-        "conversation_id": row.id, "from_number": text.from_number[:32], "to_number": text.to_number[:32],
+        "conversation_id": conversation_id, "from_number": text.from_number[:32], "to_number": text.to_number[:32],
         "body": body, "num_media": 0, "media_urls": [], "reply": reply, "created_at": now})
     return reply
 
@@ -118,3 +129,62 @@ def _text_context(connection, profile, row, now: dt.datetime, phase) -> flow.Cal
         on_file = duplicates.applications_on_file(connection, profile.company_ats, profile.company_id,
                                                   profile.timezone, row.candidate_id, row.application_id)
     return flow.sms_context(now.astimezone(profile.timezone).date(), on_file=on_file)
+
+
+# The sender's latest call to the receptionist that asked for a confirmation
+# (confirmation.latest_confirmation's query), with what a YES needs.
+_applications_checked = ATSCheck.__table__
+_CONFIRMATION_ROW = (
+    select(_conversations.c.id, _conversations.c.language, _conversations.c.transcript_lines,
+           _conversations.c.application_id, _candidates.c.phone, _candidates.c.email, _agents.c.company_id,
+           select(_applications_checked.c.id)
+           .where(_applications_checked.c.conversation_id == _conversations.c.id,
+                  _applications_checked.c.purpose == duplicates.CONFIRMED).limit(1).scalar_subquery()
+           .label("checked"))
+    .join(_candidates, _candidates.c.id == _conversations.c.candidate_id)
+    .join(_agents, _agents.c.id == _conversations.c.agent_id)
+    .where(_conversations.c.agent_id == bindparam("agent_id"), _conversations.c.candidate_id == bindparam("candidate_id"),
+           _conversations.c.channel == Channel.voice, _conversations.c.confirmation_status.is_not(None))
+    .order_by(_conversations.c.started_at.desc()).limit(1))
+# The YES's first write, only if no other text moved the transcript since it was read: the
+# details confirmed, the "details unconfirmed" follow-up withdrawn (Conversation.clear_flag).
+_unconfirmed = _conversations.c.follow_up_reason == FollowUpReason.details_unconfirmed
+_CONFIRM = (update(_conversations)
+            .where(_conversations.c.id == bindparam("conversation_id"),
+                   _conversations.c.transcript_lines.is_not_distinct_from(bindparam("seen_lines")))
+            .values(confirmation_status=ConfirmationStatus.confirmed, confirmed_at=bindparam("now"),
+                    transcript_lines=bindparam("lines"),
+                    follow_up_reason=case((_unconfirmed, None), else_=_conversations.c.follow_up_reason),
+                    follow_up_note=case((_unconfirmed, None), else_=_conversations.c.follow_up_note)))
+_CHECK_PENDING = (update(Application.__table__).where(Application.__table__.c.id == bindparam("application_id"))
+                  .values(duplicate_check=DuplicateCheck.pending))
+
+
+def confirmation_yes(session: Session, connection, row, text, body: str, render_reply: Callable[[list[str]], str],
+                     now: dt.datetime) -> str | None:
+    """A plain YES (nothing else in it) to the confirmation of the sender's call, in Core
+    statements: what ``confirmation.handle_confirmation_reply`` does for it (the details
+    confirmed, the duplicate check by phone and email queued once, the transcript, the
+    message's row). None, having written nothing, for any other reply or a lost claim."""
+    reply = parse_confirmation_reply(body)
+    if not reply.confirmed or reply.email or reply.name:
+        return None
+    found = connection.execute(_CONFIRMATION_ROW, {"agent_id": row.agent_id,
+                                                   "candidate_id": row.candidate_id}).first()
+    if found is None:
+        return None
+    lang = found.language or "en"
+    texts = [render(line, lang, "sms") for line in confirmed_lines(lang, bool(found.email))]
+    lines = [(Speaker.candidate, body)] + [(Speaker.agent, t) for t in texts]
+    first = found.transcript_lines or 0
+    if connection.execute(_CONFIRM, {"conversation_id": found.id, "seen_lines": found.transcript_lines,
+                                     "lines": first + len(lines), "now": now}).rowcount != 1:
+        return None
+    if found.application_id is not None and found.checked is None and (found.phone or found.email):
+        duplicates.write_check(session, company_id=found.company_id, candidate_id=row.candidate_id,
+                               phone=found.phone, email=found.email, purpose=duplicates.CONFIRMED,
+                               conversation_id=found.id, application_id=found.application_id)
+        connection.execute(_CHECK_PENDING, {"application_id": found.application_id})
+        candidate_list.refresh(connection, [row.candidate_id])
+    insert_transcript(connection, found.id, first, lines, now)
+    return _store_message(connection, text, body, row, found.id, render_reply(texts), now)
