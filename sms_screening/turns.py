@@ -111,12 +111,24 @@ def plain_answer(session: Session, text: InboundText, to: str | None, sender: st
     advanced = advance_turn(session, row, event, now, context=_text_context)
     if not advanced.plain:
         return Computed(row.id, row.step, advanced.state, advanced.turn)
+    if not _sender_still_in(connection, row.candidate_id):
+        return None
     texts = [render(line, advanced.turn.language, "sms") for line in advanced.turn.lines]
     if not store_plain_turn(connection, row, advanced, event, row.step + 1, turn_lines(event, texts), now,
                             channel="sms"):
         return None  # a racing text moved the screening: taken again under the lock
     return _store_message(connection, text, body, row, row.id, render_reply(["\n".join(texts)] if texts else []),
                           now)
+
+
+_LOCK_SENDER = select(_candidates.c.opted_out).where(_candidates.c.id == bindparam("candidate_id")).with_for_update()
+
+
+def _sender_still_in(connection, candidate_id: int) -> bool:
+    """Lock the sender's candidate row until the transaction ends (texts from one number one
+    after the other, as ``inbound.handle_text`` has them; on SQLite this takes the write lock)
+    and tell whether they are still opted in: a STOP committed since the first read wins."""
+    return connection.execute(_LOCK_SENDER, {"candidate_id": candidate_id}).scalar() is False
 
 
 def _store_message(connection, text: InboundText, body: str, row, conversation_id: int, reply: str, now: dt.datetime) -> str:
@@ -185,6 +197,8 @@ def confirmation_yes(session: Session, connection, row, text: InboundText, body:
     texts = [render(line, lang, "sms") for line in confirmed_lines(lang, bool(found.email))]
     lines = [(Speaker.candidate, body)] + [(Speaker.agent, t) for t in texts]
     first = found.transcript_lines or 0
+    if not _sender_still_in(connection, row.candidate_id):
+        return None
     if connection.execute(_CONFIRM, {"conversation_id": found.id, "seen_lines": found.transcript_lines,
                                      "lines": first + len(lines), "now": now}).rowcount != 1:
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from receptionist.adapters.models import (Application, ATSCheck, Channel, Conversation, FollowUpReason,
+from receptionist.adapters.models import (Answer, Application, ATSCheck, Candidate, Channel, Conversation, FollowUpReason,
                                           InboundMessage, OutboxItem, TranscriptLine)
 from receptionist.services import duplicates
 
@@ -50,3 +50,24 @@ def test_a_plain_answer_clears_the_nudge(twilio, db):
     with db.transaction() as s:
         conv = s.scalars(select(Conversation).where(Conversation.channel == Channel.sms)).one()
         assert conv.nudged_at is None and conv.step == step + 1 and conv.last_activity_at is not None
+
+
+def test_a_stop_committed_while_an_answer_is_computed_wins(twilio, db, monkeypatch):
+    """The answer is read and computed before any lock; a STOP from the same number committed
+    in between is seen when the answer locks the sender: no reply, no answer stored."""
+    from sms_screening import turns
+    text(twilio, "JOBS")
+    text(twilio, "1")
+    computing = turns.advance_turn
+
+    def stop_meanwhile(*args, **kwargs):
+        with db.transaction() as other:
+            other.scalars(select(Candidate).filter_by(phone=PHONE)).one().opted_out = True
+        return computing(*args, **kwargs)
+
+    monkeypatch.setattr(turns, "advance_turn", stop_meanwhile)
+    assert text(twilio, "2") == ""
+    with db.transaction() as s:
+        conv = s.scalars(select(Conversation).where(Conversation.channel == Channel.sms)).one()
+        assert s.scalars(select(Answer).filter_by(conversation_id=conv.id)).all() == []
+        assert s.scalars(select(InboundMessage).filter_by(body="2")).one().conversation_id is None
