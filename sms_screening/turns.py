@@ -84,7 +84,8 @@ def plain_answer(session: Session, text: InboundText, to: str | None, sender: st
                  now: dt.datetime) -> str | Computed | None:
     """Answer ``text`` (an ``inbound.InboundText``; ``to``/``sender``: its numbers in E.164,
     None when unreadable; ``body``: its text, cut to the longest Twilio sends) in Core
-    statements when it is a plain answer to an open screening's question; returns the reply
+    statements when it is a plain answer to an open screening's question (or, on the
+    receptionist's number, a plain YES: :func:`confirmation_yes`); returns the reply
     (TwiML from ``render_reply``), the stored reply for a MessageSid seen before, or,
     having written nothing: the turn computed for ``inbound.handle_text`` to reuse
     (:class:`Computed`) or None when it computed none.
@@ -131,7 +132,8 @@ def _sender_still_in(connection, candidate_id: int) -> bool:
     return connection.execute(_LOCK_SENDER, {"candidate_id": candidate_id}).scalar() is False
 
 
-def _store_message(connection, text: InboundText, body: str, row, conversation_id: int, reply: str, now: dt.datetime) -> str:
+def _store_message(connection, text: InboundText, body: str, row, conversation_id: int, reply: str,
+                   now: dt.datetime) -> str:
     """The message's row with its ``reply`` (returned); a racing duplicate of its MessageSid
     fails here (unique) and its retry returns the stored reply."""
     connection.execute(_INSERT_MESSAGE, {
@@ -163,7 +165,8 @@ _CONFIRMATION_ROW = (
            .label("checked"))
     .join(_candidates, _candidates.c.id == _conversations.c.candidate_id)
     .join(_agents, _agents.c.id == _conversations.c.agent_id)
-    .where(_conversations.c.agent_id == bindparam("agent_id"), _conversations.c.candidate_id == bindparam("candidate_id"),
+    .where(_conversations.c.agent_id == bindparam("agent_id"),
+           _conversations.c.candidate_id == bindparam("candidate_id"),
            _conversations.c.channel == Channel.voice, _conversations.c.confirmation_status.is_not(None))
     .order_by(_conversations.c.started_at.desc()).limit(1))
 # The YES's first write, only if no other text moved the transcript since it was read: the
@@ -180,7 +183,8 @@ _CHECK_PENDING = (update(Application.__table__).where(Application.__table__.c.id
                   .values(duplicate_check=DuplicateCheck.pending))
 
 
-def confirmation_yes(session: Session, connection, row, text: InboundText, body: str, render_reply: Callable[[list[str]], str],
+def confirmation_yes(session: Session, connection, row, text: InboundText, body: str,
+                     render_reply: Callable[[list[str]], str],
                      now: dt.datetime) -> str | None:
     """A plain YES (nothing else in it) to the confirmation of the sender's call, in Core
     statements: what ``confirmation.handle_confirmation_reply`` does for it (the details

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from receptionist.adapters.models import (Answer, Application, ATSCheck, Candidate, Channel, Conversation, FollowUpReason,
-                                          InboundMessage, OutboxItem, TranscriptLine)
+from receptionist.adapters.models import (Answer, Application, ATSCheck, Candidate, Channel, Conversation,
+                                          FollowUpReason, InboundMessage, OutboxItem, TranscriptLine)
 from receptionist.services import duplicates
 
 from .test_sms_inbound import PHONE, RECEPTIONIST, completed_call, pytestmark, sms_params, text  # noqa: F401
