@@ -24,6 +24,13 @@ def latest_confirmation(session: Session, agent: Agent, candidate: Candidate) ->
         .order_by(Conversation.started_at.desc()).limit(1)).first()
 
 
+def confirmed_lines(lang: str, has_email: bool) -> list[Line]:
+    """What a YES is answered with: thanks, and the email asked for when none is on file."""
+    if has_email:
+        return [Line("confirmed")]
+    return [Line("confirmed"), Line("text", {"text": render(Line("confirm_email_ask"), lang, "sms").strip()})]
+
+
 def handle_confirmation_reply(session: Session, agent: Agent, candidate: Candidate, body: str,
                               now: dt.datetime) -> tuple[Conversation | None, list[str]]:
     """Apply a reply to the confirmation: YES confirms; an email or a name is stored and
@@ -47,9 +54,7 @@ def handle_confirmation_reply(session: Session, agent: Agent, candidate: Candida
         conversation.confirmed_at = now
         conversation.clear_flag(FollowUpReason.details_unconfirmed)
         duplicates.after_confirmation(session, conversation)  # by email too, then the writeback
-        lines.append(Line("confirmed"))
-        if not candidate.email:
-            lines.append(Line("text", {"text": render(Line("confirm_email_ask"), lang, "sms").strip()}))
+        lines += confirmed_lines(lang, bool(candidate.email))
     elif reply.understood:
         lines.append(Line("confirm_if_right"))
     else:

@@ -19,6 +19,7 @@ from receptionist.services.scripts import script_for
 from .confirmation import handle_confirmation_reply
 from .keywords import Keyword, classify
 from .screening import handle_screening_text, open_screening
+from .turns import Computed, plain_answer
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1600  # Twilio concatenates long texts up to 1,600 characters
@@ -46,14 +47,19 @@ def handle_text(session: Session, text: InboundText, render_reply: Callable[[lis
     on PostgreSQL; SQLite's write lock, taken at BEGIN, serialises them anyway).
     """
     now = now or utcnow()
+    body = (text.body or "")[:MAX_BODY]
+    to_e, from_e = _e164(text.to_number), _e164(text.from_number)
+    # The common text (an answer to the open question) in Core statements; the rest below.
+    computed = plain_answer(session, text, to_e, from_e, body, render_reply, expires_after, now)
+    if isinstance(computed, str):
+        return computed
     stored = session.scalars(select(InboundMessage).filter_by(message_sid=text.message_sid)).one_or_none()
     if stored is not None:
         return stored.reply
-    body = (text.body or "")[:MAX_BODY]
     record = InboundMessage(message_sid=text.message_sid, from_number=text.from_number[:32],
                             to_number=text.to_number[:32], body=body, num_media=len(text.media_urls),
                             media_urls=list(text.media_urls), created_at=now)
-    replies = _route(session, text, body, record, expires_after, now)
+    replies = _route(session, text, body, record, expires_after, now, to_e, from_e, computed)
     record.reply = render_reply(replies)
     # Added last: one INSERT, not an INSERT and an UPDATE per query that autoflushes. A racing
     # duplicate of this MessageSid fails here (unique) and its retry returns the stored reply.
@@ -70,8 +76,7 @@ def _e164(raw: str) -> str | None:
 
 
 def _route(session, text: InboundText, body: str, record: InboundMessage, expires_after: int,
-           now: dt.datetime) -> list[str]:
-    to_e, from_e = _e164(text.to_number), _e164(text.from_number)
+           now: dt.datetime, to_e: str | None, from_e: str | None, computed: Computed | None) -> list[str]:
     # The agent and its company come with the number: one statement, not three.
     number = session.scalars(select(PhoneNumber).filter_by(e164=to_e).options(
         joinedload(PhoneNumber.agent).joinedload(Agent.company))).one_or_none() if to_e else None
@@ -109,7 +114,7 @@ def _route(session, text: InboundText, body: str, record: InboundMessage, expire
         conversation, replies = handle_confirmation_reply(session, agent, candidate, body, now)
     else:
         conversation, replies = handle_screening_text(session, agent, candidate, body, number.e164, now,
-                                                      expires_after)
+                                                      expires_after, computed)
     record.conversation_id = conversation.id if conversation is not None else None
     return note + replies
 

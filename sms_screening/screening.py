@@ -46,22 +46,28 @@ def expire(conversation: Conversation, now: dt.datetime) -> None:
 
 
 def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, body: str, to_number: str,
-                          now: dt.datetime, expires_after: int) -> tuple[Conversation, list[str]]:
+                          now: dt.datetime, expires_after: int, computed=None) -> tuple[Conversation, list[str]]:
     """Continue the candidate's screening with ``body`` (resuming after any silence shorter
     than ``expires_after`` seconds), or start one: any first text (e.g. JOBS) starts it.
-    Returns the conversation and the reply texts."""
-    script = script_for(agent)
+    ``computed``: the turn ``turns.plain_answer`` computed before the lock (a ``turns.Computed``),
+    taken as is when the screening is still at its step. Returns the conversation and the reply texts."""
     conversation = open_screening(session, agent, candidate)
     if conversation is not None:
         idle_since = conversation.last_activity_at or conversation.started_at
         if (now - idle_since).total_seconds() > expires_after:
             expire(conversation, now)
             conversation = None
+    if computed is not None and conversation is not None and (computed.conversation_id, computed.step) == (
+            conversation.id, conversation.step):
+        return conversation, _store_turn(session, conversation, computed.state, computed.turn, text_event(body), now,
+                                         step_on=True)
+    script = script_for(agent)
     # What is on file is read only where the flow may begin an application.
     reads = conversation is None or flow.CallState.from_dict(conversation.state).phase in flow.READS_ON_FILE
     ctx = flow.sms_context(local_today(agent, now), on_file=duplicates.on_file(
         session, agent, candidate, conversation and conversation.application_id) if reads else ())
-    if conversation is None:
+    started = conversation is None
+    if started:
         state, turn = flow.start(script, ctx)
         conversation = Conversation(channel=Channel.sms, agent=agent, candidate=candidate, to_number=to_number,
                                     language=state.language, state=state.to_dict(), step=0, started_at=now,
@@ -73,10 +79,17 @@ def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, 
     else:
         event = text_event(body)
         state, turn = flow.advance(script, flow.CallState.from_dict(conversation.state), event, ctx)
+    return conversation, _store_turn(session, conversation, state, turn, event, now, step_on=not started)
+
+
+def _store_turn(session: Session, conversation: Conversation, state: flow.CallState, turn: flow.Turn,
+                event: flow.Event, now: dt.datetime, step_on: bool) -> list[str]:
+    """Store the screening's turn (through the ORM) and return its reply texts (one, or none)."""
+    if step_on:
         conversation.step += 1
     conversation.state = state.to_dict()
     conversation.nudged_at = None  # a new silence may be nudged once again
     texts = record_turn(session, conversation, event, turn, "sms", now)
     if turn.ended and conversation.status == ConversationStatus.completed:
         duplicates.after_screening(session, conversation, now)
-    return conversation, ["\n".join(texts)] if texts else []
+    return ["\n".join(texts)] if texts else []

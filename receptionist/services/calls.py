@@ -229,13 +229,16 @@ class _Advanced:
         return not self.turn.ended and all(isinstance(e, _PLAIN_EFFECTS) for e in self.turn.effects)
 
 
-def _advance(session: Session, row, event: flow.Event, now: dt.datetime) -> _Advanced:
+def _advance(session: Session, row, event: flow.Event, now: dt.datetime,
+             context: "ContextBuilder | None" = None) -> _Advanced:
     """The engine's next state and turn for ``event`` on the conversation's ``row`` (a
-    ``_TURN_ROW``); reads only (the script and profile are cached per agent version)."""
+    ``_TURN_ROW``, or a row with the same columns); reads only (the script and profile are
+    cached per agent version). ``context``: the flow's context for the turn (default: a
+    call's, :func:`_turn_context`; a text's comes from ``sms_screening.turns``)."""
     script, question_ids = compiled_by_id(session, row.agent_id, row.script_version)
     profile = _profile(session, row.agent_id, row.script_version)
     state = flow.CallState.from_dict(row.state)
-    ctx = _turn_context(session.connection(), profile, row, now, state.phase)
+    ctx = (context or _turn_context)(session.connection(), profile, row, now, state.phase)
     state, turn = flow.advance(script, state, event, ctx)
     return _Advanced(question_ids, profile, state, turn)
 
@@ -261,6 +264,12 @@ def _profile(session: Session, agent_id: int, version: str | None) -> _Profile:
                         duplicates.CompanyATS(agent.company.slug, dict(agent.company.ats_config or {})),
                         dict(session.connection().execute(_POSTING_IDS, {"company_id": agent.company_id}).all()))
     return per_version("call profile", agent_id, version, build)
+
+
+# (connection, profile, row, now, phase) -> the flow's context for a turn in ``phase``.
+ContextBuilder = Callable[..., flow.CallContext]
+# Shared with the SMS channel (``sms_screening.turns``): a text's plain turn is stored as a call's.
+advance_turn = _advance
 
 
 def _turn_context(connection, profile: _Profile, row, now: dt.datetime, phase: Phase) -> flow.CallContext:
@@ -311,6 +320,7 @@ _CLAIM_TURN = (update(_conversations)
                        language=bindparam("language"), last_activity_at=func.coalesce(
                            bindparam("active_at", type_=_conversations.c.last_activity_at.type),
                            _conversations.c.last_activity_at)))
+_CLAIMS = {"voice": _CLAIM_TURN, "sms": _CLAIM_TURN.values(nudged_at=None)}
 _UPDATE_POSTING = (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
                    .values(posting_id=bindparam("posting_id"), application_id=bindparam("application_id")))
 _POSTING_IDS = select(_postings.c.key, _postings.c.id).where(_postings.c.company_id == bindparam("company_id"))
@@ -343,20 +353,40 @@ def _store_plain_turn(connection, row, advanced: _Advanced, event: flow.Event, s
     said, texts = _worded(turn)
     twiml = render_twiml(turn, said, step, advanced.profile.setup)
     lines = turn_lines(event, texts)
-    language = next((e.language for e in turn.effects if isinstance(e, flow.LanguageChosen)),
-                    row.conversation_language)
-    claim = {"conversation_id": row.id, "seen_step": row.step, "state": advanced.state.to_dict(), "step": step,
-             "lines": (row.transcript_lines or 0) + len(lines), "language": language,
-             "active_at": None if isinstance(event, flow.Silence) else now}
     answers = [e for e in turn.effects if isinstance(e, flow.AnswerGiven)]
     if connection.dialect.name == "postgresql" and len(answers) == len(turn.effects) <= 1:
-        return _store_in_one_statement(connection, row, advanced, claim, lines, answers, twiml, now)
-    # The first write: on SQLite it takes the write lock; on PostgreSQL it locks the row.
-    if connection.execute(_CLAIM_TURN, claim).rowcount != 1:
+        return _store_in_one_statement(connection, row, advanced, _claim(row, advanced, event, step, lines, now),
+                                       lines, answers, twiml, now)
+    if not store_plain_turn(connection, row, advanced, event, step, lines, now):
         return None
+    # A racing duplicate of this step fails here (primary key); its retry returns the stored reply.
+    connection.execute(_INSERT_TWIML, {"conversation_id": row.id, "step": step, "twiml": twiml, "created_at": now})
+    return twiml
+
+
+def _claim(row, advanced: _Advanced, event: flow.Event, step: int, lines: list, now: dt.datetime) -> dict:
+    """The parameters of :data:`_CLAIM_TURN` for the turn ``advanced`` of ``row`` at ``step``."""
+    language = next((e.language for e in advanced.turn.effects if isinstance(e, flow.LanguageChosen)),
+                    row.conversation_language)
+    return {"conversation_id": row.id, "seen_step": row.step, "state": advanced.state.to_dict(), "step": step,
+            "lines": (row.transcript_lines or 0) + len(lines), "language": language,
+            "active_at": None if isinstance(event, flow.Silence) else now}
+
+
+def store_plain_turn(connection, row, advanced: _Advanced, event: flow.Event, step: int,
+                     lines: list[tuple], now: dt.datetime, channel: str = "voice") -> bool:
+    """Store a plain turn (``advanced.plain``) of the conversation ``row`` (the columns of
+    ``_TURN_ROW``) as ``step``, in Core statements, the reply aside: the claim of the step
+    (:data:`_CLAIM_TURN`, for ``channel`` "sms" also clearing ``nudged_at``: a text answers
+    the nudge), the transcript ``lines`` ((speaker, text) pairs), the answers, a language
+    or a job picked (the application and the candidate list's row). False, with nothing
+    written, when the conversation is no longer at ``row.step`` or in progress. Shared by
+    both channels: the caller stores its reply (TwiML of the step, the text's reply)."""
+    if connection.execute(_CLAIMS[channel], _claim(row, advanced, event, step, lines, now)).rowcount != 1:
+        return False  # the first write: on SQLite it takes the write lock; on PostgreSQL it locks the row
     insert_transcript(connection, row.id, row.transcript_lines or 0, lines, now)
     opened = False
-    for effect in turn.effects:
+    for effect in advanced.turn.effects:
         if isinstance(effect, flow.AnswerGiven):
             insert_answer(connection, row.id, advanced.question_ids[effect.question_key], effect, now)
         elif isinstance(effect, flow.LanguageChosen):
@@ -370,9 +400,7 @@ def _store_plain_turn(connection, row, advanced: _Advanced, event: flow.Event, s
                     "application_id": open_application(connection, row.candidate_id, posting_id, row.agent_id)})
     if opened:  # an application (re)opened: the candidate list's row follows
         candidate_list.refresh(connection, [row.candidate_id])
-    # A racing duplicate of this step fails here (primary key); its retry returns the stored reply.
-    connection.execute(_INSERT_TWIML, {"conversation_id": row.id, "step": step, "twiml": twiml, "created_at": now})
-    return twiml
+    return True
 
 
 def _store_in_one_statement(connection, row, advanced: _Advanced, claim: dict, lines: list, answers: list,
