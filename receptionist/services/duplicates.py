@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from sqlalchemy import String, and_, bindparam, case, cast, func, insert, literal, or_, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, joinedload, object_session
+from sqlalchemy.orm import Session, object_session
 
 from ..adapters.ats import ATSCandidate, normal_email
 from ..adapters.ats_builtin import by_recent_activity
