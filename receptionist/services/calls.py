@@ -31,6 +31,7 @@ from .confirmation import can_text, queue_confirmation
 from . import candidate_list, screening_end
 from .conversations import answer_values, insert_answer, insert_transcript, open_application, record_turn, turn_lines
 from .scripts import compiled_by_id, per_version
+from .unit_of_work import core_connection, orm_session
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ class _Caller:
 _CONVERSATION_OF_CALL = select(Conversation.id).where(Conversation.call_sid == bindparam("call_sid"))
 
 
-def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event, render_twiml: Renderer,
+def answer_prompt(db: Session | Connection, call_sid: str, step: int, event: flow.Event, render_twiml: Renderer,
                   now: dt.datetime | None = None) -> str:
     """Apply the caller's input (speech, keys or silence) to the prompt of ``step``.
 
@@ -150,9 +151,13 @@ def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event,
     UPDATE); other turns read the row again, locked, and keep the computed turn if it has not
     moved. When another webhook or the status callback moved it in between, the turn is
     computed again under the lock: a duplicate gets the stored reply, a late answer is kept.
+
+    ``db``: the Connection of ``UnitOfWork.run(orm=False)`` (the webhook's: a plain turn pays
+    no Session), or a Session; a turn that needs the ORM gets one joined to the same
+    transaction (``unit_of_work.orm_session``).
     """
     now = now or utcnow()
-    connection = reads_before_write_lock(session)
+    connection = reads_before_write_lock(db)
     params = {"call_sid": call_sid, "step": step}
     # Read and computed before any lock (SQLite: outside the write lock; PostgreSQL: without
     # FOR UPDATE); the plain turn's first write claims the step only if the conversation is
@@ -164,7 +169,7 @@ def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event,
         return seen.stored
     advanced = None
     if step == seen.step + 1 and seen.status == ConversationStatus.in_progress:
-        advanced = _advance(session, seen, event, now)
+        advanced = _advance(db, seen, event, now)
         if advanced.plain:
             twiml = _store_plain_turn(connection, seen, advanced, event, step, render_twiml, now)
             if twiml is not None:
@@ -177,24 +182,25 @@ def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event,
     if row.stored is not None:
         return row.stored
     if step != row.step + 1:
-        return _stored_turn(session, row.id, row.step)
+        return _stored_turn(connection, row.id, row.step)
     # The caller's last words can arrive after Twilio's "completed" status callback (the
     # Gather's action is posted once the speech is recognised): they are kept, not dropped.
     late = (row.status == ConversationStatus.abandoned and not isinstance(event, flow.Silence)
             and row.follow_up_reason == FollowUpReason.hung_up)
     if row.status != ConversationStatus.in_progress and not late:
         # Twilio already reported the call over; nothing more to ask.
-        return _stored_turn(session, row.id, row.step)
+        return _stored_turn(connection, row.id, row.step)
     if advanced is None or row != seen:  # computed from a row that has moved since: again
-        advanced = _advance(session, row, event, now)
+        advanced = _advance(db, row, event, now)
     if not late and advanced.plain:
         twiml = _store_plain_turn(connection, row, advanced, event, step, render_twiml, now)
         assert twiml is not None, "a locked conversation cannot move"
         return twiml
     if not late and screening_end.applies(row, advanced.turn):
-        twiml = _store_last_turn(session, row, advanced, event, step, render_twiml, now)
+        twiml = _store_last_turn(orm_session(db), row, advanced, event, step, render_twiml, now)
         if twiml is not None:
             return twiml
+    session = orm_session(db)
     return _record_orm_turn(session, _conversation(session, row.id), advanced, event, step, render_twiml, now,
                             late=late)
 
@@ -229,16 +235,17 @@ class _Advanced:
         return not self.turn.ended and all(isinstance(e, _PLAIN_EFFECTS) for e in self.turn.effects)
 
 
-def _advance(session: Session, row, event: flow.Event, now: dt.datetime,
+def _advance(db: Session | Connection, row, event: flow.Event, now: dt.datetime,
              context: "ContextBuilder | None" = None) -> _Advanced:
     """The engine's next state and turn for ``event`` on the conversation's ``row`` (a
     ``_TURN_ROW``, or a row with the same columns); reads only (the script and profile are
     cached per agent version). ``context``: the flow's context for the turn (default: a
-    call's, :func:`_turn_context`; a text's comes from ``sms_screening.turns``)."""
-    script, question_ids = compiled_by_id(session, row.agent_id, row.script_version)
-    profile = _profile(session, row.agent_id, row.script_version)
+    call's, :func:`_turn_context`; a text's comes from ``sms_screening.turns``). ``db``: a
+    Session, or a ``run(orm=False)`` Connection (a cache miss then joins a Session to it)."""
+    script, question_ids = compiled_by_id(db, row.agent_id, row.script_version)
+    profile = _profile(db, row.agent_id, row.script_version)
     state = flow.CallState.from_dict(row.state)
-    ctx = (context or _turn_context)(session.connection(), profile, row, now, state.phase)
+    ctx = (context or _turn_context)(core_connection(db), profile, row, now, state.phase)
     state, turn = flow.advance(script, state, event, ctx)
     return _Advanced(question_ids, profile, state, turn)
 
@@ -256,8 +263,9 @@ class _Profile:
     posting_ids: dict[str, int]  # the company's postings (open or not) by key
 
 
-def _profile(session: Session, agent_id: int, version: str | None) -> _Profile:
+def _profile(db: Session | Connection, agent_id: int, version: str | None) -> _Profile:
     def build() -> _Profile:
+        session = orm_session(db)
         agent = session.get(Agent, agent_id)
         speech = SpeechSettings.parse(agent.speech or {})
         return _Profile(ZoneInfo(agent.timezone), speech, VoiceSetup(agent.voices or {}, speech), agent.company_id,
@@ -620,11 +628,15 @@ def _previous_application(connection, candidate_id: int, exclude: int, tz: ZoneI
     return flow.ApplicationSummary(previous.started_at.astimezone(tz).date(), previous.status.value, role)
 
 
-def _stored_turn(session: Session, conversation_id: int, step: int) -> str:
-    stored = session.get(CallTurn, (conversation_id, step))
+_STORED_TWIML = select(CallTurn.__table__.c.twiml).where(CallTurn.__table__.c.conversation_id == bindparam("id"),
+                                                         CallTurn.__table__.c.step == bindparam("step"))
+
+
+def _stored_turn(db: Session | Connection, conversation_id: int, step: int) -> str:
+    stored = core_connection(db).scalar(_STORED_TWIML, {"id": conversation_id, "step": step})
     if stored is None:  # cannot happen unless rows were deleted by hand
         raise UnknownCall(f"conversation {conversation_id} has no step {step}")
-    return stored.twiml
+    return stored
 
 
 def _record_turn(session: Session, conversation: Conversation, profile: _Profile, event, turn: flow.Turn,

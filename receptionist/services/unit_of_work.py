@@ -58,15 +58,18 @@ class UnitOfWork:
         Retried up to ``attempts`` times on ``IntegrityError``/``OperationalError``; the last
         error is raised (nothing of a failed attempt is kept). After the commit, new pending
         outbox rows are enqueued (never before). ``orm=False``: ``action`` gets a Connection
-        instead (Core statements only, no outbox rows: an outbox claim, a status callback),
-        without a Session's cost (about 0.1 ms a transaction).
+        instead (Core statements: an outbox claim, a status callback, a plain answer), without
+        a Session's cost (about 0.1 ms a transaction); a rare path of it that needs the ORM
+        asks :func:`orm_session` for a Session joined to the same transaction, which is
+        flushed (its commit hooks run) and whose outbox rows are enqueued as with ``orm=True``.
         """
         started = time.monotonic()
         for attempt in range(1, self.attempts + 1):
+            joined = _joined.set([]) if not orm else None
             try:
                 with self.database.transaction() if orm else self.database.engine.begin() as session:
                     result = action(session)
-                    new_ids = list(session.info.get(NEW_OUTBOX, ())) if orm else []
+                    new_ids = list(session.info.get(NEW_OUTBOX, ())) if orm else _flush_joined()
                 break
             except IntegrityError:
                 if attempt == self.attempts:
@@ -81,6 +84,11 @@ class UnitOfWork:
                     raise
                 log.warning("database busy or unavailable (%s); trying again (attempt %d)",
                             type(exc.orig).__name__ if exc.orig is not None else "OperationalError", attempt + 1)
+            finally:
+                if joined is not None:
+                    for session in _joined.get():
+                        session.close()
+                    _joined.reset(joined)
         collector = _collector.get()
         if new_ids and collector is not None:
             collector.extend(new_ids)
@@ -95,6 +103,44 @@ class UnitOfWork:
         BEGIN and COMMIT. Nothing written here is guarded: reads only."""
         with self.database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             return action(conn)
+
+
+# Set by ``run(orm=False)``: the Sessions ``orm_session`` joined to its transaction (at most one).
+_joined: contextvars.ContextVar[list[Session] | None] = contextvars.ContextVar("joined_sessions", default=None)
+
+
+def orm_session(db: Session | Connection) -> Session:
+    """A Session for ``db``: ``db`` itself when it is one; for the Connection of a
+    ``UnitOfWork.run(orm=False)`` action, a Session joined to its transaction, made at the
+    first call and reused (SQLAlchemy, "Joining a Session into an External Transaction"),
+    for the rare paths of a Core use case that need the ORM. The unit of work flushes it
+    before the commit (running its commit hooks, e.g. the candidate list's refresh) and
+    enqueues the outbox rows written through it. Raises RuntimeError for a Connection
+    outside such a run."""
+    if isinstance(db, Session):
+        return db
+    sessions = _joined.get()
+    if sessions is None:
+        raise RuntimeError("orm_session(connection) outside UnitOfWork.run(orm=False)")
+    if not sessions:
+        sessions.append(Session(bind=db, join_transaction_mode="rollback_only", expire_on_commit=False))
+    return sessions[0]
+
+
+def core_connection(db: Session | Connection) -> Connection:
+    """The Connection of ``db`` (a Session's, or ``db`` itself)."""
+    return db.connection() if isinstance(db, Session) else db
+
+
+def _flush_joined() -> list[int]:
+    """Commit the Session ``orm_session`` joined to this run's transaction, if any: it
+    flushes and runs the commit hooks, and leaves the commit itself to the run
+    (``join_transaction_mode="rollback_only"``); the ids of the outbox rows it wrote."""
+    new_ids: list[int] = []
+    for session in _joined.get() or ():
+        session.commit()
+        new_ids.extend(session.info.get(NEW_OUTBOX, ()))
+    return new_ids
 
 
 # Set by ``collect_new_outbox``: committed outbox ids go to this list instead of the queue.
