@@ -64,7 +64,8 @@ class InboundCall:
     source: str | None = None
 
 
-def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now: dt.datetime | None = None) -> str:
+def start_call(db: Session | Connection, call: InboundCall, render_twiml: Renderer,
+               now: dt.datetime | None = None) -> str:
     """Answer a new call: create the conversation, say the greeting, ask the first question.
 
     A retried request for the same CallSid returns the first reply again. Raises
@@ -75,20 +76,21 @@ def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now:
     the conversation, its transcript, the ATS lookup (prefetch), the candidate list's row and
     the TwiML inserted. ``flow.start`` asks first (the language or the menu): its turn has no
     effects, and neither the caller's history nor their applications on file are read.
+    ``db``: the Connection of ``UnitOfWork.run(orm=False)`` (the webhook's), or a Session.
     """
     now = now or utcnow()
-    connection = reads_before_write_lock(session)  # SQLite: the lock is taken at the first INSERT
+    connection = reads_before_write_lock(db)  # SQLite: the lock is taken at the first INSERT
     to, phone = _safe_e164(call.to_number), _safe_e164(call.from_number)
     found = connection.execute(_ANSWERING, {"call_sid": call.call_sid, "to": to, "phone": phone}).first() \
         if to else None
     existing = found.existing if found is not None else connection.scalar(
         _CONVERSATION_OF_CALL, {"call_sid": call.call_sid})
     if existing is not None:
-        return _stored_turn(session, existing, 0)
+        return _stored_turn(connection, existing, 0)
     if found is None or found.kind != AgentKind.receptionist:
         raise UnknownNumber(call.to_number)
-    script, _ = compiled_by_id(session, found.agent_id, found.script_version)
-    profile = _profile(session, found.agent_id, found.script_version)
+    script, _ = compiled_by_id(db, found.agent_id, found.script_version)
+    profile = _profile(db, found.agent_id, found.script_version)
     caller = _Caller(phone, bool(found.opted_out))
     state, turn = flow.start(script, flow.CallContext(
         today=now.astimezone(profile.timezone).date(), channel="voice", can_text=can_text(caller),
@@ -109,7 +111,7 @@ def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now:
         "started_at": now}).scalar_one()
     insert_transcript(connection, conversation_id, 0, lines, now)
     if phone is not None:  # read after the menu, never waited for
-        duplicates.write_check(session, company_id=profile.company_id, candidate_id=candidate_id, phone=phone,
+        duplicates.write_check(db, company_id=profile.company_id, candidate_id=candidate_id, phone=phone,
                                email=found.email, purpose=duplicates.PREFETCH, conversation_id=conversation_id)
     candidate_list.refresh(connection, [candidate_id], new=found.candidate_id is None)
     # A racing duplicate of this call fails on the CallSid (unique); its retry returns this reply.

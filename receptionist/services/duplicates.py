@@ -40,6 +40,7 @@ from ..engine.flow import OnFile
 from ..engine.vocabulary import DuplicateCheck, OutboxKind, RoutingState
 from . import outbox
 from .routing import route_if_ready, withdraw_duplicate
+from .unit_of_work import core_connection
 
 log = logging.getLogger(__name__)
 
@@ -152,11 +153,13 @@ def queue_check(session: Session, *, candidate: Candidate, company_id: int, purp
     return check_id
 
 
-def write_check(session: Session, *, company_id: int, candidate_id: int, phone: str | None, email: str | None,
-                purpose: str, conversation_id: int | None = None, application_id: int | None = None) -> int:
+def write_check(session: Session | Connection, *, company_id: int, candidate_id: int, phone: str | None,
+                email: str | None, purpose: str, conversation_id: int | None = None,
+                application_id: int | None = None) -> int:
     """:func:`queue_check` from ids: the check's row and its job's outbox row, two Core
-    inserts (no ORM object); returns the check's id."""
-    check_id = session.connection().execute(_NEW_CHECK, {
+    inserts (no ORM object); returns the check's id. ``session``: a Session, or the
+    Connection of ``UnitOfWork.run(orm=False)``."""
+    check_id = core_connection(session).execute(_NEW_CHECK, {
         "company_id": company_id, "candidate_id": candidate_id, "purpose": purpose, "status": "pending",
         "conversation_id": conversation_id, "application_id": application_id, "phone": phone,
         "email": normal_email(email)}).scalar_one()

@@ -65,7 +65,7 @@ class UnitOfWork:
         """
         started = time.monotonic()
         for attempt in range(1, self.attempts + 1):
-            joined = _joined.set([]) if not orm else None
+            joined = _joined.set(_CoreRun()) if not orm else None
             try:
                 with self.database.transaction() if orm else self.database.engine.begin() as session:
                     result = action(session)
@@ -86,7 +86,7 @@ class UnitOfWork:
                             type(exc.orig).__name__ if exc.orig is not None else "OperationalError", attempt + 1)
             finally:
                 if joined is not None:
-                    for session in _joined.get():
+                    for session in _joined.get().sessions:
                         session.close()
                     _joined.reset(joined)
         collector = _collector.get()
@@ -105,8 +105,17 @@ class UnitOfWork:
             return action(conn)
 
 
-# Set by ``run(orm=False)``: the Sessions ``orm_session`` joined to its transaction (at most one).
-_joined: contextvars.ContextVar[list[Session] | None] = contextvars.ContextVar("joined_sessions", default=None)
+class _CoreRun:
+    """What a ``run(orm=False)`` attempt collects besides its Connection: the Session
+    ``orm_session`` joined to its transaction (at most one), the outbox ids noted on the
+    Connection itself (``note_new_outbox``)."""
+
+    def __init__(self):
+        self.sessions: list[Session] = []
+        self.new_ids: list[int] = []
+
+
+_joined: contextvars.ContextVar[_CoreRun | None] = contextvars.ContextVar("core_run", default=None)
 
 
 def orm_session(db: Session | Connection) -> Session:
@@ -119,9 +128,10 @@ def orm_session(db: Session | Connection) -> Session:
     outside such a run."""
     if isinstance(db, Session):
         return db
-    sessions = _joined.get()
-    if sessions is None:
+    run = _joined.get()
+    if run is None:
         raise RuntimeError("orm_session(connection) outside UnitOfWork.run(orm=False)")
+    sessions = run.sessions
     if not sessions:
         sessions.append(Session(bind=db, join_transaction_mode="rollback_only", expire_on_commit=False))
     return sessions[0]
@@ -135,9 +145,11 @@ def core_connection(db: Session | Connection) -> Connection:
 def _flush_joined() -> list[int]:
     """Commit the Session ``orm_session`` joined to this run's transaction, if any: it
     flushes and runs the commit hooks, and leaves the commit itself to the run
-    (``join_transaction_mode="rollback_only"``); the ids of the outbox rows it wrote."""
-    new_ids: list[int] = []
-    for session in _joined.get() or ():
+    (``join_transaction_mode="rollback_only"``); the ids of the outbox rows written in the
+    run (noted on its Connection, or through that Session)."""
+    run = _joined.get()
+    new_ids = list(run.new_ids)
+    for session in run.sessions:
         session.commit()
         new_ids.extend(session.info.get(NEW_OUTBOX, ()))
     return new_ids
@@ -161,7 +173,14 @@ def collect_new_outbox() -> Iterator[list[int]]:
         _collector.reset(token)
 
 
-def note_new_outbox(session: Session, item_id: int) -> None:
-    """Remember that ``item_id`` (a pending outbox row) was written in ``session``'s transaction,
-    so the unit of work enqueues it after the commit."""
-    session.info.setdefault(NEW_OUTBOX, []).append(item_id)
+def note_new_outbox(session: Session | Connection, item_id: int) -> None:
+    """Remember that ``item_id`` (a pending outbox row) was written in ``session``'s transaction
+    (or the Connection's of a ``UnitOfWork.run(orm=False)``), so the unit of work enqueues it
+    after the commit. Raises RuntimeError for a Connection outside such a run."""
+    if isinstance(session, Session):
+        session.info.setdefault(NEW_OUTBOX, []).append(item_id)
+        return
+    run = _joined.get()
+    if run is None:
+        raise RuntimeError("an outbox row written on a Connection outside UnitOfWork.run(orm=False)")
+    run.new_ids.append(item_id)

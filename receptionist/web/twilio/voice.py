@@ -100,7 +100,7 @@ def inbound():
     call = calls.InboundCall(call_sid=clean.call_sid, from_number=clean.from_number or "",
                              to_number=clean.to_number, forwarded_from=clean.forwarded_from, source=clean.source)
     try:
-        return _answer(call.call_sid, lambda s: calls.start_call(s, call, _renderer), _all_languages())
+        return _answer(call.call_sid, lambda c: calls.start_call(c, call, _renderer), _all_languages(), orm=False)
     except calls.UnknownNumber:
         log.warning("call to %s: no receptionist has this number", mask(call.to_number))
         return _apology("sorry_unknown_number", _all_languages())
