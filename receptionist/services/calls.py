@@ -176,6 +176,16 @@ def answer_prompt(db: Session | Connection, call_sid: str, step: int, event: flo
             twiml = _store_plain_turn(connection, seen, advanced, event, step, render_twiml, now)
             if twiml is not None:
                 return twiml
+        elif connection.dialect.name == "sqlite" and screening_end.applies(seen, advanced.turn):
+            # SQLite: the end's first write takes the write lock and claims the turn (no
+            # second read); on PostgreSQL the row is read again FOR UPDATE below.
+            session = orm_session(db)
+            twiml = _store_last_turn(session, seen, advanced, event, step, render_twiml, now, seen_step=seen.step)
+            if isinstance(twiml, str):
+                return twiml
+            if twiml is _DECLINED:  # claimed, locked and not the common end after all
+                return _record_orm_turn(session, _conversation(session, seen.id), advanced, event, step,
+                                        render_twiml, now)
     # A turn that changes more (the end, a name), or a plain one whose claim failed: read
     # again, locked; the turn computed above stands if the conversation has not moved since.
     row = connection.execute(_TURN_ROW, params).one_or_none()  # locked until the transaction ends
@@ -200,7 +210,7 @@ def answer_prompt(db: Session | Connection, call_sid: str, step: int, event: flo
         return twiml
     if not late and screening_end.applies(row, advanced.turn):
         twiml = _store_last_turn(orm_session(db), row, advanced, event, step, render_twiml, now)
-        if twiml is not None:
+        if isinstance(twiml, str):
             return twiml
     session = orm_session(db)
     return _record_orm_turn(session, _conversation(session, row.id), advanced, event, step, render_twiml, now,
@@ -457,19 +467,27 @@ def _plain_writes(with_answer: bool):
 _PLAIN_WRITES = (_plain_writes(False), _plain_writes(True))
 
 
+# _store_last_turn: ``finish`` declined the turn (the conversation claimed; nothing written
+# that the ORM path writes otherwise).
+_DECLINED = object()
+
+
 def _store_last_turn(session: Session, row, advanced: _Advanced, event: flow.Event, step: int,
-                     render_twiml: Renderer, now: dt.datetime) -> str | None:
+                     render_twiml: Renderer, now: dt.datetime, seen_step: int | None = None) -> str | object | None:
     """Store the common last turn of a screening (``screening_end.applies``) in Core statements:
-    its end (``screening_end.finish``), transcript lines and TwiML. None when ``finish``
-    declines it (nothing written that the ORM path would write otherwise)."""
+    its end (``screening_end.finish``), transcript lines and TwiML. ``_DECLINED`` when
+    ``finish`` declines it (nothing written that the ORM path would write otherwise); None,
+    with nothing written, when ``seen_step`` is given (``row`` read without a lock) and the
+    conversation has moved since."""
     turn, profile = advanced.turn, advanced.profile
     said, texts = _worded(turn)
     lines = turn_lines(event, texts)
     first = row.transcript_lines or 0
-    if not screening_end.finish(session, row, advanced.question_ids, profile.company_id,
-                                now.astimezone(profile.timezone).date(), event, advanced.state, turn, step,
-                                first + len(lines), now):
-        return None
+    finished = screening_end.finish(session, row, advanced.question_ids, profile.company_id,
+                                    now.astimezone(profile.timezone).date(), event, advanced.state, turn, step,
+                                    first + len(lines), now, seen_step=seen_step)
+    if not finished:
+        return None if finished is None else _DECLINED
     insert_transcript(session.connection(), row.id, first, lines, now)
     return _reply(session.connection(), row.id, turn, said, step, profile, render_twiml, now)
 
