@@ -44,19 +44,28 @@ def interleaved(container, call_sid: str, step: int, event: flow.Event, between)
                             between)
 
 
-def interleaved_with(container, webhook_a, between) -> tuple[str, object]:
-    """``webhook_a(session, renderer)`` run as a unit of work in a thread, ``between()`` run
-    while A's renderer is called. Returns (A's TwiML, what ``between`` returned)."""
+def interleaved_with(container, webhook_a, between, install_pause=None, orm: bool = True) -> tuple[str, object]:
+    """``webhook_a(session, renderer)`` run as a unit of work in a thread (``orm``: as
+    ``UnitOfWork.run``'s), ``between()`` run while A's renderer is called, or, with
+    ``install_pause``, where A calls the pause that ``install_pause(pause)`` puts in its way.
+    Returns (A's TwiML, what ``between`` returned)."""
     computed, other_done, result = threading.Event(), threading.Event(), {}
 
-    def paused_render(*args) -> str:
+    def pause() -> None:
         computed.set()
         assert other_done.wait(WAIT_S), "the other request did not finish"
+
+    def paused_render(*args) -> str:
+        if install_pause is None:
+            pause()
         return render(*args)
+
+    if install_pause is not None:
+        install_pause(pause)
 
     def run_a() -> None:
         try:
-            result["twiml"] = container.uow.run(lambda s: webhook_a(s, paused_render))
+            result["twiml"] = container.uow.run(lambda s: webhook_a(s, paused_render), orm=orm)
         except BaseException as exc:  # reported by the test's thread
             result["error"] = exc
             computed.set()
@@ -178,37 +187,20 @@ def before_the_end(container, monkeypatch, call_sid: str, step: int, event: flow
     """Last-answer webhook A for ``step`` run in a thread; ``between()`` runs once A has read
     the conversation and computed the end, before the end's first write (its claim on SQLite,
     after the locked read on PostgreSQL). Returns (A's TwiML, what ``between`` returned)."""
-    finish, paused = screening_end.finish, threading.Event()
-    computed, other_done = threading.Event(), threading.Event()
+    finish, main = screening_end.finish, threading.current_thread()
 
-    def paused_finish(*args, **kwargs):
-        if not paused.is_set() and threading.current_thread() is not threading.main_thread():
-            paused.set()
-            computed.set()
-            assert other_done.wait(WAIT_S), "the other request did not finish"
-        return finish(*args, **kwargs)
+    def install(pause) -> None:
+        paused = []
 
-    monkeypatch.setattr(screening_end, "finish", paused_finish)
-    result = {}
+        def paused_finish(*args, **kwargs):
+            if not paused and threading.current_thread() is not main:  # A's first end only
+                paused.append(True)
+                pause()
+            return finish(*args, **kwargs)
+        monkeypatch.setattr(screening_end, "finish", paused_finish)
 
-    def run_a() -> None:
-        try:
-            result["twiml"] = container.uow.run(lambda c: calls.answer_prompt(c, call_sid, step, event, render),
-                                                orm=False)
-        except BaseException as exc:  # reported by the test's thread
-            result["error"] = exc
-            computed.set()
-
-    thread = threading.Thread(target=run_a)
-    thread.start()
-    try:
-        assert computed.wait(WAIT_S) and "error" not in result, result.get("error")
-        other = between()
-    finally:
-        other_done.set()
-        thread.join(WAIT_S)
-    assert "error" not in result, result.get("error")
-    return result["twiml"], other
+    return interleaved_with(container, lambda c, renderer: calls.answer_prompt(c, call_sid, step, event, renderer),
+                            between, install_pause=install, orm=False)
 
 
 LAST = flow.Speech("My name is Jane Doe", 0.95)
