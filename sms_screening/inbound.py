@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
 from receptionist.engine import flow
@@ -15,6 +16,7 @@ from receptionist.engine.texts import Line, render
 from receptionist.adapters.models import Agent, AgentKind, Candidate, InboundMessage, PhoneNumber, utcnow
 from receptionist.phones import mask, to_e164
 from receptionist.services.scripts import script_for
+from receptionist.services.unit_of_work import orm_session
 
 from .confirmation import handle_confirmation_reply
 from .keywords import Keyword, classify
@@ -38,21 +40,26 @@ class InboundText:
     opt_out_type: str | None = None
 
 
-def handle_text(session: Session, text: InboundText, render_reply: Callable[[list[str]], str],
+def handle_text(db: Session | Connection, text: InboundText, render_reply: Callable[[list[str]], str],
                 expires_after: int, now: dt.datetime | None = None) -> str:
     """Process one inbound text; returns the reply (TwiML from ``render_reply``).
 
     The same MessageSid again returns the stored reply and changes nothing. Texts from one
     number are processed one after the other: the candidate row is locked (``FOR UPDATE``
     on PostgreSQL; SQLite's write lock, taken at BEGIN, serialises them anyway).
+
+    ``db``: the Connection of ``UnitOfWork.run(orm=False)`` (the webhook's: a plain answer
+    pays no Session), or a Session; the other texts get a Session joined to the same
+    transaction (``unit_of_work.orm_session``).
     """
     now = now or utcnow()
     body = (text.body or "")[:MAX_BODY]
     to_e, from_e = _e164(text.to_number), _e164(text.from_number)
     # The common text (an answer to the open question) in Core statements; the rest below.
-    computed = plain_answer(session, text, to_e, from_e, body, render_reply, expires_after, now)
+    computed = plain_answer(db, text, to_e, from_e, body, render_reply, expires_after, now)
     if isinstance(computed, str):
         return computed
+    session = orm_session(db)
     stored = session.scalars(select(InboundMessage).filter_by(message_sid=text.message_sid)).one_or_none()
     if stored is not None:
         return stored.reply

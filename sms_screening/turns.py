@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy import bindparam, case, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from receptionist.adapters.db import reads_before_write_lock
@@ -79,7 +80,7 @@ _TEXT_ROW = (
 _INSERT_MESSAGE = insert(_messages)
 
 
-def plain_answer(session: Session, text: InboundText, to: str | None, sender: str | None, body: str,
+def plain_answer(session: Session | Connection, text: InboundText, to: str | None, sender: str | None, body: str,
                  render_reply: Callable[[list[str]], str], expires_after: int,
                  now: dt.datetime) -> str | Computed | None:
     """Answer ``text`` (an ``inbound.InboundText``; ``to``/``sender``: its numbers in E.164,
@@ -92,7 +93,8 @@ def plain_answer(session: Session, text: InboundText, to: str | None, sender: st
 
     Called first in the transaction: the reads run before SQLite's write lock
     (``adapters.db.reads_before_write_lock``); the first write claims the step only if the
-    conversation is still where it was read (``services.calls.store_plain_turn``)."""
+    conversation is still where it was read (``services.calls.store_plain_turn``).
+    ``session``: a Session, or the Connection of ``UnitOfWork.run(orm=False)``."""
     if to is None or sender is None:
         return None
     connection = reads_before_write_lock(session)
@@ -183,7 +185,7 @@ _CHECK_PENDING = (update(Application.__table__).where(Application.__table__.c.id
                   .values(duplicate_check=DuplicateCheck.pending))
 
 
-def confirmation_yes(session: Session, connection, row, text: InboundText, body: str,
+def confirmation_yes(session: Session | Connection, connection, row, text: InboundText, body: str,
                      render_reply: Callable[[list[str]], str],
                      now: dt.datetime) -> str | None:
     """A plain YES (nothing else in it) to the confirmation of the sender's call, in Core

@@ -38,7 +38,7 @@ def inbound():
     container = current_app.extensions["container"]
     expires_after = container.settings.sms_expires_after_s
     try:
-        twiml = container.uow.run(lambda session: handle_text(session, text, render_reply, expires_after))
+        twiml = container.uow.run(lambda c: handle_text(c, text, render_reply, expires_after), orm=False)
     except Exception:
         # Nothing was stored: an empty answer now, and Twilio's retry (or the candidate's next
         # text) is processed in full later; an error page would only reach Twilio's debugger.

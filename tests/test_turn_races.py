@@ -18,10 +18,11 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import func, select
 
-from receptionist.adapters.models import Answer, CallTurn, Candidate, Conversation, ConversationStatus, TranscriptLine
+from receptionist.adapters.models import (Answer, CallTurn, Candidate, Conversation, ConversationStatus, OutboxItem,
+                                         TranscriptLine)
 from receptionist.adapters.twiml import render_turn
 from receptionist.engine import flow
-from receptionist.services import calls
+from receptionist.services import calls, screening_end
 
 from .conftest import call_params
 from .test_voice_webhooks import QUALIFIED, Call, action_path
@@ -43,19 +44,28 @@ def interleaved(container, call_sid: str, step: int, event: flow.Event, between)
                             between)
 
 
-def interleaved_with(container, webhook_a, between) -> tuple[str, object]:
-    """``webhook_a(session, renderer)`` run as a unit of work in a thread, ``between()`` run
-    while A's renderer is called. Returns (A's TwiML, what ``between`` returned)."""
+def interleaved_with(container, webhook_a, between, install_pause=None, orm: bool = True) -> tuple[str, object]:
+    """``webhook_a(session, renderer)`` run as a unit of work in a thread (``orm``: as
+    ``UnitOfWork.run``'s), ``between()`` run while A's renderer is called, or, with
+    ``install_pause``, where A calls the pause that ``install_pause(pause)`` puts in its way.
+    Returns (A's TwiML, what ``between`` returned)."""
     computed, other_done, result = threading.Event(), threading.Event(), {}
 
-    def paused_render(*args) -> str:
+    def pause() -> None:
         computed.set()
         assert other_done.wait(WAIT_S), "the other request did not finish"
+
+    def paused_render(*args) -> str:
+        if install_pause is None:
+            pause()
         return render(*args)
+
+    if install_pause is not None:
+        install_pause(pause)
 
     def run_a() -> None:
         try:
-            result["twiml"] = container.uow.run(lambda s: webhook_a(s, paused_render))
+            result["twiml"] = container.uow.run(lambda s: webhook_a(s, paused_render), orm=orm)
         except BaseException as exc:  # reported by the test's thread
             result["error"] = exc
             computed.set()
@@ -171,3 +181,57 @@ def test_a_silent_plain_turn_reprompts_and_keeps_the_last_activity(twilio, db):
         assert s.scalar(select(func.count()).select_from(Answer).where(Answer.conversation_id == after.id)) == 0
     assert after.step == step and after.last_activity_at == before.last_activity_at
     assert after.transcript_lines == len(lines) and "[no answer]" in lines[-3:]
+
+
+def before_the_end(container, monkeypatch, call_sid: str, step: int, event: flow.Event, between):
+    """Last-answer webhook A for ``step`` run in a thread; ``between()`` runs once A has read
+    the conversation and computed the end, before the end's first write (its claim on SQLite,
+    after the locked read on PostgreSQL). Returns (A's TwiML, what ``between`` returned)."""
+    finish, main = screening_end.finish, threading.current_thread()
+
+    def install(pause) -> None:
+        paused = []
+
+        def paused_finish(*args, **kwargs):
+            if not paused and threading.current_thread() is not main:  # A's first end only
+                paused.append(True)
+                pause()
+            return finish(*args, **kwargs)
+        monkeypatch.setattr(screening_end, "finish", paused_finish)
+
+    return interleaved_with(container, lambda c, renderer: calls.answer_prompt(c, call_sid, step, event, renderer),
+                            between, install_pause=install, orm=False)
+
+
+LAST = flow.Speech("My name is Jane Doe", 0.95)
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_two_last_answers_at_once_end_the_screening_once(twilio, container, db, monkeypatch):
+    # SQLite: A reads and computes the end without the write lock; B, the same webhook, ends
+    # the call meanwhile; A's claim then fails and A answers B's stored reply.
+    call, step = started(twilio, len(QUALIFIED) - 1)
+    twiml_a, twiml_b = before_the_end(container, monkeypatch, call.sid, step, LAST, lambda: container.uow.run(
+        lambda c: calls.answer_prompt(c, call.sid, step, LAST, render), orm=False))
+    assert twiml_a == twiml_b and "Jane" in twiml_a
+    with db.transaction() as s:
+        conversation = s.scalars(select(Conversation).filter_by(call_sid=call.sid)).one()
+        assert conversation.status == ConversationStatus.completed and conversation.step == step
+        assert s.scalar(select(func.count()).select_from(OutboxItem).where(
+            OutboxItem.conversation_id == conversation.id, OutboxItem.purpose == "confirmation")) == 1
+    assert counted(db, CallTurn, conversation.id) == step + 1
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_a_hang_up_before_the_last_answer_is_stored_keeps_it(twilio, container, db, monkeypatch):
+    call, step = started(twilio, len(QUALIFIED) - 1)
+    twiml, status = before_the_end(container, monkeypatch, call.sid, step, LAST,
+                                   lambda: call.status("completed", "20"))
+    assert status.status_code == 204 and "Jane" in twiml
+    with db.transaction() as s:
+        conversation = s.scalars(select(Conversation).filter_by(call_sid=call.sid)).one()
+        # Taken again under the lock as a late answer that ends the screening: completed, the
+        # hang-up flag withdrawn, the name kept.
+        assert conversation.status == ConversationStatus.completed and conversation.follow_up_reason is None
+        assert conversation.step == step
+        assert s.scalar(select(Candidate.name).where(Candidate.id == conversation.candidate_id)) == "Jane Doe"

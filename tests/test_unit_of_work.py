@@ -154,3 +154,45 @@ def test_a_jobs_read_waits_for_no_writer(container):
         webhook.execute(update(Company).values(name="Renamed, not committed"))
         names = container.uow.read(lambda conn: conn.scalars(select(Company.name)).all())
     assert names == ["Acme Staffing"]
+
+
+def test_a_core_action_joins_a_session_only_when_asked_and_its_outbox_rows_are_enqueued(container):
+    """``run(orm=False)``: the action gets a Connection; a Session joined to its transaction
+    (``orm_session``) writes in the same commit, its outbox rows are enqueued after it, and a
+    failed attempt keeps and enqueues nothing."""
+    from sqlalchemy.engine import Connection
+
+    from receptionist.services.unit_of_work import orm_session
+
+    enqueued: list[int] = []
+    container.uow.enqueue = enqueued.extend
+    seen = []
+
+    def core_then_orm(connection):
+        seen.append(type(connection))
+        assert connection.scalar(select(func.count()).select_from(Company)) == 0  # a Core read
+        session = orm_session(connection)
+        assert orm_session(connection) is session  # one joined Session per run
+        item_id = outbox.add(session, kind=TEST_KIND, purpose="test", idempotency_key="k-core", payload={}).id
+        session.add(Company(slug="joined", name="Added by the joined session"))  # flushed by the run
+        return item_id
+
+    item_id = container.uow.run(core_then_orm, orm=False)
+    assert issubclass(seen[0], Connection)
+    assert enqueued == [item_id]
+    with container.database.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Company).where(
+            Company.name == "Added by the joined session")) == 1
+
+    def fails(connection):
+        outbox.add(orm_session(connection), kind=TEST_KIND, purpose="test", idempotency_key="k-lost", payload={})
+        raise RuntimeError("failed after writing")
+
+    with pytest.raises(RuntimeError):
+        container.uow.run(fails, orm=False)
+    assert enqueued == [item_id]
+    with container.database.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(OutboxItem)) == 1
+    with pytest.raises(RuntimeError, match="outside"):
+        with container.database.engine.connect() as connection:
+            orm_session(connection)

@@ -161,15 +161,15 @@ def _sqlite_engine(url: str, timeouts: Timeouts) -> Engine:
 READS_BEFORE_WRITE_LOCK = "receptionist_reads_before_write_lock"
 
 
-def reads_before_write_lock(session: Session) -> Connection:
-    """The session's connection, its transaction marked so that on SQLite its plain reads
+def reads_before_write_lock(session: Session | Connection) -> Connection:
+    """The session's connection (or ``session`` itself, a Connection), its transaction marked so that on SQLite its plain reads
     (SELECT without FOR UPDATE) run without the write lock until its first write or
     ``SELECT ... FOR UPDATE``, which takes it (``BEGIN IMMEDIATE``). Each read before then
     sees the database as last committed, like a statement under PostgreSQL's READ COMMITTED
     (where this changes nothing): the caller re-checks what it read when it writes (a
     conditional UPDATE) or re-reads it ``FOR UPDATE``. Called before the transaction's first
     statement; afterwards the lock is already held and nothing changes."""
-    connection = session.connection()
+    connection = session.connection() if isinstance(session, Session) else session
     connection.execution_options(**{READS_BEFORE_WRITE_LOCK: True})  # in place, for this transaction
     return connection
 

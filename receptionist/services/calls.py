@@ -31,6 +31,7 @@ from .confirmation import can_text, queue_confirmation
 from . import candidate_list, screening_end
 from .conversations import answer_values, insert_answer, insert_transcript, open_application, record_turn, turn_lines
 from .scripts import compiled_by_id, per_version
+from .unit_of_work import core_connection, orm_session
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,8 @@ class InboundCall:
     source: str | None = None
 
 
-def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now: dt.datetime | None = None) -> str:
+def start_call(db: Session | Connection, call: InboundCall, render_twiml: Renderer,
+               now: dt.datetime | None = None) -> str:
     """Answer a new call: create the conversation, say the greeting, ask the first question.
 
     A retried request for the same CallSid returns the first reply again. Raises
@@ -74,20 +76,21 @@ def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now:
     the conversation, its transcript, the ATS lookup (prefetch), the candidate list's row and
     the TwiML inserted. ``flow.start`` asks first (the language or the menu): its turn has no
     effects, and neither the caller's history nor their applications on file are read.
+    ``db``: the Connection of ``UnitOfWork.run(orm=False)`` (the webhook's), or a Session.
     """
     now = now or utcnow()
-    connection = reads_before_write_lock(session)  # SQLite: the lock is taken at the first INSERT
+    connection = reads_before_write_lock(db)  # SQLite: the lock is taken at the first INSERT
     to, phone = _safe_e164(call.to_number), _safe_e164(call.from_number)
     found = connection.execute(_ANSWERING, {"call_sid": call.call_sid, "to": to, "phone": phone}).first() \
         if to else None
     existing = found.existing if found is not None else connection.scalar(
         _CONVERSATION_OF_CALL, {"call_sid": call.call_sid})
     if existing is not None:
-        return _stored_turn(session, existing, 0)
+        return _stored_turn(connection, existing, 0)
     if found is None or found.kind != AgentKind.receptionist:
         raise UnknownNumber(call.to_number)
-    script, _ = compiled_by_id(session, found.agent_id, found.script_version)
-    profile = _profile(session, found.agent_id, found.script_version)
+    script, _ = compiled_by_id(db, found.agent_id, found.script_version)
+    profile = _profile(db, found.agent_id, found.script_version)
     caller = _Caller(phone, bool(found.opted_out))
     state, turn = flow.start(script, flow.CallContext(
         today=now.astimezone(profile.timezone).date(), channel="voice", can_text=can_text(caller),
@@ -108,7 +111,7 @@ def start_call(session: Session, call: InboundCall, render_twiml: Renderer, now:
         "started_at": now}).scalar_one()
     insert_transcript(connection, conversation_id, 0, lines, now)
     if phone is not None:  # read after the menu, never waited for
-        duplicates.write_check(session, company_id=profile.company_id, candidate_id=candidate_id, phone=phone,
+        duplicates.write_check(db, company_id=profile.company_id, candidate_id=candidate_id, phone=phone,
                                email=found.email, purpose=duplicates.PREFETCH, conversation_id=conversation_id)
     candidate_list.refresh(connection, [candidate_id], new=found.candidate_id is None)
     # A racing duplicate of this call fails on the CallSid (unique); its retry returns this reply.
@@ -130,7 +133,7 @@ class _Caller:
 _CONVERSATION_OF_CALL = select(Conversation.id).where(Conversation.call_sid == bindparam("call_sid"))
 
 
-def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event, render_twiml: Renderer,
+def answer_prompt(db: Session | Connection, call_sid: str, step: int, event: flow.Event, render_twiml: Renderer,
                   now: dt.datetime | None = None) -> str:
     """Apply the caller's input (speech, keys or silence) to the prompt of ``step``.
 
@@ -150,9 +153,13 @@ def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event,
     UPDATE); other turns read the row again, locked, and keep the computed turn if it has not
     moved. When another webhook or the status callback moved it in between, the turn is
     computed again under the lock: a duplicate gets the stored reply, a late answer is kept.
+
+    ``db``: the Connection of ``UnitOfWork.run(orm=False)`` (the webhook's: a plain turn pays
+    no Session), or a Session; a turn that needs the ORM gets one joined to the same
+    transaction (``unit_of_work.orm_session``).
     """
     now = now or utcnow()
-    connection = reads_before_write_lock(session)
+    connection = reads_before_write_lock(db)
     params = {"call_sid": call_sid, "step": step}
     # Read and computed before any lock (SQLite: outside the write lock; PostgreSQL: without
     # FOR UPDATE); the plain turn's first write claims the step only if the conversation is
@@ -164,11 +171,21 @@ def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event,
         return seen.stored
     advanced = None
     if step == seen.step + 1 and seen.status == ConversationStatus.in_progress:
-        advanced = _advance(session, seen, event, now)
+        advanced = _advance(db, seen, event, now)
         if advanced.plain:
             twiml = _store_plain_turn(connection, seen, advanced, event, step, render_twiml, now)
             if twiml is not None:
                 return twiml
+        elif connection.dialect.name == "sqlite" and screening_end.applies(seen, advanced.turn):
+            # SQLite: the end's first write takes the write lock and claims the turn (no
+            # second read); on PostgreSQL the row is read again FOR UPDATE below.
+            session = orm_session(db)
+            twiml = _store_last_turn(session, seen, advanced, event, step, render_twiml, now, seen_step=seen.step)
+            if isinstance(twiml, str):
+                return twiml
+            if twiml is _DECLINED:  # claimed, locked and not the common end after all
+                return _record_orm_turn(session, _conversation(session, seen.id), advanced, event, step,
+                                        render_twiml, now)
     # A turn that changes more (the end, a name), or a plain one whose claim failed: read
     # again, locked; the turn computed above stands if the conversation has not moved since.
     row = connection.execute(_TURN_ROW, params).one_or_none()  # locked until the transaction ends
@@ -177,24 +194,25 @@ def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event,
     if row.stored is not None:
         return row.stored
     if step != row.step + 1:
-        return _stored_turn(session, row.id, row.step)
+        return _stored_turn(connection, row.id, row.step)
     # The caller's last words can arrive after Twilio's "completed" status callback (the
     # Gather's action is posted once the speech is recognised): they are kept, not dropped.
     late = (row.status == ConversationStatus.abandoned and not isinstance(event, flow.Silence)
             and row.follow_up_reason == FollowUpReason.hung_up)
     if row.status != ConversationStatus.in_progress and not late:
         # Twilio already reported the call over; nothing more to ask.
-        return _stored_turn(session, row.id, row.step)
+        return _stored_turn(connection, row.id, row.step)
     if advanced is None or row != seen:  # computed from a row that has moved since: again
-        advanced = _advance(session, row, event, now)
+        advanced = _advance(db, row, event, now)
     if not late and advanced.plain:
         twiml = _store_plain_turn(connection, row, advanced, event, step, render_twiml, now)
         assert twiml is not None, "a locked conversation cannot move"
         return twiml
     if not late and screening_end.applies(row, advanced.turn):
-        twiml = _store_last_turn(session, row, advanced, event, step, render_twiml, now)
-        if twiml is not None:
+        twiml = _store_last_turn(orm_session(db), row, advanced, event, step, render_twiml, now)
+        if isinstance(twiml, str):
             return twiml
+    session = orm_session(db)
     return _record_orm_turn(session, _conversation(session, row.id), advanced, event, step, render_twiml, now,
                             late=late)
 
@@ -229,16 +247,17 @@ class _Advanced:
         return not self.turn.ended and all(isinstance(e, _PLAIN_EFFECTS) for e in self.turn.effects)
 
 
-def _advance(session: Session, row, event: flow.Event, now: dt.datetime,
+def _advance(db: Session | Connection, row, event: flow.Event, now: dt.datetime,
              context: "ContextBuilder | None" = None) -> _Advanced:
     """The engine's next state and turn for ``event`` on the conversation's ``row`` (a
     ``_TURN_ROW``, or a row with the same columns); reads only (the script and profile are
     cached per agent version). ``context``: the flow's context for the turn (default: a
-    call's, :func:`_turn_context`; a text's comes from ``sms_screening.turns``)."""
-    script, question_ids = compiled_by_id(session, row.agent_id, row.script_version)
-    profile = _profile(session, row.agent_id, row.script_version)
+    call's, :func:`_turn_context`; a text's comes from ``sms_screening.turns``). ``db``: a
+    Session, or a ``run(orm=False)`` Connection (a cache miss then joins a Session to it)."""
+    script, question_ids = compiled_by_id(db, row.agent_id, row.script_version)
+    profile = _profile(db, row.agent_id, row.script_version)
     state = flow.CallState.from_dict(row.state)
-    ctx = (context or _turn_context)(session.connection(), profile, row, now, state.phase)
+    ctx = (context or _turn_context)(core_connection(db), profile, row, now, state.phase)
     state, turn = flow.advance(script, state, event, ctx)
     return _Advanced(question_ids, profile, state, turn)
 
@@ -256,8 +275,9 @@ class _Profile:
     posting_ids: dict[str, int]  # the company's postings (open or not) by key
 
 
-def _profile(session: Session, agent_id: int, version: str | None) -> _Profile:
+def _profile(db: Session | Connection, agent_id: int, version: str | None) -> _Profile:
     def build() -> _Profile:
+        session = orm_session(db)
         agent = session.get(Agent, agent_id)
         speech = SpeechSettings.parse(agent.speech or {})
         return _Profile(ZoneInfo(agent.timezone), speech, VoiceSetup(agent.voices or {}, speech), agent.company_id,
@@ -447,19 +467,27 @@ def _plain_writes(with_answer: bool):
 _PLAIN_WRITES = (_plain_writes(False), _plain_writes(True))
 
 
+# _store_last_turn: ``finish`` declined the turn (the conversation claimed; nothing written
+# that the ORM path writes otherwise).
+_DECLINED = object()
+
+
 def _store_last_turn(session: Session, row, advanced: _Advanced, event: flow.Event, step: int,
-                     render_twiml: Renderer, now: dt.datetime) -> str | None:
+                     render_twiml: Renderer, now: dt.datetime, seen_step: int | None = None) -> str | object | None:
     """Store the common last turn of a screening (``screening_end.applies``) in Core statements:
-    its end (``screening_end.finish``), transcript lines and TwiML. None when ``finish``
-    declines it (nothing written that the ORM path would write otherwise)."""
+    its end (``screening_end.finish``), transcript lines and TwiML. ``_DECLINED`` when
+    ``finish`` declines it (nothing written that the ORM path would write otherwise); None,
+    with nothing written, when ``seen_step`` is given (``row`` read without a lock) and the
+    conversation has moved since."""
     turn, profile = advanced.turn, advanced.profile
     said, texts = _worded(turn)
     lines = turn_lines(event, texts)
     first = row.transcript_lines or 0
-    if not screening_end.finish(session, row, advanced.question_ids, profile.company_id,
-                                now.astimezone(profile.timezone).date(), event, advanced.state, turn, step,
-                                first + len(lines), now):
-        return None
+    finished = screening_end.finish(session, row, advanced.question_ids, profile.company_id,
+                                    now.astimezone(profile.timezone).date(), event, advanced.state, turn, step,
+                                    first + len(lines), now, seen_step=seen_step)
+    if not finished:
+        return None if finished is None else _DECLINED
     insert_transcript(session.connection(), row.id, first, lines, now)
     return _reply(session.connection(), row.id, turn, said, step, profile, render_twiml, now)
 
@@ -620,11 +648,15 @@ def _previous_application(connection, candidate_id: int, exclude: int, tz: ZoneI
     return flow.ApplicationSummary(previous.started_at.astimezone(tz).date(), previous.status.value, role)
 
 
-def _stored_turn(session: Session, conversation_id: int, step: int) -> str:
-    stored = session.get(CallTurn, (conversation_id, step))
+_STORED_TWIML = select(CallTurn.__table__.c.twiml).where(CallTurn.__table__.c.conversation_id == bindparam("id"),
+                                                         CallTurn.__table__.c.step == bindparam("step"))
+
+
+def _stored_turn(db: Session | Connection, conversation_id: int, step: int) -> str:
+    stored = core_connection(db).scalar(_STORED_TWIML, {"id": conversation_id, "step": step})
     if stored is None:  # cannot happen unless rows were deleted by hand
         raise UnknownCall(f"conversation {conversation_id} has no step {step}")
-    return stored.twiml
+    return stored
 
 
 def _record_turn(session: Session, conversation: Conversation, profile: _Profile, event, turn: flow.Turn,

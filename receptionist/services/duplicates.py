@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from sqlalchemy import String, and_, bindparam, case, cast, func, insert, literal, or_, select, update
+from sqlalchemy import String, and_, bindparam, case, cast, func, insert, literal, or_, select, true, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, object_session
 
@@ -40,6 +40,7 @@ from ..engine.flow import OnFile
 from ..engine.vocabulary import DuplicateCheck, OutboxKind, RoutingState
 from . import outbox
 from .routing import route_if_ready, withdraw_duplicate
+from .unit_of_work import core_connection
 
 log = logging.getLogger(__name__)
 
@@ -152,11 +153,13 @@ def queue_check(session: Session, *, candidate: Candidate, company_id: int, purp
     return check_id
 
 
-def write_check(session: Session, *, company_id: int, candidate_id: int, phone: str | None, email: str | None,
-                purpose: str, conversation_id: int | None = None, application_id: int | None = None) -> int:
+def write_check(session: Session | Connection, *, company_id: int, candidate_id: int, phone: str | None,
+                email: str | None, purpose: str, conversation_id: int | None = None,
+                application_id: int | None = None) -> int:
     """:func:`queue_check` from ids: the check's row and its job's outbox row, two Core
-    inserts (no ORM object); returns the check's id."""
-    check_id = session.connection().execute(_NEW_CHECK, {
+    inserts (no ORM object); returns the check's id. ``session``: a Session, or the
+    Connection of ``UnitOfWork.run(orm=False)``."""
+    check_id = core_connection(session).execute(_NEW_CHECK, {
         "company_id": company_id, "candidate_id": candidate_id, "purpose": purpose, "status": "pending",
         "conversation_id": conversation_id, "application_id": application_id, "phone": phone,
         "email": normal_email(email)}).scalar_one()
@@ -384,6 +387,12 @@ _QUALIFIED = (select(Posting.__table__.c.key, Application.__table__.c.created_at
                      Application.__table__.c.screening_outcome == ScreeningOutcome.qualified,
                      Application.__table__.c.routing != RoutingState.dismissed,
                      Application.__table__.c.id != bindparam("exclude")))
+# Both in one statement: the latest check's matches on every row, beside each qualified
+# application (one row with no application when there is none).
+_qualified = _QUALIFIED.subquery("qualified")
+_ON_FILE = (select(_LATEST_CHECK.scalar_subquery().label("latest"), _qualified.c.key, _qualified.c.created_at)
+            .select_from(select(literal(1).label("one")).subquery("one_row"))
+            .outerjoin(_qualified, true()))
 
 
 def applications_on_file(connection, company: "CompanyATS", company_id: int, tz: ZoneInfo, candidate_id: int,
@@ -397,14 +406,15 @@ def applications_on_file(connection, company: "CompanyATS", company_id: int, tz:
         day = when.astimezone(tz).date()
         found[key] = min(found.get(key, day), day)
 
-    latest = connection.execute(_LATEST_CHECK, {"candidate_id": candidate_id, "company_id": company_id}).scalar()
-    for match in latest or []:
+    rows = connection.execute(_ON_FILE, {"candidate_id": candidate_id, "company_id": company_id,
+                                         "exclude": exclude_application or -1}).all()
+    for match in rows[0].latest or []:
         for a in match["applications"]:
             if a["active"]:
                 add(company.posting_key(a["job_id"]), dt.datetime.fromisoformat(a["applied_at"]))
-    for key, created in connection.execute(_QUALIFIED, {"candidate_id": candidate_id,
-                                                        "exclude": exclude_application or -1}):
-        add(key, created)
+    for row in rows:
+        if row.key is not None:
+            add(row.key, row.created_at)
     return tuple(OnFile(key, day, company.reply_days) for key, day in sorted(found.items()))
 
 

@@ -22,7 +22,7 @@ from ..adapters.models import Candidate, OutboxItem, OutboxStatus
 from ..adapters.twilio_sms import MESSAGE_STATUS_RANK
 from ..engine.vocabulary import OutboxKind
 from ..phones import mask
-from .unit_of_work import note_new_outbox
+from .unit_of_work import core_connection, note_new_outbox
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +59,15 @@ def add_id(session: Session, *, kind: str, purpose: str, idempotency_key: str, p
                    application_id=application_id, agent_id=agent_id)
 
 
-def add_new(session: Session, *, kind: str, purpose: str, idempotency_key: str, payload: dict[str, Any],
+def add_new(session: Session | Connection, *, kind: str, purpose: str, idempotency_key: str, payload: dict[str, Any],
             recipient: str | None = None, candidate_id: int | None = None, conversation_id: int | None = None,
             application_id: int | None = None, agent_id: int | None = None, cancelled: str | None = None) -> int:
     """Write a pending side effect whose key cannot have been used (made of a row id created
     in this transaction, or looked up just before), in one Core INSERT: no ORM object. Returns
     its id; the unit of work enqueues it after commit. ``cancelled``: the reason it is written
-    cancelled instead, never to run. A used key still fails (unique constraint)."""
-    item_id = session.connection().execute(_NEW_ITEM, {
+    cancelled instead, never to run. A used key still fails (unique constraint). ``session``:
+    a Session, or the Connection of ``UnitOfWork.run(orm=False)``."""
+    item_id = core_connection(session).execute(_NEW_ITEM, {
         "kind": str(kind), "purpose": str(purpose), "idempotency_key": idempotency_key, "payload": payload,
         "recipient": recipient, "candidate_id": candidate_id, "conversation_id": conversation_id,
         "application_id": application_id, "agent_id": agent_id, "last_error": cancelled,

@@ -116,6 +116,13 @@ _CANDIDATE = (_candidates.c.name, _candidates.c.email, _candidates.c.phone, _can
 _NAMED = (update(_candidates).where(_candidates.c.id == bindparam("candidate_id"))
           .values(name=bindparam("name")).returning(*_CANDIDATE))
 _LOCKED = select(*_CANDIDATE).where(_candidates.c.id == bindparam("candidate_id")).with_for_update()
+# The same, as the turn's claim (``finish(seen_step=...)``): only while the conversation is
+# still at the step it was read at, in progress; no row when another webhook moved it.
+_AT_SEEN_STEP = (select(_conversations.c.id)
+                 .where(_conversations.c.id == bindparam("conversation_id"),
+                        _conversations.c.step == bindparam("seen_step"),
+                        _conversations.c.status == ConversationStatus.in_progress).exists())
+_CLAIMING = {_NAMED: _NAMED.where(_AT_SEEN_STEP), _LOCKED: _LOCKED.where(_AT_SEEN_STEP)}
 # The prefetch adopted, with the other facts of the turn read in the same statement: the
 # conversation's number (the text's sender), a recent confirmation text of another call
 # about the same posting (``confirmation._confirmation_already_sent``), any webhook of the
@@ -178,18 +185,27 @@ class _Text:
 
 def finish(session: Session, row, question_ids: dict[str, int], company_id: int, today: dt.date,
            event: flow.Event, state: flow.CallState, turn: flow.Turn, step: int, lines: int,
-           now: dt.datetime) -> bool:
+           now: dt.datetime, seen_step: int | None = None) -> bool | None:
     """Store the end of the screening ``turn`` (:func:`applies`) of conversation ``row``:
     ``lines``, its transcript's line count after this turn (the caller inserts the lines);
     ``today``, the agent's local date (dates are scored from it). Returns False, having
     written nothing the ORM path writes differently, when the turn is not the common case
     after all (no prefetch check; an application already cleared and not routed, which the
     end routes at once: ``routing.route_if_ready``); the caller then takes the ORM path.
+
+    ``seen_step``: ``row`` was read without a lock (SQLite, before its write lock): the first
+    statement, which takes the lock, also claims the turn, only if the conversation is still
+    at ``seen_step`` and in progress; None, with nothing written, when it is not (the caller
+    reads the conversation again, locked). Without it, ``row`` was read locked.
     """
     connection = session.connection()
     names = [e.name for e in turn.effects if isinstance(e, flow.NameGiven)]
-    candidate = connection.execute(_NAMED if names else _LOCKED,
-                                   {"candidate_id": row.candidate_id, "name": names[-1] if names else None}).one()
+    first = _NAMED if names else _LOCKED
+    candidate = connection.execute(first if seen_step is None else _CLAIMING[first], {
+        "candidate_id": row.candidate_id, "name": names[-1] if names else None, "conversation_id": row.id,
+        "seen_step": seen_step}).first()
+    if candidate is None:
+        return None  # claimed with seen_step, and the conversation moved since it was read
     facts = connection.execute(_ADOPT, {
         "prefetch_of": row.id, "adopting": row.application_id, "end_candidate": row.candidate_id,
         "end_conversation": row.id, "end_company": company_id, "end_posting": row.posting_id,

@@ -21,10 +21,12 @@ from itertools import chain
 from typing import Any, TypeVar
 
 from sqlalchemy import event, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ..engine.script import AgentScript, OptionSpec, PolicySpec, PostingSpec, QuestionSpec
 from ..adapters.models import Agent, Company, Policy, Posting, ScreeningQuestion
+from .unit_of_work import orm_session
 
 CACHE_SIZE = 768  # things kept per process (kinds x agents x recent versions); the oldest goes first
 T = TypeVar("T")
@@ -94,12 +96,13 @@ def script_for(agent: Agent) -> AgentScript:
     return _compiled(agent)[0]
 
 
-def compiled_by_id(session: Session, agent_id: int, version: str | None) -> tuple[AgentScript, dict[str, int]]:
+def compiled_by_id(session: Session | Connection, agent_id: int, version: str | None) -> tuple[AgentScript, dict[str, int]]:
     """(script, {question key: question id}) of agent ``agent_id`` at ``version`` (its
     ``script_version`` as just read), from the cache without loading the agent; a miss loads
-    the agent (``session.get``) and builds it. Raises LookupError for an unknown agent."""
+    the agent (``session.get``; for a ``UnitOfWork.run(orm=False)`` Connection, on a Session
+    joined to it) and builds it. Raises LookupError for an unknown agent."""
     def build() -> tuple[AgentScript, dict[str, int]]:
-        agent = session.get(Agent, agent_id)
+        agent = orm_session(session).get(Agent, agent_id)
         if agent is None:
             raise LookupError(f"no agent {agent_id}")
         return _build(agent)

@@ -58,15 +58,18 @@ class UnitOfWork:
         Retried up to ``attempts`` times on ``IntegrityError``/``OperationalError``; the last
         error is raised (nothing of a failed attempt is kept). After the commit, new pending
         outbox rows are enqueued (never before). ``orm=False``: ``action`` gets a Connection
-        instead (Core statements only, no outbox rows: an outbox claim, a status callback),
-        without a Session's cost (about 0.1 ms a transaction).
+        instead (Core statements: an outbox claim, a status callback, a plain answer), without
+        a Session's cost (about 0.1 ms a transaction); a rare path of it that needs the ORM
+        asks :func:`orm_session` for a Session joined to the same transaction, which is
+        flushed (its commit hooks run) and whose outbox rows are enqueued as with ``orm=True``.
         """
         started = time.monotonic()
         for attempt in range(1, self.attempts + 1):
+            joined = _joined.set(_CoreRun()) if not orm else None
             try:
                 with self.database.transaction() if orm else self.database.engine.begin() as session:
                     result = action(session)
-                    new_ids = list(session.info.get(NEW_OUTBOX, ())) if orm else []
+                    new_ids = list(session.info.get(NEW_OUTBOX, ())) if orm else _flush_joined()
                 break
             except IntegrityError:
                 if attempt == self.attempts:
@@ -81,6 +84,11 @@ class UnitOfWork:
                     raise
                 log.warning("database busy or unavailable (%s); trying again (attempt %d)",
                             type(exc.orig).__name__ if exc.orig is not None else "OperationalError", attempt + 1)
+            finally:
+                if joined is not None:
+                    for session in _joined.get().sessions:
+                        session.close()
+                    _joined.reset(joined)
         collector = _collector.get()
         if new_ids and collector is not None:
             collector.extend(new_ids)
@@ -95,6 +103,56 @@ class UnitOfWork:
         BEGIN and COMMIT. Nothing written here is guarded: reads only."""
         with self.database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             return action(conn)
+
+
+class _CoreRun:
+    """What a ``run(orm=False)`` attempt collects besides its Connection: the Session
+    ``orm_session`` joined to its transaction (at most one), the outbox ids noted on the
+    Connection itself (``note_new_outbox``)."""
+
+    def __init__(self):
+        self.sessions: list[Session] = []
+        self.new_ids: list[int] = []
+
+
+_joined: contextvars.ContextVar[_CoreRun | None] = contextvars.ContextVar("core_run", default=None)
+
+
+def orm_session(db: Session | Connection) -> Session:
+    """A Session for ``db``: ``db`` itself when it is one; for the Connection of a
+    ``UnitOfWork.run(orm=False)`` action, a Session joined to its transaction, made at the
+    first call and reused (SQLAlchemy, "Joining a Session into an External Transaction"),
+    for the rare paths of a Core use case that need the ORM. The unit of work flushes it
+    before the commit (running its commit hooks, e.g. the candidate list's refresh) and
+    enqueues the outbox rows written through it. Raises RuntimeError for a Connection
+    outside such a run."""
+    if isinstance(db, Session):
+        return db
+    run = _joined.get()
+    if run is None:
+        raise RuntimeError("orm_session(connection) outside UnitOfWork.run(orm=False)")
+    sessions = run.sessions
+    if not sessions:
+        sessions.append(Session(bind=db, join_transaction_mode="rollback_only", expire_on_commit=False))
+    return sessions[0]
+
+
+def core_connection(db: Session | Connection) -> Connection:
+    """The Connection of ``db`` (a Session's, or ``db`` itself)."""
+    return db.connection() if isinstance(db, Session) else db
+
+
+def _flush_joined() -> list[int]:
+    """Commit the Session ``orm_session`` joined to this run's transaction, if any: it
+    flushes and runs the commit hooks, and leaves the commit itself to the run
+    (``join_transaction_mode="rollback_only"``); the ids of the outbox rows written in the
+    run (noted on its Connection, or through that Session)."""
+    run = _joined.get()
+    new_ids = list(run.new_ids)
+    for session in run.sessions:
+        session.commit()
+        new_ids.extend(session.info.get(NEW_OUTBOX, ()))
+    return new_ids
 
 
 # Set by ``collect_new_outbox``: committed outbox ids go to this list instead of the queue.
@@ -115,7 +173,14 @@ def collect_new_outbox() -> Iterator[list[int]]:
         _collector.reset(token)
 
 
-def note_new_outbox(session: Session, item_id: int) -> None:
-    """Remember that ``item_id`` (a pending outbox row) was written in ``session``'s transaction,
-    so the unit of work enqueues it after the commit."""
-    session.info.setdefault(NEW_OUTBOX, []).append(item_id)
+def note_new_outbox(session: Session | Connection, item_id: int) -> None:
+    """Remember that ``item_id`` (a pending outbox row) was written in ``session``'s transaction
+    (or the Connection's of a ``UnitOfWork.run(orm=False)``), so the unit of work enqueues it
+    after the commit. Raises RuntimeError for a Connection outside such a run."""
+    if isinstance(session, Session):
+        session.info.setdefault(NEW_OUTBOX, []).append(item_id)
+        return
+    run = _joined.get()
+    if run is None:
+        raise RuntimeError("an outbox row written on a Connection outside UnitOfWork.run(orm=False)")
+    run.new_ids.append(item_id)

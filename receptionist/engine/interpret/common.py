@@ -7,6 +7,7 @@ folded, so they compare equal to folded input.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -120,5 +121,11 @@ def find_phrases(tokens: Sequence[str], table: PhraseTable) -> Iterator[tuple[in
 
 
 def alternation(names: Iterable[str]) -> str:
-    """Regex alternation of literal names, longest first so "sept" wins over "sep"."""
+    """Regex alternation of literal names, longest first so "sept" wins over "sep". Built once
+    per set of names (a date's rules ask for the same weekdays and months on every answer)."""
+    return _alternation(tuple(names))
+
+
+@functools.lru_cache(maxsize=256)
+def _alternation(names: tuple[str, ...]) -> str:
     return "|".join(sorted(map(re.escape, names), key=len, reverse=True))

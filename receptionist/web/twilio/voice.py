@@ -65,12 +65,13 @@ def _recording_callback() -> str:
     return f"{base}/voice/recording" if base else url_for("voice.recording", _external=True)
 
 
-def _answer(call_sid: str, action: Callable, languages: Sequence[str]) -> Response:
-    """Run ``action(session)`` as one unit of work and answer its TwiML; when it cannot
-    complete (the database down or locked past the retries, anything unexpected), nothing
-    is stored and the caller hears ``sorry_busy``."""
+def _answer(call_sid: str, action: Callable, languages: Sequence[str], orm: bool = True) -> Response:
+    """Run ``action(session)`` as one unit of work (``orm=False``: ``action(connection)``,
+    ``UnitOfWork.run``) and answer its TwiML; when it cannot complete (the database down or
+    locked past the retries, anything unexpected), nothing is stored and the caller hears
+    ``sorry_busy``."""
     try:
-        return _twiml(current_app.extensions["container"].uow.run(action))
+        return _twiml(current_app.extensions["container"].uow.run(action, orm=orm))
     except (calls.UnknownCall, calls.UnknownNumber):
         raise
     except Exception:
@@ -99,7 +100,7 @@ def inbound():
     call = calls.InboundCall(call_sid=clean.call_sid, from_number=clean.from_number or "",
                              to_number=clean.to_number, forwarded_from=clean.forwarded_from, source=clean.source)
     try:
-        return _answer(call.call_sid, lambda s: calls.start_call(s, call, _renderer), _all_languages())
+        return _answer(call.call_sid, lambda c: calls.start_call(c, call, _renderer), _all_languages(), orm=False)
     except calls.UnknownNumber:
         log.warning("call to %s: no receptionist has this number", mask(call.to_number))
         return _apology("sorry_unknown_number", _all_languages())
@@ -126,7 +127,8 @@ def gather():
     _note_dropped(clean)
     call_sid, step, event = clean.call_sid, clean.step, _event(clean)
     try:
-        return _answer(call_sid, lambda s: calls.answer_prompt(s, call_sid, step, event, _renderer), languages)
+        return _answer(call_sid, lambda c: calls.answer_prompt(c, call_sid, step, event, _renderer), languages,
+                       orm=False)
     except calls.UnknownCall:
         log.warning("gather for unknown call %s", call_sid)
         return _apology("sorry_lost", languages)
