@@ -352,6 +352,61 @@ def test_worker_and_cron_ride_out_a_redis_outage(tmp_path):
         kill_all(processes_of(instance))
 
 
+def _flask(command: list[str], env: dict, log: Path) -> subprocess.Popen:
+    """``flask --app app COMMAND...`` in a session of its own (as serve starts its children)."""
+    with open(log, "wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", *command], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+
+
+def test_a_forking_worker_stopped_mid_job_leaves_no_work_horse(tmp_path):
+    """``worker --fork`` (RQ's work horse per job, in a process group of its own). SIGTERM
+    while a job runs: the worker waits for the job to finish (nothing lost), then both are
+    gone. SIGTERM, then SIGKILL to the worker's process group before its job ends (what
+    serve does after its stop timeout, and a test's cleanup): the horse dies with it
+    instead of running on as an orphan."""
+    port = first_free_port(REDIS_PORTS)
+    instance = tmp_path / "instance"
+    env = _environment(instance, REDIS_URL=f"redis://127.0.0.1:{port}/0")
+    redis_proc = _redis_server(port, tmp_path)
+    redis = Redis(port=port, socket_timeout=5)
+    queue = Queue(QUEUE_NAME, connection=redis)
+    workers: list[subprocess.Popen] = []
+
+    def horse_running(job: Job) -> tuple[subprocess.Popen, int]:
+        workers.append(_flask(["worker", "--fork", "--no-scheduler"], env, tmp_path / f"worker{len(workers)}.log"))
+        horse = wait_for(lambda: children(workers[-1].pid), START_TIMEOUT_S, "the worker forks a work horse")[0]
+        wait_for(lambda: job.get_status(refresh=True) == JobStatus.STARTED, START_TIMEOUT_S, "the job runs")
+        return workers[-1], horse
+
+    try:
+        short = queue.enqueue("time.sleep", 3)
+        worker, horse = horse_running(short)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=STOP_TIMEOUT_S) == 0
+        assert short.get_status(refresh=True) == JobStatus.FINISHED, "the job ran to its end"
+        assert not alive(horse)
+
+        endless = queue.enqueue("time.sleep", 600, job_timeout=900)
+        worker, horse = horse_running(endless)
+        worker.send_signal(signal.SIGTERM)
+        time.sleep(1)
+        assert worker.poll() is None, "a warm shutdown waits for the job"
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+        wait_for(lambda: not alive(horse), 10, f"the work horse {horse} dies with its worker")
+        assert not processes_of(instance)
+    finally:
+        for proc in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        kill_all(processes_of(instance))
+        redis_proc.kill()
+        redis_proc.wait()
+
+
 # --- the drill: Redis dies while calls finish ------------------------------------------------
 
 @pytest.mark.parametrize("redis_kind", ["embedded", "external"])

@@ -24,8 +24,10 @@ logged once as it starts and once as it ends. A stop signal during an outage end
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
+import threading
 import time
 from contextlib import suppress
 
@@ -130,7 +132,50 @@ class PatientWorker(_Patience, SimpleWorker):
 
 
 class PatientForkingWorker(_Patience, Worker):
-    """RQ's forking worker (a work horse per job): ``worker --fork``."""
+    """RQ's forking worker (a work horse per job): ``worker --fork``.
+
+    RQ puts each work horse in a process group of its own (``os.setpgrp`` in
+    ``fork_work_horse``, so ``kill_horse`` reaches what the job started), which a SIGKILL to
+    the worker's group does not reach: a worker killed mid-job (``serve`` after
+    ``CHILD_STOP_TIMEOUT_S``, a test's or an operator's ``kill -9``) left its horse running as
+    an orphan. Here the horse dies with its worker (:func:`_die_with_parent`). A SIGTERM alone
+    is RQ's warm shutdown: the worker waits for the horse to finish its job, then exits.
+    A horse killed mid-job loses nothing the outbox does not account for: its row stays
+    ``pending`` (not yet claimed: the reconciler enqueues it again) or ``sending`` (the
+    reconciler settles it, never sent twice), as for a killed ``SimpleWorker``.
+    """
+
+    def fork_work_horse(self, job, queue):
+        self._worker_pid = os.getpid()  # read in the horse, after the fork
+        super().fork_work_horse(job, queue)
+
+    def setup_work_horse_signals(self):
+        """RQ's (in the horse: SIGINT ignored, SIGTERM ends it), and death with the worker."""
+        super().setup_work_horse_signals()
+        _die_with_parent(self._worker_pid)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT_CHECK_S = 1     # without prctl: how often a work horse checks that its worker is there
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Have the kernel SIGKILL this process when ``parent_pid`` (its parent) exits: Linux's
+    ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` (prctl(2)); elsewhere a daemon thread checks every
+    ``PARENT_CHECK_S``. A parent already gone before the request means exiting now."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        armed = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):  # not Linux
+        armed = False
+    if not armed:
+        def watch():
+            while os.getppid() == parent_pid:
+                time.sleep(PARENT_CHECK_S)
+            os.kill(os.getpid(), signal.SIGKILL)
+        threading.Thread(target=watch, name="worker-watch", daemon=True).start()
+    if os.getppid() != parent_pid:
+        os._exit(1)
 
 
 def patient_cron(connection):
