@@ -41,8 +41,6 @@ from .drill_calls import HttpCall
 from .test_outbox_delivery import ACCOUNT_SID, fake_twilio  # noqa: F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
-WEB_PORTS = range(5103, 5110)     # this suite's loopback ports
-REDIS_PORTS = range(6403, 6410)
 START_TIMEOUT_S = 90              # serve: imports, migrations, the sample company; under load
 STOP_TIMEOUT_S = 45               # serve stops cron, then the worker (its job), then Redis
 WORK_TIMEOUT_S = 60               # a job enqueued after an outage is done within this
@@ -113,15 +111,12 @@ def wait_for(predicate, timeout_s: float, what: str):
         time.sleep(0.2)
 
 
-def first_free_port(ports: range) -> int:
-    for port in ports:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail(f"no free loopback port in {ports.start}..{ports.stop - 1}")
+def free_port() -> int:
+    """A loopback port the kernel just handed out as free (an ephemeral one: two suites
+    running at once do not pick the same, as they did probing one fixed range)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def kill_all(pids) -> None:
@@ -135,9 +130,15 @@ def kill_all(pids) -> None:
 @dataclass
 class Serve:
     instance: Path
-    port: int
     output: Path
     launcher: subprocess.Popen  # serve itself, or the make that runs it
+
+    @property
+    def port(self) -> int:
+        """The port serve took (``--port 0``: a free one) and printed."""
+        line = wait_for(lambda: re.search(r"Receptionist on http://127\.0\.0\.1:(\d+)", self.output.read_text()),
+                        START_TIMEOUT_S, f"serve reports its port\n{self.output.read_text()}")
+        return int(line.group(1))
 
     def pids(self) -> dict[str, int]:
         """serve's own report: ``serve (pid N): redis pid A, worker pid B, cron pid C``."""
@@ -172,14 +173,13 @@ def _environment(instance: Path, **extra: str) -> dict:
 
 @contextlib.contextmanager
 def running_serve(tmp_path: Path, through_make: bool = False, **env: str) -> Iterator[Serve]:
-    """``flask --app app serve`` on a free port, its own instance folder, REDIS_URL unset
+    """``flask --app app serve`` on a free port (``--port 0``), its own instance folder, REDIS_URL unset
     (so the embedded Redis), a sweep every second; healthy when yielded. ``through_make``:
     started by ``make`` as ``make run`` does, make leading a process group of its own (as a
     terminal's foreground job). Whatever is left at the end is killed (and the test fails
     on its own assertions, not on leftovers). ``env``: more environment variables."""
     instance = tmp_path / "instance"
-    port = first_free_port(WEB_PORTS)
-    command = [sys.executable, "-m", "flask", "--app", "app", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "flask", "--app", "app", "serve", "--port", "0"]
     if through_make:
         makefile = tmp_path / "Makefile"
         makefile.write_text("run:\n\t" + " ".join(command) + "\n")  # the recipe of `make run`
@@ -189,9 +189,10 @@ def running_serve(tmp_path: Path, through_make: bool = False, **env: str) -> Ite
         launcher = subprocess.Popen(command, cwd=ROOT, env=_environment(instance, SWEEP_INTERVAL_S="1", **env),
                                     stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True)
-    serve = Serve(instance, port, output, launcher)
+    serve = Serve(instance, output, launcher)
     try:
-        wait_for(lambda: serve.healthy() or launcher.poll() is not None, START_TIMEOUT_S, "serve answers /healthz")
+        wait_for(lambda: launcher.poll() is not None or ("Receptionist on" in output.read_text() and serve.healthy()),
+                 START_TIMEOUT_S, "serve answers /healthz")
         assert launcher.poll() is None, output.read_text()
         yield serve
     finally:
@@ -294,7 +295,7 @@ def _redis_server(port: int, workdir: Path) -> subprocess.Popen:
 
 
 def test_worker_and_cron_ride_out_a_redis_outage(tmp_path):
-    port = first_free_port(REDIS_PORTS)
+    port = free_port()
     instance = tmp_path / "instance"
     env = _environment(instance, REDIS_URL=f"redis://127.0.0.1:{port}/0", SWEEP_INTERVAL_S="1")
     redis_proc = _redis_server(port, tmp_path)
@@ -366,7 +367,7 @@ def test_a_forking_worker_stopped_mid_job_leaves_no_work_horse(tmp_path):
     gone. SIGTERM, then SIGKILL to the worker's process group before its job ends (what
     serve does after its stop timeout, and a test's cleanup): the horse dies with it
     instead of running on as an orphan."""
-    port = first_free_port(REDIS_PORTS)
+    port = free_port()
     instance = tmp_path / "instance"
     env = _environment(instance, REDIS_URL=f"redis://127.0.0.1:{port}/0")
     redis_proc = _redis_server(port, tmp_path)
@@ -418,7 +419,7 @@ def test_drill_redis_killed_while_five_calls_finish(tmp_path, fake_twilio, redis
     env = dict(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_API_BASE_URL=fake_twilio.url)
     external = None
     if redis_kind == "external":
-        port = first_free_port(REDIS_PORTS)
+        port = free_port()
         external = _redis_server(port, tmp_path)
         env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
     try:
