@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 90              # serve: imports, migrations, the sample company; under load
 STOP_TIMEOUT_S = 45               # serve stops cron, then the worker (its job), then Redis
 WORK_TIMEOUT_S = 60               # a job enqueued after an outage is done within this
+RESCHEDULE_BOUND_S = 40           # a delayed job due after a restart runs within this of the restart
 SWEEP = "receptionist.jobs.sweeps.sweep"
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds processes through /proc")
@@ -398,6 +399,49 @@ def test_a_forking_worker_stopped_mid_job_leaves_no_work_horse(tmp_path):
         worker.wait()
         wait_for(lambda: not alive(horse), 10, f"the work horse {horse} dies with its worker")
         assert not processes_of(instance)
+    finally:
+        for proc in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        kill_all(processes_of(instance))
+        redis_proc.kill()
+        redis_proc.wait()
+
+
+def test_a_worker_started_after_one_was_killed_runs_the_delayed_jobs_within_seconds(tmp_path):
+    """A worker and its scheduler are killed outright (``kill -9`` of its process group, an
+    out-of-memory kill): the scheduler's lock stays in Redis until it expires (61 s). The
+    worker started in its place takes over the stale lock: a job delayed to just after the
+    restart runs within RESCHEDULE_BOUND_S of the kill, not a minute or two later."""
+    port = free_port()
+    instance = tmp_path / "instance"
+    env = _environment(instance, REDIS_URL=f"redis://127.0.0.1:{port}/0")
+    redis_proc = _redis_server(port, tmp_path)
+    redis = Redis(port=port, socket_timeout=5)
+    lock = f"rq:scheduler-lock:{QUEUE_NAME}"
+    workers: list[subprocess.Popen] = []
+    try:
+        workers.append(_flask(["worker"], env, tmp_path / "worker0.log"))
+        wait_for(lambda: children(workers[0].pid) and redis.get(lock), START_TIMEOUT_S,
+                 "the worker's scheduler takes the lock")
+        killed_lock = redis.get(lock)
+        os.killpg(workers[0].pid, signal.SIGKILL)
+        workers[0].wait()
+        killed_at = time.monotonic()
+        job = Queue(QUEUE_NAME, connection=redis).enqueue_in(dt.timedelta(seconds=2), "os.getpid")
+
+        workers.append(_flask(["worker"], env, tmp_path / "worker1.log"))
+        wait_for(lambda: job.get_status(refresh=True) == JobStatus.FINISHED, WORK_TIMEOUT_S,
+                 "the delayed job runs")
+        took_s = time.monotonic() - killed_at
+        assert took_s < RESCHEDULE_BOUND_S, f"the delayed job ran {took_s:.0f} s after the kill"
+        assert redis.get(lock) not in (None, killed_lock), "the new scheduler holds the lock"
+        assert "taking it over" in (tmp_path / "worker1.log").read_text()
+
+        workers[1].send_signal(signal.SIGTERM)
+        assert workers[1].wait(timeout=STOP_TIMEOUT_S) == 0
+        assert redis.get(lock) is None, "a scheduler stopped by SIGTERM releases its lock"
     finally:
         for proc in workers:
             with contextlib.suppress(ProcessLookupError):
