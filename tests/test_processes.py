@@ -526,6 +526,47 @@ def _outbox_rows(instance: Path):
         database.dispose()
 
 
+def test_make_run_stopped_mid_call_and_mid_send_loses_nothing(tmp_path, fake_twilio):
+    """``make run`` gets SIGTERM (to make's process group) while the worker is handing a
+    text to a slow Twilio and another caller is half-way through a call: every process
+    stops, the text in flight goes out once (the worker finishes its job first). Started
+    again on the same instance folder, serve sends what was still waiting and the caller
+    finishes the call: each caller gets each text exactly once."""
+    env = dict(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_API_BASE_URL=fake_twilio.url)
+    fake_twilio.delay_s = 4
+    done, halfway = "+12025550170", "+12025550171"
+    with running_serve(tmp_path, through_make=True, **env) as serve:
+        everything = _everything(serve)
+        base = f"http://127.0.0.1:{serve.port}"
+        first = HttpCall(base, "CA" + "1" * 32, done)
+        first.all_but_the_last_answer()
+        assert "text message" in first.last_answer().said
+        first.status()
+        second = HttpCall(base, "CA" + "2" * 32, halfway)
+        second.all_but_the_last_answer()
+        wait_for(lambda: fake_twilio.sends, WORK_TIMEOUT_S, "the worker is handing the first text to Twilio")
+
+        os.killpg(serve.launcher.pid, signal.SIGTERM)
+        serve.launcher.wait(timeout=STOP_TIMEOUT_S)
+        wait_for(lambda: not [p for p in everything | set(processes_of(serve.instance)) if alive(p)],
+                 STOP_TIMEOUT_S, "every process stopped")
+        rows = [r for r in _outbox_rows(serve.instance) if r.kind == "sms"]
+        assert [r.status.value for r in rows].count("sent") == 1 == len(fake_twilio.sends), "the text in flight"
+        assert {r.status.value for r in rows} <= {"sent", "pending"}, "nothing stuck mid-send"
+
+    fake_twilio.delay_s = 0
+    with running_serve(tmp_path, **env) as serve:
+        second.base = f"http://127.0.0.1:{serve.port}"
+        assert "text message" in second.last_answer().said
+        second.status()
+        wait_for(lambda: sorted(r["form"]["To"] for r in fake_twilio.sends) == sorted([done, halfway] * 2),
+                 WORK_TIMEOUT_S, "each caller's confirmation and interview link reach Twilio")
+        time.sleep(3)  # three more sweeps: nothing goes out twice
+        assert sorted(r["form"]["To"] for r in fake_twilio.sends) == sorted([done, halfway] * 2)
+        assert sorted((r.recipient, r.status.value, r.attempts) for r in _outbox_rows(serve.instance)
+                      if r.kind == "sms") == sorted([(done, "sent", 1), (halfway, "sent", 1)] * 2)
+
+
 # --- the embedded Redis outside serve ------------------------------------------------------
 
 _START_AND_EXIT = """

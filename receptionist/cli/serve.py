@@ -91,12 +91,12 @@ def serve_command(host: str, port: int) -> None:
         click.echo(f"sweep every {settings.sweep_interval_s} s; a child that dies is restarted")
         logging.basicConfig()  # as waitress.serve does (idempotent)
         # Bound here; --port 0 takes a free port, the one printed (tests run side by side).
-        server = waitress.create_server(app, host=host, port=port, threads=8, ident="receptionist")
-        click.echo(f"Receptionist on http://{host}:{server.effective_port}  (database "
+        http = waitress.create_server(app, host=host, port=port, threads=8, ident="receptionist")
+        click.echo(f"Receptionist on http://{host}:{http.effective_port}  (database "
                    f"{settings.database_url.split('://')[0]}, "
                    f"signatures checked against {settings.public_base_url or 'the request URL'})")
         click.echo("Try a call:  flask --app app call   (or --script examples/calls/qualified.txt)")
-        server.run()
+        http.run()
     finally:
         _ignore_further_signals()
         supervisor.stop()
@@ -113,7 +113,7 @@ def _flask_child(app_path: str, command: list[str], env: dict) -> tuple[subproce
 
 
 def _stop_on_signals() -> None:
-    """SIGTERM and SIGINT end waitress's ``server.run()`` (SystemExit, which it catches and
+    """SIGTERM and SIGINT end waitress's ``run()`` (SystemExit, which it catches and
     then returns), so the ``finally`` stops the children."""
     def stop(signum, frame):
         _ignore_further_signals()
