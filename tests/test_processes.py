@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -362,27 +362,48 @@ def _flask(command: list[str], env: dict, log: Path) -> subprocess.Popen:
                                 start_new_session=True)
 
 
+@contextlib.contextmanager
+def workers_on_redis(tmp_path: Path) -> Iterator[tuple[Redis, Callable[..., subprocess.Popen]]]:
+    """A redis-server on a free port, and ``start(*args)``: ``flask --app app worker ARGS``
+    on it (its log ``worker<N>.log``, instance folder ``tmp_path / "instance"``). Whatever
+    is left at the end is killed, the work horses and schedulers too."""
+    port = free_port()
+    instance = tmp_path / "instance"
+    env = _environment(instance, REDIS_URL=f"redis://127.0.0.1:{port}/0")
+    redis_proc = _redis_server(port, tmp_path)
+    workers: list[subprocess.Popen] = []
+
+    def start(*args: str) -> subprocess.Popen:
+        workers.append(_flask(["worker", *args], env, tmp_path / f"worker{len(workers)}.log"))
+        return workers[-1]
+
+    try:
+        yield Redis(port=port, socket_timeout=5), start
+    finally:
+        for proc in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        kill_all(processes_of(instance))
+        redis_proc.kill()
+        redis_proc.wait()
+
+
 def test_a_forking_worker_stopped_mid_job_leaves_no_work_horse(tmp_path):
     """``worker --fork`` (RQ's work horse per job, in a process group of its own). SIGTERM
     while a job runs: the worker waits for the job to finish (nothing lost), then both are
     gone. SIGTERM, then SIGKILL to the worker's process group before its job ends (what
     serve does after its stop timeout, and a test's cleanup): the horse dies with it
     instead of running on as an orphan."""
-    port = free_port()
-    instance = tmp_path / "instance"
-    env = _environment(instance, REDIS_URL=f"redis://127.0.0.1:{port}/0")
-    redis_proc = _redis_server(port, tmp_path)
-    redis = Redis(port=port, socket_timeout=5)
-    queue = Queue(QUEUE_NAME, connection=redis)
-    workers: list[subprocess.Popen] = []
+    with workers_on_redis(tmp_path) as (redis, start):
+        queue = Queue(QUEUE_NAME, connection=redis)
 
-    def horse_running(job: Job) -> tuple[subprocess.Popen, int]:
-        workers.append(_flask(["worker", "--fork", "--no-scheduler"], env, tmp_path / f"worker{len(workers)}.log"))
-        horse = wait_for(lambda: children(workers[-1].pid), START_TIMEOUT_S, "the worker forks a work horse")[0]
-        wait_for(lambda: job.get_status(refresh=True) == JobStatus.STARTED, START_TIMEOUT_S, "the job runs")
-        return workers[-1], horse
+        def horse_running(job: Job) -> tuple[subprocess.Popen, int]:
+            worker = start("--fork", "--no-scheduler")
+            horse = wait_for(lambda: children(worker.pid), START_TIMEOUT_S, "the worker forks a work horse")[0]
+            wait_for(lambda: job.get_status(refresh=True) == JobStatus.STARTED, START_TIMEOUT_S, "the job runs")
+            return worker, horse
 
-    try:
         short = queue.enqueue("time.sleep", 3)
         worker, horse = horse_running(short)
         worker.send_signal(signal.SIGTERM)
@@ -398,15 +419,7 @@ def test_a_forking_worker_stopped_mid_job_leaves_no_work_horse(tmp_path):
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
         wait_for(lambda: not alive(horse), 10, f"the work horse {horse} dies with its worker")
-        assert not processes_of(instance)
-    finally:
-        for proc in workers:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        kill_all(processes_of(instance))
-        redis_proc.kill()
-        redis_proc.wait()
+        assert not processes_of(tmp_path / "instance")
 
 
 def test_a_worker_started_after_one_was_killed_runs_the_delayed_jobs_within_seconds(tmp_path):
@@ -414,24 +427,18 @@ def test_a_worker_started_after_one_was_killed_runs_the_delayed_jobs_within_seco
     out-of-memory kill): the scheduler's lock stays in Redis until it expires (61 s). The
     worker started in its place takes over the stale lock: a job delayed to just after the
     restart runs within RESCHEDULE_BOUND_S of the kill, not a minute or two later."""
-    port = free_port()
-    instance = tmp_path / "instance"
-    env = _environment(instance, REDIS_URL=f"redis://127.0.0.1:{port}/0")
-    redis_proc = _redis_server(port, tmp_path)
-    redis = Redis(port=port, socket_timeout=5)
     lock = f"rq:scheduler-lock:{QUEUE_NAME}"
-    workers: list[subprocess.Popen] = []
-    try:
-        workers.append(_flask(["worker"], env, tmp_path / "worker0.log"))
-        wait_for(lambda: children(workers[0].pid) and redis.get(lock), START_TIMEOUT_S,
+    with workers_on_redis(tmp_path) as (redis, start):
+        killed = start()
+        wait_for(lambda: children(killed.pid) and redis.get(lock), START_TIMEOUT_S,
                  "the worker's scheduler takes the lock")
         killed_lock = redis.get(lock)
-        os.killpg(workers[0].pid, signal.SIGKILL)
-        workers[0].wait()
+        os.killpg(killed.pid, signal.SIGKILL)
+        killed.wait()
         killed_at = time.monotonic()
         job = Queue(QUEUE_NAME, connection=redis).enqueue_in(dt.timedelta(seconds=2), "os.getpid")
 
-        workers.append(_flask(["worker"], env, tmp_path / "worker1.log"))
+        worker = start()
         wait_for(lambda: job.get_status(refresh=True) == JobStatus.FINISHED, WORK_TIMEOUT_S,
                  "the delayed job runs")
         took_s = time.monotonic() - killed_at
@@ -439,17 +446,9 @@ def test_a_worker_started_after_one_was_killed_runs_the_delayed_jobs_within_seco
         assert redis.get(lock) not in (None, killed_lock), "the new scheduler holds the lock"
         assert "taking it over" in (tmp_path / "worker1.log").read_text()
 
-        workers[1].send_signal(signal.SIGTERM)
-        assert workers[1].wait(timeout=STOP_TIMEOUT_S) == 0
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=STOP_TIMEOUT_S) == 0
         assert redis.get(lock) is None, "a scheduler stopped by SIGTERM releases its lock"
-    finally:
-        for proc in workers:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        kill_all(processes_of(instance))
-        redis_proc.kill()
-        redis_proc.wait()
 
 
 # --- the drill: Redis dies while calls finish ------------------------------------------------

@@ -134,7 +134,8 @@ class _Patience:
     # was killed, until the lock expires (61 s). Delayed jobs (outbox retries, enqueue_in)
     # then waited one to two minutes. Here a worker without its scheduler tries every
     # SCHEDULER_RETRY_S and takes over a lock nobody refreshed for SCHEDULER_STALE_S: a
-    # restart has its scheduler within about SCHEDULER_STALE_S + SCHEDULER_RETRY_S.
+    # restart has its scheduler within about SCHEDULER_STALE_S + SCHEDULER_RETRY_S. (A second
+    # worker with --scheduler beside a live one keeps trying: a few Redis commands every 5 s.)
 
     def _start_scheduler(self, *args, **kwargs):
         self._take_over_stale_scheduler_locks()
