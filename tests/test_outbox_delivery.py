@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import threading
+import time
 import urllib.parse
 import uuid
 
@@ -66,12 +67,14 @@ class FakeTwilio:
         self.requests: list[dict] = []
         self.forward_to: str | None = None
         self.reply: tuple[int, object] = (201, None)  # None: a fresh Message, queued
+        self.delay_s = 0.0  # before answering (recorded first): a slow Twilio
 
     def __call__(self, environ, start_response):
         req = Request(environ)
         raw = req.get_data()
         self.requests.append({"method": req.method, "path": req.path,
                               "form": dict(urllib.parse.parse_qsl(raw.decode()))})
+        time.sleep(self.delay_s)
         if self.forward_to:
             upstream = requests.request(
                 req.method, self.forward_to + req.full_path.rstrip("?"), data=raw, timeout=10,

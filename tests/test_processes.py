@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +41,10 @@ from .drill_calls import HttpCall
 from .test_outbox_delivery import ACCOUNT_SID, fake_twilio  # noqa: F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
-WEB_PORTS = range(5103, 5110)     # this suite's loopback ports
-REDIS_PORTS = range(6403, 6410)
 START_TIMEOUT_S = 90              # serve: imports, migrations, the sample company; under load
 STOP_TIMEOUT_S = 45               # serve stops cron, then the worker (its job), then Redis
 WORK_TIMEOUT_S = 60               # a job enqueued after an outage is done within this
+RESCHEDULE_BOUND_S = 40           # a delayed job due after a restart runs within this of the restart
 SWEEP = "receptionist.jobs.sweeps.sweep"
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds processes through /proc")
@@ -113,15 +112,12 @@ def wait_for(predicate, timeout_s: float, what: str):
         time.sleep(0.2)
 
 
-def first_free_port(ports: range) -> int:
-    for port in ports:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail(f"no free loopback port in {ports.start}..{ports.stop - 1}")
+def free_port() -> int:
+    """A loopback port the kernel just handed out as free (an ephemeral one: two suites
+    running at once do not pick the same, as they did probing one fixed range)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def kill_all(pids) -> None:
@@ -135,9 +131,15 @@ def kill_all(pids) -> None:
 @dataclass
 class Serve:
     instance: Path
-    port: int
     output: Path
     launcher: subprocess.Popen  # serve itself, or the make that runs it
+
+    @property
+    def port(self) -> int:
+        """The port serve took (``--port 0``: a free one) and printed."""
+        line = wait_for(lambda: re.search(r"Receptionist on http://127\.0\.0\.1:(\d+)", self.output.read_text()),
+                        START_TIMEOUT_S, f"serve reports its port\n{self.output.read_text()}")
+        return int(line.group(1))
 
     def pids(self) -> dict[str, int]:
         """serve's own report: ``serve (pid N): redis pid A, worker pid B, cron pid C``."""
@@ -172,14 +174,13 @@ def _environment(instance: Path, **extra: str) -> dict:
 
 @contextlib.contextmanager
 def running_serve(tmp_path: Path, through_make: bool = False, **env: str) -> Iterator[Serve]:
-    """``flask --app app serve`` on a free port, its own instance folder, REDIS_URL unset
+    """``flask --app app serve`` on a free port (``--port 0``), its own instance folder, REDIS_URL unset
     (so the embedded Redis), a sweep every second; healthy when yielded. ``through_make``:
     started by ``make`` as ``make run`` does, make leading a process group of its own (as a
     terminal's foreground job). Whatever is left at the end is killed (and the test fails
     on its own assertions, not on leftovers). ``env``: more environment variables."""
     instance = tmp_path / "instance"
-    port = first_free_port(WEB_PORTS)
-    command = [sys.executable, "-m", "flask", "--app", "app", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "flask", "--app", "app", "serve", "--port", "0"]
     if through_make:
         makefile = tmp_path / "Makefile"
         makefile.write_text("run:\n\t" + " ".join(command) + "\n")  # the recipe of `make run`
@@ -189,9 +190,10 @@ def running_serve(tmp_path: Path, through_make: bool = False, **env: str) -> Ite
         launcher = subprocess.Popen(command, cwd=ROOT, env=_environment(instance, SWEEP_INTERVAL_S="1", **env),
                                     stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True)
-    serve = Serve(instance, port, output, launcher)
+    serve = Serve(instance, output, launcher)
     try:
-        wait_for(lambda: serve.healthy() or launcher.poll() is not None, START_TIMEOUT_S, "serve answers /healthz")
+        wait_for(lambda: launcher.poll() is not None or ("Receptionist on" in output.read_text() and serve.healthy()),
+                 START_TIMEOUT_S, "serve answers /healthz")
         assert launcher.poll() is None, output.read_text()
         yield serve
     finally:
@@ -294,7 +296,7 @@ def _redis_server(port: int, workdir: Path) -> subprocess.Popen:
 
 
 def test_worker_and_cron_ride_out_a_redis_outage(tmp_path):
-    port = first_free_port(REDIS_PORTS)
+    port = free_port()
     instance = tmp_path / "instance"
     env = _environment(instance, REDIS_URL=f"redis://127.0.0.1:{port}/0", SWEEP_INTERVAL_S="1")
     redis_proc = _redis_server(port, tmp_path)
@@ -352,6 +354,104 @@ def test_worker_and_cron_ride_out_a_redis_outage(tmp_path):
         kill_all(processes_of(instance))
 
 
+def _flask(command: list[str], env: dict, log: Path) -> subprocess.Popen:
+    """``flask --app app COMMAND...`` in a session of its own (as serve starts its children)."""
+    with open(log, "wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", *command], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+
+
+@contextlib.contextmanager
+def workers_on_redis(tmp_path: Path) -> Iterator[tuple[Redis, Callable[..., subprocess.Popen]]]:
+    """A redis-server on a free port, and ``start(*args)``: ``flask --app app worker ARGS``
+    on it (its log ``worker<N>.log``, instance folder ``tmp_path / "instance"``). Whatever
+    is left at the end is killed, the work horses and schedulers too."""
+    port = free_port()
+    instance = tmp_path / "instance"
+    env = _environment(instance, REDIS_URL=f"redis://127.0.0.1:{port}/0")
+    redis_proc = _redis_server(port, tmp_path)
+    workers: list[subprocess.Popen] = []
+
+    def start(*args: str) -> subprocess.Popen:
+        workers.append(_flask(["worker", *args], env, tmp_path / f"worker{len(workers)}.log"))
+        return workers[-1]
+
+    try:
+        yield Redis(port=port, socket_timeout=5), start
+    finally:
+        for proc in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        kill_all(processes_of(instance))
+        redis_proc.kill()
+        redis_proc.wait()
+
+
+def test_a_forking_worker_stopped_mid_job_leaves_no_work_horse(tmp_path):
+    """``worker --fork`` (RQ's work horse per job, in a process group of its own). SIGTERM
+    while a job runs: the worker waits for the job to finish (nothing lost), then both are
+    gone. SIGTERM, then SIGKILL to the worker's process group before its job ends (what
+    serve does after its stop timeout, and a test's cleanup): the horse dies with it
+    instead of running on as an orphan."""
+    with workers_on_redis(tmp_path) as (redis, start):
+        queue = Queue(QUEUE_NAME, connection=redis)
+
+        def horse_running(job: Job) -> tuple[subprocess.Popen, int]:
+            worker = start("--fork", "--no-scheduler")
+            horse = wait_for(lambda: children(worker.pid), START_TIMEOUT_S, "the worker forks a work horse")[0]
+            wait_for(lambda: job.get_status(refresh=True) == JobStatus.STARTED, START_TIMEOUT_S, "the job runs")
+            return worker, horse
+
+        short = queue.enqueue("time.sleep", 3)
+        worker, horse = horse_running(short)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=STOP_TIMEOUT_S) == 0
+        assert short.get_status(refresh=True) == JobStatus.FINISHED, "the job ran to its end"
+        assert not alive(horse)
+
+        endless = queue.enqueue("time.sleep", 600, job_timeout=900)
+        worker, horse = horse_running(endless)
+        worker.send_signal(signal.SIGTERM)
+        time.sleep(1)
+        assert worker.poll() is None, "a warm shutdown waits for the job"
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+        wait_for(lambda: not alive(horse), 10, f"the work horse {horse} dies with its worker")
+        assert not processes_of(tmp_path / "instance")
+
+
+def test_a_worker_started_after_one_was_killed_runs_the_delayed_jobs_within_seconds(tmp_path):
+    """A worker and its scheduler are killed outright (``kill -9`` of its process group, an
+    out-of-memory kill): the scheduler's lock stays in Redis until it expires (61 s). The
+    worker started in its place takes over the stale lock: a job delayed to just after the
+    restart runs within RESCHEDULE_BOUND_S of the kill, not a minute or two later."""
+    lock = f"rq:scheduler-lock:{QUEUE_NAME}"
+    with workers_on_redis(tmp_path) as (redis, start):
+        killed = start()
+        wait_for(lambda: children(killed.pid) and redis.get(lock), START_TIMEOUT_S,
+                 "the worker's scheduler takes the lock")
+        killed_lock = redis.get(lock)
+        os.killpg(killed.pid, signal.SIGKILL)
+        killed.wait()
+        killed_at = time.monotonic()
+        job = Queue(QUEUE_NAME, connection=redis).enqueue_in(dt.timedelta(seconds=2), "os.getpid")
+
+        worker = start()
+        wait_for(lambda: job.get_status(refresh=True) == JobStatus.FINISHED, WORK_TIMEOUT_S,
+                 "the delayed job runs")
+        took_s = time.monotonic() - killed_at
+        print(f"\ndelayed job due 2 s after the kill ran {took_s:.1f} s after it")
+        assert took_s < RESCHEDULE_BOUND_S, f"the delayed job ran {took_s:.0f} s after the kill"
+        assert redis.get(lock) not in (None, killed_lock), "the new scheduler holds the lock"
+        assert "taking it over" in (tmp_path / "worker1.log").read_text()
+
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=STOP_TIMEOUT_S) == 0
+        assert redis.get(lock) is None, "a scheduler stopped by SIGTERM releases its lock"
+
+
 # --- the drill: Redis dies while calls finish ------------------------------------------------
 
 @pytest.mark.parametrize("redis_kind", ["embedded", "external"])
@@ -363,7 +463,7 @@ def test_drill_redis_killed_while_five_calls_finish(tmp_path, fake_twilio, redis
     env = dict(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_API_BASE_URL=fake_twilio.url)
     external = None
     if redis_kind == "external":
-        port = first_free_port(REDIS_PORTS)
+        port = free_port()
         external = _redis_server(port, tmp_path)
         env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
     try:
@@ -424,6 +524,49 @@ def _outbox_rows(instance: Path):
             return list(session.scalars(select(OutboxItem).order_by(OutboxItem.recipient)))
     finally:
         database.dispose()
+
+
+def test_make_run_stopped_mid_call_and_mid_send_loses_nothing(tmp_path, fake_twilio):
+    """``make run`` gets SIGTERM (to make's process group) while the worker is handing a
+    text to a slow Twilio and another caller is half-way through a call: every process
+    stops, each text in flight goes out once (a worker finishes its job first), the rest
+    wait as ``pending``. Started
+    again on the same instance folder, serve sends what was still waiting and the caller
+    finishes the call: each caller gets each text exactly once."""
+    env = dict(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_API_BASE_URL=fake_twilio.url)
+    fake_twilio.delay_s = 4
+    done, halfway = "+12025550170", "+12025550171"
+    with running_serve(tmp_path, through_make=True, **env) as serve:
+        everything = _everything(serve)
+        base = f"http://127.0.0.1:{serve.port}"
+        first = HttpCall(base, "CA" + "1" * 32, done)
+        first.all_but_the_last_answer()
+        assert "text message" in first.last_answer().said
+        first.status()
+        second = HttpCall(base, "CA" + "2" * 32, halfway)
+        second.all_but_the_last_answer()
+        wait_for(lambda: fake_twilio.sends, WORK_TIMEOUT_S, "the worker is handing the first text to Twilio")
+
+        os.killpg(serve.launcher.pid, signal.SIGTERM)
+        serve.launcher.wait(timeout=STOP_TIMEOUT_S)
+        wait_for(lambda: not [p for p in everything | set(processes_of(serve.instance)) if alive(p)],
+                 STOP_TIMEOUT_S, "every process stopped")
+        rows = [r for r in _outbox_rows(serve.instance) if r.kind == "sms"]
+        in_flight = sorted(r["form"]["To"] for r in fake_twilio.sends)  # the workers' jobs (one each) at the stop
+        assert sorted(r.recipient for r in rows if r.status.value == "sent") == in_flight, "each finished its job"
+        assert {r.status.value for r in rows} <= {"sent", "pending"}, "nothing stuck mid-send"
+
+    fake_twilio.delay_s = 0
+    with running_serve(tmp_path, **env) as serve:
+        second.base = f"http://127.0.0.1:{serve.port}"
+        assert "text message" in second.last_answer().said
+        second.status()
+        wait_for(lambda: sorted(r["form"]["To"] for r in fake_twilio.sends) == sorted([done, halfway] * 2),
+                 WORK_TIMEOUT_S, "each caller's confirmation and interview link reach Twilio")
+        time.sleep(3)  # three more sweeps: nothing goes out twice
+        assert sorted(r["form"]["To"] for r in fake_twilio.sends) == sorted([done, halfway] * 2)
+        assert sorted((r.recipient, r.status.value, r.attempts) for r in _outbox_rows(serve.instance)
+                      if r.kind == "sms") == sorted([(done, "sent", 1), (halfway, "sent", 1)] * 2)
 
 
 # --- the embedded Redis outside serve ------------------------------------------------------

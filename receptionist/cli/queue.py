@@ -24,8 +24,10 @@ logged once as it starts and once as it ends. A stop signal during an outage end
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
+import threading
 import time
 from contextlib import suppress
 
@@ -34,6 +36,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from rq import SimpleWorker, Worker
 from rq.job import JobStatus
+from rq.scheduler import RQScheduler
 from rq.utils import now
 
 from receptionist.adapters.redis_server import patient_connection, redis_url, stop_waiting
@@ -50,16 +53,32 @@ MAINTENANCE_INTERVAL_S = 60
 # interval is plenty: the key lives 240-480 s and the health check allows minutes.
 HEARTBEAT_EVERY_S = 5
 SCHEDULER_STOP_TIMEOUT_S = 5  # after SIGTERM, before SIGKILL: a scheduler waiting on Redis does not stop
+# RQ's scheduler refreshes its lock every interval (1 s) to this TTL (interval + 60 s,
+# rq.scheduler.RQScheduler.heartbeat); one not refreshed for SCHEDULER_STALE_S was left by a
+# scheduler that died without releasing it (SIGKILL, a crash).
+SCHEDULER_LOCK_TTL_S = 61
+SCHEDULER_STALE_S = 10
+# A worker meant to run the scheduler that could not take the lock tries again this often
+# (RQ: at its maintenance, every MAINTENANCE_INTERVAL_S).
+SCHEDULER_RETRY_S = 5
+
+# Delete a lock whose TTL (ms) is below ARGV[1], atomically: its holder stopped refreshing it.
+_DELETE_STALE_LOCK = """
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl >= 0 and ttl < tonumber(ARGV[1]) then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
 
 
 class _Patience:
     """For an RQ worker class on a patient connection: maintenance every
     ``MAINTENANCE_INTERVAL_S`` (so a scheduler process that died is started again within
-    minutes, not ten); its warm shutdown (SIGTERM, SIGINT) also ends a wait on an unreachable
-    Redis."""
+    minutes, not ten); after a restart, its scheduler within seconds (below); its warm
+    shutdown (SIGTERM, SIGINT) also ends a wait on an unreachable Redis."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("maintenance_interval", MAINTENANCE_INTERVAL_S)
+        self._scheduler_tried_at = 0.0
         super().__init__(*args, **kwargs)
 
     def heartbeat(self, timeout: int | None = None, pipeline=None):
@@ -108,6 +127,55 @@ class _Patience:
         stop_waiting()
         super().request_stop(signum, frame)
 
+    # --- the scheduler after a restart -----------------------------------------------------
+    # RQ's worker starts its scheduler only if it takes the lock (``rq:scheduler-lock:<queue>``)
+    # at start, and tries again only at maintenance. After a restart the lock may still be
+    # held: by the old scheduler for the second it takes to release it on SIGTERM, or, when it
+    # was killed, until the lock expires (61 s). Delayed jobs (outbox retries, enqueue_in)
+    # then waited one to two minutes. Here a worker without its scheduler tries every
+    # SCHEDULER_RETRY_S and takes over a lock nobody refreshed for SCHEDULER_STALE_S: a
+    # restart has its scheduler within about SCHEDULER_STALE_S + SCHEDULER_RETRY_S. (A second
+    # worker with --scheduler beside a live one keeps trying: a few Redis commands every 5 s.)
+
+    def _start_scheduler(self, *args, **kwargs):
+        self._take_over_stale_scheduler_locks()
+        super()._start_scheduler(*args, **kwargs)
+
+    def _scheduler_missing(self) -> bool:
+        """True when this worker is to run the scheduler and its process does not run."""
+        scheduler = getattr(self, "scheduler", None)  # RQ's __init__ reads dequeue_timeout first
+        return scheduler is not None and (scheduler._process is None or not scheduler._process.is_alive())
+
+    def _take_over_stale_scheduler_locks(self) -> None:
+        """Delete each queue's scheduler lock that was not refreshed for SCHEDULER_STALE_S
+        (RQ's scheduler then takes it as a free one)."""
+        self._scheduler_tried_at = time.monotonic()
+        fresh_ms = (SCHEDULER_LOCK_TTL_S - SCHEDULER_STALE_S) * 1000
+        delete = self.connection.register_script(_DELETE_STALE_LOCK)
+        for queue in self.queues:
+            if delete(keys=[RQScheduler.get_locking_key(queue.name)], args=[fresh_ms]):
+                self.log.warning("the scheduler lock of %s was not refreshed for %s s (its scheduler died); "
+                                 "taking it over", queue.name, SCHEDULER_STALE_S)
+
+    @property
+    def should_run_maintenance_tasks(self):
+        """RQ's, and every SCHEDULER_RETRY_S while the scheduler is missing (maintenance
+        starts it: ``run_maintenance_tasks``)."""
+        if self._scheduler_missing() and time.monotonic() - self._scheduler_tried_at >= SCHEDULER_RETRY_S:
+            return True
+        return super().should_run_maintenance_tasks
+
+    def run_maintenance_tasks(self):
+        if self._scheduler_missing():
+            self._take_over_stale_scheduler_locks()
+        super().run_maintenance_tasks()
+
+    @property
+    def dequeue_timeout(self) -> int:
+        """RQ's (``worker_ttl`` - 15 s), or SCHEDULER_RETRY_S while the scheduler is missing:
+        an idle worker's loop turns to try again."""
+        return SCHEDULER_RETRY_S if self._scheduler_missing() else super().dequeue_timeout
+
     def stop_scheduler(self):
         """RQ's, bounded: SIGTERM to the scheduler process, then SIGKILL after
         ``SCHEDULER_STOP_TIMEOUT_S`` (during an outage it waits on Redis and would never
@@ -130,7 +198,50 @@ class PatientWorker(_Patience, SimpleWorker):
 
 
 class PatientForkingWorker(_Patience, Worker):
-    """RQ's forking worker (a work horse per job): ``worker --fork``."""
+    """RQ's forking worker (a work horse per job): ``worker --fork``.
+
+    RQ puts each work horse in a process group of its own (``os.setpgrp`` in
+    ``fork_work_horse``, so ``kill_horse`` reaches what the job started), which a SIGKILL to
+    the worker's group does not reach: a worker killed mid-job (``serve`` after
+    ``CHILD_STOP_TIMEOUT_S``, a test's or an operator's ``kill -9``) left its horse running as
+    an orphan. Here the horse dies with its worker (:func:`_die_with_parent`). A SIGTERM alone
+    is RQ's warm shutdown: the worker waits for the horse to finish its job, then exits.
+    A horse killed mid-job loses nothing the outbox does not account for: its row stays
+    ``pending`` (not yet claimed: the reconciler enqueues it again) or ``sending`` (the
+    reconciler settles it, never sent twice), as for a killed ``SimpleWorker``.
+    """
+
+    def fork_work_horse(self, job, queue):
+        self._worker_pid = os.getpid()  # read in the horse, after the fork
+        super().fork_work_horse(job, queue)
+
+    def setup_work_horse_signals(self):
+        """RQ's (in the horse: SIGINT ignored, SIGTERM ends it), and death with the worker."""
+        super().setup_work_horse_signals()
+        _die_with_parent(self._worker_pid)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT_CHECK_S = 1     # without prctl: how often a work horse checks that its worker is there
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Have the kernel SIGKILL this process when ``parent_pid`` (its parent) exits: Linux's
+    ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` (prctl(2)); elsewhere a daemon thread checks every
+    ``PARENT_CHECK_S``. A parent already gone before the request means exiting now."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        armed = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):  # not Linux
+        armed = False
+    if not armed:
+        def watch():
+            while os.getppid() == parent_pid:
+                time.sleep(PARENT_CHECK_S)
+            os.kill(os.getpid(), signal.SIGKILL)
+        threading.Thread(target=watch, name="worker-watch", daemon=True).start()
+    if os.getppid() != parent_pid:
+        os._exit(1)
 
 
 def patient_cron(connection):

@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=int, help="0: a free port (printed).")
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
     """Run the service: start the embedded Redis (when REDIS_URL is unset), migrate, load the
@@ -89,10 +89,14 @@ def serve_command(host: str, port: int) -> None:
         click.echo(f"serve (pid {os.getpid()}): " + ", ".join(
             f"{name} pid {pid}" for name, pid in supervisor.pids().items()) + f"; Redis: {where}")
         click.echo(f"sweep every {settings.sweep_interval_s} s; a child that dies is restarted")
-        click.echo(f"Receptionist on http://{host}:{port}  (database {settings.database_url.split('://')[0]}, "
+        logging.basicConfig()  # as waitress.serve does (idempotent)
+        # Bound here; --port 0 takes a free port, the one printed (tests run side by side).
+        http = waitress.create_server(app, host=host, port=port, threads=8, ident="receptionist")
+        click.echo(f"Receptionist on http://{host}:{http.effective_port}  (database "
+                   f"{settings.database_url.split('://')[0]}, "
                    f"signatures checked against {settings.public_base_url or 'the request URL'})")
         click.echo("Try a call:  flask --app app call   (or --script examples/calls/qualified.txt)")
-        waitress.serve(app, host=host, port=port, threads=8, ident="receptionist")
+        http.run()
     finally:
         _ignore_further_signals()
         supervisor.stop()
@@ -109,8 +113,8 @@ def _flask_child(app_path: str, command: list[str], env: dict) -> tuple[subproce
 
 
 def _stop_on_signals() -> None:
-    """SIGTERM and SIGINT end ``waitress.serve`` (SystemExit, which it catches and then
-    returns), so the ``finally`` stops the children."""
+    """SIGTERM and SIGINT end waitress's ``run()`` (SystemExit, which it catches and
+    then returns), so the ``finally`` stops the children."""
     def stop(signum, frame):
         _ignore_further_signals()
         log.info("serve: %s received; stopping", signal.Signals(signum).name)
