@@ -10,6 +10,8 @@ BEGIN/COMMIT included). SQLite by default, or ``DATABASE_URL`` (an empty databas
     .venv/bin/python bench/steps.py --sql status                # the statements one step runs (last call)
     .venv/bin/python bench/steps.py --ats-done                  # the ATS lookup done during the call
     .venv/bin/python bench/steps.py --lock                      # + CPU ms under SQLite's write lock
+    DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/steps.py --pg-server
+        # + the PostgreSQL server's side (a local server with pg_stat_statements loaded)
 
 ``--ats-done`` records each call's prefetched ATS lookup as done (no match) right after the
 call starts, as the job would (outside the measured requests): the last answer then decides
@@ -50,6 +52,8 @@ def main() -> None:
     parser.add_argument("--sql", metavar="STEP", help="print the statements STEP ran in the last call")
     parser.add_argument("--ats-done", action="store_true", help="the ATS lookup finishes during each call")
     parser.add_argument("--lock", action="store_true", help="SQLite: CPU ms per step spent holding the write lock")
+    parser.add_argument("--pg-server", action="store_true",
+                        help="PostgreSQL on this machine: server CPU and statements (round trips) per call")
     args = parser.parse_args()
     logging.disable(logging.INFO)
     app, url = sample_app("receptionist-steps-")
@@ -86,8 +90,11 @@ def main() -> None:
                 lock_cpu.setdefault(step, []).append(locked["spent"] * 1000)
         last_sql[step] = list(statements)
 
+    server = None
     for n in range(args.calls):
         measured = n >= args.warmup
+        if args.pg_server and n == args.warmup:
+            server = _pg_server_start(engine)
         base = call_fields(n)
         post("inbound", "/voice/inbound", base, measured)
         if args.ats_done:
@@ -108,6 +115,8 @@ def main() -> None:
               + (f"{statistics.median(lock_cpu[step]):>10.2f}" if locked else ""))
     print(f"{'per call':<34}{sum(statistics.mean(v) for v in cpu.values()):>10.2f}"
           f"{sum(statistics.mean(v) for v in sql.values()):>6.1f}")
+    if server is not None:
+        _pg_server_report(engine, server, args.calls - args.warmup)
     if args.sql:
         print(f"\nstatements of {args.sql} (last call):")
         for text in last_sql.get(args.sql, []):
@@ -117,6 +126,44 @@ def main() -> None:
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(args.top)
         if os.environ.get("STEPS_PROFILE_DUMP"):
             profiler.dump_stats(os.environ["STEPS_PROFILE_DUMP"])
+
+
+def _pg_server_cpu(engine) -> float:
+    """CPU seconds (user + system) used so far by the local PostgreSQL server's processes (the
+    postmaster's children: the backends, the WAL writer, the checkpointer...). psutil."""
+    import psutil
+    with engine.connect() as conn:
+        backend = psutil.Process(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar())
+    children = backend.parent().children()
+    return sum(sum(p.cpu_times()[:2]) for p in children)
+
+
+def _pg_server_start(engine) -> float:
+    """Resets pg_stat_statements; returns the server's CPU seconds so far."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT pg_stat_statements_reset()")
+        conn.commit()
+    return _pg_server_cpu(engine)
+
+
+def _pg_server_report(engine, cpu_before: float, calls: int) -> None:
+    """Prints the server's CPU ms per call and, from pg_stat_statements, each statement kind's
+    executions (round trips: BEGIN and COMMIT are statements there too), planning and execution
+    ms per call. The server's processes that exited since the start (none here: the pool keeps its
+    backends) are not counted."""
+    cpu = (_pg_server_cpu(engine) - cpu_before) * 1000 / calls
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT calls, total_plan_time, total_exec_time, query FROM pg_stat_statements"
+            " WHERE strpos(query, 'pg_stat_statements') = 0 AND strpos(query, 'pg_backend_pid') = 0"
+            " ORDER BY calls DESC, total_exec_time DESC").all()
+    print(f"\nPostgreSQL server: {cpu:.2f} CPU ms per call; statements {sum(r.calls for r in rows) / calls:.1f} per call,"
+          f" plan {sum(r.total_plan_time for r in rows) / calls:.2f} ms, exec {sum(r.total_exec_time for r in rows) / calls:.2f} ms"
+          " per call (wall, in the server)")
+    print(f"{'per call':>9}{'plan ms':>9}{'exec ms':>9}  statement")
+    for r in rows:
+        print(f"{r.calls / calls:>9.2f}{r.total_plan_time / calls:>9.3f}{r.total_exec_time / calls:>9.3f}  "
+              + " ".join(r.query.split())[:110])
 
 
 def _lock_timer(engine) -> dict:
