@@ -3,7 +3,7 @@
 Runs whole qualified calls (``webhooks.CALL``) through the real Flask app in-process, signed
 as Twilio signs them, and prints for each step (``inbound``, ``g1``..``g10``, ``status``) the
 median and mean CPU ms per request of this process and the SQL statements it ran (mean,
-BEGIN/COMMIT included). SQLite by default, or ``DATABASE_URL`` (an empty database).
+BEGIN/COMMIT included: on PostgreSQL, the round trips). SQLite by default, or ``DATABASE_URL`` (an empty database).
 
     .venv/bin/python bench/steps.py [--calls 150]
     .venv/bin/python bench/steps.py --profile g10 [--top 40]   # cProfile of one step
@@ -60,9 +60,21 @@ def main() -> None:
     client, validator = app.test_client(), RequestValidator(TOKEN)
     statements: list[str] = []
     engine = app.extensions["db"].engine
-    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_a: statements.append(sql))
+    postgres = engine.dialect.name == "postgresql"
+
+    def executed(conn, _cursor, sql, *_args):
+        if postgres and _idle_in_transaction_mode(conn):
+            statements.append("BEGIN")  # psycopg sends it, a round trip of its own, before this one
+        statements.append(sql)
+
+    def ended(conn, name):
+        # psycopg sends nothing to end an autocommitted statement (UnitOfWork.run(autocommit_first=True))
+        if not postgres or conn.connection.dbapi_connection.info.transaction_status != _IDLE:
+            statements.append(name)
+
+    event.listen(engine, "before_cursor_execute", executed)
     for name in ("commit", "rollback"):
-        event.listen(engine, name, lambda *_a, _n=name: statements.append(_n.upper()))
+        event.listen(engine, name, lambda conn, _n=name.upper(): ended(conn, _n))
     cpu: dict[str, list[float]] = {}
     locked = _lock_timer(engine) if args.lock else None
     sql: dict[str, list[int]] = {}
@@ -126,6 +138,15 @@ def main() -> None:
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(args.top)
         if os.environ.get("STEPS_PROFILE_DUMP"):
             profiler.dump_stats(os.environ["STEPS_PROFILE_DUMP"])
+
+
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
+
+
+def _idle_in_transaction_mode(conn) -> bool:
+    """psycopg will send BEGIN before the next statement: not autocommitting, no transaction open."""
+    raw = conn.connection.dbapi_connection
+    return not raw.autocommit and raw.info.transaction_status == _IDLE
 
 
 def _pg_server_cpu(engine) -> float:

@@ -16,7 +16,7 @@ from sqlalchemy import ARRAY, Integer, Text, bindparam, func, insert, or_, selec
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
-from ..adapters.db import reads_before_write_lock
+from ..adapters.db import begin_here, reads_before_write_lock
 from ..adapters.twiml import VoiceSetup
 from ..engine import flow
 from ..engine.texts import render_parts
@@ -150,6 +150,11 @@ def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event,
     UPDATE); other turns read the row again, locked, and keep the computed turn if it has not
     moved. When another webhook or the status callback moved it in between, the turn is
     computed again under the lock: a duplicate gets the stored reply, a late answer is kept.
+
+    Safe to run with ``UnitOfWork.run(..., autocommit_first=True)``: on PostgreSQL a stored
+    reply is then one statement in all, a plain turn with at most one answer two (the read
+    and its single write statement, :func:`_store_in_one_statement`); anything more begins a
+    transaction first (``adapters.db.begin_here``).
     """
     now = now or utcnow()
     connection = reads_before_write_lock(session)
@@ -171,6 +176,7 @@ def answer_prompt(session: Session, call_sid: str, step: int, event: flow.Event,
                 return twiml
     # A turn that changes more (the end, a name), or a plain one whose claim failed: read
     # again, locked; the turn computed above stands if the conversation has not moved since.
+    begin_here(connection)
     row = connection.execute(_TURN_ROW, params).one_or_none()  # locked until the transaction ends
     if row is None:
         raise UnknownCall(call_sid)
@@ -357,6 +363,7 @@ def _store_plain_turn(connection, row, advanced: _Advanced, event: flow.Event, s
     if connection.dialect.name == "postgresql" and len(answers) == len(turn.effects) <= 1:
         return _store_in_one_statement(connection, row, advanced, _claim(row, advanced, event, step, lines, now),
                                        lines, answers, twiml, now)
+    begin_here(connection)  # several writes: one transaction
     if not store_plain_turn(connection, row, advanced, event, step, lines, now):
         return None
     # A racing duplicate of this step fails here (primary key); its retry returns the stored reply.
@@ -505,7 +512,8 @@ def _after_late_answer(conversation: Conversation, hung_up_at: dt.datetime) -> N
 def end_call(connection: Connection, call_sid: str, call_status: str, duration_s: int | None = None,
              now: dt.datetime | None = None) -> bool:
     """The status callback: when ``call_status`` is final, close the conversation, in the
-    transaction of ``connection`` (the unit of work's ``run(..., orm=False)``).
+    transaction of ``connection`` (the unit of work's ``run(..., orm=False)``; safe with
+    ``autocommit_first``: the common case is then one statement, its own transaction).
 
     A call that hung up before the flow ended becomes ``abandoned`` and is flagged for
     follow-up; every answer given is kept. Returns True when it changed something
@@ -526,6 +534,7 @@ def end_call(connection: Connection, call_sid: str, call_status: str, duration_s
     # candidate list's refresh) but leaves the commit itself to the unit of work
     # (SQLAlchemy, "Joining a Session into an External Transaction"). No outbox row is
     # written here: the unit of work would not enqueue one (run(orm=False)).
+    begin_here(connection)  # the row locked below until the end
     with Session(bind=connection, join_transaction_mode="rollback_only") as session:
         changed = _end_unfinished(session, call_sid, call_status, duration_s, now)
         session.commit()

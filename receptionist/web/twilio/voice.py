@@ -65,12 +65,12 @@ def _recording_callback() -> str:
     return f"{base}/voice/recording" if base else url_for("voice.recording", _external=True)
 
 
-def _answer(call_sid: str, action: Callable, languages: Sequence[str]) -> Response:
-    """Run ``action(session)`` as one unit of work and answer its TwiML; when it cannot
-    complete (the database down or locked past the retries, anything unexpected), nothing
-    is stored and the caller hears ``sorry_busy``."""
+def _answer(call_sid: str, action: Callable, languages: Sequence[str], autocommit_first: bool = False) -> Response:
+    """Run ``action(session)`` as one unit of work (``autocommit_first``: see ``UnitOfWork.run``)
+    and answer its TwiML; when it cannot complete (the database down or locked past the
+    retries, anything unexpected), nothing is stored and the caller hears ``sorry_busy``."""
     try:
-        return _twiml(current_app.extensions["container"].uow.run(action))
+        return _twiml(current_app.extensions["container"].uow.run(action, autocommit_first=autocommit_first))
     except (calls.UnknownCall, calls.UnknownNumber):
         raise
     except Exception:
@@ -126,7 +126,8 @@ def gather():
     _note_dropped(clean)
     call_sid, step, event = clean.call_sid, clean.step, _event(clean)
     try:
-        return _answer(call_sid, lambda s: calls.answer_prompt(s, call_sid, step, event, _renderer), languages)
+        return _answer(call_sid, lambda s: calls.answer_prompt(s, call_sid, step, event, _renderer), languages,
+                       autocommit_first=True)
     except calls.UnknownCall:
         log.warning("gather for unknown call %s", call_sid)
         return _apology("sorry_lost", languages)
@@ -140,7 +141,8 @@ def status():
     call_sid = clean.call_sid
     try:
         current_app.extensions["container"].uow.run(
-            lambda c: calls.end_call(c, call_sid, clean.call_status, clean.call_duration_s), orm=False)
+            lambda c: calls.end_call(c, call_sid, clean.call_status, clean.call_duration_s), orm=False,
+            autocommit_first=True)
     except calls.UnknownCall:
         log.info("status callback for unknown call %s", call_sid)
     except Exception:  # nobody is listening: say so to Twilio's debugger, keep the process serving
