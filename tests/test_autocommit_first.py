@@ -1,0 +1,168 @@
+"""Webhooks whose statements commit alone until they need a transaction
+(``UnitOfWork.run(..., autocommit_first=True)``: a gather and the status callback): on
+PostgreSQL a plain answer is its read and one write statement, with no BEGIN or COMMIT, and
+a retried one a single read; everything else still runs in one transaction. The races of
+``test_turn_races`` run again in this mode: a duplicate gets the same reply, nothing is stored
+twice, a claim that fails falls back to the locked re-read. On SQLite the mode changes nothing
+(the same tests check that).
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, func, select
+
+from receptionist.adapters.models import Answer, CallTurn, Conversation, ConversationStatus, FollowUpReason
+from receptionist.engine import flow
+from receptionist.services import calls
+
+from .conftest import call_params
+from .test_turn_races import counted, interleaved, render, started
+from .test_voice_webhooks import QUALIFIED, Call, action_path
+
+pytestmark = pytest.mark.usefixtures("sample_company")
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
+
+
+class _AutocommitFirst:
+    """A container whose unit of work runs every action with ``autocommit_first=True``, as the
+    web layer runs a gather (for ``test_turn_races.interleaved``)."""
+
+    def __init__(self, container):
+        self.uow = self
+        self._uow = container.uow
+
+    def run(self, action, **options):
+        return self._uow.run(action, autocommit_first=True, **options)
+
+
+@contextmanager
+def round_trips(db):
+    """What the database is sent meanwhile, one entry a round trip: each statement's first word,
+    marked ``(alone)`` when it commits by itself, and the BEGIN and COMMIT psycopg sends (on
+    SQLite: the statements and COMMIT)."""
+    seen: list[str] = []
+    postgres = db.engine.dialect.name == "postgresql"
+
+    def executed(conn, _cursor, sql, *_args):
+        raw = conn.connection.dbapi_connection
+        alone = postgres and raw.autocommit
+        if postgres and not alone and raw.info.transaction_status == _IDLE:
+            seen.append("BEGIN")
+        seen.append(sql.split()[0].upper() + (" (alone)" if alone else ""))
+
+    def committed(conn):
+        if not postgres or conn.connection.dbapi_connection.info.transaction_status != _IDLE:
+            seen.append("COMMIT")
+
+    event.listen(db.engine, "before_cursor_execute", executed)
+    event.listen(db.engine, "commit", committed)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", executed)
+        event.remove(db.engine, "commit", committed)
+
+
+def _postgres(db) -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def test_a_plain_answer_is_a_read_and_one_write_and_its_retry_one_read(twilio, db):
+    call, _ = started(twilio, 3)
+    path, params = action_path(call.last), call_params(call.sid, **QUALIFIED[3])
+    with round_trips(db) as sent:
+        first = twilio.post(path, params)
+    with round_trips(db) as resent:  # Twilio retries the same request
+        again = twilio.post(path, params)
+
+    assert first.status_code == again.status_code == 200
+    assert again.data == first.data and b"<Gather" in first.data
+    with db.transaction() as s:
+        conversation_id = s.scalar(select(Conversation.id).filter_by(call_sid=call.sid))
+    assert counted(db, Answer, conversation_id) == 1
+    assert counted(db, CallTurn, conversation_id) == 5  # steps 0..4, each once
+    if _postgres(db):
+        assert sent == ["SELECT (alone)", "WITH (alone)"]
+        assert resent == ["SELECT (alone)"]
+    else:  # SQLite as before: one transaction
+        assert sent[-1] == resent[-1] == "COMMIT" and not any("alone" in s for s in sent + resent)
+
+
+def test_every_webhook_of_a_call_writes_alone_at_most_once_and_last(twilio, db):
+    """Never two write transactions in one webhook: a statement that commits alone and writes is
+    the webhook's last; everything else runs in one transaction after the reads."""
+    call = Call(twilio)
+    requests = []
+    with round_trips(db) as sent:
+        call.start()
+        requests.append(list(sent))
+        for inputs in QUALIFIED:
+            sent.clear()
+            call.send(**inputs)
+            requests.append(list(sent))
+        sent.clear()
+        assert call.status("completed", "95").status_code == 204
+        requests.append(list(sent))
+
+    for request in requests:
+        alone = [i for i, s in enumerate(request) if s.endswith("(alone)") and not s.startswith("SELECT")]
+        assert len(alone) <= 1 and (not alone or alone[0] == len(request) - 1), request
+        assert request.count("BEGIN") <= 1 and request.count("COMMIT") <= 1, request
+    with db.transaction() as s:
+        conversation = s.scalars(select(Conversation).filter_by(call_sid=call.sid)).one()
+        assert conversation.status == ConversationStatus.completed and conversation.call_duration == 95
+        assert s.scalar(select(func.count()).select_from(Answer)
+                        .where(Answer.conversation_id == conversation.id)) >= 6
+    if _postgres(db):
+        assert requests[-1] == ["UPDATE (alone)"]  # the status callback of a finished screening
+        assert sum(r == ["SELECT (alone)", "WITH (alone)"] for r in requests) >= 6  # the plain answers
+
+
+def test_two_webhooks_for_one_step_at_once_store_one_answer_and_get_one_reply(twilio, container, db):
+    call, step = started(twilio, 3)
+    event = flow.Speech("Yes.", 0.9)
+    first = _AutocommitFirst(container)
+
+    twiml_a, twiml_b = interleaved(first, call.sid, step, event, lambda: first.uow.run(
+        lambda s: calls.answer_prompt(s, call.sid, step, event, render)))
+
+    assert twiml_a == twiml_b and f"step={step + 1}" in twiml_a
+    with db.transaction() as s:
+        conversation = s.scalars(select(Conversation).filter_by(call_sid=call.sid)).one()
+        assert conversation.step == step
+    assert counted(db, Answer, conversation.id) == 1
+    assert counted(db, CallTurn, conversation.id) == step + 1
+
+
+def test_a_hang_up_between_the_read_and_the_claim_keeps_the_answer(twilio, container, db):
+    call, step = started(twilio, 3)
+
+    twiml, status = interleaved(_AutocommitFirst(container), call.sid, step, flow.Speech("Yes.", 0.9),
+                                lambda: call.status("completed", "20"))
+
+    assert status.status_code == 204 and ("<Gather" in twiml or "<Hangup" in twiml)
+    with db.transaction() as s:  # the claim failed; taken again, locked, as a late answer
+        conversation = s.scalars(select(Conversation).filter_by(call_sid=call.sid)).one()
+        assert conversation.status == ConversationStatus.abandoned
+        assert conversation.follow_up_reason == FollowUpReason.hung_up and conversation.call_duration == 20
+        assert conversation.step == step
+    assert counted(db, Answer, conversation.id) == 1
+
+
+def test_a_hang_up_mid_call_goes_on_in_a_transaction_and_a_repeat_changes_nothing(twilio, db):
+    call, _ = started(twilio, 4)
+    with round_trips(db) as sent:
+        assert call.status("completed", "31").status_code == 204
+    with round_trips(db) as repeated:
+        assert call.status("completed", "31").status_code == 204
+
+    with db.transaction() as s:
+        conversation = s.scalars(select(Conversation).filter_by(call_sid=call.sid)).one()
+        assert conversation.status == ConversationStatus.abandoned and conversation.call_duration == 31
+        assert conversation.follow_up_reason == FollowUpReason.hung_up
+    assert counted(db, Answer, conversation.id) == 1
+    if _postgres(db):  # the common UPDATE claimed nothing: the locked read, in a transaction
+        assert sent[:2] == ["UPDATE (alone)", "BEGIN"] and sent[-1] == "COMMIT"
+        assert repeated[:2] == ["UPDATE (alone)", "BEGIN"]
