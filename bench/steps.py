@@ -38,7 +38,7 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.webhooks import CALL, TOKEN, call_fields, sample_app  # noqa: E402
+from bench.webhooks import CALL, TOKEN, call_fields, on_round_trip, sample_app  # noqa: E402
 from receptionist.adapters.models import ATSCheck, Conversation  # noqa: E402
 from receptionist.services import duplicates  # noqa: E402
 
@@ -60,21 +60,7 @@ def main() -> None:
     client, validator = app.test_client(), RequestValidator(TOKEN)
     statements: list[str] = []
     engine = app.extensions["db"].engine
-    postgres = engine.dialect.name == "postgresql"
-
-    def executed(conn, _cursor, sql, *_args):
-        if postgres and _idle_in_transaction_mode(conn):
-            statements.append("BEGIN")  # psycopg sends it, a round trip of its own, before this one
-        statements.append(sql)
-
-    def ended(conn, name):
-        # psycopg sends nothing to end an autocommitted statement (UnitOfWork.run(autocommit_first=True))
-        if not postgres or conn.connection.dbapi_connection.info.transaction_status != _IDLE:
-            statements.append(name)
-
-    event.listen(engine, "before_cursor_execute", executed)
-    for name in ("commit", "rollback"):
-        event.listen(engine, name, lambda conn, _n=name.upper(): ended(conn, _n))
+    on_round_trip(engine, lambda sql, alone: statements.append(sql + (" -- alone" if alone else "")))
     cpu: dict[str, list[float]] = {}
     locked = _lock_timer(engine) if args.lock else None
     sql: dict[str, list[int]] = {}
@@ -138,15 +124,6 @@ def main() -> None:
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(args.top)
         if os.environ.get("STEPS_PROFILE_DUMP"):
             profiler.dump_stats(os.environ["STEPS_PROFILE_DUMP"])
-
-
-_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
-
-
-def _idle_in_transaction_mode(conn) -> bool:
-    """psycopg will send BEGIN before the next statement: not autocommitting, no transaction open."""
-    raw = conn.connection.dbapi_connection
-    return not raw.autocommit and raw.info.transaction_status == _IDLE
 
 
 def _pg_server_cpu(engine) -> float:

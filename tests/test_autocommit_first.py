@@ -11,18 +11,19 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from receptionist.adapters.models import Answer, CallTurn, Conversation, ConversationStatus, FollowUpReason
 from receptionist.engine import flow
 from receptionist.services import calls
+
+from bench.webhooks import on_round_trip
 
 from .conftest import call_params
 from .test_turn_races import counted, interleaved, render, started
 from .test_voice_webhooks import QUALIFIED, Call, action_path
 
 pytestmark = pytest.mark.usefixtures("sample_company")
-_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
 
 
 class _AutocommitFirst:
@@ -39,30 +40,15 @@ class _AutocommitFirst:
 
 @contextmanager
 def round_trips(db):
-    """What the database is sent meanwhile, one entry a round trip: each statement's first word,
-    marked ``(alone)`` when it commits by itself, and the BEGIN and COMMIT psycopg sends (on
-    SQLite: the statements and COMMIT)."""
+    """What the database is sent meanwhile, one entry a round trip (``bench.webhooks.on_round_trip``):
+    each statement's first word, marked ``(alone)`` when it commits by itself, and BEGIN and
+    COMMIT as psycopg sends them (on SQLite: the statements and COMMIT)."""
     seen: list[str] = []
-    postgres = db.engine.dialect.name == "postgresql"
-
-    def executed(conn, _cursor, sql, *_args):
-        raw = conn.connection.dbapi_connection
-        alone = postgres and raw.autocommit
-        if postgres and not alone and raw.info.transaction_status == _IDLE:
-            seen.append("BEGIN")
-        seen.append(sql.split()[0].upper() + (" (alone)" if alone else ""))
-
-    def committed(conn):
-        if not postgres or conn.connection.dbapi_connection.info.transaction_status != _IDLE:
-            seen.append("COMMIT")
-
-    event.listen(db.engine, "before_cursor_execute", executed)
-    event.listen(db.engine, "commit", committed)
+    stop = on_round_trip(db.engine, lambda sql, alone: seen.append(sql.split()[0].upper() + (" (alone)" if alone else "")))
     try:
         yield seen
     finally:
-        event.remove(db.engine, "before_cursor_execute", executed)
-        event.remove(db.engine, "commit", committed)
+        stop()
 
 
 def _postgres(db) -> bool:

@@ -18,6 +18,7 @@ from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from ..adapters.db import begin_here
 from ..adapters.models import Candidate, OutboxItem, OutboxStatus
 from ..adapters.twilio_sms import MESSAGE_STATUS_RANK
 from ..engine.vocabulary import OutboxKind
@@ -187,6 +188,7 @@ def claim(session: Session | Connection, item_id: int) -> Claimed | None:
     """Move a ``pending`` row to ``sending`` (attempts + 1) atomically; None when it is not
     pending (done, claimed by another job, cancelled, failed, gone), so nothing runs twice.
 
+    Safe with ``UnitOfWork.run(..., autocommit_first=True)``: the common case is one statement.
     The caller commits before running the handler. Consent is checked again for texts: a
     STOP that arrived after the text was written cancels it here.
     """
@@ -195,6 +197,7 @@ def claim(session: Session | Connection, item_id: int) -> Claimed | None:
     row = conn.execute(_CLAIM, {"item_id": item_id}).first()
     cancelled = False
     if row is None:  # not pending, or a text to a number that opted out
+        begin_here(conn)  # a second write: in a transaction (``UnitOfWork.run(..., autocommit_first=True)``)
         row = conn.execute(_CANCEL_OPTED_OUT, {"item_id": item_id}).first()
         if row is None:
             return None
