@@ -13,13 +13,16 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import func, select
 
-from receptionist.adapters.models import Answer, CallTurn, Conversation, ConversationStatus, FollowUpReason
+from receptionist.adapters.models import (Answer, CallTurn, Conversation, ConversationStatus, FollowUpReason,
+                                          OutboxStatus)
 from receptionist.engine import flow
+from receptionist.jobs.outbox import run_item
 from receptionist.services import calls
 
 from bench.webhooks import on_round_trip
 
 from .conftest import call_params
+from .test_outbox_delivery import new_text, row
 from .test_turn_races import counted, interleaved, render, started
 from .test_voice_webhooks import QUALIFIED, Call, action_path
 
@@ -152,3 +155,18 @@ def test_a_hang_up_mid_call_goes_on_in_a_transaction_and_a_repeat_changes_nothin
     if _postgres(db):  # the common UPDATE claimed nothing: the locked read, in a transaction
         assert sent[:2] == ["UPDATE (alone)", "BEGIN"] and sent[-1] == "COMMIT"
         assert repeated[:2] == ["UPDATE (alone)", "BEGIN"]
+
+
+def test_an_outbox_row_run_twice_is_sent_once_its_claim_and_outcome_alone(container, db):
+    message_id = new_text(db)
+    with round_trips(db) as first:
+        assert run_item(message_id, container) == "sent"
+    with round_trips(db) as second:  # a duplicate job for the same row
+        assert run_item(message_id, container) == "skipped"
+
+    sent = row(db, message_id)
+    assert sent.status == OutboxStatus.sent and sent.attempts == 1 and sent.provider_ref
+    if _postgres(db):
+        assert first == ["UPDATE (alone)", "UPDATE (alone)"]  # the claim; the sent outcome
+        # The claim found nothing: the opted-out cancel is tried in a transaction (a second write).
+        assert second == ["UPDATE (alone)", "BEGIN", "UPDATE", "COMMIT"]
