@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import func, select
 
-from receptionist.adapters.models import (Answer, CallTurn, Conversation, ConversationStatus, FollowUpReason,
+from receptionist.adapters.models import (Answer, CallTurn, Candidate, Conversation, ConversationStatus, FollowUpReason,
                                           OutboxStatus)
 from receptionist.engine import flow
 from receptionist.jobs.outbox import run_item
@@ -107,6 +107,10 @@ def test_every_webhook_of_a_call_writes_alone_at_most_once_and_last(twilio, db):
     if _postgres(db):
         assert requests[-1] == ["UPDATE (alone)"]  # the status callback of a finished screening
         assert sum(r == ["SELECT (alone)", "WITH (alone)"] for r in requests) >= 6  # the plain answers
+        # The language chosen (g1): the reads it needs, then one statement, the candidate's language in it.
+        assert requests[1][-1] == "WITH (alone)" and "BEGIN" not in requests[1]
+        with db.transaction() as s:
+            assert s.get(Candidate, conversation.candidate_id).language == "en"
 
 
 def test_two_webhooks_for_one_step_at_once_store_one_answer_and_get_one_reply(twilio, container, db):
