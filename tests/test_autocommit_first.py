@@ -22,7 +22,7 @@ from receptionist.services import calls
 from bench.webhooks import on_round_trip
 
 from .conftest import call_params
-from .test_outbox_delivery import new_text, row
+from .test_outbox_delivery import callback, new_text, row, sent_row
 from .test_turn_races import counted, interleaved, render, started
 from .test_voice_webhooks import QUALIFIED, Call, action_path
 
@@ -174,3 +174,16 @@ def test_an_outbox_row_run_twice_is_sent_once_its_claim_and_outcome_alone(contai
         assert first == ["UPDATE (alone)", "UPDATE (alone)"]  # the claim; the sent outcome
         # The claim found nothing: the opted-out cancel is tried in a transaction (a second write).
         assert second == ["UPDATE (alone)", "BEGIN", "UPDATE", "COMMIT"]
+
+
+def test_a_text_status_callback_is_one_update_and_never_moves_back(db, twilio):
+    message_id = sent_row(db)
+    with round_trips(db) as sent:
+        assert twilio.post("/sms/status", callback(status="delivered")).status_code == 204
+    with round_trips(db) as late:  # Twilio's "sent" arriving after "delivered"
+        assert twilio.post("/sms/status", callback(status="sent")).status_code == 204
+
+    assert row(db, message_id).provider_status == "delivered"
+    if _postgres(db):
+        assert sent == ["UPDATE (alone)"]
+        assert late == ["UPDATE (alone)", "SELECT (alone)"]  # nothing changed; the read names why

@@ -288,7 +288,8 @@ def record_delivery_status(session: Session, message_sid: str, twilio_status: st
     Returns what happened: "updated", "unchanged" (a repeat or a backwards move, e.g. a late
     "sent" after "delivered"), "unknown-sid" or "unknown-status". Only ``provider_status``
     and ``provider_error_code`` change (our ``status`` stays ``sent``). One conditional
-    UPDATE, so two callbacks racing each other cannot move the status backwards either.
+    UPDATE, so two callbacks racing each other cannot move the status backwards either (safe
+    with ``UnitOfWork.run(..., autocommit_first=True)``: the read after it only names the outcome).
     """
     new = (twilio_status or "").strip().lower()
     rank = MESSAGE_STATUS_RANK.get(new)

@@ -64,7 +64,7 @@ class UnitOfWork:
         ``autocommit_first``: on PostgreSQL, ``action``'s statements each commit alone until it
         calls ``adapters.db.begin_here`` (then one transaction, as above): reads that need no
         common snapshot, then either a single write statement (a transaction of its own: a
-        webhook's conditional claim) or ``begin_here`` before anything else. Saves the
+        webhook's conditional claim; reads may follow it) or ``begin_here`` before anything else. Saves the
         ``BEGIN`` and ``COMMIT`` round trips of a webhook answered by one read, or by a read
         and one write. On SQLite nothing changes.
         """
