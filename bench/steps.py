@@ -126,36 +126,49 @@ def main() -> None:
             profiler.dump_stats(os.environ["STEPS_PROFILE_DUMP"])
 
 
-def _pg_server_cpu(engine) -> float:
+def _pg_server_cpu(engine) -> tuple[float, float]:
     """CPU seconds (user + system) used so far by the local PostgreSQL server's processes (the
-    postmaster's children: the backends, the WAL writer, the checkpointer...). psutil."""
+    postmaster's children), as (all of them, the client backends of this database alone: the
+    WAL writer, checkpointer and autovacuum left out). psutil."""
     import psutil
     with engine.connect() as conn:
         backend = psutil.Process(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar())
-    children = backend.parent().children()
-    return sum(sum(p.cpu_times()[:2]) for p in children)
+        database = conn.exec_driver_sql("SELECT current_database()").scalar()
+    every = backends = 0.0
+    for process in backend.parent().children():
+        try:
+            cpu = sum(process.cpu_times()[:2])
+            every += cpu
+            if f" {database} " in " ".join(process.cmdline()):  # "postgres: user database host(port) state"
+                backends += cpu
+        except psutil.NoSuchProcess:
+            pass
+    return every, backends
 
 
-def _pg_server_start(engine) -> float:
-    """Resets pg_stat_statements; returns the server's CPU seconds so far."""
+def _pg_server_start(engine) -> tuple[float, float]:
+    """Resets pg_stat_statements; returns the server's CPU seconds so far (:func:`_pg_server_cpu`)."""
     with engine.connect() as conn:
         conn.exec_driver_sql("SELECT pg_stat_statements_reset()")
         conn.commit()
     return _pg_server_cpu(engine)
 
 
-def _pg_server_report(engine, cpu_before: float, calls: int) -> None:
+def _pg_server_report(engine, cpu_before: tuple[float, float], calls: int) -> None:
     """Prints the server's CPU ms per call and, from pg_stat_statements, each statement kind's
     executions (round trips: BEGIN and COMMIT are statements there too), planning and execution
     ms per call. The server's processes that exited since the start (none here: the pool keeps its
     backends) are not counted."""
-    cpu = (_pg_server_cpu(engine) - cpu_before) * 1000 / calls
+    every, backends = ((now - before) * 1000 / calls for now, before in zip(_pg_server_cpu(engine), cpu_before))
     with engine.connect() as conn:
         rows = conn.exec_driver_sql(
             "SELECT calls, total_plan_time, total_exec_time, query FROM pg_stat_statements"
-            " WHERE strpos(query, 'pg_stat_statements') = 0 AND strpos(query, 'pg_backend_pid') = 0"
+            " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND strpos(query, 'pg_stat_statements') = 0 AND strpos(query, 'pg_backend_pid') = 0"
+            " AND strpos(query, 'current_database') = 0"
             " ORDER BY calls DESC, total_exec_time DESC").all()
-    print(f"\nPostgreSQL server: {cpu:.2f} CPU ms per call; statements {sum(r.calls for r in rows) / calls:.1f} per call,"
+    print(f"\nPostgreSQL server: {every:.2f} CPU ms per call ({backends:.2f} in this database's backends);"
+          f" statements {sum(r.calls for r in rows) / calls:.1f} per call,"
           f" plan {sum(r.total_plan_time for r in rows) / calls:.2f} ms, exec {sum(r.total_exec_time for r in rows) / calls:.2f} ms"
           " per call (wall, in the server)")
     print(f"{'per call':>9}{'plan ms':>9}{'exec ms':>9}  statement")
