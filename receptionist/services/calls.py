@@ -432,9 +432,8 @@ def _plain_writes(with_answer: bool, with_language: bool):
     INTO transcript_lines SELECT ... FROM claimed JOIN unnest(...)) [, answer AS (INSERT INTO
     answers SELECT ... FROM claimed)] [, language AS (UPDATE candidates ... FROM claimed)]
     INSERT INTO call_turns SELECT ... FROM claimed RETURNING ...``: each write happens only if
-    the claim did (PostgreSQL's data-modifying CTEs, "WITH
-    Queries"); a claim that waited for a racing turn's row lock re-checks its WHERE on the
-    committed row and claims nothing."""
+    the claim did (PostgreSQL's data-modifying CTEs, "WITH Queries"); a claim that waited for
+    a racing turn's row lock re-checks its WHERE on the committed row and claims nothing."""
     claimed = _CLAIM_TURN.returning(_conversations.c.id, _conversations.c.candidate_id).cte("claimed")
     now = bindparam("now", type_=CallTurn.__table__.c.created_at.type)
     lines_t, answers_t, turns_t = TranscriptLine.__table__, Answer.__table__, CallTurn.__table__
