@@ -3,13 +3,15 @@
 Runs whole qualified calls (``webhooks.CALL``) through the real Flask app in-process, signed
 as Twilio signs them, and prints for each step (``inbound``, ``g1``..``g10``, ``status``) the
 median and mean CPU ms per request of this process and the SQL statements it ran (mean,
-BEGIN/COMMIT included). SQLite by default, or ``DATABASE_URL`` (an empty database).
+BEGIN/COMMIT included: on PostgreSQL, the round trips). SQLite by default, or ``DATABASE_URL`` (an empty database).
 
     .venv/bin/python bench/steps.py [--calls 150]
     .venv/bin/python bench/steps.py --profile g10 [--top 40]   # cProfile of one step
     .venv/bin/python bench/steps.py --sql status                # the statements one step runs (last call)
     .venv/bin/python bench/steps.py --ats-done                  # the ATS lookup done during the call
     .venv/bin/python bench/steps.py --lock                      # + CPU ms under SQLite's write lock
+    DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/steps.py --pg-server
+        # + the PostgreSQL server's side (a local server with pg_stat_statements loaded)
 
 ``--ats-done`` records each call's prefetched ATS lookup as done (no match) right after the
 call starts, as the job would (outside the measured requests): the last answer then decides
@@ -36,7 +38,7 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.webhooks import CALL, TOKEN, call_fields, sample_app  # noqa: E402
+from bench.webhooks import CALL, TOKEN, call_fields, on_round_trip, sample_app  # noqa: E402
 from receptionist.adapters.models import ATSCheck, Conversation  # noqa: E402
 from receptionist.services import duplicates  # noqa: E402
 
@@ -50,15 +52,15 @@ def main() -> None:
     parser.add_argument("--sql", metavar="STEP", help="print the statements STEP ran in the last call")
     parser.add_argument("--ats-done", action="store_true", help="the ATS lookup finishes during each call")
     parser.add_argument("--lock", action="store_true", help="SQLite: CPU ms per step spent holding the write lock")
+    parser.add_argument("--pg-server", action="store_true",
+                        help="PostgreSQL on this machine: server CPU and statements (round trips) per call")
     args = parser.parse_args()
     logging.disable(logging.INFO)
     app, url = sample_app("receptionist-steps-")
     client, validator = app.test_client(), RequestValidator(TOKEN)
     statements: list[str] = []
     engine = app.extensions["db"].engine
-    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_a: statements.append(sql))
-    for name in ("commit", "rollback"):
-        event.listen(engine, name, lambda *_a, _n=name: statements.append(_n.upper()))
+    on_round_trip(engine, lambda sql, alone: statements.append(sql + (" -- alone" if alone else "")))
     cpu: dict[str, list[float]] = {}
     locked = _lock_timer(engine) if args.lock else None
     sql: dict[str, list[int]] = {}
@@ -86,8 +88,11 @@ def main() -> None:
                 lock_cpu.setdefault(step, []).append(locked["spent"] * 1000)
         last_sql[step] = list(statements)
 
+    server = None
     for n in range(args.calls):
         measured = n >= args.warmup
+        if args.pg_server and n == args.warmup:
+            server = _pg_server_start(engine)
         base = call_fields(n)
         post("inbound", "/voice/inbound", base, measured)
         if args.ats_done:
@@ -108,6 +113,8 @@ def main() -> None:
               + (f"{statistics.median(lock_cpu[step]):>10.2f}" if locked else ""))
     print(f"{'per call':<34}{sum(statistics.mean(v) for v in cpu.values()):>10.2f}"
           f"{sum(statistics.mean(v) for v in sql.values()):>6.1f}")
+    if server is not None:
+        _pg_server_report(engine, server, args.calls - args.warmup)
     if args.sql:
         print(f"\nstatements of {args.sql} (last call):")
         for text in last_sql.get(args.sql, []):
@@ -117,6 +124,57 @@ def main() -> None:
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(args.top)
         if os.environ.get("STEPS_PROFILE_DUMP"):
             profiler.dump_stats(os.environ["STEPS_PROFILE_DUMP"])
+
+
+def _pg_server_cpu(engine) -> tuple[float, float]:
+    """CPU seconds (user + system) used so far by the local PostgreSQL server's processes (the
+    postmaster's children), as (all of them, the client backends of this database alone: the
+    WAL writer, checkpointer and autovacuum left out). psutil."""
+    import psutil
+    with engine.connect() as conn:
+        backend = psutil.Process(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar())
+        database = conn.exec_driver_sql("SELECT current_database()").scalar()
+    every = backends = 0.0
+    for process in backend.parent().children():
+        try:
+            cpu = sum(process.cpu_times()[:2])
+            every += cpu
+            if f" {database} " in " ".join(process.cmdline()):  # "postgres: user database host(port) state"
+                backends += cpu
+        except psutil.NoSuchProcess:
+            pass
+    return every, backends
+
+
+def _pg_server_start(engine) -> tuple[float, float]:
+    """Resets pg_stat_statements; returns the server's CPU seconds so far (:func:`_pg_server_cpu`)."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT pg_stat_statements_reset()")
+        conn.commit()
+    return _pg_server_cpu(engine)
+
+
+def _pg_server_report(engine, cpu_before: tuple[float, float], calls: int) -> None:
+    """Prints the server's CPU ms per call and, from pg_stat_statements, each statement kind's
+    executions (round trips: BEGIN and COMMIT are statements there too), planning and execution
+    ms per call. The server's processes that exited since the start (none here: the pool keeps its
+    backends) are not counted."""
+    every, backends = ((now - before) * 1000 / calls for now, before in zip(_pg_server_cpu(engine), cpu_before))
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT calls, total_plan_time, total_exec_time, query FROM pg_stat_statements"
+            " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND strpos(query, 'pg_stat_statements') = 0 AND strpos(query, 'pg_backend_pid') = 0"
+            " AND strpos(query, 'current_database') = 0"
+            " ORDER BY calls DESC, total_exec_time DESC").all()
+    print(f"\nPostgreSQL server: {every:.2f} CPU ms per call ({backends:.2f} in this database's backends);"
+          f" statements {sum(r.calls for r in rows) / calls:.1f} per call,"
+          f" plan {sum(r.total_plan_time for r in rows) / calls:.2f} ms, exec {sum(r.total_exec_time for r in rows) / calls:.2f} ms"
+          " per call (wall, in the server)")
+    print(f"{'per call':>9}{'plan ms':>9}{'exec ms':>9}  statement")
+    for r in rows:
+        print(f"{r.calls / calls:>9.2f}{r.total_plan_time / calls:>9.3f}{r.total_exec_time / calls:>9.3f}  "
+              + " ".join(r.query.split())[:110])
 
 
 def _lock_timer(engine) -> dict:

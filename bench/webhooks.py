@@ -58,17 +58,47 @@ def percentile(values: list[float], p: float) -> float:
 
 
 class StatementCounter:
-    """Counts the SQL statements an engine runs (``before_cursor_execute``), plus the
-    BEGIN/COMMIT/ROLLBACK the pool issues (``begin``/``commit``/``rollback`` events)."""
+    """Counts the SQL statements an engine runs, plus COMMIT/ROLLBACK and (PostgreSQL) the
+    BEGIN psycopg sends: the round trips (:func:`on_round_trip`)."""
 
     def __init__(self, engine):
         self.count = 0
-        event.listen(engine, "before_cursor_execute", self._one)
-        for name in ("commit", "rollback"):
-            event.listen(engine, name, self._one)
+        on_round_trip(engine, self._one)
 
-    def _one(self, *args, **kwargs) -> None:
+    def _one(self, _sql: str, _alone: bool) -> None:
         self.count += 1
+
+
+_PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open
+
+
+def on_round_trip(engine, record):
+    """Calls ``record(sql, alone)`` for each statement ``engine`` runs (``before_cursor_execute``;
+    ``alone``: on PostgreSQL, it commits by itself, ``UnitOfWork.run(..., autocommit_first=True)``)
+    and ``record("COMMIT", False)``/``record("ROLLBACK", False)`` at each end of a transaction;
+    on PostgreSQL also ``record("BEGIN", False)`` before a statement psycopg sends a BEGIN for (a
+    round trip of its own, not an event of SQLAlchemy's), and nothing at the end of a transaction
+    where psycopg sends nothing (its statements autocommitted). Returns a function that stops it."""
+    postgres = engine.dialect.name == "postgresql"
+
+    def executed(conn, _cursor, sql, *_args):
+        raw = conn.connection.dbapi_connection
+        if postgres and not raw.autocommit and raw.info.transaction_status == _PG_IDLE:
+            record("BEGIN", False)
+        record(sql, postgres and raw.autocommit)
+
+    def commit(conn):
+        if not postgres or conn.connection.dbapi_connection.info.transaction_status != _PG_IDLE:
+            record("COMMIT", False)
+
+    def rollback(conn):
+        if not postgres or conn.connection.dbapi_connection.info.transaction_status != _PG_IDLE:
+            record("ROLLBACK", False)
+
+    listeners = [("before_cursor_execute", executed), ("commit", commit), ("rollback", rollback)]
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    return lambda: [event.remove(engine, name, listener) for name, listener in listeners]
 
 
 def sample_app(prefix: str):

@@ -174,6 +174,30 @@ def reads_before_write_lock(session: Session | Connection) -> Connection:
     return connection
 
 
+# Execution options of a connection whose statements each commit alone (``Database.transaction``).
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+
+
+def autocommits(connection: Connection) -> bool:
+    """True while ``connection``'s statements each commit alone (``autocommit_first``, until
+    :func:`begin_here`)."""
+    return connection.dialect.name == "postgresql" and connection.connection.dbapi_connection.autocommit
+
+
+def begin_here(connection: Connection) -> None:
+    """End the autocommit start of a unit of work (``UnitOfWork.run(..., autocommit_first=True)``):
+    from ``connection``'s next statement on, its statements form one transaction (psycopg sends
+    ``BEGIN`` before it), committed or rolled back with the unit of work. Called before the
+    first of several writes, or before a read that must lock (``FOR UPDATE``) or share a
+    snapshot with the writes. Nothing is written before it but at most one statement, which
+    is a transaction of its own. A no-op on SQLite (``reads_before_write_lock`` is its
+    counterpart) and on a connection already in a transaction."""
+    if autocommits(connection):
+        # psycopg: autocommit can change only between transactions (the connection is idle:
+        # the autocommitted statements before are done), and takes effect at the next statement.
+        connection.connection.dbapi_connection.autocommit = False
+
+
 def _plain_read(statement: str, context) -> bool:
     """A SELECT that locks nothing: SQLite drops ``FOR UPDATE`` from the SQL, so it is read
     from the compiled statement (SQLAlchemy's ``Select._for_update_arg``)."""
@@ -369,14 +393,31 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, autocommit_first: bool = False) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on any error.
+
+        ``autocommit_first`` (PostgreSQL; ignored on SQLite): the session's statements each
+        commit alone (no ``BEGIN``/``COMMIT`` round trips) until :func:`begin_here` is called
+        on its connection; from there on, one transaction as above.
 
         Raises sqlalchemy.exc.OperationalError when the database does not answer within the
         engine's bounds (module docstring); error messages never carry SQL parameters.
         """
         with self.sessions() as session, session.begin():
+            if autocommit_first and self.engine.dialect.name == "postgresql":
+                # SQLAlchemy, "Setting Isolation for Individual Transactions": reset when the
+                # connection returns to the pool.
+                session.connection(execution_options=_AUTOCOMMIT)
             yield session
+
+    @contextmanager
+    def connection(self, autocommit_first: bool = False) -> Iterator[Connection]:
+        """:meth:`transaction` with a Core connection instead of a session (``engine.begin()``)."""
+        with self.engine.connect() as conn:
+            if autocommit_first and self.engine.dialect.name == "postgresql":
+                conn.execution_options(**_AUTOCOMMIT)  # in place, before the transaction begins
+            with conn.begin():
+                yield conn
 
     def upgrade(self, revision: str = "head") -> None:
         """Run the Alembic migrations up to ``revision`` on this database."""

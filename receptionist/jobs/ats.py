@@ -74,7 +74,8 @@ def run_writeback(item: Claimed, container: "Container") -> Outcome:
                                      if a.active and a.job_id == request.job_id]
         application_id = active[0].ats_id if active else ats.create_application(candidate_id, request.job_id).ats_id
         container.uow.run(lambda s: duplicates.record_writeback(s, p["application_id"], candidate_id,
-                                                                None if active else application_id))
+                                                                None if active else application_id),
+                          autocommit_first=True)  # one UPDATE: on PostgreSQL without BEGIN/COMMIT
         ats.add_note(candidate_id, request.note)
     except ATSError as exc:
         return _failed(exc)

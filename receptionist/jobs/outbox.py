@@ -95,10 +95,11 @@ def run_item(item_id: int, container: "Container | None" = None) -> str:
     are enqueued as usual (:func:`run_items` runs them itself).
     """
     container = container or _container()
-    claimed = container.uow.run(lambda s: outbox.claim(s, item_id), orm=False)
+    # A claim, and a plain ``sent``, are one statement each: on PostgreSQL without BEGIN/COMMIT.
+    claimed = container.uow.run(lambda s: outbox.claim(s, item_id), orm=False, autocommit_first=True)
     ran = _handle(item_id, claimed, container)
     if ran.write is not None:
-        container.uow.run(ran.write, orm=ran.orm)
+        container.uow.run(ran.write, orm=ran.orm, autocommit_first=not ran.orm)
         ran.log()
     if ran.result == "retry":
         raise RetryLater(ran.error)
@@ -147,7 +148,7 @@ def run_items(item_ids: list[int], container: "Container | None" = None) -> dict
                 if done >= min(len(todo), MAX_ROWS_PER_JOB):  # the last row's ``sent`` may write more rows
                     if sent is None:
                         break
-                    uow.run(sent.write, orm=sent.orm)
+                    uow.run(sent.write, orm=sent.orm, autocommit_first=not sent.orm)
                     sent.log()
                     sent = None
                     todo.extend(i for i in written if i not in todo)
@@ -155,7 +156,10 @@ def run_items(item_ids: list[int], container: "Container | None" = None) -> dict
                 item_id = todo[done]
                 try:
                     # Core only (no Session) unless the handled row's result is an ORM write.
-                    claimed = uow.run(lambda s: claim_after(s, item_id), orm=sent is not None and sent.orm)
+                    # Alone (autocommit_first), the claim is one statement; after a handled row, two
+                    # writes in one transaction.
+                    claimed = uow.run(lambda s: claim_after(s, item_id), orm=sent is not None and sent.orm,
+                                      autocommit_first=sent is None)
                 except Exception:
                     if sent is not None:  # the claim failed, not the handled row: keep its result
                         _write_alone(uow, sent)

@@ -16,7 +16,7 @@ from sqlalchemy import ARRAY, Integer, Text, bindparam, func, insert, or_, selec
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
-from ..adapters.db import reads_before_write_lock
+from ..adapters.db import begin_here, reads_before_write_lock
 from ..adapters.twiml import VoiceSetup
 from ..engine import flow
 from ..engine.texts import render_parts
@@ -157,6 +157,11 @@ def answer_prompt(db: Session | Connection, call_sid: str, step: int, event: flo
     ``db``: the Connection of ``UnitOfWork.run(orm=False)`` (the webhook's: a plain turn pays
     no Session), or a Session; a turn that needs the ORM gets one joined to the same
     transaction (``unit_of_work.orm_session``).
+
+    Safe to run with ``UnitOfWork.run(..., autocommit_first=True)``: on PostgreSQL a stored
+    reply is then one statement in all, a plain turn with at most one answer two (the read
+    and its single write statement, :func:`_store_in_one_statement`); anything more begins a
+    transaction first (``adapters.db.begin_here``).
     """
     now = now or utcnow()
     connection = reads_before_write_lock(db)
@@ -188,6 +193,7 @@ def answer_prompt(db: Session | Connection, call_sid: str, step: int, event: flo
                                         render_twiml, now)
     # A turn that changes more (the end, a name), or a plain one whose claim failed: read
     # again, locked; the turn computed above stands if the conversation has not moved since.
+    begin_here(connection)
     row = connection.execute(_TURN_ROW, params).one_or_none()  # locked until the transaction ends
     if row is None:
         raise UnknownCall(call_sid)
@@ -374,9 +380,11 @@ def _store_plain_turn(connection, row, advanced: _Advanced, event: flow.Event, s
     twiml = render_twiml(turn, said, step, advanced.profile.setup)
     lines = turn_lines(event, texts)
     answers = [e for e in turn.effects if isinstance(e, flow.AnswerGiven)]
-    if connection.dialect.name == "postgresql" and len(answers) == len(turn.effects) <= 1:
+    language = any(isinstance(e, flow.LanguageChosen) for e in turn.effects)
+    if connection.dialect.name == "postgresql" and len(answers) <= 1 and len(answers) + language == len(turn.effects):
         return _store_in_one_statement(connection, row, advanced, _claim(row, advanced, event, step, lines, now),
-                                       lines, answers, twiml, now)
+                                       lines, answers, language, twiml, now)
+    begin_here(connection)  # several writes: one transaction
     if not store_plain_turn(connection, row, advanced, event, step, lines, now):
         return None
     # A racing duplicate of this step fails here (primary key); its retry returns the stored reply.
@@ -424,28 +432,29 @@ def store_plain_turn(connection, row, advanced: _Advanced, event: flow.Event, st
 
 
 def _store_in_one_statement(connection, row, advanced: _Advanced, claim: dict, lines: list, answers: list,
-                            twiml: str, now: dt.datetime) -> str | None:
-    """PostgreSQL: :func:`_store_plain_turn` for a turn with at most one answer, in one
-    statement (one round trip instead of four): the claim, the transcript lines, the answer
-    and the TwiML (:data:`_PLAIN_WRITES`). None, with nothing written, when the claim fails."""
+                            language: bool, twiml: str, now: dt.datetime) -> str | None:
+    """PostgreSQL: :func:`_store_plain_turn` for a turn with at most one answer and at most a
+    language chosen (``language``), in one statement (one round trip instead of four or
+    more): the claim, the transcript lines, the answer, the candidate's language and the
+    TwiML (:data:`_PLAIN_WRITES`). None, with nothing written, when the claim fails."""
     first = row.transcript_lines or 0
     params = {**claim, "twiml": twiml, "now": now, "seqs": list(range(first + 1, first + 1 + len(lines))),
               "speakers": [speaker.value for speaker, _ in lines], "texts": [text for _, text in lines]}
     if answers:
         values = answer_values(row.id, advanced.question_ids[answers[0].question_key], answers[0], now)
         params.update({f"answer_{name}": value for name, value in values.items()})
-    stored = connection.execute(_PLAIN_WRITES[bool(answers)], params).first()
+    stored = connection.execute(_PLAIN_WRITES[bool(answers), language], params).first()
     return twiml if stored is not None else None
 
 
-def _plain_writes(with_answer: bool):
-    """``WITH claimed AS (UPDATE conversations ... RETURNING id), lines AS (INSERT INTO
-    transcript_lines SELECT ... FROM claimed JOIN unnest(...)) [, answer AS (INSERT INTO
-    answers SELECT ... FROM claimed)] INSERT INTO call_turns SELECT ... FROM claimed RETURNING
-    ...``: each insert writes only if the claim did (PostgreSQL's data-modifying CTEs, "WITH
-    Queries"); a claim that waited for a racing turn's row lock re-checks its WHERE on the
-    committed row and claims nothing."""
-    claimed = _CLAIM_TURN.returning(_conversations.c.id).cte("claimed")
+def _plain_writes(with_answer: bool, with_language: bool):
+    """``WITH claimed AS (UPDATE conversations ... RETURNING id, candidate_id), lines AS (INSERT
+    INTO transcript_lines SELECT ... FROM claimed JOIN unnest(...)) [, answer AS (INSERT INTO
+    answers SELECT ... FROM claimed)] [, language AS (UPDATE candidates ... FROM claimed)]
+    INSERT INTO call_turns SELECT ... FROM claimed RETURNING ...``: each write happens only if
+    the claim did (PostgreSQL's data-modifying CTEs, "WITH Queries"); a claim that waited for
+    a racing turn's row lock re-checks its WHERE on the committed row and claims nothing."""
+    claimed = _CLAIM_TURN.returning(_conversations.c.id, _conversations.c.candidate_id).cte("claimed")
     now = bindparam("now", type_=CallTurn.__table__.c.created_at.type)
     lines_t, answers_t, turns_t = TranscriptLine.__table__, Answer.__table__, CallTurn.__table__
     unnested = func.unnest(bindparam("seqs", type_=ARRAY(Integer)), bindparam("speakers", type_=ARRAY(Text)),
@@ -458,13 +467,17 @@ def _plain_writes(with_answer: bool):
         names = [c.name for c in answers_t.c if c.name not in ("id", "conversation_id")]
         ctes.append(insert(answers_t).from_select(["conversation_id", *names], select(
             claimed.c.id, *(bindparam(f"answer_{name}", type_=answers_t.c[name].type) for name in names))).cte("answer"))
+    if with_language:  # as _UPDATE_LANGUAGE, for the claimed conversation's candidate
+        ctes.append(update(_candidates).where(_candidates.c.id == claimed.c.candidate_id)
+                    .values(language=bindparam("language"), updated_at=now).cte("language"))
     return (insert(turns_t).from_select(["conversation_id", "step", "twiml", "created_at"],
                                         select(claimed.c.id, bindparam("step"), bindparam("twiml"), now))
             .returning(turns_t.c.conversation_id).add_cte(*ctes))
 
 
-# Built once: (without an answer, with one).
-_PLAIN_WRITES = (_plain_writes(False), _plain_writes(True))
+# Built once, by (with an answer, with a language chosen).
+_PLAIN_WRITES = {(answer, language): _plain_writes(answer, language) for answer in (False, True)
+                 for language in (False, True)}
 
 
 # _store_last_turn: ``finish`` declined the turn (the conversation claimed; nothing written
@@ -533,7 +546,8 @@ def _after_late_answer(conversation: Conversation, hung_up_at: dt.datetime) -> N
 def end_call(connection: Connection, call_sid: str, call_status: str, duration_s: int | None = None,
              now: dt.datetime | None = None) -> bool:
     """The status callback: when ``call_status`` is final, close the conversation, in the
-    transaction of ``connection`` (the unit of work's ``run(..., orm=False)``).
+    transaction of ``connection`` (the unit of work's ``run(..., orm=False)``; safe with
+    ``autocommit_first``: the common case is then one statement, its own transaction).
 
     A call that hung up before the flow ended becomes ``abandoned`` and is flagged for
     follow-up; every answer given is kept. Returns True when it changed something
@@ -554,6 +568,7 @@ def end_call(connection: Connection, call_sid: str, call_status: str, duration_s
     # candidate list's refresh) but leaves the commit itself to the unit of work
     # (SQLAlchemy, "Joining a Session into an External Transaction"). No outbox row is
     # written here: the unit of work would not enqueue one (run(orm=False)).
+    begin_here(connection)  # the row locked below until the end
     with Session(bind=connection, join_transaction_mode="rollback_only") as session:
         changed = _end_unfinished(session, call_sid, call_status, duration_s, now)
         session.commit()

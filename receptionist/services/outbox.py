@@ -18,6 +18,7 @@ from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from ..adapters.db import begin_here
 from ..adapters.models import Candidate, OutboxItem, OutboxStatus
 from ..adapters.twilio_sms import MESSAGE_STATUS_RANK
 from ..engine.vocabulary import OutboxKind
@@ -188,6 +189,7 @@ def claim(session: Session | Connection, item_id: int) -> Claimed | None:
     """Move a ``pending`` row to ``sending`` (attempts + 1) atomically; None when it is not
     pending (done, claimed by another job, cancelled, failed, gone), so nothing runs twice.
 
+    Safe with ``UnitOfWork.run(..., autocommit_first=True)``: the common case is one statement.
     The caller commits before running the handler. Consent is checked again for texts: a
     STOP that arrived after the text was written cancels it here.
     """
@@ -196,6 +198,7 @@ def claim(session: Session | Connection, item_id: int) -> Claimed | None:
     row = conn.execute(_CLAIM, {"item_id": item_id}).first()
     cancelled = False
     if row is None:  # not pending, or a text to a number that opted out
+        begin_here(conn)  # a second write: in a transaction (``UnitOfWork.run(..., autocommit_first=True)``)
         row = conn.execute(_CANCEL_OPTED_OUT, {"item_id": item_id}).first()
         if row is None:
             return None
@@ -286,7 +289,8 @@ def record_delivery_status(session: Session, message_sid: str, twilio_status: st
     Returns what happened: "updated", "unchanged" (a repeat or a backwards move, e.g. a late
     "sent" after "delivered"), "unknown-sid" or "unknown-status". Only ``provider_status``
     and ``provider_error_code`` change (our ``status`` stays ``sent``). One conditional
-    UPDATE, so two callbacks racing each other cannot move the status backwards either.
+    UPDATE, so two callbacks racing each other cannot move the status backwards either (safe
+    with ``UnitOfWork.run(..., autocommit_first=True)``: the read after it only names the outcome).
     """
     new = (twilio_status or "").strip().lower()
     rank = MESSAGE_STATUS_RANK.get(new)

@@ -52,7 +52,7 @@ class UnitOfWork:
         self.enqueue = enqueue
         self.attempts = attempts
 
-    def run(self, action: Callable[[Session], T], *, orm: bool = True) -> T:
+    def run(self, action: Callable[[Session], T], *, orm: bool = True, autocommit_first: bool = False) -> T:
         """``action(session)`` in one transaction; returns its result.
 
         Retried up to ``attempts`` times on ``IntegrityError``/``OperationalError``; the last
@@ -62,12 +62,20 @@ class UnitOfWork:
         a Session's cost (about 0.1 ms a transaction); a rare path of it that needs the ORM
         asks :func:`orm_session` for a Session joined to the same transaction, which is
         flushed (its commit hooks run) and whose outbox rows are enqueued as with ``orm=True``.
+
+        ``autocommit_first``: on PostgreSQL, ``action``'s statements each commit alone until it
+        calls ``adapters.db.begin_here`` (then one transaction, as above): reads that need no
+        common snapshot, then either a single write statement (a transaction of its own: a
+        webhook's conditional claim; reads may follow it) or ``begin_here`` before anything
+        else. Saves the ``BEGIN`` and ``COMMIT`` round trips of a webhook answered by one read,
+        or by a read and one write. On SQLite nothing changes.
         """
         started = time.monotonic()
         for attempt in range(1, self.attempts + 1):
             joined = _joined.set(_CoreRun()) if not orm else None
             try:
-                with self.database.transaction() if orm else self.database.engine.begin() as session:
+                with (self.database.transaction(autocommit_first) if orm
+                      else self.database.connection(autocommit_first)) as session:
                     result = action(session)
                     new_ids = list(session.info.get(NEW_OUTBOX, ())) if orm else _flush_joined()
                 break

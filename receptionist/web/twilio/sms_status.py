@@ -30,8 +30,8 @@ bp = Blueprint("sms_status", __name__, url_prefix="/sms")
 def status():
     clean = fields.sms_status(request.form)  # InvalidTwilioRequest: 400 (the app's error handler)
     sid, twilio_status, error_code = clean.message_sid, clean.message_status, clean.error_code
-    outcome = current_app.extensions["container"].uow.run(
-        lambda session: record_delivery_status(session, sid, twilio_status, error_code))
+    outcome = current_app.extensions["container"].uow.run(  # one UPDATE: on PostgreSQL no BEGIN/COMMIT
+        lambda session: record_delivery_status(session, sid, twilio_status, error_code), autocommit_first=True)
     if outcome == "unknown-sid":
         log.info("status callback for unknown MessageSid %s (%s); ignored", sid, twilio_status)
     elif outcome == "unknown-status":

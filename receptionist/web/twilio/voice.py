@@ -65,13 +65,15 @@ def _recording_callback() -> str:
     return f"{base}/voice/recording" if base else url_for("voice.recording", _external=True)
 
 
-def _answer(call_sid: str, action: Callable, languages: Sequence[str], orm: bool = True) -> Response:
-    """Run ``action(session)`` as one unit of work (``orm=False``: ``action(connection)``,
-    ``UnitOfWork.run``) and answer its TwiML; when it cannot complete (the database down or
-    locked past the retries, anything unexpected), nothing is stored and the caller hears
-    ``sorry_busy``."""
+def _answer(call_sid: str, action: Callable, languages: Sequence[str], orm: bool = True,
+            autocommit_first: bool = False) -> Response:
+    """Run ``action(session)`` as one unit of work (``orm=False``: ``action(connection)``;
+    ``autocommit_first``: see ``UnitOfWork.run``) and answer its TwiML; when it cannot complete
+    (the database down or locked past the retries, anything unexpected), nothing is stored and
+    the caller hears ``sorry_busy``."""
     try:
-        return _twiml(current_app.extensions["container"].uow.run(action, orm=orm))
+        return _twiml(current_app.extensions["container"].uow.run(action, orm=orm,
+                                                                   autocommit_first=autocommit_first))
     except (calls.UnknownCall, calls.UnknownNumber):
         raise
     except Exception:
@@ -128,7 +130,7 @@ def gather():
     call_sid, step, event = clean.call_sid, clean.step, _event(clean)
     try:
         return _answer(call_sid, lambda c: calls.answer_prompt(c, call_sid, step, event, _renderer), languages,
-                       orm=False)
+                       orm=False, autocommit_first=True)
     except calls.UnknownCall:
         log.warning("gather for unknown call %s", call_sid)
         return _apology("sorry_lost", languages)
@@ -142,7 +144,8 @@ def status():
     call_sid = clean.call_sid
     try:
         current_app.extensions["container"].uow.run(
-            lambda c: calls.end_call(c, call_sid, clean.call_status, clean.call_duration_s), orm=False)
+            lambda c: calls.end_call(c, call_sid, clean.call_status, clean.call_duration_s), orm=False,
+            autocommit_first=True)
     except calls.UnknownCall:
         log.info("status callback for unknown call %s", call_sid)
     except Exception:  # nobody is listening: say so to Twilio's debugger, keep the process serving
