@@ -129,11 +129,11 @@ class Meter:
         return timed
 
     def job_class(self):
-        from rq.job import Job
+        from receptionist.cli.queue import PatientWorker
 
         meter = self
 
-        class TimedJob(Job):
+        class TimedJob(PatientWorker.job_class):
             def _execute(self):
                 start, sql = time.process_time(), meter.statements.count
                 try:
