@@ -15,6 +15,7 @@ provider's latency.
 
     .venv/bin/python bench/jobs.py [--calls 100]
     .venv/bin/python bench/jobs.py --no-confirm      # a call's own jobs, as bench/load.py places them
+    .venv/bin/python bench/jobs.py --no-confirm --one-by-one  # no bursts: a drain after each commit
     .venv/bin/python bench/jobs.py --calls 50 --profile 40   # + where the worker's time goes
 
 Printed: RQ jobs and outbox rows per call; worker CPU (``time.process_time``, this process)
@@ -150,6 +151,8 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--no-confirm", action="store_true",
                         help="no text YES after the calls (as bench/load.py: the call's own jobs only)")
+    parser.add_argument("--one-by-one", action="store_true",
+                        help="drain the queue after each call's start, end and YES (no burst for a job to drain)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="profile the worker's drains and print the N functions with the most cumulative time")
     args = parser.parse_args()
@@ -201,17 +204,23 @@ def run(app, settings: Settings, args) -> None:
     calls = [(f"CA{n:032x}", f"+1312555{n % 10000:04d}") for n in range(args.calls)]
     bases = [{"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": caller, "To": AGENT_NUMBER,
               "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"} for sid, caller in calls]
+    # Bursts (default): each phase of every call, then one drain. --one-by-one: a drain after
+    # each commit that enqueues, so no job finds another's rows waiting (a quiet system).
+    each = drain if args.one_by_one else (lambda: None)
     for base in bases:
         post("/voice/inbound", base)
+        each()
     drain()
     for base in bases:
         for step, inputs in enumerate(CALL, start=1):
             post(f"/voice/gather?step={step}", {**base, **inputs})
         post("/voice/status", {**base, "CallStatus": "completed", "CallDuration": "95"})
+        each()
     drain()
     for n, (_, caller) in enumerate([] if args.no_confirm else calls):
         post("/sms/inbound", {"MessageSid": f"SM{n:032x}", "AccountSid": "AC" + "0" * 32, "From": caller,
                               "To": AGENT_NUMBER, "Body": "YES", "NumMedia": "0"})
+        each()
     drain()
     drain()  # anything the third drain's jobs left behind (none expected)
 

@@ -123,13 +123,21 @@ def run_items(item_ids: list[int], container: "Container | None" = None) -> dict
     finds the row overdue. One row's handler raising leaves that row ``sending`` (see
     :func:`run_item`), the others still run, and the first such error is raised at the end.
     Rows not reached (more than ``MAX_ROWS_PER_JOB``, or the job interrupted) are enqueued.
+
+    After its own rows it drains, when commits were made while it waited (their rows got
+    no job: ``adapters.queue.enqueue_outbox_batch``), every other row pending and due when it
+    starts, oldest first. It takes the count of those commits before that read, so a row
+    committed after the read gets a job of its own.
     """
-    from ..adapters.queue import enqueue_outbox_batch, schedule_outbox_retry
+    from ..adapters.queue import enqueue_outbox_batch, schedule_outbox_retry, take_drain
 
     container = container or _container()
     uow = container.uow
     todo = list(dict.fromkeys(item_ids))
     own = todo[0] if len(todo) == 1 else None  # the row RQ's Retry of this job is for
+    if take_drain(container.settings):
+        others = uow.read(lambda conn: outbox.due(conn, utcnow(), MAX_ROWS_PER_JOB))
+        todo.extend(i for i in others if i not in todo)
     counts: dict[str, int] = {}
     own_retry: str | None = None
     failure: BaseException | None = None
