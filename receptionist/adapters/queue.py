@@ -162,7 +162,7 @@ def take_drain(settings) -> bool:
     return count is None or int(count) != 1
 
 
-def enqueue_outbox_job(settings, item_ids: Iterable[int]) -> list[int]:
+def enqueue_outbox_job(settings, item_ids: Iterable[int], drain: bool = True) -> list[int]:
     """Enqueue the outbox rows one transaction wrote as ONE job,
     ``receptionist.jobs.outbox.run_items(ids)``, which runs them in order and then the rows
     their handlers write (an invite's link text, a check's writeback) in the same job; returns
@@ -175,12 +175,15 @@ def enqueue_outbox_job(settings, item_ids: Iterable[int]) -> list[int]:
     leaves rows younger than the queue's backlog alone (:func:`backlog_age`), and a job it
     enqueues for a row still in a batch anyway finds it claimed. (RQ keeps results as usual:
     ``result_ttl=0`` made each job dearer, its delete costing more round trips than it saves.)
+    ``drain=False``: a job of several rows that drains no others (``run_items``' own share of
+    a drain, or what it left), so it does not take ``DRAIN_KEY`` either.
     """
     ids = list(dict.fromkeys(item_ids))
     if len(ids) <= 1:
         return enqueue_outbox(settings, ids, batch=True)
     try:
-        _enqueue_unique(queue(settings), OUTBOX_BATCH_JOB, ids, job_id=f"{outbox_job_id(ids[0])}-and-{len(ids) - 1}")
+        _enqueue_unique(queue(settings), OUTBOX_BATCH_JOB, ids, job_id=f"{outbox_job_id(ids[0])}-and-{len(ids) - 1}",
+                        **({} if drain else {"drain": False}))
         return ids
     except DuplicateJobError:  # the same rows enqueued already (ids are never reused)
         return []
