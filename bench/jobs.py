@@ -56,6 +56,15 @@ sessions (now Core on a connection: the writeback 11.2 -> 3.2 ms, 26 -> 20 state
 Reads outside a transaction (``UnitOfWork.read``) take no SQLite write lock. RQ's worker
 sends two round trips fewer a job (``cli.queue``); what is left of RQ (about 2 ms a job,
 11 round trips) is its registries, the result and the dependents check.
+
+Third round (same machine, busy: medians of 3, this branch against main alternately): RQ's
+writes around a job in one MULTI at the start and one at the end (5 round trips a job instead
+of 11: ``cli.queue._InProcess``), RQ's part 2.3-2.5 -> 1.6-1.9 ms a job; and a commit made
+while a batch job waits enqueues nothing, the job draining the pending rows (10 after its
+own, the rest re-enqueued in jobs of 10): the default bursts 15.2 -> 6.8 ms a call without the
+YES, 2 -> 0.3 jobs a call. ``--one-by-one`` (a drain after each commit: no job finds another's
+rows) shows the quiet case: RQ in the job loop 3.5 -> 3.1 ms a job, the job loop 16.6 -> 16.4
+ms a call (the drain's count costs a round trip a job), within the noise.
 """
 from __future__ import annotations
 
