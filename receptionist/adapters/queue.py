@@ -121,7 +121,7 @@ def enqueue_outbox_batch(settings, item_ids: Iterable[int]) -> list[int]:
     """Hand the outbox rows one transaction wrote to the queue; returns the ids handed over
     (``[]`` when none could be). The unit of work's enqueue; never raises.
 
-    One round trip counts the commit in ``DRAIN_KEY``. When a job is waiting already (the
+    One round trip (a script) counts the commit in ``DRAIN_KEY``. When a job is waiting already (the
     count was above 0), it will run these rows too: it takes the count before it reads the
     pending rows (:func:`take_drain`), so after this commit. Otherwise the rows get a job of
     their own (:func:`enqueue_outbox_job`); should that fail, the count is dropped, so the
@@ -130,11 +130,8 @@ def enqueue_outbox_batch(settings, item_ids: Iterable[int]) -> list[int]:
     if not ids:
         return []
     try:
-        with connection(settings).pipeline() as pipe:  # MULTI: the expiry only with the first commit
-            pipe.set(DRAIN_KEY, 0, nx=True, ex=DRAIN_KEY_TTL_S)
-            pipe.incr(DRAIN_KEY)
-            if pipe.execute()[-1] > 1:
-                return ids
+        if _count_commit(connection(settings)) > 1:
+            return ids
     except Exception as exc:
         log.warning("could not enqueue outbox %s (%s: %s); the reconciler will pick them up",
                     ids, type(exc).__name__, exc)
@@ -143,6 +140,21 @@ def enqueue_outbox_batch(settings, item_ids: Iterable[int]) -> list[int]:
     if not done:
         take_drain(settings)
     return done
+
+
+# INCR, and the expiry with the first count only (atomic: a key can never be left without one).
+_COUNT_COMMIT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+
+
+def _count_commit(conn: Redis) -> int:
+    script = conn.__dict__.get("_receptionist_count_commit")
+    if script is None:  # registered once per client: EVALSHA, one command a commit
+        script = conn.__dict__["_receptionist_count_commit"] = conn.register_script(_COUNT_COMMIT)
+    return int(script(keys=[DRAIN_KEY], args=[DRAIN_KEY_TTL_S]))
 
 
 def take_drain(settings) -> bool:
