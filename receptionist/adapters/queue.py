@@ -121,9 +121,9 @@ def enqueue_outbox_batch(settings, item_ids: Iterable[int]) -> list[int]:
     """Hand the outbox rows one transaction wrote to the queue; returns the ids handed over
     (``[]`` when none could be). The unit of work's enqueue; never raises.
 
-    One round trip (a script) counts the commit in ``DRAIN_KEY``. When a job is waiting already (the
-    count was above 0), it will run these rows too: it takes the count before it reads the
-    pending rows (:func:`take_drain`), so after this commit. Otherwise the rows get a job of
+    One round trip (a script) counts the commit in ``DRAIN_KEY``. When a job is waiting
+    already (the count was above 0), it will run these rows too: it takes the count before it
+    reads the pending rows (:func:`take_drain`), so after this commit. Otherwise the rows get a job of
     their own (:func:`enqueue_outbox_job`); should that fail, the count is dropped, so the
     next commit enqueues again (these rows stay pending for a drain or the reconciler)."""
     ids = list(dict.fromkeys(item_ids))
