@@ -15,6 +15,7 @@ provider's latency.
 
     .venv/bin/python bench/jobs.py [--calls 100]
     .venv/bin/python bench/jobs.py --no-confirm      # a call's own jobs, as bench/load.py places them
+    .venv/bin/python bench/jobs.py --no-confirm --one-by-one  # no bursts: a drain after each commit
     .venv/bin/python bench/jobs.py --calls 50 --profile 40   # + where the worker's time goes
 
 Printed: RQ jobs and outbox rows per call; worker CPU (``time.process_time``, this process)
@@ -55,6 +56,15 @@ sessions (now Core on a connection: the writeback 11.2 -> 3.2 ms, 26 -> 20 state
 Reads outside a transaction (``UnitOfWork.read``) take no SQLite write lock. RQ's worker
 sends two round trips fewer a job (``cli.queue``); what is left of RQ (about 2 ms a job,
 11 round trips) is its registries, the result and the dependents check.
+
+Third round (same machine, busy: medians of 3, this branch against main alternately): RQ's
+writes around a job in one MULTI at the start and one at the end (5 round trips a job instead
+of 11: ``cli.queue._InProcess``), RQ's part 2.3-2.5 -> 1.6-1.9 ms a job; and a commit made
+while a batch job waits enqueues nothing, the job draining the pending rows (10 after its
+own, the rest re-enqueued in jobs of 10): the default bursts 15.2 -> 6.8 ms a call without the
+YES, 2 -> 0.3 jobs a call. ``--one-by-one`` (a drain after each commit: no job finds another's
+rows) shows the quiet case: RQ in the job loop 3.5 -> 3.1 ms a job, the job loop 16.6 -> 16.4
+ms a call (the drain's count costs a round trip a job), within the noise.
 """
 from __future__ import annotations
 
@@ -129,11 +139,11 @@ class Meter:
         return timed
 
     def job_class(self):
-        from rq.job import Job
+        from receptionist.cli.queue import PatientWorker
 
         meter = self
 
-        class TimedJob(Job):
+        class TimedJob(PatientWorker.job_class):
             def _execute(self):
                 start, sql = time.process_time(), meter.statements.count
                 try:
@@ -144,12 +154,38 @@ class Meter:
                     meter.jobs += 1
         return TimedJob
 
+    def worker_class(self):
+        """The worker, with the CPU of its per-job loop counted (``loop_cpu``): the suspension
+        check, the dequeue and the job's execution, RQ's bookkeeping included; a worker's
+        start and stop are not, so no fixed cost needs subtracting (``--one-by-one``)."""
+        from receptionist.cli.queue import PatientWorker
+
+        meter = self
+        meter.loop_cpu = 0.0
+
+        def timed(name):
+            def method(self, *args, **kwargs):
+                start = time.process_time()
+                try:
+                    return getattr(super(TimedWorker, self), name)(*args, **kwargs)
+                finally:
+                    meter.loop_cpu += time.process_time() - start
+            return method
+
+        class TimedWorker(PatientWorker):
+            check_for_suspension = timed("check_for_suspension")
+            dequeue_job_and_maintain_ttl = timed("dequeue_job_and_maintain_ttl")
+            execute_job = timed("execute_job")
+        return TimedWorker
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--no-confirm", action="store_true",
                         help="no text YES after the calls (as bench/load.py: the call's own jobs only)")
+    parser.add_argument("--one-by-one", action="store_true",
+                        help="drain the queue after each call's start, end and YES (no burst for a job to drain)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="profile the worker's drains and print the N functions with the most cumulative time")
     args = parser.parse_args()
@@ -185,10 +221,11 @@ def run(app, settings: Settings, args) -> None:
 
     worker_cpu = 0.0
     drains = 0
+    worker_class, job_class = meter.worker_class(), meter.job_class()
 
     def drain() -> None:
         nonlocal worker_cpu, drains
-        worker = PatientWorker([queue], connection=conn, job_class=meter.job_class())
+        worker = worker_class([queue], connection=conn, job_class=job_class)
         if profiler:
             profiler.enable()
         start = time.process_time()
@@ -201,17 +238,23 @@ def run(app, settings: Settings, args) -> None:
     calls = [(f"CA{n:032x}", f"+1312555{n % 10000:04d}") for n in range(args.calls)]
     bases = [{"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": caller, "To": AGENT_NUMBER,
               "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"} for sid, caller in calls]
+    # Bursts (default): each phase of every call, then one drain. --one-by-one: a drain after
+    # each commit that enqueues, so no job finds another's rows waiting (a quiet system).
+    each = drain if args.one_by_one else (lambda: None)
     for base in bases:
         post("/voice/inbound", base)
+        each()
     drain()
     for base in bases:
         for step, inputs in enumerate(CALL, start=1):
             post(f"/voice/gather?step={step}", {**base, **inputs})
         post("/voice/status", {**base, "CallStatus": "completed", "CallDuration": "95"})
+        each()
     drain()
     for n, (_, caller) in enumerate([] if args.no_confirm else calls):
         post("/sms/inbound", {"MessageSid": f"SM{n:032x}", "AccountSid": "AC" + "0" * 32, "From": caller,
                               "To": AGENT_NUMBER, "Body": "YES", "NumMedia": "0"})
+        each()
     drain()
     drain()  # anything the third drain's jobs left behind (none expected)
 
@@ -252,6 +295,10 @@ def run(app, settings: Settings, args) -> None:
     rq_cpu = worker_cpu - meter.job_cpu
     print(f"{'  RQ (worker - job functions)':<34}{1000 * rq_cpu / n:>9.2f}{meter.jobs:>7}"
           f"{1000 * rq_cpu / max(1, meter.jobs):>9.2f}")
+    rq_loop = meter.loop_cpu - meter.job_cpu
+    print(f"{'  RQ in the job loop (no start/stop)':<34}{1000 * rq_loop / n:>9.2f}{meter.jobs:>7}"
+          f"{1000 * rq_loop / max(1, meter.jobs):>9.2f}")
+    print(f"job loop CPU (job functions + RQ in the loop): {1000 * meter.loop_cpu / n:.1f} ms per call")
     print(f"check: {len(unsettled)} row(s) not settled, {len(twice)} sent row(s) claimed more than once"
           + ("" if not unsettled else ": " + ", ".join(f"{r.kind}/{r.purpose} {r.status}" for r in unsettled[:5])))
     if profiler:

@@ -108,11 +108,77 @@ def enqueue_outbox(settings, item_ids: Iterable[int], replace_overdue: bool = Fa
     return done
 
 
+# Counts the commits handed to a batch job that has not started yet: the first (1) enqueues
+# the job; a later one (2, 3, ...) enqueues nothing, for that job drains every pending row as
+# it starts (``take_drain`` then ``jobs.outbox.run_items``): a burst of N commits costs one
+# job, not N. The expiry (from the first commit) bounds the harm of a job lost meanwhile:
+# the rows wait for the next job's drain or the reconciler, never lost.
+DRAIN_KEY = "receptionist:outbox:waiting-commits"
+DRAIN_KEY_TTL_S = 10
+
+
 def enqueue_outbox_batch(settings, item_ids: Iterable[int]) -> list[int]:
+    """Hand the outbox rows one transaction wrote to the queue; returns the ids handed over
+    (``[]`` when none could be). The unit of work's enqueue; never raises.
+
+    One round trip (a script) counts the commit in ``DRAIN_KEY``. When a job is waiting
+    already (the count was above 0), it will run these rows too: it takes the count before it
+    reads the pending rows (:func:`take_drain`), so after this commit. Otherwise the rows get a job of
+    their own (:func:`enqueue_outbox_job`); should that fail, the count is dropped, so the
+    next commit enqueues again (these rows stay pending for a drain or the reconciler)."""
+    ids = list(dict.fromkeys(item_ids))
+    if not ids:
+        return []
+    try:
+        if _count_commit(connection(settings)) > 1:
+            return ids
+    except Exception as exc:
+        log.warning("could not enqueue outbox %s (%s: %s); the reconciler will pick them up",
+                    ids, type(exc).__name__, exc)
+        return []
+    done = enqueue_outbox_job(settings, ids)
+    if not done:
+        take_drain(settings)
+    return done
+
+
+# INCR, and the expiry with the first count only (atomic: a key can never be left without one).
+_COUNT_COMMIT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+
+
+def _count_commit(conn: Redis) -> int:
+    script = conn.__dict__.get("_receptionist_count_commit")
+    if script is None:  # registered once per client: EVALSHA, one command a commit
+        script = conn.__dict__["_receptionist_count_commit"] = conn.register_script(_COUNT_COMMIT)
+    return int(script(keys=[DRAIN_KEY], args=[DRAIN_KEY_TTL_S]))
+
+
+def take_drain(settings) -> bool:
+    """Take ``DRAIN_KEY`` (GET and DEL in one MULTI): the next commit enqueues a job of its
+    own. True when other commits may have left rows to this job: a count above 1, or none
+    (it expired, or another job took it; Redis unreachable), so the job reads every pending
+    row; False when this job's own commit was the only one (the count is 1), so nothing
+    else waits for it."""
+    try:
+        with connection(settings).pipeline() as pipe:
+            pipe.get(DRAIN_KEY)
+            pipe.delete(DRAIN_KEY)
+            count = pipe.execute()[0]
+    except Exception as exc:
+        log.warning("could not take %s (%s: %s)", DRAIN_KEY, type(exc).__name__, exc)
+        return True
+    return count is None or int(count) != 1
+
+
+def enqueue_outbox_job(settings, item_ids: Iterable[int], drain: bool = True) -> list[int]:
     """Enqueue the outbox rows one transaction wrote as ONE job,
     ``receptionist.jobs.outbox.run_items(ids)``, which runs them in order and then the rows
     their handlers write (an invite's link text, a check's writeback) in the same job; returns
-    the ids enqueued. Never raises (see :func:`enqueue_outbox`). The unit of work's enqueue.
+    the ids enqueued. Never raises (see :func:`enqueue_outbox`).
 
     One row: the job is that row's own (``outbox-{id}``, unique, with RQ's ``Retry``), so
     everything :func:`enqueue_outbox` promises holds. Several rows: one job
@@ -121,12 +187,15 @@ def enqueue_outbox_batch(settings, item_ids: Iterable[int]) -> list[int]:
     leaves rows younger than the queue's backlog alone (:func:`backlog_age`), and a job it
     enqueues for a row still in a batch anyway finds it claimed. (RQ keeps results as usual:
     ``result_ttl=0`` made each job dearer, its delete costing more round trips than it saves.)
+    ``drain=False``: a job of several rows that drains no others (``run_items``' own share of
+    a drain, or what it left), so it does not take ``DRAIN_KEY`` either.
     """
     ids = list(dict.fromkeys(item_ids))
     if len(ids) <= 1:
         return enqueue_outbox(settings, ids, batch=True)
     try:
-        _enqueue_unique(queue(settings), OUTBOX_BATCH_JOB, ids, job_id=f"{outbox_job_id(ids[0])}-and-{len(ids) - 1}")
+        _enqueue_unique(queue(settings), OUTBOX_BATCH_JOB, ids, job_id=f"{outbox_job_id(ids[0])}-and-{len(ids) - 1}",
+                        **({} if drain else {"drain": False}))
         return ids
     except DuplicateJobError:  # the same rows enqueued already (ids are never reused)
         return []

@@ -107,9 +107,14 @@ def run_item(item_id: int, container: "Container | None" = None) -> str:
 
 
 MAX_ROWS_PER_JOB = 50  # beyond this, rows a batch's handlers write go back to the queue
+# A drain keeps this many of the pending rows it finds, and hands the rest straight back to
+# the queue in jobs of this many, so a burst runs on every worker at once (a job runs its rows
+# one after another, each with its network call).
+DRAIN_ROWS_PER_JOB = 10
+DRAIN_READ = 1000  # pending ids a drain reads at most; when it finds that many, its last job drains again
 
 
-def run_items(item_ids: list[int], container: "Container | None" = None) -> dict[str, int]:
+def run_items(item_ids: list[int], container: "Container | None" = None, drain: bool = True) -> dict[str, int]:
     """The RQ job for the outbox rows one transaction wrote (``adapters.queue.enqueue_outbox_batch``):
     each is run as :func:`run_item` runs it, in order, and the rows their handlers write (an
     invite's link text, a check's writeback) are run next in the same job instead of each
@@ -124,13 +129,21 @@ def run_items(item_ids: list[int], container: "Container | None" = None) -> dict
     finds the row overdue. One row's handler raising leaves that row ``sending`` (see
     :func:`run_item`), the others still run, and the first such error is raised at the end.
     Rows not reached (more than ``MAX_ROWS_PER_JOB``, or the job interrupted) are enqueued.
+
+    ``drain``: when commits were made while this job waited (their rows got no job:
+    ``adapters.queue.enqueue_outbox_batch``), it also runs the rows pending and due when it
+    starts, oldest first: ``DRAIN_ROWS_PER_JOB`` of them after its own, the rest handed back
+    to the queue at once in jobs of that many. It takes the count of those commits before it
+    reads, so a row committed after the read gets a job of its own.
     """
-    from ..adapters.queue import enqueue_outbox_batch, schedule_outbox_retry
+    from ..adapters.queue import enqueue_outbox_job, schedule_outbox_retry, take_drain
 
     container = container or _container()
     uow = container.uow
     todo = list(dict.fromkeys(item_ids))
     own = todo[0] if len(todo) == 1 else None  # the row RQ's Retry of this job is for
+    if drain and take_drain(container.settings):
+        _drain(container, todo)
     counts: dict[str, int] = {}
     own_retry: str | None = None
     failure: BaseException | None = None
@@ -188,13 +201,28 @@ def run_items(item_ids: list[int], container: "Container | None" = None) -> dict
                     schedule_outbox_retry(container.settings, item_id, ran.retry_at, ran.attempts)
                 todo.extend(i for i in written if i not in todo)
         finally:
-            if todo[done:]:
-                enqueue_outbox_batch(container.settings, todo[done:])
+            if todo[done:]:  # each named: no drain needed
+                enqueue_outbox_job(container.settings, todo[done:], drain=False)
     if failure is not None:
         raise failure
     if own_retry is not None:
         raise RetryLater(own_retry)
     return counts
+
+
+def _drain(container: "Container", todo: list[int]) -> None:
+    """Add to ``todo`` the first ``DRAIN_ROWS_PER_JOB`` rows pending and due that it does
+    not hold, and enqueue the others in jobs of that many (the last one draining again
+    when the read was full, so rows beyond it are found too)."""
+    from ..adapters.queue import enqueue_outbox_job
+
+    found = container.uow.read(lambda conn: outbox.due(conn, utcnow(), DRAIN_READ))
+    held = set(todo)
+    others = [i for i in found if i not in held]
+    todo.extend(others[:DRAIN_ROWS_PER_JOB])
+    rest = [others[n:n + DRAIN_ROWS_PER_JOB] for n in range(DRAIN_ROWS_PER_JOB, len(others), DRAIN_ROWS_PER_JOB)]
+    for n, chunk in enumerate(rest, start=1):
+        enqueue_outbox_job(container.settings, chunk, drain=n == len(rest) and len(found) >= DRAIN_READ)
 
 
 def _write_alone(uow, ran: "_Ran") -> None:

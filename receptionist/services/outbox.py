@@ -209,6 +209,20 @@ def claim(session: Session | Connection, item_id: int) -> Claimed | None:
                    recipient=row.recipient, attempts=row.attempts, cancelled=cancelled)
 
 
+_DUE = (select(OutboxItem.id)
+        .where(OutboxItem.status == OutboxStatus.pending,
+               or_(OutboxItem.next_attempt_at.is_(None), OutboxItem.next_attempt_at <= bindparam("now")))
+        .order_by(OutboxItem.created_at).limit(bindparam("limit")))
+
+
+def due(conn: Connection, now: dt.datetime, limit: int) -> list[int]:
+    """Ids of up to ``limit`` rows that are ``pending`` and due at ``now`` (UTC: no
+    ``next_attempt_at``, or one passed), oldest first: what a job drains besides its own rows
+    (``jobs.outbox.run_items``). Each is still claimed before it runs, so a row another job
+    holds or takes first is skipped there. One range scan of ``ix_outbox_status_created``."""
+    return list(conn.scalars(_DUE, {"now": now, "limit": limit}))
+
+
 def _set(session: Session, item_id: int, from_status: OutboxStatus, **values) -> None:
     session.execute(update(OutboxItem).where(OutboxItem.id == item_id, OutboxItem.status == from_status)
                     .values(**values).execution_options(synchronize_session=False))
