@@ -259,10 +259,12 @@ def call_sid(n: int) -> str:
 
 
 def run_share(base_url: str, auth_token: str, to_number: str, calls: list[int], threads: int,
-              deadline: float) -> dict:
+              deadline: float, place=place_call) -> dict:
     """Run ``calls`` (call numbers) on ``threads`` concurrent callers with one keep-alive
     pool; a caller starts no call after ``deadline`` (epoch s). Returns ``{"results":
-    [CallResult as tuple], "cpu": process CPU s, "wall": s}`` (tuples pickle cheaply)."""
+    [CallResult as tuple], "cpu": process CPU s, "wall": s}`` (tuples pickle cheaply).
+    ``place``: places one call, called as :func:`place_call` is (``bench/follower.py``
+    follows an outside app's TwiML)."""
     parts = urlsplit(base_url)
     http = urllib3.HTTPConnectionPool(parts.hostname, parts.port, maxsize=threads, block=True)
     validator = RequestValidator(auth_token)
@@ -278,7 +280,7 @@ def run_share(base_url: str, auth_token: str, to_number: str, calls: list[int], 
                 n = todo.get_nowait()
             except queue.Empty:
                 return
-            done = place_call(http, base_url, validator, call_sid(n), caller_number(n), to_number)
+            done = place(http, base_url, validator, call_sid(n), caller_number(n), to_number)
             with lock:
                 results.append(done)
 
@@ -294,12 +296,12 @@ def run_share(base_url: str, auth_token: str, to_number: str, calls: list[int], 
             "cpu": time.process_time() - cpu, "wall": time.perf_counter() - wall}
 
 
-def share_process(conn, *args) -> None:
+def share_process(conn, *args, **kwargs) -> None:
     """A client process's entry: :func:`run_share` with ``args``, its result sent on ``conn``.
     Ignores SIGINT: a Ctrl-C reaches the whole process group, and the parent, which
     handles it, stops its client processes itself."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    result = run_share(*args)
+    result = run_share(*args, **kwargs)
     try:
         conn.send(result)
     except BrokenPipeError:  # the parent is gone (killed): nobody to report to
