@@ -10,10 +10,10 @@ as the service (``bench/outside_load.py``). One call (:func:`follow_call`):
   method; ``<Gather>`` answered with ``Digits`` (or ``SpeechResult`` when it listens for
   speech only) posted to its ``action``; ``<Record>`` answered with ``RecordingUrl``,
   ``RecordingSid``, ``RecordingDuration`` and ``Digits=#`` (the caller ends it with the pound
-  key) posted to its ``action``, then, when it sets ``transcribeCallback`` (or
-  ``transcribe="true"`` with a callback), the transcription posted there (Twilio sends it
-  later, on its own: here right after the action's answer, so it finds what the action
-  stored); ``<Hangup/>``, ``<Reject/>`` or the end of the verbs end the call. ``action``
+  key) posted to its ``action``, then, when it sets ``transcribeCallback``, the transcription
+  posted there (Twilio sends it later, on its own: here right after the action's answer, so
+  it finds what the action stored); ``<Hangup/>``, ``<Reject/>`` or the end of the verbs end
+  the call. ``action``
   defaults to the document's URL, ``method`` to POST (Twilio's defaults).
 - the status callback (``Follow.status_url``), only when the app has one.
 
