@@ -29,14 +29,13 @@ from __future__ import annotations
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urljoin
 
 import urllib3
 from twilio.request_validator import RequestValidator
 
-from bench.caller import ACCOUNT_SID, CONFIDENCE, MAX_DOCUMENTS, TIMEOUT_SECONDS, CallFailed, CallResult
-from receptionist.devtools.twilio_http import SimulatorError, parse_twiml, redirect_target, verb_method
+from bench.caller import ACCOUNT_SID, CONFIDENCE, MAX_DOCUMENTS, Call, CallFailed, CallResult
+from receptionist.devtools.twilio_http import SimulatorError, redirect_target, verb_method
 
 HEARD = ("Say", "Play", "Pause")  # verbs a caller only listens to
 RECORDING_SECONDS = "4"
@@ -55,66 +54,6 @@ class Follow:
     digits: str = "1"
 
 
-class _Session:
-    """One call's HTTP side: signed requests through a shared keep-alive pool, with the
-    call's cookies; each request recorded in ``result.requests``."""
-
-    def __init__(self, http: urllib3.HTTPConnectionPool, validator: RequestValidator, result: CallResult,
-                 to_number: str):
-        self.http, self.validator, self.result = http, validator, result
-        self.cookies: dict[str, str] = {}
-        self.params = {"CallSid": result.call_sid, "AccountSid": ACCOUNT_SID, "From": result.from_number,
-                       "To": to_number, "Caller": result.from_number, "Called": to_number,
-                       "CallStatus": "ringing", "Direction": "inbound", "ApiVersion": "2010-04-01",
-                       "FromCountry": "US", "ToCountry": "US"}
-
-    def send(self, method: str, url: str, fields: dict[str, str]) -> bytes:
-        """``method`` ``url`` (absolute) with the call's fields plus ``fields``; the body.
-        Raises CallFailed on no answer within TIMEOUT_SECONDS or a non-2xx status."""
-        params = {**self.params, **fields}
-        parts = urlsplit(url)
-        target = parts.path + (f"?{parts.query}" if parts.query else "")
-        headers = {"User-Agent": "TwilioProxy/1.1"}
-        if method == "GET":
-            target += ("&" if parts.query else "?") + urlencode(params)
-            signed, body = urljoin(url, target), None
-            headers["X-Twilio-Signature"] = self.validator.compute_signature(signed, {})
-        else:
-            body = urlencode(params)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["X-Twilio-Signature"] = self.validator.compute_signature(url, params)
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        sent, start = time.time(), time.perf_counter()
-        try:
-            response = self.http.urlopen(method, target, body=body, headers=headers, retries=False,
-                                         timeout=TIMEOUT_SECONDS, preload_content=True)
-        except urllib3.exceptions.HTTPError as exc:
-            self.result.requests.append((parts.path, sent, time.perf_counter() - start, 0))
-            raise CallFailed(f"{method} {parts.path}: {type(exc).__name__}: {exc}") from exc
-        self.result.requests.append((parts.path, sent, time.perf_counter() - start, response.status))
-        if not 200 <= response.status < 300:
-            raise CallFailed(f"{method} {parts.path} answered HTTP {response.status}: {response.data[:200]!r}")
-        self._keep_cookies(response.headers.getlist("Set-Cookie"))
-        return response.data
-
-    def _keep_cookies(self, headers: list[str]) -> None:
-        for header in headers:
-            for name, morsel in SimpleCookie(header).items():
-                if morsel.value and morsel["max-age"] != "0" and "1970" not in morsel["expires"]:
-                    self.cookies[name] = morsel.value
-                else:  # Flask clears an emptied session with an expired, empty cookie
-                    self.cookies.pop(name, None)
-
-    def twiml(self, method: str, url: str, fields: dict[str, str]) -> list[ET.Element]:
-        body = self.send(method, url, fields)
-        self.params["CallStatus"] = "in-progress"  # answered once the first TwiML is fetched
-        try:
-            return parse_twiml(body, url)
-        except SimulatorError as exc:
-            raise CallFailed(str(exc)) from exc
-
-
 def _recording(result: CallResult, n: int) -> dict[str, str]:
     sid = f"RE{result.call_sid[2:-2]}{n:02x}"
     return {"RecordingSid": sid, "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}"
@@ -128,13 +67,13 @@ def follow_call(follow: Follow, http: urllib3.HTTPConnectionPool, base_url: str,
     kind (``digits``, ``speech``, ``recording``); ``answered`` counts them; ``completed``:
     the app ended the call (or its TwiML ran out) with no error."""
     result = CallResult(call_sid, from_number)
-    session = _Session(http, validator, result, to_number)
+    call = Call(http, base_url, validator, result, to_number)
     started = time.monotonic()
     try:
         method, url = follow.voice_method.upper(), urljoin(base_url, follow.voice_url)
-        verbs = session.twiml(method, url, {})
+        verbs = call.twiml(url, {}, method)
         for _ in range(MAX_DOCUMENTS):
-            nxt = _play(follow, session, verbs, url)
+            nxt = _play(follow, call, verbs, url)
             if nxt is None:
                 result.ended_by = "agent-hangup"
                 break
@@ -146,7 +85,7 @@ def follow_call(follow: Follow, http: urllib3.HTTPConnectionPool, base_url: str,
     result.answered = len(result.given)
     if follow.status_url:
         try:
-            session.send("POST", urljoin(base_url, follow.status_url),
+            call.post(urljoin(base_url, follow.status_url),
                          {"CallStatus": "completed", "CallDuration": str(int(time.monotonic() - started))})
         except CallFailed as exc:
             result.error = result.error or str(exc)
@@ -154,10 +93,10 @@ def follow_call(follow: Follow, http: urllib3.HTTPConnectionPool, base_url: str,
     return result
 
 
-def _play(follow: Follow, session: _Session, verbs: list[ET.Element],
+def _play(follow: Follow, call: Call, verbs: list[ET.Element],
           url: str) -> tuple[str, str, list[ET.Element]] | None:
     """Play one document: the next (method, URL, verbs), or None when the call ends."""
-    result = session.result
+    result = call.result
     for verb in verbs:
         if verb.tag in HEARD:
             continue
@@ -165,7 +104,7 @@ def _play(follow: Follow, session: _Session, verbs: list[ET.Element],
             return None
         if verb.tag == "Redirect":
             target, method = redirect_target(verb, url)
-            return method, target, session.twiml(method, target, {})
+            return method, target, call.twiml(target, {}, method)
         if verb.tag not in ("Gather", "Record"):
             raise CallFailed(f"<{verb.tag}> in {url}: this caller follows Say, Play, Pause, Gather, Record, "
                              "Redirect, Hangup and Reject")
@@ -177,13 +116,13 @@ def _play(follow: Follow, session: _Session, verbs: list[ET.Element],
             else:
                 result.given.append("speech")
                 fields = {"SpeechResult": SPOKEN, "Confidence": CONFIDENCE}
-            return method, action, session.twiml(method, action, fields)
+            return method, action, call.twiml(action, fields, method)
         recording = _recording(result, len(result.given))
         result.given.append("recording")
-        verbs = session.twiml(method, action, {**recording, "Digits": "#"})
+        verbs = call.twiml(action, {**recording, "Digits": "#"}, method)
         callback = verb.get("transcribeCallback")
         if callback:
-            session.send("POST", urljoin(url, callback), {**recording, "TranscriptionSid": "TR" + recording[
+            call.post(urljoin(url, callback), {**recording, "TranscriptionSid": "TR" + recording[
                 "RecordingSid"][2:], "TranscriptionText": TRANSCRIPTION, "TranscriptionStatus": "completed",
                 "TranscriptionType": "fast", "TranscriptionUrl": recording["RecordingUrl"] + "/Transcriptions"})
         return method, action, verbs

@@ -91,14 +91,10 @@ def run_app(opts, workdir: Path) -> load.Outcome:
     return outcome
 
 
-def _terminate(signum, frame):
-    raise SystemExit(128 + signum)  # unwinds through every finally: the stacks stop
-
-
 def main(argv: list[str] | None = None) -> int:
     opts = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
-    signal.signal(signal.SIGHUP, _terminate)
+    signal.signal(signal.SIGTERM, load._terminate)  # unwinds through every finally: the stacks stop
+    signal.signal(signal.SIGHUP, load._terminate)
     workdir = Path(tempfile.mkdtemp(prefix="receptionist-bench-outside-"))
     print(f"{opts.calls} calls, {opts.callers} concurrent callers over {opts.client_processes} client processes; "
           f"gunicorn --workers {opts.workers} --threads {opts.threads[0]}; {os.cpu_count()} CPUs, "
@@ -116,10 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     except StackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         code = 2
-    except KeyboardInterrupt:
-        print("interrupted: everything this run started has been stopped", file=sys.stderr)
-        code = 130
-    finally:
+    finally:  # on Ctrl-C too, after the stacks stopped what they started
         shutil.rmtree(workdir, ignore_errors=True)
     if outcomes:
         print()
