@@ -30,6 +30,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import urllib3
@@ -138,40 +139,66 @@ class CallResult:
     error: str | None = None
 
 
-class _Call:
-    """One call's HTTP side: signed POSTs through a shared keep-alive pool."""
+class Call:
+    """One call's HTTP side: signed requests through a shared keep-alive pool, carrying the
+    cookies the server set earlier in the call (Twilio keeps a call's cookies: "Twilio's
+    cookie support"); each request recorded in ``result.requests``."""
 
     def __init__(self, http: urllib3.HTTPConnectionPool, base_url: str, validator: RequestValidator,
                  result: CallResult, to_number: str):
         self.http, self.base_url, self.validator, self.result = http, base_url, validator, result
+        self.cookies: dict[str, str] = {}
         self.params = {"CallSid": result.call_sid, "AccountSid": ACCOUNT_SID, "From": result.from_number,
                        "To": to_number, "Caller": result.from_number, "Called": to_number,
                        "CallStatus": "ringing", "Direction": "inbound", "ApiVersion": "2010-04-01",
                        "FromCountry": "US", "ToCountry": "US"}
 
     def post(self, url: str, fields: dict[str, str]) -> bytes:
-        """POST ``fields`` plus the call's fields to ``url`` (absolute), signed; the body.
-        Raises CallFailed on no answer within TIMEOUT_SECONDS or a non-2xx status."""
+        """POST ``fields`` plus the call's fields to ``url`` (absolute), signed; the body."""
+        return self.send("POST", url, fields)
+
+    def send(self, method: str, url: str, fields: dict[str, str]) -> bytes:
+        """``method`` (GET or POST) ``url`` (absolute) with ``fields`` plus the call's fields,
+        signed as Twilio signs (GET: the URL with the fields in its query; POST: the URL and
+        the sorted fields); the body. Raises CallFailed on no answer within TIMEOUT_SECONDS or
+        a non-2xx status."""
         params = {**self.params, **fields}
-        headers = {"Content-Type": "application/x-www-form-urlencoded",
-                   "X-Twilio-Signature": self.validator.compute_signature(url, params),
-                   "User-Agent": "TwilioProxy/1.1"}
         parts = urlsplit(url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
+        headers = {"User-Agent": "TwilioProxy/1.1"}
+        if method == "GET":
+            target += ("&" if parts.query else "?") + urlencode(params)
+            body, signed = None, self.validator.compute_signature(urljoin(url, target), {})
+        else:
+            body, signed = urlencode(params), self.validator.compute_signature(url, params)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        headers["X-Twilio-Signature"] = signed
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         sent, start = time.time(), time.perf_counter()
         try:
-            response = self.http.urlopen("POST", target, body=urlencode(params), headers=headers,
+            response = self.http.urlopen(method, target, body=body, headers=headers,
                                          retries=False, timeout=TIMEOUT_SECONDS, preload_content=True)
         except urllib3.exceptions.HTTPError as exc:
             self.result.requests.append((parts.path, sent, time.perf_counter() - start, 0))
-            raise CallFailed(f"POST {target}: {type(exc).__name__}: {exc}") from exc
+            raise CallFailed(f"{method} {parts.path}: {type(exc).__name__}: {exc}") from exc
         self.result.requests.append((parts.path, sent, time.perf_counter() - start, response.status))
         if not 200 <= response.status < 300:
-            raise CallFailed(f"POST {target} answered HTTP {response.status}: {response.data[:200]!r}")
+            raise CallFailed(f"{method} {parts.path} answered HTTP {response.status}: {response.data[:200]!r}")
+        self._keep_cookies(response.headers.getlist("Set-Cookie"))
         return response.data
 
-    def twiml(self, url: str, fields: dict[str, str]) -> list[ET.Element]:
-        body = self.post(url, fields)
+    def _keep_cookies(self, headers: list[str]) -> None:
+        for header in headers:
+            for name, morsel in SimpleCookie(header).items():
+                if morsel.value and morsel["max-age"] != "0" and "1970" not in morsel["expires"]:
+                    self.cookies[name] = morsel.value
+                else:  # an expired, empty cookie clears it (Flask's for an emptied session)
+                    self.cookies.pop(name, None)
+
+    def twiml(self, url: str, fields: dict[str, str], method: str = "POST") -> list[ET.Element]:
+        """The TwiML verbs of ``method`` ``url`` with ``fields`` (see :meth:`send`)."""
+        body = self.send(method, url, fields)
         self.params["CallStatus"] = "in-progress"  # answered once the first TwiML is fetched
         try:
             return parse_twiml(body, url)
@@ -204,7 +231,7 @@ def place_call(http: urllib3.HTTPConnectionPool, base_url: str, validator: Reque
     """Place one call as Twilio does and answer it with ``script``; never raises (a failure
     is in ``error``; the status callback is still posted, as Twilio does after an error)."""
     result = CallResult(call_sid, from_number)
-    call = _Call(http, base_url, validator, result, to_number)
+    call = Call(http, base_url, validator, result, to_number)
     started = time.monotonic()
     max_inputs = 2 * len(script)
     try:
@@ -259,10 +286,12 @@ def call_sid(n: int) -> str:
 
 
 def run_share(base_url: str, auth_token: str, to_number: str, calls: list[int], threads: int,
-              deadline: float) -> dict:
+              deadline: float, place=place_call) -> dict:
     """Run ``calls`` (call numbers) on ``threads`` concurrent callers with one keep-alive
     pool; a caller starts no call after ``deadline`` (epoch s). Returns ``{"results":
-    [CallResult as tuple], "cpu": process CPU s, "wall": s}`` (tuples pickle cheaply)."""
+    [CallResult as tuple], "cpu": process CPU s, "wall": s}`` (tuples pickle cheaply).
+    ``place``: places one call, called as :func:`place_call` is (``bench/follower.py``
+    follows an outside app's TwiML)."""
     parts = urlsplit(base_url)
     http = urllib3.HTTPConnectionPool(parts.hostname, parts.port, maxsize=threads, block=True)
     validator = RequestValidator(auth_token)
@@ -278,7 +307,7 @@ def run_share(base_url: str, auth_token: str, to_number: str, calls: list[int], 
                 n = todo.get_nowait()
             except queue.Empty:
                 return
-            done = place_call(http, base_url, validator, call_sid(n), caller_number(n), to_number)
+            done = place(http, base_url, validator, call_sid(n), caller_number(n), to_number)
             with lock:
                 results.append(done)
 
@@ -294,12 +323,12 @@ def run_share(base_url: str, auth_token: str, to_number: str, calls: list[int], 
             "cpu": time.process_time() - cpu, "wall": time.perf_counter() - wall}
 
 
-def share_process(conn, *args) -> None:
+def share_process(conn, *args, **kwargs) -> None:
     """A client process's entry: :func:`run_share` with ``args``, its result sent on ``conn``.
     Ignores SIGINT: a Ctrl-C reaches the whole process group, and the parent, which
     handles it, stops its client processes itself."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    result = run_share(*args)
+    result = run_share(*args, **kwargs)
     try:
         conn.send(result)
     except BrokenPipeError:  # the parent is gone (killed): nobody to report to

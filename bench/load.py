@@ -199,9 +199,12 @@ def server_times(access_log: Path, offset: int) -> dict[str, list[float]]:
 # --------------------------------------------------------------------------- load
 
 
-def drive(base_url: str, calls: list[int], callers: int, processes: int, time_limit: float) -> dict:
+def drive(base_url: str, calls: list[int], callers: int, processes: int, time_limit: float,
+          entry=caller.share_process) -> dict:
     """Place ``calls`` with ``callers`` concurrent callers over ``processes`` client
-    processes; returns ``{"results": [...], "cpu": [share of a core per process]}``."""
+    processes; returns ``{"results": [...], "cpu": [share of a core per process]}``.
+    ``entry``: a client process's entry, called as :func:`caller.share_process` is (picklable:
+    the client processes are spawned)."""
     processes = max(1, min(processes, callers, len(calls)))
     shares = [calls[i::processes] for i in range(processes)]
     threads = [callers // processes + (i < callers % processes) for i in range(processes)]
@@ -211,7 +214,7 @@ def drive(base_url: str, calls: list[int], callers: int, processes: int, time_li
     try:
         for share, n in zip(shares, threads):
             receiver, sender = context.Pipe(duplex=False)
-            proc = context.Process(target=caller.share_process, daemon=True,
+            proc = context.Process(target=entry, daemon=True,
                                    args=(sender, base_url, TOKEN, TO_NUMBER, share, n, deadline))
             proc.start()
             sender.close()
@@ -244,18 +247,18 @@ def busy_seconds() -> float:
 
 
 def measure(outcome: Outcome, stack: Stack, base_url: str, opts, gunicorn_pid: int,
-            access_log: Path) -> list[tuple]:
+            access_log: Path, entry=caller.share_process) -> list[tuple]:
     """Warm up, then the measured load; fills the request and CPU figures of ``outcome``
     and returns the measured calls' results."""
     warm = opts.workers * outcome.threads * 2
-    drive(base_url, [WARMUP_OFFSET + n for n in range(warm)], min(opts.callers, warm), 1, 120)
+    drive(base_url, [WARMUP_OFFSET + n for n in range(warm)], min(opts.callers, warm), 1, 120, entry)
     offset = access_log.stat().st_size
     tree, ours = gunicorn_tree(gunicorn_pid), stack.processes()
     cpu_before, ours_before, machine_before = cpu_seconds(tree), cpu_seconds(ours), busy_seconds()
     web = {p.pid for p in tree}
     by_pid = cpu_by_pid(stack.processes(), web)
     wall = time.perf_counter()
-    load = drive(base_url, list(range(opts.calls)), opts.callers, opts.client_processes, opts.time_limit)
+    load = drive(base_url, list(range(opts.calls)), opts.callers, opts.client_processes, opts.time_limit, entry)
     wall = time.perf_counter() - wall
     cpu_used = cpu_seconds(tree) - cpu_before
     # Servers plus the load generator, against everything the machine did meanwhile.
@@ -290,18 +293,21 @@ def measure(outcome: Outcome, stack: Stack, base_url: str, opts, gunicorn_pid: i
 # --------------------------------------------------------------------------- backends
 
 
-def start_gunicorn(stack: Stack, app_spec: str, env: dict[str, str], workers: int,
-                   threads: int) -> tuple[str, int, Path]:
-    """gunicorn serving ``app_spec`` on a free loopback port; returns (base URL, pid, access log)."""
+def start_gunicorn(stack: Stack, app_spec: str, env: dict[str, str], workers: int, threads: int, *,
+                   python: str = sys.executable, cwd: Path = ROOT,
+                   ready_path: str = "/healthz") -> tuple[str, int, Path]:
+    """gunicorn serving ``app_spec`` on a free loopback port; returns (base URL, pid, access log).
+    ``python`` (with gunicorn installed) runs it from ``cwd``; it is ready once GET
+    ``ready_path`` answers 200."""
     port = free_port(ports(WEB_PORTS))
     access_log = stack.workdir / "access.log"
-    proc = stack.start("gunicorn", [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads",
+    proc = stack.start("gunicorn", [python, "-m", "gunicorn", "--workers", str(workers), "--threads",
                                     str(threads), "--bind", f"127.0.0.1:{port}", "--access-logfile",
                                     str(access_log), "--access-logformat", ACCESS_FORMAT,
                                     # its default control socket is one path shared by every gunicorn
                                     "--no-control-socket", app_spec],
-                       env=env, cwd=ROOT)
-    wait_http(f"http://127.0.0.1:{port}/healthz", proc, stack, "gunicorn")
+                       env=env, cwd=cwd)
+    wait_http(f"http://127.0.0.1:{port}{ready_path}", proc, stack, "gunicorn")
     return f"http://127.0.0.1:{port}", proc.pid, access_log
 
 
