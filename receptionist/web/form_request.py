@@ -17,14 +17,26 @@ from urllib.parse import parse_qsl
 
 from flask import Request
 from werkzeug import urls  # noqa: F401  registers the "werkzeug.url_quote" codec error handler
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 URLENCODED = "application/x-www-form-urlencoded"
 
 
+class TwilioParams(ImmutableMultiDict):
+    """Werkzeug's MultiDict that also answers ``getall`` (``getlist`` by the name of aiohttp's
+    multidict), the method twilio's ``RequestValidator.get_values`` tries first: without it the
+    signature check catches an AttributeError for each of a webhook's ~16 parameters (~15 us)."""
+
+    getall = ImmutableMultiDict.getlist
+
+
 class FormRequest(Request):
-    """``request.form`` of a URL-encoded body with a length read without Werkzeug's form
-    parser; everything else as Flask's :class:`flask.Request`."""
+    """``request.form`` (and ``request.args``) as :class:`TwilioParams`, the form of a URL-encoded
+    body with a length read without Werkzeug's form parser; everything else as Flask's
+    :class:`flask.Request`."""
+
+    parameter_storage_class = TwilioParams
 
     def _load_form_data(self) -> None:
         if "form" in self.__dict__:
