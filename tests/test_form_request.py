@@ -20,6 +20,9 @@ BODIES = [
     b"Body=caf\xc3\xa9",                            # raw UTF-8
     b"Body=\xff\xfe",                               # a body that is not UTF-8: an empty form
     b"a&b=&=c",
+    b"a=1&&b=2&",                                   # empty pieces
+    b"a=b=c&k+1=v+2&k%3D=1",                        # "=" in a value, "+" and escapes in a name
+    b"%zz=%4&To=%2B12025550100",                    # broken escapes kept as written
 ]
 
 
