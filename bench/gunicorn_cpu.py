@@ -11,6 +11,7 @@ as the worker ran it (every other request of the step; the others give its CPU).
 
     .venv/bin/python bench/gunicorn_cpu.py [--calls 120] [--warmup 20]
     .venv/bin/python bench/gunicorn_cpu.py --profile g5 [--top 50]
+    BENCH_PROFILE_CLOCK=cpu .venv/bin/python bench/gunicorn_cpu.py --profile status   # the profile in CPU time
     .venv/bin/python bench/gunicorn_cpu.py --app bench.ceiling:app   # the same for the bare Flask ceiling
     DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/gunicorn_cpu.py   # an empty database
     BENCH_PORTS=5161-5165 .venv/bin/python bench/gunicorn_cpu.py    # ports for gunicorn and redis

@@ -20,6 +20,9 @@ BODIES = [
     b"Body=caf\xc3\xa9",                            # raw UTF-8
     b"Body=\xff\xfe",                               # a body that is not UTF-8: an empty form
     b"a&b=&=c",
+    b"a=1&&b=2&",                                   # empty pieces
+    b"a=b=c&k+1=v+2&k%3D=1",                        # "=" in a value, "+" and escapes in a name
+    b"%zz=%4&To=%2B12025550100",                    # broken escapes kept as written
 ]
 
 
@@ -80,3 +83,18 @@ def test_other_bodies_go_through_werkzeug(app):
     chunked = _environ(b"CallSid=CA1")
     del chunked["CONTENT_LENGTH"]
     assert FormRequest(chunked).form.to_dict() == Request(_environ(b"CallSid=CA1")).form.to_dict()
+
+
+def test_twilios_validator_reads_every_value_of_a_repeated_parameter(app):
+    """twilio's RequestValidator signs each value of a repeated parameter (MediaUrl0 twice):
+    the form's ``getall`` (the method it tries first) gives them all, as ``getlist`` does."""
+    from twilio.request_validator import RequestValidator
+
+    body = b"MediaUrl0=a&MediaUrl0=b&Body=two"
+    form = FormRequest(_environ(body)).form
+    assert form.getall("MediaUrl0") == ["a", "b"] == form.getlist("MediaUrl0")
+    validator = RequestValidator("token")
+    url = "https://example.com/sms/inbound"
+    signed_over = url + "Bodytwo" + "MediaUrl0a" + "MediaUrl0b"  # Twilio's rule: sorted names, sorted values
+    expected = RequestValidator("token").compute_signature(signed_over, {})
+    assert validator.compute_signature(url, form) == expected

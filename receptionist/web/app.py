@@ -23,7 +23,9 @@ class _CookieSessions(SecureCookieSessionInterface):
     Flask opens a session for every request, and the signer is a new object each time."""
 
     def open_session(self, app, request):
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        # No Cookie header at all (every Twilio webhook): skip parsing the headers for cookies.
+        if app.secret_key and ("HTTP_COOKIE" not in request.environ
+                               or not request.cookies.get(self.get_cookie_name(app))):
             return self.session_class()
         return super().open_session(app, request)
 

@@ -89,13 +89,12 @@ def parse_sid(raw: str | None, name: str, prefixes: tuple[str, ...]) -> str:
     Raises InvalidTwilioRequest when missing or of any other shape (a NUL, 100 characters).
     """
     raw = _present(raw, name)
-    hex_part = raw[2:]
-    if (len(raw) != 2 + SID_HEX_DIGITS or raw[:2] not in prefixes
-            or not all(c in "0123456789abcdefABCDEF" for c in hex_part)):
+    if raw[:2] not in prefixes or not _SID_HEX.fullmatch(raw, 2):
         raise InvalidTwilioRequest(f"{name} is not a Twilio {'/'.join(prefixes)} SID")
     return raw
 
 
+_SID_HEX = re.compile(r"[0-9a-fA-F]{%d}" % SID_HEX_DIGITS)  # after the two-letter prefix
 _RECORDING_SID = re.compile(r"RE[0-9a-f]{%d}" % SID_HEX_DIGITS)
 
 
