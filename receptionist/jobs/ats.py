@@ -46,7 +46,8 @@ def run_check(item: Claimed, container: "Container") -> Outcome:
         return _failed(exc)
     # Stored in the transaction that marks the row sent (one transaction, not two).
     return Done(provider_status=f"{len(found)} match(es)",
-                record=lambda s: duplicates.record_result(s, check_id, found, request.company.mirror_source))
+                record=lambda s: duplicates.record_result(s, check_id, found, request.company.mirror_source,
+                                                          asked=(request.phone, request.email)))
 
 
 def run_writeback(item: Claimed, container: "Container") -> Outcome:

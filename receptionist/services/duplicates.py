@@ -286,16 +286,21 @@ def check_request(conn: Connection, check_id: int) -> CheckRequest | None:
 
 
 def record_result(session: Session, check_id: int, found: list[ATSCandidate], source: str,
-                  now: dt.datetime | None = None) -> ATSCheck | None:
+                  now: dt.datetime | None = None, asked: tuple[str | None, str | None] | None = None
+                  ) -> ATSCheck | None:
     """Store what the ATS answered; an application waiting on this check is decided (the
     check is returned then). A check no application waits on yet (a prefetch during the
-    call) is two Core statements: its row read locked, then written."""
+    call) is two Core statements: its row read locked, then written; one when ``asked``
+    gives the (phone, email) the lookup used (:func:`check_request`'s: a check's own never
+    change), the UPDATE taking the lock and returning the application it waits on."""
     now = now or utcnow()
     conn = session.connection()
-    check = conn.execute(_CHECK_TO_RECORD, {"check_id": check_id}).one()  # locked: see after_screening
-    conn.execute(_CHECK_DONE, {"check_id": check_id, "now": now, "matches": match_records(
-        found, source=source, phone=check.phone, email=check.email)})
-    if check.application_id is None:
+    if asked is None:
+        check = conn.execute(_CHECK_TO_RECORD, {"check_id": check_id}).one()  # locked: see after_screening
+        asked = check.phone, check.email
+    matches = match_records(found, source=source, phone=asked[0], email=asked[1])
+    application_id = conn.execute(_CHECK_DONE, {"check_id": check_id, "now": now, "matches": matches}).scalar_one()
+    if application_id is None:
         return None
     # The check and every row the decision reads, in one query, held while it runs (the
     # session's identity map keeps loaded rows only while they are referenced).
@@ -322,7 +327,8 @@ _CHECK_TO_RECORD = (select(ATSCheck.phone, ATSCheck.email, ATSCheck.application_
                     .where(ATSCheck.id == bindparam("check_id")).with_for_update())
 _CHECK_DONE = (update(ATSCheck.__table__).where(ATSCheck.__table__.c.id == bindparam("check_id"))
                .values(matches=bindparam("matches", type_=ATSCheck.__table__.c.matches.type), status="done",
-                       error=None, checked_at=bindparam("now")))
+                       error=None, checked_at=bindparam("now"))
+               .returning(ATSCheck.__table__.c.application_id))
 
 
 def record_error(session: Session, check_id: int, error: str) -> None:
