@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -62,17 +64,23 @@ def add_id(session: Session, *, kind: str, purpose: str, idempotency_key: str, p
 
 def add_new(session: Session | Connection, *, kind: str, purpose: str, idempotency_key: str, payload: dict[str, Any],
             recipient: str | None = None, candidate_id: int | None = None, conversation_id: int | None = None,
-            application_id: int | None = None, agent_id: int | None = None, cancelled: str | None = None) -> int:
+            application_id: int | None = None, agent_id: int | None = None, cancelled: str | None = None,
+            if_new: bool = False) -> int:
     """Write a pending side effect whose key cannot have been used (made of a row id created
     in this transaction, or looked up just before), in one Core INSERT: no ORM object. Returns
     its id; the unit of work enqueues it after commit. ``cancelled``: the reason it is written
-    cancelled instead, never to run. A used key still fails (unique constraint). ``session``:
-    a Session, or the Connection of ``UnitOfWork.run(orm=False)``."""
-    item_id = core_connection(session).execute(_NEW_ITEM, {
+    cancelled instead, never to run. A used key still fails (unique constraint), unless
+    ``if_new``: then nothing is written and the existing row's id is returned (``INSERT ...
+    ON CONFLICT DO NOTHING``: no lookup first). ``session``: a Session, or the Connection of
+    ``UnitOfWork.run(orm=False)``."""
+    conn = core_connection(session)
+    item_id = conn.execute(_new_item_if_new(conn) if if_new else _NEW_ITEM, {
         "kind": str(kind), "purpose": str(purpose), "idempotency_key": idempotency_key, "payload": payload,
         "recipient": recipient, "candidate_id": candidate_id, "conversation_id": conversation_id,
         "application_id": application_id, "agent_id": agent_id, "last_error": cancelled,
-        "status": OutboxStatus.cancelled if cancelled else OutboxStatus.pending}).scalar_one()
+        "status": OutboxStatus.cancelled if cancelled else OutboxStatus.pending}).scalar_one_or_none()
+    if item_id is None:  # if_new, and the key was used
+        return conn.scalar(_BY_KEY, {"key": idempotency_key})
     if not cancelled:
         note_new_outbox(session, item_id)
     return item_id
@@ -85,11 +93,8 @@ def queue_sms_new(session: Session, *, to: str, from_: str, body: str, purpose: 
     no object back: the id of the row written (cancelled when the candidate opted out), or of
     the existing one when ``idempotency_key`` was used. ``key_is_new``: the caller knows the
     key cannot have been used (no lookup; a used one fails on the unique constraint)."""
-    existing = None if key_is_new else session.connection().scalar(_BY_KEY, {"key": idempotency_key})
-    if existing is not None:
-        return existing
     return _new_sms(session, to=to, from_=from_, body=body, purpose=purpose, idempotency_key=idempotency_key,
-                    candidate=candidate, conversation_id=conversation_id, agent_id=agent_id)
+                    candidate=candidate, conversation_id=conversation_id, agent_id=agent_id, if_new=not key_is_new)
 
 
 def queue_sms(session: Session, *, to: str, from_: str, body: str, purpose: str, idempotency_key: str,
@@ -112,7 +117,8 @@ def queue_sms(session: Session, *, to: str, from_: str, body: str, purpose: str,
 
 
 def _new_sms(session: Session, *, to: str, from_: str, body: str, purpose: str, idempotency_key: str,
-             candidate: Candidate | None, conversation_id: int | None, agent_id: int | None) -> int:
+             candidate: Candidate | None, conversation_id: int | None, agent_id: int | None,
+             if_new: bool = False) -> int:
     """The one writer of texts: cancelled at once when ``candidate`` opted out."""
     opted_out = candidate is not None and candidate.opted_out
     if opted_out:
@@ -120,7 +126,7 @@ def _new_sms(session: Session, *, to: str, from_: str, body: str, purpose: str, 
     return add_new(session, kind=OutboxKind.sms, purpose=purpose, idempotency_key=idempotency_key,
                    payload={"to": to, "from": from_, "body": body[:MAX_SMS_BODY]}, recipient=to,
                    candidate_id=_id(candidate), conversation_id=conversation_id, agent_id=agent_id,
-                   cancelled=OPTED_OUT if opted_out else None)
+                   cancelled=OPTED_OUT if opted_out else None, if_new=if_new)
 
 
 def _id(row) -> int | None:
@@ -128,6 +134,19 @@ def _id(row) -> int | None:
 
 
 _NEW_ITEM = insert(OutboxItem.__table__).returning(OutboxItem.__table__.c.id)
+_NEW_ITEM_IF_NEW: dict[str, Any] = {}  # by dialect: ON CONFLICT is each dialect's own construct
+
+
+def _new_item_if_new(conn: Connection):
+    """``_NEW_ITEM`` doing nothing on a used key (SQLite >= 3.24 and PostgreSQL: ``ON CONFLICT
+    (idempotency_key) DO NOTHING``, which returns no row then), built once per dialect."""
+    name = conn.dialect.name
+    if name not in _NEW_ITEM_IF_NEW:
+        dialect_insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[name]
+        _NEW_ITEM_IF_NEW[name] = (dialect_insert(OutboxItem.__table__)
+                                  .on_conflict_do_nothing(index_elements=["idempotency_key"])
+                                  .returning(OutboxItem.__table__.c.id))
+    return _NEW_ITEM_IF_NEW[name]
 
 
 def _existing(session: Session, idempotency_key: str) -> OutboxItem | None:
