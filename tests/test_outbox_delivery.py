@@ -435,3 +435,21 @@ def test_unknown_and_malformed_callbacks(db, twilio):
     assert row(db, message_id).provider_status == "queued"
     no_sid = {k: v for k, v in callback().items() if k not in ("MessageSid", "SmsSid")}
     assert twilio.post("/sms/status", no_sid).status_code == 400
+
+
+def test_a_text_written_twice_with_one_key_is_one_row(db):
+    from receptionist.services.outbox import queue_sms_new
+
+    def write(body):
+        with db.transaction() as session:
+            person = session.scalars(select(Candidate).filter_by(phone=TO)).one_or_none() or Candidate(phone=TO)
+            session.add(person)
+            session.flush()
+            return queue_sms_new(session, to=TO, from_=FROM, body=body, purpose="interview_link",
+                                 idempotency_key="interview_link:1:1", candidate=person)
+
+    first = write("Your interview link: https://x.test/i/1")
+    assert write("a second writer, same key") == first  # the existing row, not a second text
+    with db.transaction() as session:
+        [row] = session.scalars(select(OutboxItem)).all()
+        assert row.payload["body"] == "Your interview link: https://x.test/i/1"
