@@ -185,8 +185,7 @@ def test_a_silent_plain_turn_reprompts_and_keeps_the_last_activity(twilio, db):
 
 def before_the_end(container, monkeypatch, call_sid: str, step: int, event: flow.Event, between):
     """Last-answer webhook A for ``step`` run in a thread; ``between()`` runs once A has read
-    the conversation and computed the end, before the end's first write (its claim on SQLite,
-    after the locked read on PostgreSQL). Returns (A's TwiML, what ``between`` returned)."""
+    the conversation and computed the end, before the end's first write (its claim, which takes the lock). Returns (A's TwiML, what ``between`` returned)."""
     finish, main = screening_end.finish, threading.current_thread()
 
     def install(pause) -> None:
@@ -206,10 +205,10 @@ def before_the_end(container, monkeypatch, call_sid: str, step: int, event: flow
 LAST = flow.Speech("My name is Jane Doe", 0.95)
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 def test_two_last_answers_at_once_end_the_screening_once(twilio, container, db, monkeypatch):
-    # SQLite: A reads and computes the end without the write lock; B, the same webhook, ends
-    # the call meanwhile; A's claim then fails and A answers B's stored reply.
+    # A reads and computes the end without a lock (SQLite: the write lock; PostgreSQL: FOR
+    # UPDATE); B, the same webhook, ends the call meanwhile; A's claim, the end's first
+    # statement, then fails and A answers B's stored reply.
     call, step = started(twilio, len(QUALIFIED) - 1)
     twiml_a, twiml_b = before_the_end(container, monkeypatch, call.sid, step, LAST, lambda: container.uow.run(
         lambda c: calls.answer_prompt(c, call.sid, step, LAST, render), orm=False))
@@ -222,7 +221,6 @@ def test_two_last_answers_at_once_end_the_screening_once(twilio, container, db, 
     assert counted(db, CallTurn, conversation.id) == step + 1
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 def test_a_hang_up_before_the_last_answer_is_stored_keeps_it(twilio, container, db, monkeypatch):
     call, step = started(twilio, len(QUALIFIED) - 1)
     twiml, status = before_the_end(container, monkeypatch, call.sid, step, LAST,

@@ -150,8 +150,9 @@ def answer_prompt(db: Session | Connection, call_sid: str, step: int, event: flo
     taken: on SQLite outside the write lock (``adapters.db.reads_before_write_lock``), on
     PostgreSQL without ``FOR UPDATE``. A plain turn's first write then claims the step only
     if the conversation is still at the step and status it was read at (a conditional
-    UPDATE); other turns read the row again, locked, and keep the computed turn if it has not
-    moved. When another webhook or the status callback moved it in between, the turn is
+    UPDATE), and so does the common end of a screening (``screening_end.finish(seen_step=...)``,
+    which also locks the row); other turns read the row again, locked, and keep the computed
+    turn if it has not moved. When another webhook or the status callback moved it in between, the turn is
     computed again under the lock: a duplicate gets the stored reply, a late answer is kept.
 
     ``db``: the Connection of ``UnitOfWork.run(orm=False)`` (the webhook's: a plain turn pays
@@ -181,9 +182,10 @@ def answer_prompt(db: Session | Connection, call_sid: str, step: int, event: flo
             twiml = _store_plain_turn(connection, seen, advanced, event, step, render_twiml, now)
             if twiml is not None:
                 return twiml
-        elif connection.dialect.name == "sqlite" and screening_end.applies(seen, advanced.turn):
-            # SQLite: the end's first write takes the write lock and claims the turn (no
-            # second read); on PostgreSQL the row is read again FOR UPDATE below.
+        elif screening_end.applies(seen, advanced.turn):
+            # The end's first write claims the turn and takes the lock (SQLite's write lock;
+            # PostgreSQL's row lock, FOR UPDATE in the claim): no second read of the row.
+            begin_here(connection)
             session = orm_session(db)
             twiml = _store_last_turn(session, seen, advanced, event, step, render_twiml, now, seen_step=seen.step)
             if isinstance(twiml, str):
