@@ -18,8 +18,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import func, select
 
-from receptionist.adapters.models import (Answer, CallTurn, Candidate, Conversation, ConversationStatus, OutboxItem,
-                                         TranscriptLine)
+from receptionist.adapters.models import (Answer, Application, CallTurn, Candidate, CandidateListRow, Conversation,
+                                         ConversationStatus, OutboxItem, TranscriptLine)
 from receptionist.adapters.twiml import render_turn
 from receptionist.engine import flow
 from receptionist.services import calls, screening_end
@@ -119,6 +119,24 @@ def test_two_webhooks_for_one_step_at_once_store_one_answer_and_get_one_reply(tw
     response = twilio.post(action, call_params(call.sid, **QUALIFIED[4]))
     assert response.status_code == 200 and b"<Gather" in response.data
     assert counted(db, Answer, conversation_id) == 2
+
+
+def test_two_webhooks_choosing_the_job_at_once_open_one_application_and_list_it(twilio, container, db):
+    # On PostgreSQL the job's turn is its claim (with transcript and reply) in one statement,
+    # then the application and the candidate list's row in the same transaction.
+    call, step = started(twilio, 2)
+    event = flow.Digits("2")
+    twiml_a, twiml_b = interleaved(container, call.sid, step, event, lambda: container.uow.run(
+        lambda s: calls.answer_prompt(s, call.sid, step, event, render)))
+    assert twiml_a == twiml_b and f"step={step + 1}" in twiml_a
+    with db.transaction() as s:
+        conversation = s.scalars(select(Conversation).filter_by(call_sid=call.sid)).one()
+        assert conversation.step == step and conversation.posting_id is not None
+        [application] = s.scalars(select(Application).filter_by(candidate_id=conversation.candidate_id)).all()
+        assert conversation.application_id == application.id
+        [listed] = s.scalars(select(CandidateListRow).filter_by(candidate_id=conversation.candidate_id)).all()
+        assert listed.application_id == application.id and listed.conversation_id == conversation.id
+    assert counted(db, CallTurn, conversation.id) == step + 1
 
 
 def test_a_hang_up_between_the_read_and_the_write_keeps_the_answer(twilio, container, db):

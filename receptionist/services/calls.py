@@ -383,9 +383,15 @@ def _store_plain_turn(connection, row, advanced: _Advanced, event: flow.Event, s
     lines = turn_lines(event, texts)
     answers = [e for e in turn.effects if isinstance(e, flow.AnswerGiven)]
     language = any(isinstance(e, flow.LanguageChosen) for e in turn.effects)
-    if connection.dialect.name == "postgresql" and len(answers) <= 1 and len(answers) + language == len(turn.effects):
-        return _store_in_one_statement(connection, row, advanced, _claim(row, advanced, event, step, lines, now),
-                                       lines, answers, language, twiml, now)
+    if connection.dialect.name == "postgresql" and len(answers) <= 1:
+        chosen = len(answers) + language < len(turn.effects)  # a job chosen: more writes after the claim
+        if chosen:
+            begin_here(connection)  # several writes: one transaction
+        stored = _store_in_one_statement(connection, row, advanced, _claim(row, advanced, event, step, lines, now),
+                                         lines, answers, language, twiml, now)
+        if stored is not None and chosen:
+            _open_chosen(connection, row, advanced)
+        return stored
     begin_here(connection)  # several writes: one transaction
     if not store_plain_turn(connection, row, advanced, event, step, lines, now):
         return None
@@ -415,13 +421,23 @@ def store_plain_turn(connection, row, advanced: _Advanced, event: flow.Event, st
     if connection.execute(_CLAIMS[channel], _claim(row, advanced, event, step, lines, now)).rowcount != 1:
         return False  # the first write: on SQLite it takes the write lock; on PostgreSQL it locks the row
     insert_transcript(connection, row.id, row.transcript_lines or 0, lines, now)
-    opened = False
     for effect in advanced.turn.effects:
         if isinstance(effect, flow.AnswerGiven):
             insert_answer(connection, row.id, advanced.question_ids[effect.question_key], effect, now)
         elif isinstance(effect, flow.LanguageChosen):
             connection.execute(_UPDATE_LANGUAGE, {"candidate_id": row.candidate_id, "language": effect.language})
-        else:  # flow.PostingChosen; an unknown key (a posting closed mid-call) leaves the application as it was
+    _open_chosen(connection, row, advanced)
+    return True
+
+
+def _open_chosen(connection, row, advanced: _Advanced) -> None:
+    """The writes of a job chosen in the plain turn ``advanced`` (``flow.PostingChosen``), after
+    its claim: the application opened (or found) and set on the conversation, and the candidate
+    list's row refreshed (it reads the rows written before it in the transaction). An unknown
+    key (a posting closed mid-call) leaves the application as it was."""
+    opened = False
+    for effect in advanced.turn.effects:
+        if isinstance(effect, flow.PostingChosen):
             posting_id = advanced.profile.posting_ids.get(effect.posting_key)
             if posting_id is not None:
                 opened = True
@@ -430,7 +446,6 @@ def store_plain_turn(connection, row, advanced: _Advanced, event: flow.Event, st
                     "application_id": open_application(connection, row.candidate_id, posting_id, row.agent_id)})
     if opened:  # an application (re)opened: the candidate list's row follows
         candidate_list.refresh(connection, [row.candidate_id])
-    return True
 
 
 def _store_in_one_statement(connection, row, advanced: _Advanced, claim: dict, lines: list, answers: list,
@@ -438,7 +453,8 @@ def _store_in_one_statement(connection, row, advanced: _Advanced, claim: dict, l
     """PostgreSQL: :func:`_store_plain_turn` for a turn with at most one answer and at most a
     language chosen (``language``), in one statement (one round trip instead of four or
     more): the claim, the transcript lines, the answer, the candidate's language and the
-    TwiML (:data:`_PLAIN_WRITES`). None, with nothing written, when the claim fails."""
+    TwiML (:data:`_PLAIN_WRITES`). None, with nothing written, when the claim fails. A job
+    chosen too is written after it, in the transaction begun before it (:func:`_open_chosen`)."""
     first = row.transcript_lines or 0
     params = {**claim, "twiml": twiml, "now": now, "seqs": list(range(first + 1, first + 1 + len(lines))),
               "speakers": [speaker.value for speaker, _ in lines], "texts": [text for _, text in lines]}
