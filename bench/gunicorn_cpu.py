@@ -76,6 +76,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--profile", metavar="STEP", help="cProfile STEP in the worker (inbound, g1..g10, status)")
     parser.add_argument("--top", type=int, default=50)
+    parser.add_argument("--sort", default="cumulative", help="pstats order of --profile (tottime: own CPU)")
     parser.add_argument("--app", default="app:app",
                         help="the WSGI app gunicorn serves; bench.ceiling:app gives the bare Flask ceiling's CPU")
     args = parser.parse_args()
@@ -119,7 +120,7 @@ def main() -> None:
     print(f"{'per call':<10}{totals[0]:>8.2f}{totals[1]:>8.2f}{totals[2]:>8.2f}{totals[3]:>9.2f}")
     if args.profile:
         print()
-        pstats.Stats(str(out) + ".prof", stream=sys.stdout).sort_stats("cumulative").print_stats(args.top)
+        pstats.Stats(str(out) + ".prof", stream=sys.stdout).sort_stats(args.sort).print_stats(args.top)
     if not os.environ.get("BENCH_KEEP"):
         shutil.rmtree(workdir, ignore_errors=True)
 
