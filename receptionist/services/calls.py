@@ -103,20 +103,28 @@ def start_call(db: Session | Connection, call: InboundCall, render_twiml: Render
     candidate_id = found.candidate_id
     if candidate_id is None:
         candidate_id = connection.execute(_NEW_CANDIDATE, {"phone": phone, "opted_out": False}).scalar_one()
-    conversation_id = connection.execute(_NEW_CONVERSATION, {
+    started = {
         "channel": Channel.voice, "agent_id": found.agent_id, "candidate_id": candidate_id,
         "call_sid": call.call_sid, "to_number": to or call.to_number[:16], "forwarded_from": call.forwarded_from,
         "source": (call.source or None) and call.source[:80], "language": state.language, "state": state.to_dict(),
         "step": 0, "transcript_lines": len(lines), "status": ConversationStatus.in_progress,
-        "started_at": now}).scalar_one()
-    insert_transcript(connection, conversation_id, 0, lines, now)
+        "started_at": now}
+    one_statement = connection.dialect.name == "postgresql"
+    if one_statement:  # the conversation, its transcript and the TwiML in one round trip
+        conversation_id = connection.execute(_STARTED_WRITES, {
+            **started, "twiml": twiml, "seqs": list(range(1, len(lines) + 1)),
+            "speakers": [speaker.value for speaker, _ in lines], "texts": [text for _, text in lines]}).scalar_one()
+    else:
+        conversation_id = connection.execute(_NEW_CONVERSATION, started).scalar_one()
+        insert_transcript(connection, conversation_id, 0, lines, now)
     if phone is not None:  # read after the menu, never waited for
         duplicates.write_check(db, company_id=profile.company_id, candidate_id=candidate_id, phone=phone,
                                email=found.email, purpose=duplicates.PREFETCH, conversation_id=conversation_id)
     candidate_list.refresh(connection, [candidate_id], new=found.candidate_id is None)
-    # A racing duplicate of this call fails on the CallSid (unique); its retry returns this reply.
-    connection.execute(_INSERT_TWIML, {"conversation_id": conversation_id, "step": 0, "twiml": twiml,
-                                       "created_at": now})
+    if not one_statement:
+        # A racing duplicate of this call fails on the CallSid (unique); its retry returns this reply.
+        connection.execute(_INSERT_TWIML, {"conversation_id": conversation_id, "step": 0, "twiml": twiml,
+                                           "created_at": now})
     log.info("call %s from %s to %s started (conversation %s)", call.call_sid, mask(phone), call.to_number,
              conversation_id)
     return twiml
@@ -474,13 +482,8 @@ def _plain_writes(with_answer: bool, with_language: bool):
     a racing turn's row lock re-checks its WHERE on the committed row and claims nothing."""
     claimed = _CLAIM_TURN.returning(_conversations.c.id, _conversations.c.candidate_id).cte("claimed")
     now = bindparam("now", type_=CallTurn.__table__.c.created_at.type)
-    lines_t, answers_t, turns_t = TranscriptLine.__table__, Answer.__table__, CallTurn.__table__
-    unnested = func.unnest(bindparam("seqs", type_=ARRAY(Integer)), bindparam("speakers", type_=ARRAY(Text)),
-                           bindparam("texts", type_=ARRAY(Text))).table_valued("seq", "speaker", "text").render_derived()
-    ctes = [insert(lines_t).from_select(
-        ["conversation_id", "seq", "speaker", "text", "at"],
-        select(claimed.c.id, unnested.c.seq, unnested.c.speaker, unnested.c.text, now)
-        .select_from(claimed).join(unnested, true())).cte("lines")]
+    answers_t = Answer.__table__
+    ctes = [_lines_of(claimed, now)]
     if with_answer:
         names = [c.name for c in answers_t.c if c.name not in ("id", "conversation_id")]
         ctes.append(insert(answers_t).from_select(["conversation_id", *names], select(
@@ -488,14 +491,49 @@ def _plain_writes(with_answer: bool, with_language: bool):
     if with_language:  # as _UPDATE_LANGUAGE, for the claimed conversation's candidate
         ctes.append(update(_candidates).where(_candidates.c.id == claimed.c.candidate_id)
                     .values(language=bindparam("language"), updated_at=now).cte("language"))
+    return _reply_of(claimed, now).add_cte(*ctes)
+
+
+def _lines_of(conversation, now):
+    """The INSERT of a turn's transcript lines (bound as the arrays ``seqs``, ``speakers`` and
+    ``texts``, unnested) into the conversation of the CTE ``conversation`` (its ``id``), as a CTE."""
+    unnested = func.unnest(bindparam("seqs", type_=ARRAY(Integer)), bindparam("speakers", type_=ARRAY(Text)),
+                           bindparam("texts", type_=ARRAY(Text))).table_valued("seq", "speaker", "text").render_derived()
+    return insert(TranscriptLine.__table__).from_select(
+        ["conversation_id", "seq", "speaker", "text", "at"],
+        select(conversation.c.id, unnested.c.seq, unnested.c.speaker, unnested.c.text, now)
+        .select_from(conversation).join(unnested, true())).cte("lines")
+
+
+def _reply_of(conversation, now):
+    """The INSERT of the TwiML (``twiml``) for ``step`` of the conversation of the CTE
+    ``conversation``, returning its id (no row when the CTE has none)."""
+    turns_t = CallTurn.__table__
     return (insert(turns_t).from_select(["conversation_id", "step", "twiml", "created_at"],
-                                        select(claimed.c.id, bindparam("step"), bindparam("twiml"), now))
-            .returning(turns_t.c.conversation_id).add_cte(*ctes))
+                                        select(conversation.c.id, bindparam("step"), bindparam("twiml"), now))
+            .returning(turns_t.c.conversation_id))
+
+
+def _started_writes():
+    """PostgreSQL: a call's start in one statement, ``WITH started AS (INSERT INTO conversations
+    ... RETURNING id), lines AS (INSERT INTO transcript_lines ...) INSERT INTO call_turns ...
+    RETURNING conversation_id``, the conversation's columns bound by name. A racing duplicate
+    fails on the CallSid (unique) and writes nothing."""
+    names = [c.name for c in _conversations.c if c.name in _STARTED_COLUMNS]
+    started = insert(_conversations).values({name: bindparam(name, type_=_conversations.c[name].type)
+                                              for name in names}).returning(_conversations.c.id).cte("started")
+    now = bindparam("started_at", type_=_conversations.c.started_at.type)
+    return _reply_of(started, now).add_cte(_lines_of(started, now))
+
+
+_STARTED_COLUMNS = ("channel", "agent_id", "candidate_id", "call_sid", "to_number", "forwarded_from", "source",
+                    "language", "state", "step", "transcript_lines", "status", "started_at")
 
 
 # Built once, by (with an answer, with a language chosen).
 _PLAIN_WRITES = {(answer, language): _plain_writes(answer, language) for answer in (False, True)
                  for language in (False, True)}
+_STARTED_WRITES = _started_writes()
 
 
 # _store_last_turn: ``finish`` declined the turn (the conversation claimed; nothing written
