@@ -47,7 +47,8 @@ def test_a_call_starts_in_a_handful_of_statements(twilio, db):
     # read at the greeting; the list row written once (a new caller's: no row to delete).
     assert seen.count("SELECT") == 1 and seen.count("INSERT INTO candidate_list") == 1
     assert "DELETE FROM candidate_list" not in seen
-    assert len(seen) <= 9, seen
+    # PostgreSQL: the conversation, its transcript and the TwiML in one statement (a WITH).
+    assert len(seen) <= (9 if db.engine.dialect.name == "sqlite" else 7), seen
     with db.transaction() as s:
         conv = s.scalars(select(Conversation).filter_by(call_sid=SID)).one()
         assert conv.candidate.phone == "+12025550123" and conv.transcript_lines == len(conv.transcript) > 0
