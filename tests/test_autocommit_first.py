@@ -187,20 +187,3 @@ def test_a_text_status_callback_is_one_update_and_never_moves_back(db, twilio):
     if _postgres(db):
         assert sent == ["UPDATE (alone)"]
         assert late == ["UPDATE (alone)", "SELECT (alone)"]  # nothing changed; the read names why
-
-
-@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
-def test_an_autocommitted_start_leaves_no_autocommit_to_the_next_user_of_the_connection(db):
-    # The unit of work turns psycopg's autocommit on for its first statements; the pool's
-    # checkin turns it off, so the next transaction's statements are one transaction again.
-    for session_first in (False, True):
-        if session_first:
-            with db.transaction(autocommit_first=True) as session:
-                assert session.connection().connection.dbapi_connection.autocommit
-        else:
-            with db.connection(autocommit_first=True) as conn:
-                assert conn.connection.dbapi_connection.autocommit
-        with db.connection() as conn:
-            assert not conn.connection.dbapi_connection.autocommit
-            conn.exec_driver_sql("SELECT 1")
-            assert conn.exec_driver_sql("SELECT now() = statement_timestamp()").scalar() is False  # in a transaction

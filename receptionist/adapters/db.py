@@ -174,6 +174,10 @@ def reads_before_write_lock(session: Session | Connection) -> Connection:
     return connection
 
 
+# Execution options of a connection whose statements each commit alone (``Database.transaction``).
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+
+
 def autocommits(connection: Connection) -> bool:
     """True while ``connection``'s statements each commit alone (``autocommit_first``, until
     :func:`begin_here`)."""
@@ -192,17 +196,6 @@ def begin_here(connection: Connection) -> None:
         # psycopg: autocommit can change only between transactions (the connection is idle:
         # the autocommitted statements before are done), and takes effect at the next statement.
         connection.connection.dbapi_connection.autocommit = False
-
-
-def _autocommit_until_begin(connection: Connection) -> None:
-    """psycopg's own autocommit on ``connection``'s driver connection, before its first
-    statement (psycopg, "Transactions management": settable while the connection is idle),
-    until :func:`begin_here`; the pool's checkin turns it off again (:func:`_ping_after_idle`).
-    SQLAlchemy's ``isolation_level="AUTOCOMMIT"`` execution option does the same through its
-    connection characteristics, set at each use and reset at each checkin (which also makes
-    psycopg send ``BEGIN ISOLATION LEVEL READ COMMITTED`` afterwards): about 0.2 ms of
-    profiled CPU per webhook (``bench/gunicorn_cpu.py --profile g7``) for one attribute."""
-    connection.connection.dbapi_connection.autocommit = True
 
 
 def _plain_read(statement: str, context) -> bool:
@@ -311,10 +304,8 @@ def _ping_after_idle(engine: Engine) -> None:
     invalidates the pool and the unit of work tries once more on a fresh connection."""
 
     @event.listens_for(engine, "checkin")
-    def _idle_from(dbapi_conn, record) -> None:
+    def _idle_from(_dbapi_conn, record) -> None:
         record.info[_CHECKED_IN] = time.monotonic()
-        if dbapi_conn is not None and getattr(dbapi_conn, "autocommit", False) and not dbapi_conn.closed:
-            dbapi_conn.autocommit = False  # _autocommit_until_begin's, never handed to the next user
 
     @event.listens_for(engine, "checkout")
     def _ping(dbapi_conn, record, _proxy) -> None:
@@ -414,7 +405,9 @@ class Database:
         """
         with self.sessions() as session, session.begin():
             if autocommit_first and self.engine.dialect.name == "postgresql":
-                _autocommit_until_begin(session.connection())
+                # SQLAlchemy, "Setting Isolation for Individual Transactions": reset when the
+                # connection returns to the pool.
+                session.connection(execution_options=_AUTOCOMMIT)
             yield session
 
     @contextmanager
@@ -422,7 +415,7 @@ class Database:
         """:meth:`transaction` with a Core connection instead of a session (``engine.begin()``)."""
         with self.engine.connect() as conn:
             if autocommit_first and self.engine.dialect.name == "postgresql":
-                _autocommit_until_begin(conn)
+                conn.execution_options(**_AUTOCOMMIT)  # in place, before the transaction begins
             with conn.begin():
                 yield conn
 
