@@ -11,7 +11,6 @@ as the worker ran it (every other request of the step; the others give its CPU).
 
     .venv/bin/python bench/gunicorn_cpu.py [--calls 120] [--warmup 20]
     .venv/bin/python bench/gunicorn_cpu.py --profile g5 [--top 50]
-    BENCH_PROFILE_CLOCK=cpu .venv/bin/python bench/gunicorn_cpu.py --profile status   # the profile in CPU time
     .venv/bin/python bench/gunicorn_cpu.py --app bench.ceiling:app   # the same for the bare Flask ceiling
     DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/gunicorn_cpu.py   # an empty database
     BENCH_PORTS=5161-5165 .venv/bin/python bench/gunicorn_cpu.py    # ports for gunicorn and redis
@@ -77,6 +76,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--profile", metavar="STEP", help="cProfile STEP in the worker (inbound, g1..g10, status)")
     parser.add_argument("--top", type=int, default=50)
+    parser.add_argument("--sort", default="cumulative", help="pstats order of --profile (tottime: own CPU)")
     parser.add_argument("--app", default="app:app",
                         help="the WSGI app gunicorn serves; bench.ceiling:app gives the bare Flask ceiling's CPU")
     args = parser.parse_args()
@@ -120,7 +120,7 @@ def main() -> None:
     print(f"{'per call':<10}{totals[0]:>8.2f}{totals[1]:>8.2f}{totals[2]:>8.2f}{totals[3]:>9.2f}")
     if args.profile:
         print()
-        pstats.Stats(str(out) + ".prof", stream=sys.stdout).sort_stats("cumulative").print_stats(args.top)
+        pstats.Stats(str(out) + ".prof", stream=sys.stdout).sort_stats(args.sort).print_stats(args.top)
     if not os.environ.get("BENCH_KEEP"):
         shutil.rmtree(workdir, ignore_errors=True)
 

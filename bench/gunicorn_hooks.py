@@ -25,8 +25,7 @@ from urllib.parse import parse_qs
 
 _seen: list[tuple[str, float]] = []
 _last = [0.0]
-# BENCH_PROFILE_CLOCK=cpu: the profile in CPU time (time.process_time), blind to waits on a busy machine.
-_profiler = cProfile.Profile(time.process_time) if os.environ.get("BENCH_PROFILE_CLOCK") == "cpu" else cProfile.Profile()
+_profiler = cProfile.Profile(time.process_time)  # CPU, as the figures: waits on the database cost none
 _profiling = [False, 0]  # this request is profiled; requests of the profiled label so far
 _database = [0.0, False]  # CPU s in database calls during this request; inside one now
 

@@ -18,8 +18,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import func, select
 
-from receptionist.adapters.models import (Answer, CallTurn, Candidate, Conversation, ConversationStatus, OutboxItem,
-                                         TranscriptLine)
+from receptionist.adapters.models import (Answer, Application, CallTurn, Candidate, CandidateListRow, Conversation,
+                                         ConversationStatus, OutboxItem, TranscriptLine)
 from receptionist.adapters.twiml import render_turn
 from receptionist.engine import flow
 from receptionist.services import calls, screening_end
@@ -121,6 +121,24 @@ def test_two_webhooks_for_one_step_at_once_store_one_answer_and_get_one_reply(tw
     assert counted(db, Answer, conversation_id) == 2
 
 
+def test_two_webhooks_choosing_the_job_at_once_open_one_application_and_list_it(twilio, container, db):
+    # On PostgreSQL the job's turn is its claim (with transcript and reply) in one statement,
+    # then the application and the candidate list's row in the same transaction.
+    call, step = started(twilio, 2)
+    event = flow.Digits("2")
+    twiml_a, twiml_b = interleaved(container, call.sid, step, event, lambda: container.uow.run(
+        lambda s: calls.answer_prompt(s, call.sid, step, event, render)))
+    assert twiml_a == twiml_b and f"step={step + 1}" in twiml_a
+    with db.transaction() as s:
+        conversation = s.scalars(select(Conversation).filter_by(call_sid=call.sid)).one()
+        assert conversation.step == step and conversation.posting_id is not None
+        [application] = s.scalars(select(Application).filter_by(candidate_id=conversation.candidate_id)).all()
+        assert conversation.application_id == application.id
+        [listed] = s.scalars(select(CandidateListRow).filter_by(candidate_id=conversation.candidate_id)).all()
+        assert listed.application_id == application.id and listed.conversation_id == conversation.id
+    assert counted(db, CallTurn, conversation.id) == step + 1
+
+
 def test_a_hang_up_between_the_read_and_the_write_keeps_the_answer(twilio, container, db):
     call, step = started(twilio, 3)
     event = flow.Speech("Yes.", 0.9)
@@ -185,8 +203,7 @@ def test_a_silent_plain_turn_reprompts_and_keeps_the_last_activity(twilio, db):
 
 def before_the_end(container, monkeypatch, call_sid: str, step: int, event: flow.Event, between):
     """Last-answer webhook A for ``step`` run in a thread; ``between()`` runs once A has read
-    the conversation and computed the end, before the end's first write (its claim on SQLite,
-    after the locked read on PostgreSQL). Returns (A's TwiML, what ``between`` returned)."""
+    the conversation and computed the end, before the end's first write (its claim, which takes the lock). Returns (A's TwiML, what ``between`` returned)."""
     finish, main = screening_end.finish, threading.current_thread()
 
     def install(pause) -> None:
@@ -206,10 +223,10 @@ def before_the_end(container, monkeypatch, call_sid: str, step: int, event: flow
 LAST = flow.Speech("My name is Jane Doe", 0.95)
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 def test_two_last_answers_at_once_end_the_screening_once(twilio, container, db, monkeypatch):
-    # SQLite: A reads and computes the end without the write lock; B, the same webhook, ends
-    # the call meanwhile; A's claim then fails and A answers B's stored reply.
+    # A reads and computes the end without a lock (SQLite: the write lock; PostgreSQL: FOR
+    # UPDATE); B, the same webhook, ends the call meanwhile; A's claim, the end's first
+    # statement, then fails and A answers B's stored reply.
     call, step = started(twilio, len(QUALIFIED) - 1)
     twiml_a, twiml_b = before_the_end(container, monkeypatch, call.sid, step, LAST, lambda: container.uow.run(
         lambda c: calls.answer_prompt(c, call.sid, step, LAST, render), orm=False))
@@ -222,7 +239,6 @@ def test_two_last_answers_at_once_end_the_screening_once(twilio, container, db, 
     assert counted(db, CallTurn, conversation.id) == step + 1
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 def test_a_hang_up_before_the_last_answer_is_stored_keeps_it(twilio, container, db, monkeypatch):
     call, step = started(twilio, len(QUALIFIED) - 1)
     twiml, status = before_the_end(container, monkeypatch, call.sid, step, LAST,

@@ -103,20 +103,28 @@ def start_call(db: Session | Connection, call: InboundCall, render_twiml: Render
     candidate_id = found.candidate_id
     if candidate_id is None:
         candidate_id = connection.execute(_NEW_CANDIDATE, {"phone": phone, "opted_out": False}).scalar_one()
-    conversation_id = connection.execute(_NEW_CONVERSATION, {
+    started = {
         "channel": Channel.voice, "agent_id": found.agent_id, "candidate_id": candidate_id,
         "call_sid": call.call_sid, "to_number": to or call.to_number[:16], "forwarded_from": call.forwarded_from,
         "source": (call.source or None) and call.source[:80], "language": state.language, "state": state.to_dict(),
         "step": 0, "transcript_lines": len(lines), "status": ConversationStatus.in_progress,
-        "started_at": now}).scalar_one()
-    insert_transcript(connection, conversation_id, 0, lines, now)
+        "started_at": now}
+    one_statement = connection.dialect.name == "postgresql"
+    if one_statement:  # the conversation, its transcript and the TwiML in one round trip
+        conversation_id = connection.execute(_STARTED_WRITES, {
+            **started, "twiml": twiml, "seqs": list(range(1, len(lines) + 1)),
+            "speakers": [speaker.value for speaker, _ in lines], "texts": [text for _, text in lines]}).scalar_one()
+    else:
+        conversation_id = connection.execute(_NEW_CONVERSATION, started).scalar_one()
+        insert_transcript(connection, conversation_id, 0, lines, now)
     if phone is not None:  # read after the menu, never waited for
         duplicates.write_check(db, company_id=profile.company_id, candidate_id=candidate_id, phone=phone,
                                email=found.email, purpose=duplicates.PREFETCH, conversation_id=conversation_id)
     candidate_list.refresh(connection, [candidate_id], new=found.candidate_id is None)
-    # A racing duplicate of this call fails on the CallSid (unique); its retry returns this reply.
-    connection.execute(_INSERT_TWIML, {"conversation_id": conversation_id, "step": 0, "twiml": twiml,
-                                       "created_at": now})
+    if not one_statement:
+        # A racing duplicate of this call fails on the CallSid (unique); its retry returns this reply.
+        connection.execute(_INSERT_TWIML, {"conversation_id": conversation_id, "step": 0, "twiml": twiml,
+                                           "created_at": now})
     log.info("call %s from %s to %s started (conversation %s)", call.call_sid, mask(phone), call.to_number,
              conversation_id)
     return twiml
@@ -150,8 +158,9 @@ def answer_prompt(db: Session | Connection, call_sid: str, step: int, event: flo
     taken: on SQLite outside the write lock (``adapters.db.reads_before_write_lock``), on
     PostgreSQL without ``FOR UPDATE``. A plain turn's first write then claims the step only
     if the conversation is still at the step and status it was read at (a conditional
-    UPDATE); other turns read the row again, locked, and keep the computed turn if it has not
-    moved. When another webhook or the status callback moved it in between, the turn is
+    UPDATE), and so does the common end of a screening (``screening_end.finish(seen_step=...)``,
+    which also locks the row); other turns read the row again, locked, and keep the computed
+    turn if it has not moved. When another webhook or the status callback moved it in between, the turn is
     computed again under the lock: a duplicate gets the stored reply, a late answer is kept.
 
     ``db``: the Connection of ``UnitOfWork.run(orm=False)`` (the webhook's: a plain turn pays
@@ -181,9 +190,10 @@ def answer_prompt(db: Session | Connection, call_sid: str, step: int, event: flo
             twiml = _store_plain_turn(connection, seen, advanced, event, step, render_twiml, now)
             if twiml is not None:
                 return twiml
-        elif connection.dialect.name == "sqlite" and screening_end.applies(seen, advanced.turn):
-            # SQLite: the end's first write takes the write lock and claims the turn (no
-            # second read); on PostgreSQL the row is read again FOR UPDATE below.
+        elif screening_end.applies(seen, advanced.turn):
+            # The end's first write claims the turn and takes the lock (SQLite's write lock;
+            # PostgreSQL's row lock, FOR UPDATE in the claim): no second read of the row.
+            begin_here(connection)
             session = orm_session(db)
             twiml = _store_last_turn(session, seen, advanced, event, step, render_twiml, now, seen_step=seen.step)
             if isinstance(twiml, str):
@@ -381,9 +391,15 @@ def _store_plain_turn(connection, row, advanced: _Advanced, event: flow.Event, s
     lines = turn_lines(event, texts)
     answers = [e for e in turn.effects if isinstance(e, flow.AnswerGiven)]
     language = any(isinstance(e, flow.LanguageChosen) for e in turn.effects)
-    if connection.dialect.name == "postgresql" and len(answers) <= 1 and len(answers) + language == len(turn.effects):
-        return _store_in_one_statement(connection, row, advanced, _claim(row, advanced, event, step, lines, now),
-                                       lines, answers, language, twiml, now)
+    if connection.dialect.name == "postgresql" and len(answers) <= 1:
+        chosen = len(answers) + language < len(turn.effects)  # a job chosen: more writes after the claim
+        if chosen:
+            begin_here(connection)  # several writes: one transaction
+        stored = _store_in_one_statement(connection, row, advanced, _claim(row, advanced, event, step, lines, now),
+                                         lines, answers, language, twiml, now)
+        if stored is not None and chosen:
+            _open_chosen(connection, row, advanced)
+        return stored
     begin_here(connection)  # several writes: one transaction
     if not store_plain_turn(connection, row, advanced, event, step, lines, now):
         return None
@@ -413,13 +429,23 @@ def store_plain_turn(connection, row, advanced: _Advanced, event: flow.Event, st
     if connection.execute(_CLAIMS[channel], _claim(row, advanced, event, step, lines, now)).rowcount != 1:
         return False  # the first write: on SQLite it takes the write lock; on PostgreSQL it locks the row
     insert_transcript(connection, row.id, row.transcript_lines or 0, lines, now)
-    opened = False
     for effect in advanced.turn.effects:
         if isinstance(effect, flow.AnswerGiven):
             insert_answer(connection, row.id, advanced.question_ids[effect.question_key], effect, now)
         elif isinstance(effect, flow.LanguageChosen):
             connection.execute(_UPDATE_LANGUAGE, {"candidate_id": row.candidate_id, "language": effect.language})
-        else:  # flow.PostingChosen; an unknown key (a posting closed mid-call) leaves the application as it was
+    _open_chosen(connection, row, advanced)
+    return True
+
+
+def _open_chosen(connection, row, advanced: _Advanced) -> None:
+    """The writes of a job chosen in the plain turn ``advanced`` (``flow.PostingChosen``), after
+    its claim: the application opened (or found) and set on the conversation, and the candidate
+    list's row refreshed (it reads the rows written before it in the transaction). An unknown
+    key (a posting closed mid-call) leaves the application as it was."""
+    opened = False
+    for effect in advanced.turn.effects:
+        if isinstance(effect, flow.PostingChosen):
             posting_id = advanced.profile.posting_ids.get(effect.posting_key)
             if posting_id is not None:
                 opened = True
@@ -428,7 +454,6 @@ def store_plain_turn(connection, row, advanced: _Advanced, event: flow.Event, st
                     "application_id": open_application(connection, row.candidate_id, posting_id, row.agent_id)})
     if opened:  # an application (re)opened: the candidate list's row follows
         candidate_list.refresh(connection, [row.candidate_id])
-    return True
 
 
 def _store_in_one_statement(connection, row, advanced: _Advanced, claim: dict, lines: list, answers: list,
@@ -436,7 +461,8 @@ def _store_in_one_statement(connection, row, advanced: _Advanced, claim: dict, l
     """PostgreSQL: :func:`_store_plain_turn` for a turn with at most one answer and at most a
     language chosen (``language``), in one statement (one round trip instead of four or
     more): the claim, the transcript lines, the answer, the candidate's language and the
-    TwiML (:data:`_PLAIN_WRITES`). None, with nothing written, when the claim fails."""
+    TwiML (:data:`_PLAIN_WRITES`). None, with nothing written, when the claim fails. A job
+    chosen too is written after it, in the transaction begun before it (:func:`_open_chosen`)."""
     first = row.transcript_lines or 0
     params = {**claim, "twiml": twiml, "now": now, "seqs": list(range(first + 1, first + 1 + len(lines))),
               "speakers": [speaker.value for speaker, _ in lines], "texts": [text for _, text in lines]}
@@ -456,13 +482,8 @@ def _plain_writes(with_answer: bool, with_language: bool):
     a racing turn's row lock re-checks its WHERE on the committed row and claims nothing."""
     claimed = _CLAIM_TURN.returning(_conversations.c.id, _conversations.c.candidate_id).cte("claimed")
     now = bindparam("now", type_=CallTurn.__table__.c.created_at.type)
-    lines_t, answers_t, turns_t = TranscriptLine.__table__, Answer.__table__, CallTurn.__table__
-    unnested = func.unnest(bindparam("seqs", type_=ARRAY(Integer)), bindparam("speakers", type_=ARRAY(Text)),
-                           bindparam("texts", type_=ARRAY(Text))).table_valued("seq", "speaker", "text").render_derived()
-    ctes = [insert(lines_t).from_select(
-        ["conversation_id", "seq", "speaker", "text", "at"],
-        select(claimed.c.id, unnested.c.seq, unnested.c.speaker, unnested.c.text, now)
-        .select_from(claimed).join(unnested, true())).cte("lines")]
+    answers_t = Answer.__table__
+    ctes = [_lines_of(claimed, now)]
     if with_answer:
         names = [c.name for c in answers_t.c if c.name not in ("id", "conversation_id")]
         ctes.append(insert(answers_t).from_select(["conversation_id", *names], select(
@@ -470,14 +491,49 @@ def _plain_writes(with_answer: bool, with_language: bool):
     if with_language:  # as _UPDATE_LANGUAGE, for the claimed conversation's candidate
         ctes.append(update(_candidates).where(_candidates.c.id == claimed.c.candidate_id)
                     .values(language=bindparam("language"), updated_at=now).cte("language"))
+    return _reply_of(claimed, now).add_cte(*ctes)
+
+
+def _lines_of(conversation, now):
+    """The INSERT of a turn's transcript lines (bound as the arrays ``seqs``, ``speakers`` and
+    ``texts``, unnested) into the conversation of the CTE ``conversation`` (its ``id``), as a CTE."""
+    unnested = func.unnest(bindparam("seqs", type_=ARRAY(Integer)), bindparam("speakers", type_=ARRAY(Text)),
+                           bindparam("texts", type_=ARRAY(Text))).table_valued("seq", "speaker", "text").render_derived()
+    return insert(TranscriptLine.__table__).from_select(
+        ["conversation_id", "seq", "speaker", "text", "at"],
+        select(conversation.c.id, unnested.c.seq, unnested.c.speaker, unnested.c.text, now)
+        .select_from(conversation).join(unnested, true())).cte("lines")
+
+
+def _reply_of(conversation, now):
+    """The INSERT of the TwiML (``twiml``) for ``step`` of the conversation of the CTE
+    ``conversation``, returning its id (no row when the CTE has none)."""
+    turns_t = CallTurn.__table__
     return (insert(turns_t).from_select(["conversation_id", "step", "twiml", "created_at"],
-                                        select(claimed.c.id, bindparam("step"), bindparam("twiml"), now))
-            .returning(turns_t.c.conversation_id).add_cte(*ctes))
+                                        select(conversation.c.id, bindparam("step"), bindparam("twiml"), now))
+            .returning(turns_t.c.conversation_id))
+
+
+def _started_writes():
+    """PostgreSQL: a call's start in one statement, ``WITH started AS (INSERT INTO conversations
+    ... RETURNING id), lines AS (INSERT INTO transcript_lines ...) INSERT INTO call_turns ...
+    RETURNING conversation_id``, the conversation's columns bound by name. A racing duplicate
+    fails on the CallSid (unique) and writes nothing."""
+    names = [c.name for c in _conversations.c if c.name in _STARTED_COLUMNS]
+    started = insert(_conversations).values({name: bindparam(name, type_=_conversations.c[name].type)
+                                              for name in names}).returning(_conversations.c.id).cte("started")
+    now = bindparam("started_at", type_=_conversations.c.started_at.type)
+    return _reply_of(started, now).add_cte(_lines_of(started, now))
+
+
+_STARTED_COLUMNS = ("channel", "agent_id", "candidate_id", "call_sid", "to_number", "forwarded_from", "source",
+                    "language", "state", "step", "transcript_lines", "status", "started_at")
 
 
 # Built once, by (with an answer, with a language chosen).
 _PLAIN_WRITES = {(answer, language): _plain_writes(answer, language) for answer in (False, True)
                  for language in (False, True)}
+_STARTED_WRITES = _started_writes()
 
 
 # _store_last_turn: ``finish`` declined the turn (the conversation claimed; nothing written

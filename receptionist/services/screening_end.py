@@ -117,11 +117,16 @@ _NAMED = (update(_candidates).where(_candidates.c.id == bindparam("candidate_id"
           .values(name=bindparam("name")).returning(*_CANDIDATE))
 _LOCKED = select(*_CANDIDATE).where(_candidates.c.id == bindparam("candidate_id")).with_for_update()
 # The same, as the turn's claim (``finish(seen_step=...)``): only while the conversation is
-# still at the step it was read at, in progress; no row when another webhook moved it.
+# still at the step it was read at, in progress; no row when another webhook moved it. On
+# PostgreSQL the sub-SELECT locks the conversation's row (an InitPlan run before the candidate's
+# row is touched: the same lock order as ``calls._TURN_ROW``), and a claim that waited for a
+# racing turn re-checks the step on the committed row (PostgreSQL, "The Locking Clause": READ
+# COMMITTED re-evaluates the WHERE of a locked row); SQLite drops FOR UPDATE (its write lock).
 _AT_SEEN_STEP = (select(_conversations.c.id)
                  .where(_conversations.c.id == bindparam("conversation_id"),
                         _conversations.c.step == bindparam("seen_step"),
-                        _conversations.c.status == ConversationStatus.in_progress).exists())
+                        _conversations.c.status == ConversationStatus.in_progress)
+                 .with_for_update().exists())
 _CLAIMING = {_NAMED: _NAMED.where(_AT_SEEN_STEP), _LOCKED: _LOCKED.where(_AT_SEEN_STEP)}
 # The prefetch adopted, with the other facts of the turn read in the same statement: the
 # conversation's number (the text's sender), a recent confirmation text of another call
@@ -193,10 +198,12 @@ def finish(session: Session, row, question_ids: dict[str, int], company_id: int,
     after all (no prefetch check; an application already cleared and not routed, which the
     end routes at once: ``routing.route_if_ready``); the caller then takes the ORM path.
 
-    ``seen_step``: ``row`` was read without a lock (SQLite, before its write lock): the first
-    statement, which takes the lock, also claims the turn, only if the conversation is still
-    at ``seen_step`` and in progress; None, with nothing written, when it is not (the caller
-    reads the conversation again, locked). Without it, ``row`` was read locked.
+    ``seen_step``: ``row`` was read without a lock (SQLite, before its write lock; PostgreSQL,
+    without ``FOR UPDATE``): the first statement, which takes the lock (SQLite's write lock; the
+    conversation's row lock on PostgreSQL, in a transaction begun by the caller), also claims
+    the turn, only if the conversation is still at ``seen_step`` and in progress; None, with
+    nothing written, when it is not (the caller reads the conversation again, locked). Without
+    it, ``row`` was read locked.
     """
     connection = session.connection()
     names = [e.name for e in turn.effects if isinstance(e, flow.NameGiven)]
