@@ -213,7 +213,7 @@ def claim(session: Session | Connection, item_id: int) -> Claimed | None:
     STOP that arrived after the text was written cancels it here.
     """
     # Core, without the ORM's bulk-update machinery (a third of a claim's CPU).
-    conn = session.connection() if isinstance(session, Session) else session
+    conn = core_connection(session)
     row = conn.execute(_CLAIM, {"item_id": item_id}).first()
     cancelled = False
     if row is None:  # not pending, or a text to a number that opted out
@@ -251,8 +251,8 @@ def record_sent(session: Session | Connection, item_id: int, *, now: dt.datetime
                 provider_status: str | None = None) -> None:
     """The handler succeeded: the row is ``sent``, with the provider's id and first status
     (a text: Twilio's MessageSid and "queued")."""
-    (session.connection() if isinstance(session, Session) else session).execute(_SENT, {"item_id": item_id, "sent_at": now, "ref": provider_ref,
-                            "provider_status": provider_status})
+    core_connection(session).execute(_SENT, {"item_id": item_id, "sent_at": now, "ref": provider_ref,
+                                             "provider_status": provider_status})
 
 
 def release_for_retry(session: Session, item_id: int, *, error: str, next_attempt_at: dt.datetime,

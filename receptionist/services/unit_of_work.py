@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from ..adapters.db import Database
+from ..adapters.db import Database, begin_here
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -94,8 +94,8 @@ class UnitOfWork:
                             type(exc.orig).__name__ if exc.orig is not None else "OperationalError", attempt + 1)
             finally:
                 if joined is not None:
-                    for session in _joined.get().sessions:
-                        session.close()
+                    if _joined.get().session is not None:
+                        _joined.get().session.close()
                     _joined.reset(joined)
         collector = _collector.get()
         if new_ids and collector is not None:
@@ -115,11 +115,11 @@ class UnitOfWork:
 
 class _CoreRun:
     """What a ``run(orm=False)`` attempt collects besides its Connection: the Session
-    ``orm_session`` joined to its transaction (at most one), the outbox ids noted on the
+    ``orm_session`` joined to its transaction (if any), the outbox ids noted on the
     Connection itself (``note_new_outbox``)."""
 
     def __init__(self):
-        self.sessions: list[Session] = []
+        self.session: Session | None = None
         self.new_ids: list[int] = []
 
 
@@ -132,17 +132,18 @@ def orm_session(db: Session | Connection) -> Session:
     first call and reused (SQLAlchemy, "Joining a Session into an External Transaction"),
     for the rare paths of a Core use case that need the ORM. The unit of work flushes it
     before the commit (running its commit hooks, e.g. the candidate list's refresh) and
-    enqueues the outbox rows written through it. Raises RuntimeError for a Connection
-    outside such a run."""
+    enqueues the outbox rows written through it. The ORM's writes are never autocommitted:
+    on a connection of ``autocommit_first`` the transaction begins here (``begin_here``).
+    Raises RuntimeError for a Connection outside such a run."""
     if isinstance(db, Session):
         return db
     run = _joined.get()
     if run is None:
         raise RuntimeError("orm_session(connection) outside UnitOfWork.run(orm=False)")
-    sessions = run.sessions
-    if not sessions:
-        sessions.append(Session(bind=db, join_transaction_mode="rollback_only", expire_on_commit=False))
-    return sessions[0]
+    if run.session is None:
+        begin_here(db)
+        run.session = Session(bind=db, join_transaction_mode="rollback_only", expire_on_commit=False)
+    return run.session
 
 
 def core_connection(db: Session | Connection) -> Connection:
@@ -157,9 +158,9 @@ def _flush_joined() -> list[int]:
     run (noted on its Connection, or through that Session)."""
     run = _joined.get()
     new_ids = list(run.new_ids)
-    for session in run.sessions:
-        session.commit()
-        new_ids.extend(session.info.get(NEW_OUTBOX, ()))
+    if run.session is not None:
+        run.session.commit()
+        new_ids.extend(run.session.info.get(NEW_OUTBOX, ()))
     return new_ids
 
 
