@@ -6,6 +6,7 @@ import functools
 import phonenumbers
 
 
+@functools.lru_cache(maxsize=4096)  # pure; the dialed number is the same for every call (errors are not kept)
 def to_e164(raw: str, region: str = "US") -> str:
     """``raw`` ("(202) 555-0100", "+1 202 555 0100") as E.164 ("+12025550100").
 
