@@ -98,3 +98,39 @@ def test_twilios_validator_reads_every_value_of_a_repeated_parameter(app):
     signed_over = url + "Bodytwo" + "MediaUrl0a" + "MediaUrl0b"  # Twilio's rule: sorted names, sorted values
     expected = RequestValidator("token").compute_signature(signed_over, {})
     assert validator.compute_signature(url, form) == expected
+
+
+QUERIES = ["", "lang=en&step=5", "source=caf%C3%A9", "source=a+b&x", "a=1&&b=2&", "k%3D=v%26w", "%zz=%4&s=%FF",
+           "step=1&step=2"]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_query_is_the_one_werkzeug_parses(app, query):
+    ours, theirs = FormRequest(_environ(b"", query_string=query)), Request(_environ(b"", query_string=query))
+    assert list(ours.args.items(multi=True)) == list(theirs.args.items(multi=True))
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded; charset=utf-8",
+                                          "Application/X-WWW-Form-Urlencoded", "text/plain",
+                                          "application/x-www-form-urlencodedx"])
+def test_the_content_type_is_read_as_werkzeug_reads_it(app, content_type):
+    body = BODIES[1]
+    environ = _environ(body)
+    environ["CONTENT_TYPE"] = content_type
+    theirs = Request(dict(environ, **{"wsgi.input": io.BytesIO(body)}))
+    assert FormRequest(environ).form.to_dict() == theirs.form.to_dict()
+
+
+@pytest.mark.parametrize("length", ["", "abc", "-1", "٣"])  # no length, junk, negative, a non-ASCII digit
+def test_a_length_werkzeug_would_not_take_as_is_goes_through_werkzeug(app, length):
+    body = BODIES[1]
+    environ = _environ(body)
+    environ["CONTENT_LENGTH"] = length
+    theirs = Request(dict(environ, **{"wsgi.input": io.BytesIO(body)}))
+    assert FormRequest(environ).form.to_dict() == theirs.form.to_dict()
+
+
+def test_a_chunked_body_goes_through_werkzeug(app):
+    environ = _environ(BODIES[1])
+    environ["HTTP_TRANSFER_ENCODING"] = "chunked"
+    assert FormRequest(environ).form.to_dict() == Request(dict(environ, **{"wsgi.input": io.BytesIO(BODIES[1])})).form.to_dict()
