@@ -6,6 +6,19 @@ import functools
 import phonenumbers
 
 
+@functools.lru_cache(maxsize=4096)  # errors are not kept
+def _parsed(text: str, region: str | None) -> phonenumbers.PhoneNumber:
+    return phonenumbers.parse(text, region)
+
+
+def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber:
+    """``phonenumbers.parse``, kept per number (read the result, never change it): a caller's
+    number is parsed to normalise it and again to ask whether it can get texts (~20 us each).
+    A number written with its country code ("+1...") parses the same in every region."""
+    return _parsed(text, None if text.startswith("+") else region)
+
+
+@functools.lru_cache(maxsize=4096)  # pure; the dialed number is the same for every call (errors are not kept)
 def to_e164(raw: str, region: str = "US") -> str:
     """``raw`` ("(202) 555-0100", "+1 202 555 0100") as E.164 ("+12025550100").
 
@@ -13,7 +26,7 @@ def to_e164(raw: str, region: str = "US") -> str:
     "+266696687" for callers who hide their number; neither is a number we can text).
     """
     try:
-        parsed = phonenumbers.parse(raw or "", region)
+        parsed = _parse(raw or "", region)
     except phonenumbers.NumberParseException as exc:
         raise ValueError(f"not a phone number: {raw!r}") from exc
     if not phonenumbers.is_possible_number(parsed) or raw.strip() in ("+266696687", "+7378742833"):
@@ -43,6 +56,6 @@ def can_receive_sms(e164: str | None) -> bool:
     if not e164:
         return False
     try:
-        return phonenumbers.number_type(phonenumbers.parse(e164)) not in _NOT_TEXTABLE
+        return phonenumbers.number_type(_parse(e164, None)) not in _NOT_TEXTABLE
     except phonenumbers.NumberParseException:
         return False

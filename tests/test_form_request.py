@@ -98,3 +98,31 @@ def test_twilios_validator_reads_every_value_of_a_repeated_parameter(app):
     signed_over = url + "Bodytwo" + "MediaUrl0a" + "MediaUrl0b"  # Twilio's rule: sorted names, sorted values
     expected = RequestValidator("token").compute_signature(signed_over, {})
     assert validator.compute_signature(url, form) == expected
+
+
+QUERIES = ["", "lang=en&step=5", "source=caf%C3%A9", "source=a+b&x", "a=1&&b=2&", "k%3D=v%26w", "%zz=%4&s=%FF",
+           "step=1&step=2"]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_query_is_the_one_werkzeug_parses(app, query):
+    ours, theirs = FormRequest(_environ(b"", query_string=query)), Request(_environ(b"", query_string=query))
+    assert list(ours.args.items(multi=True)) == list(theirs.args.items(multi=True))
+
+
+# A Content-Type Werkzeug reads as URL-encoded or not, a length it would not take as it is
+# (none, junk, negative, a non-ASCII digit), a chunked body: the same form either way.
+ENVIRONS = [("CONTENT_TYPE", "application/x-www-form-urlencoded; charset=utf-8"),
+            ("CONTENT_TYPE", "Application/X-WWW-Form-Urlencoded"), ("CONTENT_TYPE", "text/plain"),
+            ("CONTENT_TYPE", "application/x-www-form-urlencodedx"), ("CONTENT_LENGTH", ""),
+            ("CONTENT_LENGTH", "abc"), ("CONTENT_LENGTH", "-1"), ("CONTENT_LENGTH", "\u0663"),
+            ("HTTP_TRANSFER_ENCODING", "chunked")]
+
+
+@pytest.mark.parametrize("key, value", ENVIRONS)
+def test_the_headers_are_read_as_werkzeug_reads_them(app, key, value):
+    body = BODIES[1]
+    environ = _environ(body)
+    environ[key] = value
+    theirs = Request(dict(environ, **{"wsgi.input": io.BytesIO(body)}))
+    assert FormRequest(environ).form.to_dict() == theirs.form.to_dict()

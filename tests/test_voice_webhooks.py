@@ -307,3 +307,15 @@ def test_a_final_answer_after_the_completed_callback_is_kept(twilio, db):
         assert [(row.purpose, row.recipient) for row in s.scalars(select(OutboxItem).filter_by(kind="sms"))] == \
             [("confirmation", "+12025550123")]
 
+
+
+def test_webhook_answers_carry_twiml_and_no_cookie(twilio):
+    """Each answer is TwiML as Twilio expects it (text/xml, UTF-8) and sets no session cookie
+    nor ``Vary: Cookie`` (the recruiter pages' sessions are not opened for Twilio)."""
+    call = Call(twilio)
+    answers = [call.start(), call.send(Digits="1"), call.status()]
+    for answer in answers[:2]:
+        assert answer.headers["Content-Type"] == "text/xml; charset=utf-8"
+        assert answer.data.startswith(b'<?xml version="1.0" encoding="UTF-8"?><Response>')
+    for answer in answers:
+        assert "Set-Cookie" not in answer.headers and "Vary" not in answer.headers

@@ -156,18 +156,21 @@ class CallState:
     def to_dict(self) -> dict:
         # The fields as they are (JSON writes tuples as lists): dataclasses.asdict would
         # deep-copy them, a cost on every turn for values nobody changes.
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {name: getattr(self, name) for name in _STATE_FIELDS}
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "CallState":
-        fields = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in (data or {}).items() if k in fields})
+        return cls(**{k: v for k, v in (data or {}).items() if k in _STATE_FIELDS})
 
     def __post_init__(self):
         object.__setattr__(self, "phase", Phase(self.phase))  # from JSON, or a test's plain string
         if self.role_choices is not None:
             object.__setattr__(self, "role_choices", tuple(self.role_choices))  # JSON gives a list
         object.__setattr__(self, "on_file", tuple(self.on_file))
+
+
+# CallState's field names, in order: dataclasses.fields() builds its tuple on every call.
+_STATE_FIELDS = tuple(f.name for f in dataclasses.fields(CallState))
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,12 @@ class _CookieSessions(SecureCookieSessionInterface):
             return self.session_class()
         return super().open_session(app, request)
 
+    def save_session(self, app, session, response):
+        # Never read nor written (every Twilio webhook): Flask would read seven cookie settings
+        # to then set no cookie and no Vary header.
+        if session or session.modified or session.accessed:
+            super().save_session(app, session, response)
+
 
 def make_flask(container: "Container") -> Flask:
     """A Flask app holding ``container`` (``app.extensions["container"]``; its database also

@@ -19,6 +19,7 @@ from flask import Request
 from werkzeug import urls  # noqa: F401  registers the "werkzeug.url_quote" codec error handler
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+from werkzeug.utils import cached_property
 
 URLENCODED = "application/x-www-form-urlencoded"
 _ERRORS = "werkzeug.url_quote"  # undecodable escapes kept as written, as Werkzeug keeps them
@@ -33,8 +34,10 @@ def _pairs(text: str) -> list[tuple[str, str]]:
         if not piece:
             continue
         name, _, value = piece.partition("=")
-        if "%" in piece or "+" in piece:
-            name, value = unquote_plus(name, errors=_ERRORS), unquote_plus(value, errors=_ERRORS)
+        if "%" in name or "+" in name:
+            name = unquote_plus(name, errors=_ERRORS)
+        if "%" in value or "+" in value:  # From, To: "%2B1..."
+            value = unquote_plus(value, errors=_ERRORS)
         pairs.append((name, value))
     return pairs
 
@@ -44,21 +47,43 @@ class TwilioParams(ImmutableMultiDict):
     multidict), the method twilio's ``RequestValidator.get_values`` tries first: without it the
     signature check catches an AttributeError for each of a webhook's ~16 parameters (~15 us)."""
 
-    getall = ImmutableMultiDict.getlist
+    # The values of a key (KeyError when absent, as aiohttp's): the list the MultiDict holds,
+    # not a copy, to be read only (as twilio's ``get_values`` does); a C call, no frame.
+    getall = dict.__getitem__
 
 
 class FormRequest(Request):
     """``request.form`` (and ``request.args``) as :class:`TwilioParams`, the form of a URL-encoded
-    body with a length read without Werkzeug's form parser; everything else as Flask's
-    :class:`flask.Request`."""
+    body with a length read without Werkzeug's form parser, the query split as the form is;
+    everything else as Flask's :class:`flask.Request`."""
 
     parameter_storage_class = TwilioParams
+
+    @cached_property
+    def args(self) -> TwilioParams:
+        """The query's parameters, as Werkzeug's ``args`` (``parse_qsl`` of the query decoded as
+        UTF-8) but split by :func:`_pairs` (a few us instead of ~12: each webhook reads them)."""
+        return self.parameter_storage_class(_pairs(self.query_string.decode()))
+
+    def _urlencoded_length(self) -> int | None:
+        """The body's length when it is URL-encoded with a plain ``Content-Length`` and no
+        ``Transfer-Encoding`` (each Twilio webhook), read from the environ as Werkzeug's
+        ``content_length`` and ``mimetype`` read it, without building the headers view and
+        parsing the Content-Type (~15 us); None for any other request."""
+        environ = self.environ
+        length = environ.get("CONTENT_LENGTH", "")
+        if "HTTP_TRANSFER_ENCODING" in environ or not (length.isascii() and length.isdigit()):
+            return None  # chunked, no length, or one Werkzeug reads as 0
+        ctype = environ.get("CONTENT_TYPE", "")
+        if ctype != URLENCODED and ctype.partition(";")[0].strip().lower() != URLENCODED:
+            return None
+        return int(length)
 
     def _load_form_data(self) -> None:
         if "form" in self.__dict__:
             return
-        length = self.content_length
-        if (self.mimetype != URLENCODED or length is None  # chunked: no length
+        length = self._urlencoded_length()
+        if (length is None
                 or "stream" in self.__dict__ or getattr(self, "_cached_data", None) is not None):  # read already
             return super()._load_form_data()
         limit = self.max_content_length

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from rapidfuzz import fuzz
 
@@ -69,23 +69,42 @@ class _Heard:
     words: _Words
     clauses: list[list[str]]
     content: tuple[str, ...]  # every word but fillers
-    labels: list[set[tuple[str, ...]]]  # per option, each label as words
-    distinctive: list[set[str]]  # per option, label words no other option uses
+    labels: tuple[frozenset[tuple[str, ...]], ...]  # per option, each label as words
+    distinctive: tuple[frozenset[str], ...]  # per option, label words no other option uses
 
     @classmethod
     def of(cls, text: str, options: Sequence[Choice], language: str) -> _Heard:
-        vocabulary = _vocabulary(find_language(language).code)
-        numbers = {w for table in (vocabulary.ordinals, vocabulary.cardinals) for phrase in table for w in phrase}
+        code = find_language(language).code
+        vocabulary, numbers = _vocabulary(code), _numbers(code)
         said = [[w if w in numbers else _singular(w) for w in clause] for clause in clauses(text)]
-        labels = [{tuple(map(_singular, words(label))) for label in o.labels} - {()} for o in options]
-        significant = [
-            {w for label in option for w in label if len(w) > 2 and w not in _FUNCTION_WORDS}
-            for option in labels
-        ]
-        distinctive = [own.difference(*significant[:i], *significant[i + 1 :])
-                       for i, own in enumerate(significant)]
+        try:
+            labels, distinctive = _options(tuple(options))
+        except TypeError:  # labels given as a list: not kept
+            labels, distinctive = _options.__wrapped__(tuple(options))
         content = tuple(t for tokens in said for t in tokens if t not in vocabulary.fillers)
         return cls(vocabulary, said, content, labels, distinctive)
+
+
+@cache
+def _numbers(code: str) -> frozenset[str]:
+    """The words of a language's ordinals and cardinals (kept from singular forms)."""
+    vocabulary = _vocabulary(code)
+    return frozenset(w for table in (vocabulary.ordinals, vocabulary.cardinals) for phrase in table for w in phrase)
+
+
+@lru_cache(maxsize=1024)  # a script asks the same few questions of every caller
+def _options(options: tuple[Choice, ...]) -> tuple[tuple[frozenset[tuple[str, ...]], ...], tuple[frozenset[str], ...]]:
+    """Per option: its labels as singular words, and its distinctive words (label words of
+    more than two letters that are no function word and no other option's); frozen, as
+    every caller's answer shares them."""
+    labels = tuple(frozenset({tuple(map(_singular, words(label))) for label in o.labels} - {()}) for o in options)
+    significant = [
+        {w for label in option for w in label if len(w) > 2 and w not in _FUNCTION_WORDS}
+        for option in labels
+    ]
+    distinctive = tuple(frozenset(own.difference(*significant[:i], *significant[i + 1 :]))
+                        for i, own in enumerate(significant))
+    return labels, distinctive
 
 
 _NEGATION_WINDOW = 3  # "not the night shift", "no el de almacén"

@@ -61,15 +61,33 @@ def fold(text: str) -> str:
     Compatibility forms are decomposed too (NFKD), so full-width and ligature letters
     compare equal to plain ones.
     """
-    decomposed = unicodedata.normalize("NFKD", str(text).casefold())
+    return _fold(str(text))
+
+
+# Folding and splitting are asked ~35 times per turn, mostly of the same strings (the
+# script's labels and the languages' word lists, the caller's answer several times): kept.
+FOLD_CACHE_SIZE = 8192  # strings; a few hundred bytes each at most
+
+
+@functools.lru_cache(maxsize=FOLD_CACHE_SIZE)
+def _fold(text: str) -> str:
+    folded = text.casefold()
+    if folded.isascii():  # NFKD leaves ASCII as it is, and it has no combining marks
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def words(text: str, keep: str = "") -> list[str]:
     """Folded words: apostrophes dropped ("can't" -> "cant"), other punctuation, symbols and
     "_" split words, except the characters in ``keep`` ("12/1" with keep="/")."""
-    folded = _APOSTROPHES.sub("", fold(text))
-    return re.sub(rf"[^\w\s{re.escape(keep)}]|_", " ", folded).split()
+    return list(_words(str(text), keep))
+
+
+@functools.lru_cache(maxsize=FOLD_CACHE_SIZE)
+def _words(text: str, keep: str) -> tuple[str, ...]:
+    folded = _APOSTROPHES.sub("", _fold(text))
+    return tuple(re.sub(rf"[^\w\s{re.escape(keep)}]|_", " ", folded).split())
 
 
 def clauses(text: str) -> list[list[str]]:

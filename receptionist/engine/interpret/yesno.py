@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from ..languages import Language, language as find_language
 from .common import INFERRED, PLAIN, Interpretation, PhraseTable, clauses, find_phrases, fold, negated, \
@@ -69,7 +69,13 @@ def _asked(question: str | None, lang: Language) -> tuple[frozenset[str] | None,
     known; and the question words that an echo may answer."""
     if not isinstance(question, str) or not question.strip():
         return None, frozenset(lang.words.yes_no.echoes)
-    said = frozenset(words(question)) | frozenset(words(to_digits(fold(question), lang.code)))
+    return _question_words(question, lang.code)
+
+
+@lru_cache(maxsize=1024)  # the script's questions, asked of every caller
+def _question_words(question: str, code: str) -> tuple[frozenset[str], frozenset[str]]:
+    lang = find_language(code)
+    said = frozenset(words(question)) | frozenset(words(to_digits(fold(question), code)))
     return said, frozenset(said & lang.words.yes_no.echoes.keys())
 
 

@@ -34,8 +34,11 @@ bp = Blueprint("voice", __name__, url_prefix="/voice")
 
 
 
+_TWIML_TYPE = "text/xml; charset=utf-8"  # what mimetype="text/xml" gives, without building it per answer
+
+
 def _twiml(xml: str, status: int = 200) -> Response:
-    return Response(xml, status=status, mimetype="text/xml")
+    return Response(xml, status=status, content_type=_TWIML_TYPE)
 
 
 def _all_languages() -> tuple[str, ...]:
