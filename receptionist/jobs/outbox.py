@@ -158,7 +158,8 @@ def run_items(item_ids: list[int], container: "Container | None" = None, drain: 
             sent.write(session)
         return outbox.claim(session, item_id)
 
-    with collect_new_outbox() as written:  # rows the handlers and outcomes write, in commit order
+    # One pooled connection for the job's transactions (claims, outcomes, the handlers' writes).
+    with collect_new_outbox() as written, uow.database.pinned():  # written: in commit order
         try:
             while True:
                 if done >= min(len(todo), MAX_ROWS_PER_JOB):  # the last row's ``sent`` may write more rows
