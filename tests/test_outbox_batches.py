@@ -127,6 +127,57 @@ def test_a_result_that_cannot_be_recorded_leaves_the_row_to_the_reconciler(jobs_
     assert rows(container) == {1: (OutboxStatus.sending, 1)}
 
 
+def test_a_core_result_is_written_on_a_connection_in_one_transaction_with_the_rows_sent(jobs_container):
+    """``Done(core=True)`` (the ATS check's result): no Session, and still one transaction, also
+    on PostgreSQL where a lone ``sent`` alone is autocommitted: a result that fails midway
+    leaves nothing of itself behind."""
+    container, given = jobs_container, []
+
+    def half_written(conn):
+        given.append(type(conn).__name__)
+        outbox.add_new(conn, kind=CHILD, purpose="test", idempotency_key="half", payload={"n": 99},
+                       cancelled="written before the failure")
+        raise RuntimeError("the database refused the rest")
+
+    container.outbox_handlers[KIND] = lambda item, c: outbox_jobs.Done(record=half_written, core=True)
+    [item_id] = write_rows(container, 1)
+    with pytest.raises(RuntimeError, match="refused the rest"):
+        outbox_jobs.run_items([item_id], container)
+    assert given == ["Connection"]
+    assert rows(container) == {1: (OutboxStatus.sending, 1)}  # the first write rolled back with the rest
+
+
+def test_a_jobs_transactions_share_one_pooled_connection(jobs_container):
+    """A job's claims, outcomes and its handlers' results take one connection from the pool
+    for the whole job, not one per transaction (each is still its own transaction: see
+    ``test_a_core_result_is_written_on_a_connection_in_one_transaction_with_the_rows_sent``),
+    and the rows a result writes run in the same job."""
+    from sqlalchemy import event
+
+    container = jobs_container
+    container.outbox_handlers[CHILD] = lambda item, c: outbox_jobs.Done()
+
+    def handler(item, c):
+        if item.payload["n"] != 2:
+            return outbox_jobs.Done()
+        return outbox_jobs.Done(record=lambda conn: outbox.add_new(conn, kind=CHILD, purpose="test",
+                                                                   idempotency_key="child", payload={"n": 20}),
+                                core=True)
+
+    container.outbox_handlers[KIND] = handler
+    ids = write_rows(container, 1, 2, 3)
+    checkouts = []
+    engine = container.database.engine
+    listener = lambda *args: checkouts.append(1)  # noqa: E731
+    event.listen(engine, "checkout", listener)
+    try:
+        assert outbox_jobs.run_items(ids, container, drain=False) == {"sent": 4}
+    finally:
+        event.remove(engine, "checkout", listener)
+    assert len(checkouts) == 1
+    assert rows(container) == {n: (OutboxStatus.sent, 1) for n in (1, 2, 3, 20)}
+
+
 def test_a_handler_that_raises_leaves_its_row_sending_and_the_others_are_sent(jobs_container):
     container = jobs_container
 

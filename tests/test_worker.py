@@ -57,3 +57,29 @@ def test_the_worker_skips_redundant_heartbeats_but_never_lets_its_key_lapse(redi
     finally:
         worker.register_death()
         redis.flushdb()
+
+
+def test_rq_suspend_still_stops_the_worker_within_a_second_without_a_round_trip_a_job(redis_test_url, monkeypatch):  # noqa: F811
+    from rq.suspension import resume, suspend
+    from rq.exceptions import StopRequested
+
+    from receptionist.cli import queue as cli_queue
+    from receptionist.cli.queue import SUSPENSION_CHECK_EVERY_S, PatientWorker
+
+    redis = Redis.from_url(redis_test_url)
+    redis.flushdb()
+    clock = [1000.0]
+    monkeypatch.setattr(cli_queue.time, "monotonic", lambda: clock[0])
+    worker = PatientWorker([Queue(QUEUE_NAME, connection=redis)], connection=redis)
+    try:
+        worker.check_for_suspension(burst=True)  # not suspended: the job goes on
+        suspend(redis)
+        clock[0] += SUSPENSION_CHECK_EVERY_S / 2
+        worker.check_for_suspension(burst=True)  # checked half a second ago: the next job still starts
+        clock[0] += SUSPENSION_CHECK_EVERY_S / 2
+        with pytest.raises(StopRequested):  # a burst worker stops once it looks again, as RQ's
+            worker.check_for_suspension(burst=True)
+        resume(redis)
+        worker.check_for_suspension(burst=True)  # resumed: found at the next look
+    finally:
+        redis.flushdb()

@@ -29,6 +29,7 @@ DETAIL (``Key (phone)=(+1202...)``) out of the message.
 """
 from __future__ import annotations
 
+import contextvars
 import inspect
 import logging
 import os
@@ -412,12 +413,33 @@ class Database:
 
     @contextmanager
     def connection(self, autocommit_first: bool = False) -> Iterator[Connection]:
-        """:meth:`transaction` with a Core connection instead of a session (``engine.begin()``)."""
+        """:meth:`transaction` with a Core connection instead of a session (``engine.begin()``);
+        inside :meth:`pinned`, on the connection it holds."""
+        held = _pinned.get()
+        if (held is not None and held.engine is self.engine and not held.invalidated and not held.closed
+                and not held.in_transaction()):
+            yield from _one_transaction(held, autocommit_first, reset=True)
+            return
         with self.engine.connect() as conn:
-            if autocommit_first and self.engine.dialect.name == "postgresql":
-                conn.execution_options(**_AUTOCOMMIT)  # in place, before the transaction begins
-            with conn.begin():
-                yield conn
+            yield from _one_transaction(conn, autocommit_first, reset=False)
+
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Within it, :meth:`connection`'s transactions (one after another, in this thread)
+        run on one pooled connection instead of a checkout and checkin each (about 0.05 ms
+        of CPU a transaction on SQLite): an outbox job's claims and outcomes. The connection
+        goes back to the pool at the end. One found invalidated (a disconnect) is not reused:
+        the unit of work's retry gets a fresh one from the pool, as outside."""
+        held = _pinned.get()
+        if held is not None and held.engine is self.engine:  # nested: the outer one holds it
+            yield
+            return
+        with self.engine.connect() as conn:
+            token = _pinned.set(conn)  # this thread's only (a web request's thread never sees it)
+            try:
+                yield
+            finally:
+                _pinned.reset(token)
 
     def upgrade(self, revision: str = "head") -> None:
         """Run the Alembic migrations up to ``revision`` on this database."""
@@ -425,6 +447,24 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_pinned: contextvars.ContextVar[Connection | None] = contextvars.ContextVar("pinned_connection", default=None)
+
+
+def _one_transaction(conn: Connection, autocommit_first: bool, reset: bool) -> Iterator[Connection]:
+    """``conn`` in one transaction (:meth:`Database.connection`). ``reset``: ``conn`` stays
+    out of the pool afterwards, so the isolation level ``autocommit_first`` set (which the
+    pool's checkin resets) is reset here."""
+    autocommit = autocommit_first and conn.dialect.name == "postgresql"
+    if autocommit:
+        conn.execution_options(**_AUTOCOMMIT)  # in place, before the transaction begins
+    try:
+        with conn.begin():
+            yield conn
+    finally:
+        if reset and (autocommit or autocommits(conn)) and not conn.invalidated and not conn.closed:
+            conn.execution_options(isolation_level=conn.default_isolation_level)
 
 
 def alembic_config(url: str) -> Config:

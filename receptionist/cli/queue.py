@@ -54,6 +54,9 @@ MAINTENANCE_INTERVAL_S = 60
 # per job on a round trip of its own: a third of its Redis round trips per job. Once per
 # interval is plenty: the key lives 240-480 s and the health check allows minutes.
 HEARTBEAT_EVERY_S = 5
+# RQ reads its suspension flag (``rq suspend``) before every job: a round trip a job. Once
+# a second is as often as RQ itself looks while suspended (``check_for_suspension`` sleeps 1 s).
+SUSPENSION_CHECK_EVERY_S = 1.0
 SCHEDULER_STOP_TIMEOUT_S = 5  # after SIGTERM, before SIGKILL: a scheduler waiting on Redis does not stop
 # RQ's scheduler refreshes its lock every interval (1 s) to this TTL (interval + 60 s,
 # rq.scheduler.RQScheduler.heartbeat); one not refreshed for SCHEDULER_STALE_S was left by a
@@ -100,6 +103,16 @@ class _Patience:
         else:
             super().heartbeat(timeout, pipeline)
         self._default_beat_at = time.monotonic() if timeout is None else None
+
+    def check_for_suspension(self, burst: bool):
+        """RQ's, skipped when it found the workers not suspended less than
+        ``SUSPENSION_CHECK_EVERY_S`` ago: under a burst a worker starts a job every few
+        milliseconds, and ``rq suspend`` then takes effect within a second, not at once."""
+        checked_at = getattr(self, "_suspension_checked_at", None)
+        if checked_at is not None and time.monotonic() - checked_at < SUSPENSION_CHECK_EVERY_S:
+            return
+        super().check_for_suspension(burst)
+        self._suspension_checked_at = time.monotonic()
 
     def set_state(self, state: str, pipeline=None):
         """RQ's, without the round trip when ``state`` is the one this worker last wrote:

@@ -44,10 +44,11 @@ def run_check(item: Claimed, container: "Container") -> Outcome:
         error = str(exc)
         container.uow.run(lambda s: duplicates.record_error(s, check_id, error))
         return _failed(exc)
-    # Stored in the transaction that marks the row sent (one transaction, not two).
+    # Stored in the transaction that marks the row sent (one transaction, not two), on a
+    # Connection: a prefetch's result is one Core UPDATE (deciding an application joins a Session).
     return Done(provider_status=f"{len(found)} match(es)",
                 record=lambda s: duplicates.record_result(s, check_id, found, request.company.mirror_source,
-                                                          asked=(request.phone, request.email)))
+                                                          asked=(request.phone, request.email)), core=True)
 
 
 def run_writeback(item: Claimed, container: "Container") -> Outcome:

@@ -34,7 +34,9 @@ def send_invite(item: Claimed, container: "Container") -> Outcome:
     except InterviewPlatformError as exc:
         return Retry(f"interview platform: {exc}") if exc.retryable else Fail(f"interview platform: {exc}")
     try:
-        container.uow.run(lambda s: routing.record_invited(s, p["application_id"], invitation.interview_url))
+        # Core statements only: on a Connection, without a Session to set up and flush.
+        container.uow.run(lambda conn: routing.record_invited(conn, p["application_id"], invitation.interview_url),
+                          orm=False)
     except Exception as exc:  # the database failed after the platform said yes: keep the link visible
         log.exception("outbox %s: invited but not recorded", item.id)
         return Fail(f"invited ({invitation.interview_url}) but not recorded: {type(exc).__name__}; "

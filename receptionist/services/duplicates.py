@@ -40,7 +40,7 @@ from ..engine.flow import OnFile
 from ..engine.vocabulary import DuplicateCheck, OutboxKind, RoutingState
 from . import outbox
 from .routing import route_if_ready, withdraw_duplicate
-from .unit_of_work import core_connection
+from .unit_of_work import core_connection, orm_session
 
 log = logging.getLogger(__name__)
 
@@ -285,16 +285,19 @@ def check_request(conn: Connection, check_id: int) -> CheckRequest | None:
     return CheckRequest(row.id, _company_ats(row.slug, row.ats_config, row.first_number), row.phone, row.email)
 
 
-def record_result(session: Session, check_id: int, found: list[ATSCandidate], source: str,
+def record_result(session: Session | Connection, check_id: int, found: list[ATSCandidate], source: str,
                   now: dt.datetime | None = None, asked: tuple[str | None, str | None] | None = None
                   ) -> ATSCheck | None:
     """Store what the ATS answered; an application waiting on this check is decided (the
     check is returned then). A check no application waits on yet (a prefetch during the
     call) is two Core statements: its row read locked, then written; one when ``asked``
     gives the (phone, email) the lookup used (:func:`check_request`'s: a check's own never
-    change), the UPDATE taking the lock and returning the application it waits on."""
+    change), the UPDATE taking the lock and returning the application it waits on.
+    ``session``: a Session, or the Connection of ``UnitOfWork.run(orm=False)`` (deciding an
+    application then joins a Session to it: ``orm_session``). Not a single statement: never
+    under ``autocommit_first`` without ``begin_here``."""
     now = now or utcnow()
-    conn = session.connection()
+    conn = core_connection(session)
     if asked is None:
         check = conn.execute(_CHECK_TO_RECORD, {"check_id": check_id}).one()  # locked: see after_screening
         asked = check.phone, check.email
@@ -304,6 +307,7 @@ def record_result(session: Session, check_id: int, found: list[ATSCandidate], so
         return None
     # The check and every row the decision reads, in one query, held while it runs (the
     # session's identity map keeps loaded rows only while they are referenced).
+    session = orm_session(session)
     held = session.execute(_DECIDING, {"check_id": check_id}).one()
     decide(session, held.ATSCheck, now)
     return held.ATSCheck

@@ -86,7 +86,7 @@ def add_new(session: Session | Connection, *, kind: str, purpose: str, idempoten
     return item_id
 
 
-def queue_sms_new(session: Session, *, to: str, from_: str, body: str, purpose: str, idempotency_key: str,
+def queue_sms_new(session: Session | Connection, *, to: str, from_: str, body: str, purpose: str, idempotency_key: str,
                   candidate: Candidate, conversation_id: int | None = None, agent_id: int | None = None,
                   key_is_new: bool = False) -> int:
     """:func:`queue_sms` to a known ``candidate`` in Core statements, for a writer that needs
@@ -116,7 +116,7 @@ def queue_sms(session: Session, *, to: str, from_: str, body: str, purpose: str,
         candidate=candidate, conversation_id=_id(conversation), agent_id=_id(agent)))
 
 
-def _new_sms(session: Session, *, to: str, from_: str, body: str, purpose: str, idempotency_key: str,
+def _new_sms(session: Session | Connection, *, to: str, from_: str, body: str, purpose: str, idempotency_key: str,
              candidate: Candidate | None, conversation_id: int | None, agent_id: int | None,
              if_new: bool = False) -> int:
     """The one writer of texts: cancelled at once when ``candidate`` opted out."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ..adapters.models import (Agent, Application, Candidate, Conversation, OutboxItem, Posting, RoutingEvent,
@@ -21,6 +22,7 @@ from ..engine.vocabulary import (DuplicateCheck, OutboxKind, OutboxStatus, Routi
                                  ScreeningOutcome)
 from . import candidate_list, webhooks
 from .outbox import add, queue_sms, queue_sms_new
+from .unit_of_work import core_connection
 
 SYSTEM = "system"  # the actor of automatic decisions
 
@@ -199,15 +201,17 @@ def _text_body(key: str, name: str | None, language: str, title: dict, posting_k
                   language, "sms")
 
 
-def record_invited(session: Session, application_id: int, interview_url: str) -> bool:
+def record_invited(session: Session | Connection, application_id: int, interview_url: str) -> bool:
     """The platform answered the invite: keep the link, text it to the candidate (outbox,
     purpose ``interview_link``, from the number they last reached), move to ``invited``
     (history row) and emit ``candidate.invited``. Returns whether it did: only from
     ``approved``, so a repeat (or a dismissed or gone application) changes nothing.
 
     Core statements (the invite job's hot path): one read of what it needs, a conditional
-    UPDATE, the history INSERT, the text's, and the candidate list's row refreshed."""
-    conn = session.connection()
+    UPDATE, the history INSERT, the text's, and the candidate list's row refreshed.
+    ``session``: a Session, or the Connection of ``UnitOfWork.run(orm=False)`` (the job's:
+    no Session to set up and flush)."""
+    conn = core_connection(session)
     facts = conn.execute(_INVITE_FACTS, {"application_id": application_id}).first()
     if facts is None or facts.routing != RoutingState.approved:
         return False

@@ -14,12 +14,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ..adapters.models import Webhook, utcnow
 from ..engine.vocabulary import OutboxKind, WebhookEvent
 from .errors import Invalid, NotFound
 from .outbox import add
+from .unit_of_work import core_connection, orm_session
 
 Event = WebhookEvent
 
@@ -57,19 +59,21 @@ def delete(session: Session, company_id: int, webhook_id: int) -> None:
     session.delete(webhook)
 
 
-def emit(session: Session, company_id: int, event: WebhookEvent | str, payload: dict[str, Any]) -> list[int]:
+def emit(session: Session | Connection, company_id: int, event: WebhookEvent | str,
+         payload: dict[str, Any]) -> list[int]:
     """Write one delivery (outbox row, kind ``webhook``) per webhook of the company subscribed
     to ``event``; returns their outbox ids. The row's payload holds url, event and body;
-    the secret is read at send time (a deleted webhook's deliveries are cancelled)."""
+    the secret is read at send time (a deleted webhook's deliveries are cancelled).
+    ``session``: a Session, or the Connection of ``UnitOfWork.run(orm=False)``."""
     event = WebhookEvent(event)
     ids = []
     # Core columns, no ORM objects: most events of most companies find no subscriber.
-    for webhook_id, url, events in session.connection().execute(_SUBSCRIBERS, {"company_id": company_id}):
+    for webhook_id, url, events in core_connection(session).execute(_SUBSCRIBERS, {"company_id": company_id}):
         if event.value not in events:
             continue
         event_id = f"evt_{uuid.uuid4().hex}"
         body = {"id": event_id, "event": event.value, "created_at": utcnow().isoformat(), "data": payload}
-        item = add(session, kind=OutboxKind.webhook, purpose=event.value[:40],
+        item = add(orm_session(session), kind=OutboxKind.webhook, purpose=event.value[:40],
                    idempotency_key=f"webhook:{webhook_id}:{event_id}",
                    payload={"webhook_id": webhook_id, "url": url, "event": event.value, "body": body},
                    recipient=url[:320], application_id=payload.get("application_id"))
