@@ -13,6 +13,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ARRAY, Integer, Text, bindparam, func, insert, or_, select, true, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
@@ -20,8 +21,8 @@ from ..adapters.db import begin_here, reads_before_write_lock
 from ..adapters.twiml import VoiceSetup
 from ..engine import flow
 from ..engine.texts import render_parts
-from ..engine.vocabulary import Phase
-from ..adapters.models import (Agent, AgentKind, Answer, CallTurn, Candidate, Channel, Conversation, ConversationStatus, Posting,
+from ..engine.vocabulary import DuplicateCheck, Phase, RoutingState
+from ..adapters.models import (Agent, AgentKind, Answer, Application, CallTurn, Candidate, Channel, Conversation, ConversationStatus, Posting,
                                FollowUpReason, ScreeningOutcome,
                       PhoneNumber, TranscriptLine, utcnow)
 from ..phones import mask, to_e164
@@ -112,8 +113,7 @@ def start_call(db: Session | Connection, call: InboundCall, render_twiml: Render
     one_statement = connection.dialect.name == "postgresql"
     if one_statement:  # the conversation, its transcript and the TwiML in one round trip
         conversation_id = connection.execute(_STARTED_WRITES, {
-            **started, "twiml": twiml, "seqs": list(range(1, len(lines) + 1)),
-            "speakers": [speaker.value for speaker, _ in lines], "texts": [text for _, text in lines]}).scalar_one()
+            **started, "twiml": twiml, **_lines_params(0, lines)}).scalar_one()
     else:
         conversation_id = connection.execute(_NEW_CONVERSATION, started).scalar_one()
         insert_transcript(connection, conversation_id, 0, lines, now)
@@ -359,6 +359,33 @@ _CLAIM_TURN = (update(_conversations)
 _CLAIMS = {"voice": _CLAIM_TURN, "sms": _CLAIM_TURN.values(nudged_at=None)}
 _UPDATE_POSTING = (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
                    .values(posting_id=bindparam("posting_id"), application_id=bindparam("application_id")))
+
+
+def _opened_for_conversation():
+    """PostgreSQL: ``conversations.open_application`` and :data:`_UPDATE_POSTING` in one
+    statement, ``WITH opened AS (INSERT INTO applications ... ON CONFLICT (candidate_id,
+    posting_id) DO UPDATE SET screening_outcome = 'in_progress' ... RETURNING id, posting_id)
+    UPDATE conversations SET posting_id = (SELECT posting_id FROM opened), ...``: the
+    candidate's application to the posting, new or (re)started, set on the conversation.
+    A racing twin waits for the other's row and restarts it, as the lookup-then-insert did
+    after its retry (PostgreSQL, "INSERT ... ON CONFLICT")."""
+    applications = Application.__table__
+    # A data-modifying CTE gets no Python-side defaults (SQLAlchemy fills them for the
+    # top-level statement only): each column with one is given.
+    # Parameters not named as a column of conversations: the UPDATE would SET those too.
+    new = postgresql_insert(applications).values(
+        candidate_id=bindparam("applicant_id"), posting_id=bindparam("chosen_posting_id"),
+        agent_id=bindparam("screening_agent_id"), screening_outcome=ScreeningOutcome.in_progress,
+        duplicate_check=DuplicateCheck.not_started, routing=RoutingState.not_routed,
+        created_at=bindparam("opened_at"), updated_at=bindparam("opened_at"))
+    opened = (new.on_conflict_do_update(index_elements=["candidate_id", "posting_id"], set_={
+        "screening_outcome": new.excluded.screening_outcome, "updated_at": new.excluded.updated_at})
+        .returning(applications.c.id, applications.c.posting_id).cte("opened"))
+    return (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
+            .values(posting_id=select(opened.c.posting_id).scalar_subquery(),
+                    application_id=select(opened.c.id).scalar_subquery()).add_cte(opened))
+
+
 _POSTING_IDS = select(_postings.c.key, _postings.c.id).where(_postings.c.company_id == bindparam("company_id"))
 _UPDATE_LANGUAGE = (update(_candidates).where(_candidates.c.id == bindparam("candidate_id"))
                     .values(language=bindparam("language")))
@@ -447,11 +474,17 @@ def _open_chosen(connection, row, advanced: _Advanced) -> None:
     for effect in advanced.turn.effects:
         if isinstance(effect, flow.PostingChosen):
             posting_id = advanced.profile.posting_ids.get(effect.posting_key)
-            if posting_id is not None:
-                opened = True
-                connection.execute(_UPDATE_POSTING, {
-                    "conversation_id": row.id, "posting_id": posting_id,
-                    "application_id": open_application(connection, row.candidate_id, posting_id, row.agent_id)})
+            if posting_id is None:
+                continue
+            opened = True
+            if connection.dialect.name == "postgresql":
+                connection.execute(_OPENED_FOR_CONVERSATION, {
+                    "conversation_id": row.id, "applicant_id": row.candidate_id, "chosen_posting_id": posting_id,
+                    "screening_agent_id": row.agent_id, "opened_at": utcnow()})
+                continue
+            connection.execute(_UPDATE_POSTING, {
+                "conversation_id": row.id, "posting_id": posting_id,
+                "application_id": open_application(connection, row.candidate_id, posting_id, row.agent_id)})
     if opened:  # an application (re)opened: the candidate list's row follows
         candidate_list.refresh(connection, [row.candidate_id])
 
@@ -463,9 +496,7 @@ def _store_in_one_statement(connection, row, advanced: _Advanced, claim: dict, l
     more): the claim, the transcript lines, the answer, the candidate's language and the
     TwiML (:data:`_PLAIN_WRITES`). None, with nothing written, when the claim fails. A job
     chosen too is written after it, in the transaction begun before it (:func:`_open_chosen`)."""
-    first = row.transcript_lines or 0
-    params = {**claim, "twiml": twiml, "now": now, "seqs": list(range(first + 1, first + 1 + len(lines))),
-              "speakers": [speaker.value for speaker, _ in lines], "texts": [text for _, text in lines]}
+    params = {**claim, "twiml": twiml, "now": now, **_lines_params(row.transcript_lines or 0, lines)}
     if answers:
         values = answer_values(row.id, advanced.question_ids[answers[0].question_key], answers[0], now)
         params.update({f"answer_{name}": value for name, value in values.items()})
@@ -505,6 +536,12 @@ def _lines_of(conversation, now):
         .select_from(conversation).join(unnested, true())).cte("lines")
 
 
+def _lines_params(first: int, lines: list[tuple]) -> dict:
+    """The parameters of :func:`_lines_of` for ``lines`` ((speaker, text) pairs) after line ``first``."""
+    return {"seqs": list(range(first + 1, first + 1 + len(lines))), "speakers": [speaker.value for speaker, _ in lines],
+            "texts": [text for _, text in lines]}
+
+
 def _reply_of(conversation, now):
     """The INSERT of the TwiML (``twiml``) for ``step`` of the conversation of the CTE
     ``conversation``, returning its id (no row when the CTE has none)."""
@@ -512,6 +549,15 @@ def _reply_of(conversation, now):
     return (insert(turns_t).from_select(["conversation_id", "step", "twiml", "created_at"],
                                         select(conversation.c.id, bindparam("step"), bindparam("twiml"), now))
             .returning(turns_t.c.conversation_id))
+
+
+def _lines_and_reply():
+    """PostgreSQL: a turn's transcript lines and TwiML in one statement, ``WITH turn_of AS
+    (SELECT :conversation_id AS id), lines AS (INSERT INTO transcript_lines ...) INSERT INTO
+    call_turns ...`` (:func:`_lines_of`, :func:`_reply_of`)."""
+    turn_of = select(bindparam("conversation_id", type_=Integer).label("id")).cte("turn_of")
+    now = bindparam("now", type_=CallTurn.__table__.c.created_at.type)
+    return _reply_of(turn_of, now).add_cte(_lines_of(turn_of, now))
 
 
 def _started_writes():
@@ -531,6 +577,8 @@ _STARTED_COLUMNS = ("channel", "agent_id", "candidate_id", "call_sid", "to_numbe
 
 
 # Built once, by (with an answer, with a language chosen).
+_OPENED_FOR_CONVERSATION = _opened_for_conversation()
+_LINES_AND_REPLY = _lines_and_reply()
 _PLAIN_WRITES = {(answer, language): _plain_writes(answer, language) for answer in (False, True)
                  for language in (False, True)}
 _STARTED_WRITES = _started_writes()
@@ -557,8 +605,14 @@ def _store_last_turn(session: Session, row, advanced: _Advanced, event: flow.Eve
                                     first + len(lines), now, seen_step=seen_step)
     if not finished:
         return None if finished is None else _DECLINED
-    insert_transcript(session.connection(), row.id, first, lines, now)
-    return _reply(session.connection(), row.id, turn, said, step, profile, render_twiml, now)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":  # the lines and the TwiML in one round trip
+        twiml = render_twiml(turn, said, step, profile.setup)
+        connection.execute(_LINES_AND_REPLY, {"conversation_id": row.id, "step": step, "twiml": twiml, "now": now,
+                                              **_lines_params(first, lines)})
+        return twiml
+    insert_transcript(connection, row.id, first, lines, now)
+    return _reply(connection, row.id, turn, said, step, profile, render_twiml, now)
 
 
 def _reply(connection, conversation_id: int, turn: flow.Turn, said: list[tuple[str, str]], step: int,

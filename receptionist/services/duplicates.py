@@ -40,7 +40,7 @@ from ..engine.flow import OnFile
 from ..engine.vocabulary import DuplicateCheck, OutboxKind, RoutingState
 from . import outbox
 from .routing import route_if_ready, withdraw_duplicate
-from .unit_of_work import core_connection
+from .unit_of_work import core_connection, note_new_outbox
 
 log = logging.getLogger(__name__)
 
@@ -157,12 +157,18 @@ def write_check(session: Session | Connection, *, company_id: int, candidate_id:
                 email: str | None, purpose: str, conversation_id: int | None = None,
                 application_id: int | None = None) -> int:
     """:func:`queue_check` from ids: the check's row and its job's outbox row, two Core
-    inserts (no ORM object); returns the check's id. ``session``: a Session, or the
-    Connection of ``UnitOfWork.run(orm=False)``."""
-    check_id = core_connection(session).execute(_NEW_CHECK, {
-        "company_id": company_id, "candidate_id": candidate_id, "purpose": purpose, "status": "pending",
-        "conversation_id": conversation_id, "application_id": application_id, "phone": phone,
-        "email": normal_email(email)}).scalar_one()
+    inserts (no ORM object), one statement on PostgreSQL (:data:`_NEW_CHECK_QUEUED`); returns
+    the check's id. ``session``: a Session, or the Connection of ``UnitOfWork.run(orm=False)``."""
+    connection = core_connection(session)
+    check = {"company_id": company_id, "candidate_id": candidate_id, "purpose": purpose, "status": "pending",
+             "conversation_id": conversation_id, "application_id": application_id, "phone": phone,
+             "email": normal_email(email)}
+    if connection.dialect.name == "postgresql":
+        written = connection.execute(_NEW_CHECK_QUEUED, {**check, "job_kind": str(OutboxKind.ats_check),
+                                                         "created_at": utcnow()}).one()
+        note_new_outbox(session, written.item_id)
+        return written.check_id
+    check_id = connection.execute(_NEW_CHECK, check).scalar_one()
     # A key made of a new check's id cannot have been used: no lookup first.
     outbox.add_new(session, kind=OutboxKind.ats_check, purpose=purpose, idempotency_key=f"ats_check:{check_id}",
                    payload={"check_id": check_id}, candidate_id=candidate_id, conversation_id=conversation_id,
@@ -171,6 +177,35 @@ def write_check(session: Session | Connection, *, company_id: int, candidate_id:
 
 
 _NEW_CHECK = insert(ATSCheck.__table__).returning(ATSCheck.__table__.c.id)
+
+
+def _new_check_queued():
+    """PostgreSQL: ``WITH checked AS (INSERT INTO ats_checks ... RETURNING id), queued AS
+    (INSERT INTO outbox ... SELECT ... FROM checked RETURNING id) SELECT checked.id AS
+    check_id, queued.id AS item_id``: the check and its job's outbox row (key
+    ``ats_check:<id>``, payload ``{"check_id": <id>}``, as :func:`write_check` writes them
+    elsewhere) in one round trip (PostgreSQL, "Data-Modifying Statements in WITH")."""
+    checks, items = ATSCheck.__table__, OutboxItem.__table__
+    same = ("purpose", "candidate_id", "conversation_id", "application_id")  # the job's row says them as the check
+    checked = (insert(checks).values({c: bindparam(c, type_=checks.c[c].type) for c in _CHECK_COLUMNS})
+               .returning(checks.c.id, checks.c.created_at, *(checks.c[c] for c in same)).cte("checked"))
+    # Without the outbox's Python-side defaults (their parameters would share the check's
+    # names): each column with one is given here.
+    queued = insert(items).from_select(
+        ["kind", "status", "attempts", "idempotency_key", "payload", "created_at", "updated_at", *same],
+        select(bindparam("job_kind", type_=items.c.kind.type), literal(OutboxStatus.pending, items.c.status.type),
+               literal(0), literal("ats_check:") + cast(checked.c.id, String),
+               func.json_build_object("check_id", checked.c.id), checked.c.created_at, checked.c.created_at,
+               *(checked.c[c] for c in same)),
+        include_defaults=False).returning(items.c.id).cte("queued")
+    return (select(checked.c.id.label("check_id"), queued.c.id.label("item_id"))
+            .join_from(checked, queued, true()).add_cte(checked, queued))
+
+
+# All of them: a data-modifying CTE gets no Python-side defaults (``created_at``).
+_CHECK_COLUMNS = ("company_id", "candidate_id", "purpose", "status", "conversation_id", "application_id", "phone",
+                  "email", "created_at")
+_NEW_CHECK_QUEUED = _new_check_queued()
 
 
 def prefetch(session: Session, conversation: Conversation) -> int | None:

@@ -142,7 +142,9 @@ _ADOPT = duplicates.ADOPT_PREFETCH.returning(
             .scalar_subquery()).label("duplicate_check"),
     _Nested(select(_applications.c.routing).where(_applications.c.id == bindparam("adopting"))
             .scalar_subquery()).label("routing"))
-_SCREENED = (update(_applications).where(_applications.c.id == bindparam("application_id"))
+# ``screened_id``, not a column's name: in the conversation's UPDATE (``_ended``), a parameter
+# named as one of its columns would be SET too (SQLAlchemy's ``column_keys``).
+_SCREENED = (update(_applications).where(_applications.c.id == bindparam("screened_id"))
              .values(screening_outcome=ScreeningOutcome.qualified, score=bindparam("score")))
 _SCREENED_CHECKING = _SCREENED.values(duplicate_check=DuplicateCheck.pending)
 _SCREENED_CHECKED = _SCREENED.values(duplicate_check=bindparam("duplicate_check"),
@@ -166,9 +168,11 @@ _DECIDING = (
 
 
 @lru_cache(maxsize=None)
-def _ended(answered: bool, confirming: bool):
+def _ended(answered: bool, confirming: bool, screened=None):
     """The conversation's UPDATE at the end (built once per variant): last activity when the
-    caller said something, the confirmation's state when its text was written."""
+    caller said something, the confirmation's state when its text was written. ``screened``
+    (PostgreSQL): the application's UPDATE (``_SCREENED``...), run in the same statement as a
+    data-modifying CTE: one round trip for both (neither reads the other's table)."""
     statement = (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
                  .values(state=bindparam("state"), step=bindparam("step"), transcript_lines=bindparam("lines"),
                          status=ConversationStatus.completed, ended_at=bindparam("now")))
@@ -177,6 +181,8 @@ def _ended(answered: bool, confirming: bool):
     if confirming:
         statement = statement.values(confirmation_status=ConfirmationStatus.pending,
                                      confirmation_sent_at=bindparam("now"))
+    if screened is not None:  # a CTE gets no Python-side defaults: its onupdate column is given
+        statement = statement.add_cte(screened.values(updated_at=bindparam("now")).cte("screened"))
     return statement
 
 
@@ -227,11 +233,11 @@ def finish(session: Session, row, question_ids: dict[str, int], company_id: int,
     use = duplicates.prefetch_use(facts)
     score = scores.score_answers(agent.questions, answers, today)
     decided = _decided(connection, row, agent, facts, score) if use == duplicates.DECIDE else None
-    if decided is not None:
-        connection.execute(_SCREENED_CHECKED, {"application_id": row.application_id, "score": score, **decided[0]})
-    else:
-        connection.execute(_SCREENED if use == duplicates.DECIDE else _SCREENED_CHECKING,
-                           {"application_id": row.application_id, "score": score})
+    screened = {"screened_id": row.application_id, "score": score, **(decided[0] if decided is not None else {})}
+    screening = (_SCREENED_CHECKED if decided is not None
+                 else _SCREENED if use == duplicates.DECIDE else _SCREENED_CHECKING)
+    if connection.dialect.name != "postgresql":  # on PostgreSQL, with the conversation's UPDATE below
+        connection.execute(screening, screened)
     if facts.hooks:
         webhooks.emit(session, company_id, WebhookEvent.conversation_completed, {
             "conversation_id": row.id, "status": str(ConversationStatus.completed), "channel": "voice",
@@ -247,8 +253,12 @@ def finish(session: Session, row, question_ids: dict[str, int], company_id: int,
                       purpose=OutboxPurpose.confirmation, idempotency_key=f"confirmation:{row.id}",
                       candidate=_Text(row.candidate_id, candidate.opted_out), conversation_id=row.id,
                       agent_id=row.agent_id, key_is_new=True)
-    connection.execute(_ended(not isinstance(event, flow.Silence), not facts.recent), {
-        "conversation_id": row.id, "state": state.to_dict(), "step": step, "lines": lines, "now": now})
+    ending = {"conversation_id": row.id, "state": state.to_dict(), "step": step, "lines": lines, "now": now}
+    if connection.dialect.name == "postgresql":
+        connection.execute(_ended(not isinstance(event, flow.Silence), not facts.recent, screening),
+                           {**ending, **screened})
+    else:
+        connection.execute(_ended(not isinstance(event, flow.Silence), not facts.recent), ending)
     if decided is not None:
         if decided[1] is not None:
             _approve(session, row, candidate, agent, score, decided[1])
