@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from ..adapters.db import Prepared
 from ..adapters.models import (Answer, AnswerSource, Application, Conversation, ConversationStatus, Posting,
                                ScreeningOutcome, Speaker, TranscriptLine)
 from ..engine import flow
@@ -19,8 +20,10 @@ from .webhooks import emit
 
 
 # Built once: a Core statement constructed per call costs more than its execution on SQLite.
-_INSERT_LINE = insert(TranscriptLine.__table__)
-_INSERT_ANSWER = insert(Answer.__table__)
+_INSERT_LINE = Prepared(insert(TranscriptLine.__table__), keys=("conversation_id", "seq", "speaker", "text", "at"))
+_INSERT_ANSWER = Prepared(insert(Answer.__table__), keys=(
+    "conversation_id", "question_id", "raw_text", "source", "value", "confidence", "knocked_out", "created_at",
+    "speech_confidence", "interpreter_confidence", "confirmed"))
 
 
 def _heard(event: flow.Event | None) -> str | None:
@@ -38,7 +41,7 @@ def insert_transcript(connection, conversation_id: int, first_seq: int, lines: l
     """Insert ``lines`` ((speaker, text) pairs) after line ``first_seq`` of the conversation's
     transcript, in one statement on ``connection``; returns the new line count."""
     if lines:
-        connection.execute(_INSERT_LINE, [
+        _INSERT_LINE.execute(connection, [
             {"conversation_id": conversation_id, "seq": first_seq + n, "speaker": speaker, "text": text, "at": now}
             for n, (speaker, text) in enumerate(lines, start=1)])
     return first_seq + len(lines)
@@ -54,7 +57,7 @@ def insert_answer(connection, conversation_id: int, question_id: int, effect: fl
                   now: dt.datetime) -> None:
     """Store one answer (``effect``) to question ``question_id``: one INSERT on ``connection``.
     A second answer to the same question in the conversation raises IntegrityError."""
-    connection.execute(_INSERT_ANSWER, answer_values(conversation_id, question_id, effect, now))
+    _INSERT_ANSWER.execute(connection, answer_values(conversation_id, question_id, effect, now))
 
 
 def answer_values(conversation_id: int, question_id: int, effect: flow.AnswerGiven, now: dt.datetime) -> dict:
