@@ -460,6 +460,7 @@ class Prepared:
     def __init__(self, statement, keys: Iterable[str] | None = None):
         self.statement = statement
         self.keys = sorted(keys) if keys is not None else None
+        self._key_set = frozenset(self.keys or ())
         self._plans: dict[str, _Plan] = {}
 
     def execute(self, connection: Connection, params: dict | list[dict] | None = None) -> "PreparedResult":
@@ -472,6 +473,9 @@ class Prepared:
         if not connection.in_transaction():
             connection.begin()  # as Connection.execute's autobegin
         many = isinstance(params, list)
+        if self.keys is not None and not all(p.keys() <= self._key_set for p in (params if many else (params,))):
+            # A value for a column it was not compiled for would be dropped silently.
+            raise ValueError(f"Prepared: parameters beyond {self.keys}")
         raw = plan.parameters_many(params) if many else plan.parameters(params or {})
         cursor = connection.connection.dbapi_connection.cursor()
         dispatch = connection.dispatch if connection._has_events or connection.engine._has_events else None
@@ -607,3 +611,7 @@ class PreparedResult:
 
     def scalar_one(self):
         return self.one()[0]
+
+    def scalar_one_or_none(self):
+        row = self.one_or_none()
+        return None if row is None else row[0]

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, object_session
 
 from ..adapters.ats import ATSCandidate, normal_email
 from ..adapters.ats_builtin import by_recent_activity
+from ..adapters.db import Prepared
 from ..adapters.models import (Agent, Answer, Application, ATSCheck, Candidate, Company, ConfirmationStatus,
                                Conversation, OutboxItem, OutboxStatus, PhoneNumber, Posting, ScreeningOutcome,
                                ScreeningQuestion, utcnow)
@@ -159,7 +160,7 @@ def write_check(session: Session | Connection, *, company_id: int, candidate_id:
     """:func:`queue_check` from ids: the check's row and its job's outbox row, two Core
     inserts (no ORM object); returns the check's id. ``session``: a Session, or the
     Connection of ``UnitOfWork.run(orm=False)``."""
-    check_id = core_connection(session).execute(_NEW_CHECK, {
+    check_id = _NEW_CHECK.execute(core_connection(session), {
         "company_id": company_id, "candidate_id": candidate_id, "purpose": purpose, "status": "pending",
         "conversation_id": conversation_id, "application_id": application_id, "phone": phone,
         "email": normal_email(email)}).scalar_one()
@@ -170,7 +171,8 @@ def write_check(session: Session | Connection, *, company_id: int, candidate_id:
     return check_id
 
 
-_NEW_CHECK = insert(ATSCheck.__table__).returning(ATSCheck.__table__.c.id)
+_NEW_CHECK = Prepared(insert(ATSCheck.__table__).returning(ATSCheck.__table__.c.id), keys=(
+    "company_id", "candidate_id", "purpose", "status", "conversation_id", "application_id", "phone", "email"))
 
 
 def prefetch(session: Session, conversation: Conversation) -> int | None:
