@@ -357,8 +357,8 @@ _CLAIM_TURN = (update(_conversations)
                            bindparam("active_at", type_=_conversations.c.last_activity_at.type),
                            _conversations.c.last_activity_at)))
 _CLAIMS = {"voice": Prepared(_CLAIM_TURN), "sms": Prepared(_CLAIM_TURN.values(nudged_at=None))}
-_UPDATE_POSTING = (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
-                   .values(posting_id=bindparam("posting_id"), application_id=bindparam("application_id")))
+_UPDATE_POSTING = Prepared(update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
+                           .values(posting_id=bindparam("posting_id"), application_id=bindparam("application_id")))
 _POSTING_IDS = select(_postings.c.key, _postings.c.id).where(_postings.c.company_id == bindparam("company_id"))
 _UPDATE_LANGUAGE = Prepared(update(_candidates).where(_candidates.c.id == bindparam("candidate_id"))
                     .values(language=bindparam("language")))
@@ -451,7 +451,7 @@ def _open_chosen(connection, row, advanced: _Advanced) -> None:
             posting_id = advanced.profile.posting_ids.get(effect.posting_key)
             if posting_id is not None:
                 opened = True
-                connection.execute(_UPDATE_POSTING, {
+                _UPDATE_POSTING.execute(connection, {
                     "conversation_id": row.id, "posting_id": posting_id,
                     "application_id": open_application(connection, row.candidate_id, posting_id, row.agent_id)})
     if opened:  # an application (re)opened: the candidate list's row follows
@@ -701,18 +701,18 @@ def local_today(agent: Agent, now: dt.datetime) -> dt.date:
     return now.astimezone(ZoneInfo(agent.timezone)).date()
 
 
-_PREVIOUS = (select(_conversations.c.started_at, _conversations.c.status, _postings.c.title)
-             .outerjoin(_postings, _postings.c.id == _conversations.c.posting_id)
-             .where(_conversations.c.candidate_id == bindparam("candidate_id"),
-                    _conversations.c.id != bindparam("exclude"))
-             .order_by(_conversations.c.started_at.desc()).limit(1))
+_PREVIOUS = Prepared(select(_conversations.c.started_at, _conversations.c.status, _postings.c.title)
+                     .outerjoin(_postings, _postings.c.id == _conversations.c.posting_id)
+                     .where(_conversations.c.candidate_id == bindparam("candidate_id"),
+                            _conversations.c.id != bindparam("exclude"))
+                     .order_by(_conversations.c.started_at.desc()).limit(1))
 
 
 def _previous_application(connection, candidate_id: int, exclude: int, tz: ZoneInfo,
                           language: str | None) -> flow.ApplicationSummary | None:
     """The caller's latest conversation other than ``exclude`` (one statement), as the flow's
     summary: its date in ``tz``, its status and the job's title in ``language``; None when none."""
-    previous = connection.execute(_PREVIOUS, {"candidate_id": candidate_id, "exclude": exclude}).first()
+    previous = _PREVIOUS.execute(connection, {"candidate_id": candidate_id, "exclude": exclude}).first()
     if previous is None:
         return None
     role = previous.title.get(language or "en") if previous.title else None

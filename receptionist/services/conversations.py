@@ -109,11 +109,12 @@ SCREENING_OUTCOMES = {
 
 
 _applications = Application.__table__
-_APPLICATION_ID = select(_applications.c.id).where(_applications.c.candidate_id == bindparam("candidate_id"),
-                                                   _applications.c.posting_id == bindparam("posting_id"))
-_NEW_APPLICATION = insert(_applications).returning(_applications.c.id)
-_RESTART_SCREENING = (update(_applications).where(_applications.c.id == bindparam("application_id"))
-                      .values(screening_outcome=ScreeningOutcome.in_progress))
+_APPLICATION_ID = Prepared(select(_applications.c.id).where(_applications.c.candidate_id == bindparam("candidate_id"),
+                                                            _applications.c.posting_id == bindparam("posting_id")))
+_NEW_APPLICATION = Prepared(insert(_applications).returning(_applications.c.id),
+                            keys=("candidate_id", "posting_id", "agent_id", "screening_outcome"))
+_RESTART_SCREENING = Prepared(update(_applications).where(_applications.c.id == bindparam("application_id"))
+                              .values(screening_outcome=ScreeningOutcome.in_progress))
 
 
 def open_application(connection, candidate_id: int, posting_id: int, agent_id: int) -> int:
@@ -121,12 +122,12 @@ def open_application(connection, candidate_id: int, posting_id: int, agent_id: i
     existing one (a second call about the same job feeds it; its outcome starts over) or a new
     one screened by ``agent_id``. Core statements on ``connection``; the candidate list's row
     is the caller's to refresh (``candidate_list.refresh``)."""
-    found = connection.execute(_APPLICATION_ID, {"candidate_id": candidate_id, "posting_id": posting_id}).scalar()
+    found = _APPLICATION_ID.execute(connection, {"candidate_id": candidate_id, "posting_id": posting_id}).scalar()
     if found is None:
-        return connection.execute(_NEW_APPLICATION, {
+        return _NEW_APPLICATION.execute(connection, {
             "candidate_id": candidate_id, "posting_id": posting_id, "agent_id": agent_id,
             "screening_outcome": ScreeningOutcome.in_progress}).scalar_one()
-    connection.execute(_RESTART_SCREENING, {"application_id": found})
+    _RESTART_SCREENING.execute(connection, {"application_id": found})
     return found
 
 

@@ -398,9 +398,9 @@ _QUALIFIED = (select(Posting.__table__.c.key, Application.__table__.c.created_at
 # Both in one statement: the latest check's matches on every row, beside each qualified
 # application (one row with no application when there is none).
 _qualified = _QUALIFIED.subquery("qualified")
-_ON_FILE = (select(_LATEST_CHECK.scalar_subquery().label("latest"), _qualified.c.key, _qualified.c.created_at)
-            .select_from(select(literal(1).label("one")).subquery("one_row"))
-            .outerjoin(_qualified, true()))
+_ON_FILE = Prepared(select(_LATEST_CHECK.scalar_subquery().label("latest"), _qualified.c.key, _qualified.c.created_at)
+                    .select_from(select(literal(1).label("one")).subquery("one_row"))
+                    .outerjoin(_qualified, true()))
 
 
 def applications_on_file(connection, company: "CompanyATS", company_id: int, tz: ZoneInfo, candidate_id: int,
@@ -414,7 +414,7 @@ def applications_on_file(connection, company: "CompanyATS", company_id: int, tz:
         day = when.astimezone(tz).date()
         found[key] = min(found.get(key, day), day)
 
-    rows = connection.execute(_ON_FILE, {"candidate_id": candidate_id, "company_id": company_id,
+    rows = _ON_FILE.execute(connection, {"candidate_id": candidate_id, "company_id": company_id,
                                          "exclude": exclude_application or -1}).all()
     for match in rows[0].latest or []:
         for a in match["applications"]:
