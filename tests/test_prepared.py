@@ -9,6 +9,7 @@ nothing else lost, engine listeners see the statement, and what it cannot do the
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 from sqlalchemy import bindparam, event, insert, select, update
@@ -96,3 +97,13 @@ def test_what_it_cannot_run_as_sqlalchemy_would_is_refused(db):
             _READ.execute(conn, {})
     with db.engine.connect() as conn:
         assert conn.execute(select(_outbox.c.id)).first() is None
+
+
+def test_with_sql_logging_on_it_answers_the_same_and_is_logged(db, caplog):
+    # The engine's INFO log (SQL echo, e.g. a debugging session) runs it through Connection.execute.
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine.Engine")
+    with db.engine.begin() as conn:
+        new_id = _ADD.execute(conn, _item("logged")).scalar_one()
+        assert _RETRY.execute(conn, {"was": OutboxStatus.pending, "now": OutboxStatus.sending}).rowcount == 1
+        assert _READ.execute(conn, {"id": new_id}).one().status is OutboxStatus.sending
+    assert any("UPDATE outbox" in r.getMessage() for r in caplog.records)

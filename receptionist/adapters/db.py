@@ -466,9 +466,9 @@ class Prepared:
     def execute(self, connection: Connection, params: dict | list[dict] | None = None) -> "PreparedResult":
         """Run on ``connection`` (in its transaction; one is begun as ``Connection.execute``
         would) with ``params`` (by bind name; a list: ``executemany``, no rows back)."""
-        if connection._echo:
-            return PreparedResult(connection.execute(self.statement, params).all() if self._returns_rows(connection)
-                                  else [], -1)
+        if connection._echo:  # logged as any statement; the row count kept (a claim's UPDATE reads it)
+            result = connection.execute(self.statement, params)
+            return PreparedResult(result.all() if result.returns_rows else [], result.rowcount)
         plan = self._plans.get(connection.dialect.name) or self._plan(connection.dialect)
         if not connection.in_transaction():
             connection.begin()  # as Connection.execute's autobegin
@@ -497,9 +497,6 @@ class Prepared:
         cursor.close()
         return result
 
-    def _returns_rows(self, connection: Connection) -> bool:
-        return (self._plans.get(connection.dialect.name) or self._plan(connection.dialect)).returns_rows
-
     def _plan(self, dialect) -> "_Plan":
         plan = self._plans[dialect.name] = _Plan(self.statement.compile(dialect=dialect, column_keys=self.keys))
         return plan
@@ -522,7 +519,6 @@ class _Plan:
             raise ValueError("Prepared: expanding or literal_execute parameters need SQLAlchemy's execute()")
         self.sql = compiled.string
         self.context = _ExecutionContext(compiled)
-        self.returns_rows = bool(compiled._result_columns)
         processors = compiled._bind_processors
         order = compiled.positiontup if compiled.positional else list(compiled.bind_names.values())
         binds = {name: bind for bind, name in compiled.bind_names.items()}
