@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, object_session
 
 from ..adapters.ats import ATSCandidate, normal_email
 from ..adapters.ats_builtin import by_recent_activity
+from ..adapters.db import Prepared
 from ..adapters.models import (Agent, Answer, Application, ATSCheck, Candidate, Company, ConfirmationStatus,
                                Conversation, OutboxItem, OutboxStatus, PhoneNumber, Posting, ScreeningOutcome,
                                ScreeningQuestion, utcnow)
@@ -164,11 +165,11 @@ def write_check(session: Session | Connection, *, company_id: int, candidate_id:
              "conversation_id": conversation_id, "application_id": application_id, "phone": phone,
              "email": normal_email(email)}
     if connection.dialect.name == "postgresql":
-        written = connection.execute(_NEW_CHECK_QUEUED, {**check, "job_kind": str(OutboxKind.ats_check),
+        written = _NEW_CHECK_QUEUED.execute(connection, {**check, "job_kind": str(OutboxKind.ats_check),
                                                          "created_at": utcnow()}).one()
         note_new_outbox(session, written.item_id)
         return written.check_id
-    check_id = connection.execute(_NEW_CHECK, check).scalar_one()
+    check_id = _NEW_CHECK.execute(connection, check).scalar_one()
     # A key made of a new check's id cannot have been used: no lookup first.
     outbox.add_new(session, kind=OutboxKind.ats_check, purpose=purpose, idempotency_key=f"ats_check:{check_id}",
                    payload={"check_id": check_id}, candidate_id=candidate_id, conversation_id=conversation_id,
@@ -176,7 +177,8 @@ def write_check(session: Session | Connection, *, company_id: int, candidate_id:
     return check_id
 
 
-_NEW_CHECK = insert(ATSCheck.__table__).returning(ATSCheck.__table__.c.id)
+_NEW_CHECK = Prepared(insert(ATSCheck.__table__).returning(ATSCheck.__table__.c.id), keys=(
+    "company_id", "candidate_id", "purpose", "status", "conversation_id", "application_id", "phone", "email"))
 
 
 def _new_check_queued():
@@ -205,7 +207,7 @@ def _new_check_queued():
 # All of them: a data-modifying CTE gets no Python-side defaults (``created_at``).
 _CHECK_COLUMNS = ("company_id", "candidate_id", "purpose", "status", "conversation_id", "application_id", "phone",
                   "email", "created_at")
-_NEW_CHECK_QUEUED = _new_check_queued()
+_NEW_CHECK_QUEUED = Prepared(_new_check_queued())
 
 
 def prefetch(session: Session, conversation: Conversation) -> int | None:
@@ -431,9 +433,9 @@ _QUALIFIED = (select(Posting.__table__.c.key, Application.__table__.c.created_at
 # Both in one statement: the latest check's matches on every row, beside each qualified
 # application (one row with no application when there is none).
 _qualified = _QUALIFIED.subquery("qualified")
-_ON_FILE = (select(_LATEST_CHECK.scalar_subquery().label("latest"), _qualified.c.key, _qualified.c.created_at)
-            .select_from(select(literal(1).label("one")).subquery("one_row"))
-            .outerjoin(_qualified, true()))
+_ON_FILE = Prepared(select(_LATEST_CHECK.scalar_subquery().label("latest"), _qualified.c.key, _qualified.c.created_at)
+                    .select_from(select(literal(1).label("one")).subquery("one_row"))
+                    .outerjoin(_qualified, true()))
 
 
 def applications_on_file(connection, company: "CompanyATS", company_id: int, tz: ZoneInfo, candidate_id: int,
@@ -447,7 +449,7 @@ def applications_on_file(connection, company: "CompanyATS", company_id: int, tz:
         day = when.astimezone(tz).date()
         found[key] = min(found.get(key, day), day)
 
-    rows = connection.execute(_ON_FILE, {"candidate_id": candidate_id, "company_id": company_id,
+    rows = _ON_FILE.execute(connection, {"candidate_id": candidate_id, "company_id": company_id,
                                          "exclude": exclude_application or -1}).all()
     for match in rows[0].latest or []:
         for a in match["applications"]:
