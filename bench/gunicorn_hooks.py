@@ -6,7 +6,8 @@ and the end of the next is all it spent on the next: accepting, gunicorn's HTTP 
 the app, writing the answer (waiting in ``select`` costs none). Each request is recorded
 as (label, CPU ms, of which database ms), the label being the path, or ``g<step>`` for
 ``/voice/gather``. Database CPU: inside SQLAlchemy's ``Connection`` statement execution,
-BEGIN, COMMIT and ROLLBACK, and the pool checkout (its pre-ping included), timed by
+BEGIN, COMMIT and ROLLBACK, the pool checkout (its pre-ping included), and the statements
+run on the driver's cursor (``adapters.db.Prepared``), timed by
 wrapping those methods in the worker (outermost call only).
 
 Environment: ``BENCH_CPU_OUT`` (required) the JSON file written when the worker exits;
@@ -47,8 +48,10 @@ def _timed(method):
 def _time_database_calls() -> None:
     from sqlalchemy.engine.base import Connection, Engine
 
+    from receptionist.adapters.db import Prepared
+
     for cls, names in ((Connection, ("execute", "exec_driver_sql", "_begin_impl", "_commit_impl", "_rollback_impl")),
-                       (Engine, ("raw_connection",))):
+                       (Engine, ("raw_connection",)), (Prepared, ("execute",))):
         for name in names:
             setattr(cls, name, _timed(getattr(cls, name)))
 

@@ -13,15 +13,16 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ARRAY, Integer, Text, bindparam, func, insert, or_, select, true, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
-from ..adapters.db import begin_here, reads_before_write_lock
+from ..adapters.db import Prepared, begin_here, reads_before_write_lock
 from ..adapters.twiml import VoiceSetup
 from ..engine import flow
 from ..engine.texts import render_parts
-from ..engine.vocabulary import Phase
-from ..adapters.models import (Agent, AgentKind, Answer, CallTurn, Candidate, Channel, Conversation, ConversationStatus, Posting,
+from ..engine.vocabulary import DuplicateCheck, Phase, RoutingState
+from ..adapters.models import (Agent, AgentKind, Answer, Application, CallTurn, Candidate, Channel, Conversation, ConversationStatus, Posting,
                                FollowUpReason, ScreeningOutcome,
                       PhoneNumber, TranscriptLine, utcnow)
 from ..phones import mask, to_e164
@@ -81,7 +82,7 @@ def start_call(db: Session | Connection, call: InboundCall, render_twiml: Render
     now = now or utcnow()
     connection = reads_before_write_lock(db)  # SQLite: the lock is taken at the first INSERT
     to, phone = _safe_e164(call.to_number), _safe_e164(call.from_number)
-    found = connection.execute(_ANSWERING, {"call_sid": call.call_sid, "to": to, "phone": phone}).first() \
+    found = _ANSWERING.execute(connection, {"call_sid": call.call_sid, "to": to, "phone": phone}).first() \
         if to else None
     existing = found.existing if found is not None else connection.scalar(
         _CONVERSATION_OF_CALL, {"call_sid": call.call_sid})
@@ -102,7 +103,7 @@ def start_call(db: Session | Connection, call: InboundCall, render_twiml: Render
     # and their retries read what this one stored.
     candidate_id = found.candidate_id
     if candidate_id is None:
-        candidate_id = connection.execute(_NEW_CANDIDATE, {"phone": phone, "opted_out": False}).scalar_one()
+        candidate_id = _NEW_CANDIDATE.execute(connection, {"phone": phone, "opted_out": False}).scalar_one()
     started = {
         "channel": Channel.voice, "agent_id": found.agent_id, "candidate_id": candidate_id,
         "call_sid": call.call_sid, "to_number": to or call.to_number[:16], "forwarded_from": call.forwarded_from,
@@ -111,11 +112,10 @@ def start_call(db: Session | Connection, call: InboundCall, render_twiml: Render
         "started_at": now}
     one_statement = connection.dialect.name == "postgresql"
     if one_statement:  # the conversation, its transcript and the TwiML in one round trip
-        conversation_id = connection.execute(_STARTED_WRITES, {
-            **started, "twiml": twiml, "seqs": list(range(1, len(lines) + 1)),
-            "speakers": [speaker.value for speaker, _ in lines], "texts": [text for _, text in lines]}).scalar_one()
+        conversation_id = _STARTED_WRITES.execute(connection, {
+            **started, "twiml": twiml, **_lines_params(0, lines)}).scalar_one()
     else:
-        conversation_id = connection.execute(_NEW_CONVERSATION, started).scalar_one()
+        conversation_id = _NEW_CONVERSATION.execute(connection, started).scalar_one()
         insert_transcript(connection, conversation_id, 0, lines, now)
     if phone is not None:  # read after the menu, never waited for
         duplicates.write_check(db, company_id=profile.company_id, candidate_id=candidate_id, phone=phone,
@@ -123,7 +123,7 @@ def start_call(db: Session | Connection, call: InboundCall, render_twiml: Render
     candidate_list.refresh(connection, [candidate_id], new=found.candidate_id is None)
     if not one_statement:
         # A racing duplicate of this call fails on the CallSid (unique); its retry returns this reply.
-        connection.execute(_INSERT_TWIML, {"conversation_id": conversation_id, "step": 0, "twiml": twiml,
+        _INSERT_TWIML.execute(connection, {"conversation_id": conversation_id, "step": 0, "twiml": twiml,
                                            "created_at": now})
     log.info("call %s from %s to %s started (conversation %s)", call.call_sid, mask(phone), call.to_number,
              conversation_id)
@@ -178,7 +178,7 @@ def answer_prompt(db: Session | Connection, call_sid: str, step: int, event: flo
     # Read and computed before any lock (SQLite: outside the write lock; PostgreSQL: without
     # FOR UPDATE); the plain turn's first write claims the step only if the conversation is
     # still where it was read (_store_plain_turn), else the turn is taken again under the lock.
-    seen = connection.execute(_TURN_ROW_SEEN, params).one_or_none()
+    seen = _TURN_ROW_SEEN.execute(connection, params).one_or_none()
     if seen is None:
         raise UnknownCall(call_sid)
     if seen.stored is not None:
@@ -204,7 +204,7 @@ def answer_prompt(db: Session | Connection, call_sid: str, step: int, event: flo
     # A turn that changes more (the end, a name), or a plain one whose claim failed: read
     # again, locked; the turn computed above stands if the conversation has not moved since.
     begin_here(connection)
-    row = connection.execute(_TURN_ROW, params).one_or_none()  # locked until the transaction ends
+    row = _TURN_ROW.execute(connection, params).one_or_none()  # locked until the transaction ends
     if row is None:
         raise UnknownCall(call_sid)
     if row.stored is not None:
@@ -330,7 +330,7 @@ _postings = Posting.__table__
 # its agent and candidate, and the reply already stored for the step if any. _TURN_ROW locks
 # the conversation until the transaction ends (``FOR UPDATE OF conversations`` on PostgreSQL;
 # on SQLite, it takes the write lock: adapters.db.reads_before_write_lock).
-_TURN_ROW_SEEN = (
+_TURN_ROW_SEEN = Prepared(
     select(_conversations.c.id, _conversations.c.state, _conversations.c.step, _conversations.c.status,
            _conversations.c.follow_up_reason, _conversations.c.transcript_lines, _conversations.c.agent_id,
            _conversations.c.candidate_id, _conversations.c.application_id, _agents.c.script_version,
@@ -342,7 +342,7 @@ _TURN_ROW_SEEN = (
     .join(_agents, _agents.c.id == _conversations.c.agent_id)
     .join(_candidates, _candidates.c.id == _conversations.c.candidate_id)
     .where(_conversations.c.call_sid == bindparam("call_sid")))
-_TURN_ROW = _TURN_ROW_SEEN.with_for_update(of=_conversations)
+_TURN_ROW = Prepared(_TURN_ROW_SEEN.statement.with_for_update(of=_conversations))
 # A turn whose effects are all of these is stored with Core statements (_store_plain_turn).
 _PLAIN_EFFECTS = (flow.AnswerGiven, flow.LanguageChosen, flow.PostingChosen)
 # The plain turn's first write: the step claimed only if the conversation is still at the
@@ -356,26 +356,55 @@ _CLAIM_TURN = (update(_conversations)
                        language=bindparam("language"), last_activity_at=func.coalesce(
                            bindparam("active_at", type_=_conversations.c.last_activity_at.type),
                            _conversations.c.last_activity_at)))
-_CLAIMS = {"voice": _CLAIM_TURN, "sms": _CLAIM_TURN.values(nudged_at=None)}
-_UPDATE_POSTING = (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
-                   .values(posting_id=bindparam("posting_id"), application_id=bindparam("application_id")))
+_CLAIMS = {"voice": Prepared(_CLAIM_TURN), "sms": Prepared(_CLAIM_TURN.values(nudged_at=None))}
+_UPDATE_POSTING = Prepared(update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
+                           .values(posting_id=bindparam("posting_id"), application_id=bindparam("application_id")))
+
+
+def _opened_for_conversation():
+    """PostgreSQL: ``conversations.open_application`` and :data:`_UPDATE_POSTING` in one
+    statement, ``WITH opened AS (INSERT INTO applications ... ON CONFLICT (candidate_id,
+    posting_id) DO UPDATE SET screening_outcome = 'in_progress' ... RETURNING id, posting_id)
+    UPDATE conversations SET posting_id = (SELECT posting_id FROM opened), ...``: the
+    candidate's application to the posting, new or (re)started, set on the conversation.
+    A racing twin waits for the other's row and restarts it, as the lookup-then-insert did
+    after its retry (PostgreSQL, "INSERT ... ON CONFLICT")."""
+    applications = Application.__table__
+    # A data-modifying CTE gets no Python-side defaults (SQLAlchemy fills them for the
+    # top-level statement only): each column with one is given.
+    # Parameters not named as a column of conversations: the UPDATE would SET those too.
+    new = postgresql_insert(applications).values(
+        candidate_id=bindparam("applicant_id"), posting_id=bindparam("chosen_posting_id"),
+        agent_id=bindparam("screening_agent_id"), screening_outcome=ScreeningOutcome.in_progress,
+        duplicate_check=DuplicateCheck.not_started, routing=RoutingState.not_routed,
+        created_at=bindparam("opened_at"), updated_at=bindparam("opened_at"))
+    opened = (new.on_conflict_do_update(index_elements=["candidate_id", "posting_id"], set_={
+        "screening_outcome": new.excluded.screening_outcome, "updated_at": new.excluded.updated_at})
+        .returning(applications.c.id, applications.c.posting_id).cte("opened"))
+    return (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
+            .values(posting_id=select(opened.c.posting_id).scalar_subquery(),
+                    application_id=select(opened.c.id).scalar_subquery()).add_cte(opened))
+
+
 _POSTING_IDS = select(_postings.c.key, _postings.c.id).where(_postings.c.company_id == bindparam("company_id"))
-_UPDATE_LANGUAGE = (update(_candidates).where(_candidates.c.id == bindparam("candidate_id"))
+_UPDATE_LANGUAGE = Prepared(update(_candidates).where(_candidates.c.id == bindparam("candidate_id"))
                     .values(language=bindparam("language")))
-_INSERT_TWIML = insert(CallTurn.__table__)
+_INSERT_TWIML = Prepared(insert(CallTurn.__table__), keys=("conversation_id", "step", "twiml", "created_at"))
 _phone_numbers = PhoneNumber.__table__
 # In one statement: the agent answering the dialed number, the candidate calling from the
 # caller's number (none yet, or a hidden caller ID: a NULL never equals) and the conversation
 # a retried request already started.
-_ANSWERING = (
+_ANSWERING = Prepared(
     select(_agents.c.id.label("agent_id"), _agents.c.kind, _agents.c.script_version, _agents.c.recording,
            _candidates.c.id.label("candidate_id"), _candidates.c.opted_out, _candidates.c.email,
            _CONVERSATION_OF_CALL.scalar_subquery().label("existing"))
     .select_from(_agents).join(_phone_numbers, _phone_numbers.c.agent_id == _agents.c.id)
     .outerjoin(_candidates, _candidates.c.phone == bindparam("phone"))
     .where(_phone_numbers.c.e164 == bindparam("to")))
-_NEW_CANDIDATE = insert(_candidates).returning(_candidates.c.id)
-_NEW_CONVERSATION = insert(_conversations).returning(_conversations.c.id)
+_NEW_CANDIDATE = Prepared(insert(_candidates).returning(_candidates.c.id), keys=("phone", "opted_out"))
+_STARTED_COLUMNS = ("channel", "agent_id", "candidate_id", "call_sid", "to_number", "forwarded_from", "source",
+                    "language", "state", "step", "transcript_lines", "status", "started_at")
+_NEW_CONVERSATION = Prepared(insert(_conversations).returning(_conversations.c.id), keys=_STARTED_COLUMNS)
 
 
 def _store_plain_turn(connection, row, advanced: _Advanced, event: flow.Event, step: int, render_twiml: Renderer,
@@ -404,7 +433,7 @@ def _store_plain_turn(connection, row, advanced: _Advanced, event: flow.Event, s
     if not store_plain_turn(connection, row, advanced, event, step, lines, now):
         return None
     # A racing duplicate of this step fails here (primary key); its retry returns the stored reply.
-    connection.execute(_INSERT_TWIML, {"conversation_id": row.id, "step": step, "twiml": twiml, "created_at": now})
+    _INSERT_TWIML.execute(connection, {"conversation_id": row.id, "step": step, "twiml": twiml, "created_at": now})
     return twiml
 
 
@@ -426,14 +455,14 @@ def store_plain_turn(connection, row, advanced: _Advanced, event: flow.Event, st
     or a job picked (the application and the candidate list's row). False, with nothing
     written, when the conversation is no longer at ``row.step`` or in progress. Shared by
     both channels: the caller stores its reply (TwiML of the step, the text's reply)."""
-    if connection.execute(_CLAIMS[channel], _claim(row, advanced, event, step, lines, now)).rowcount != 1:
+    if _CLAIMS[channel].execute(connection, _claim(row, advanced, event, step, lines, now)).rowcount != 1:
         return False  # the first write: on SQLite it takes the write lock; on PostgreSQL it locks the row
     insert_transcript(connection, row.id, row.transcript_lines or 0, lines, now)
     for effect in advanced.turn.effects:
         if isinstance(effect, flow.AnswerGiven):
             insert_answer(connection, row.id, advanced.question_ids[effect.question_key], effect, now)
         elif isinstance(effect, flow.LanguageChosen):
-            connection.execute(_UPDATE_LANGUAGE, {"candidate_id": row.candidate_id, "language": effect.language})
+            _UPDATE_LANGUAGE.execute(connection, {"candidate_id": row.candidate_id, "language": effect.language})
     _open_chosen(connection, row, advanced)
     return True
 
@@ -447,11 +476,17 @@ def _open_chosen(connection, row, advanced: _Advanced) -> None:
     for effect in advanced.turn.effects:
         if isinstance(effect, flow.PostingChosen):
             posting_id = advanced.profile.posting_ids.get(effect.posting_key)
-            if posting_id is not None:
-                opened = True
-                connection.execute(_UPDATE_POSTING, {
-                    "conversation_id": row.id, "posting_id": posting_id,
-                    "application_id": open_application(connection, row.candidate_id, posting_id, row.agent_id)})
+            if posting_id is None:
+                continue
+            opened = True
+            if connection.dialect.name == "postgresql":
+                _OPENED_FOR_CONVERSATION.execute(connection, {
+                    "conversation_id": row.id, "applicant_id": row.candidate_id, "chosen_posting_id": posting_id,
+                    "screening_agent_id": row.agent_id, "opened_at": utcnow()})
+                continue
+            _UPDATE_POSTING.execute(connection, {
+                "conversation_id": row.id, "posting_id": posting_id,
+                "application_id": open_application(connection, row.candidate_id, posting_id, row.agent_id)})
     if opened:  # an application (re)opened: the candidate list's row follows
         candidate_list.refresh(connection, [row.candidate_id])
 
@@ -463,13 +498,11 @@ def _store_in_one_statement(connection, row, advanced: _Advanced, claim: dict, l
     more): the claim, the transcript lines, the answer, the candidate's language and the
     TwiML (:data:`_PLAIN_WRITES`). None, with nothing written, when the claim fails. A job
     chosen too is written after it, in the transaction begun before it (:func:`_open_chosen`)."""
-    first = row.transcript_lines or 0
-    params = {**claim, "twiml": twiml, "now": now, "seqs": list(range(first + 1, first + 1 + len(lines))),
-              "speakers": [speaker.value for speaker, _ in lines], "texts": [text for _, text in lines]}
+    params = {**claim, "twiml": twiml, "now": now, **_lines_params(row.transcript_lines or 0, lines)}
     if answers:
         values = answer_values(row.id, advanced.question_ids[answers[0].question_key], answers[0], now)
         params.update({f"answer_{name}": value for name, value in values.items()})
-    stored = connection.execute(_PLAIN_WRITES[bool(answers), language], params).first()
+    stored = _PLAIN_WRITES[bool(answers), language].execute(connection, params).first()
     return twiml if stored is not None else None
 
 
@@ -505,6 +538,12 @@ def _lines_of(conversation, now):
         .select_from(conversation).join(unnested, true())).cte("lines")
 
 
+def _lines_params(first: int, lines: list[tuple]) -> dict:
+    """The parameters of :func:`_lines_of` for ``lines`` ((speaker, text) pairs) after line ``first``."""
+    return {"seqs": list(range(first + 1, first + 1 + len(lines))), "speakers": [speaker.value for speaker, _ in lines],
+            "texts": [text for _, text in lines]}
+
+
 def _reply_of(conversation, now):
     """The INSERT of the TwiML (``twiml``) for ``step`` of the conversation of the CTE
     ``conversation``, returning its id (no row when the CTE has none)."""
@@ -512,6 +551,15 @@ def _reply_of(conversation, now):
     return (insert(turns_t).from_select(["conversation_id", "step", "twiml", "created_at"],
                                         select(conversation.c.id, bindparam("step"), bindparam("twiml"), now))
             .returning(turns_t.c.conversation_id))
+
+
+def _lines_and_reply():
+    """PostgreSQL: a turn's transcript lines and TwiML in one statement, ``WITH turn_of AS
+    (SELECT :conversation_id AS id), lines AS (INSERT INTO transcript_lines ...) INSERT INTO
+    call_turns ...`` (:func:`_lines_of`, :func:`_reply_of`)."""
+    turn_of = select(bindparam("conversation_id", type_=Integer).label("id")).cte("turn_of")
+    now = bindparam("now", type_=CallTurn.__table__.c.created_at.type)
+    return _reply_of(turn_of, now).add_cte(_lines_of(turn_of, now))
 
 
 def _started_writes():
@@ -526,14 +574,14 @@ def _started_writes():
     return _reply_of(started, now).add_cte(_lines_of(started, now))
 
 
-_STARTED_COLUMNS = ("channel", "agent_id", "candidate_id", "call_sid", "to_number", "forwarded_from", "source",
-                    "language", "state", "step", "transcript_lines", "status", "started_at")
 
 
 # Built once, by (with an answer, with a language chosen).
-_PLAIN_WRITES = {(answer, language): _plain_writes(answer, language) for answer in (False, True)
+_OPENED_FOR_CONVERSATION = Prepared(_opened_for_conversation())
+_LINES_AND_REPLY = Prepared(_lines_and_reply())
+_PLAIN_WRITES = {(answer, language): Prepared(_plain_writes(answer, language)) for answer in (False, True)
                  for language in (False, True)}
-_STARTED_WRITES = _started_writes()
+_STARTED_WRITES = Prepared(_started_writes())
 
 
 # _store_last_turn: ``finish`` declined the turn (the conversation claimed; nothing written
@@ -557,8 +605,14 @@ def _store_last_turn(session: Session, row, advanced: _Advanced, event: flow.Eve
                                     first + len(lines), now, seen_step=seen_step)
     if not finished:
         return None if finished is None else _DECLINED
-    insert_transcript(session.connection(), row.id, first, lines, now)
-    return _reply(session.connection(), row.id, turn, said, step, profile, render_twiml, now)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":  # the lines and the TwiML in one round trip
+        twiml = render_twiml(turn, said, step, profile.setup)
+        _LINES_AND_REPLY.execute(connection, {"conversation_id": row.id, "step": step, "twiml": twiml, "now": now,
+                                              **_lines_params(first, lines)})
+        return twiml
+    insert_transcript(connection, row.id, first, lines, now)
+    return _reply(connection, row.id, turn, said, step, profile, render_twiml, now)
 
 
 def _reply(connection, conversation_id: int, turn: flow.Turn, said: list[tuple[str, str]], step: int,
@@ -566,7 +620,7 @@ def _reply(connection, conversation_id: int, turn: flow.Turn, said: list[tuple[s
     """The turn's TwiML, stored for the step (a retried webhook gets it again)."""
     twiml = render_twiml(turn, said, step, profile.setup)
     # A racing duplicate of this step fails here (primary key); its retry returns the stored reply.
-    connection.execute(_INSERT_TWIML, {"conversation_id": conversation_id, "step": step, "twiml": twiml,
+    _INSERT_TWIML.execute(connection, {"conversation_id": conversation_id, "step": step, "twiml": twiml,
                                        "created_at": now})
     return twiml
 
@@ -616,7 +670,7 @@ def end_call(connection: Connection, call_sid: str, call_status: str, duration_s
     # The common case, a call whose screening already ended (or ended otherwise), in one
     # Core UPDATE, without a Session's cost; a call still in progress (a hang-up), a repeat
     # or an unknown CallSid go on through the ORM below.
-    closed = connection.execute(_CLOSE_ENDED, {"sid": call_sid, "now": now, "duration": duration_s}).first()
+    closed = _CLOSE_ENDED.execute(connection, {"sid": call_sid, "now": now, "duration": duration_s}).first()
     if closed is not None:
         log.info("call %s ended: %s, conversation %s", call_sid, call_status, closed.status.value)
         return True
@@ -653,7 +707,7 @@ def _end_unfinished(session: Session, call_sid: str, call_status: str, duration_
     return True
 
 
-_CLOSE_ENDED = (
+_CLOSE_ENDED = Prepared(
     update(Conversation)
     .where(Conversation.call_sid == bindparam("sid"), Conversation.status != ConversationStatus.in_progress,
            or_(Conversation.ended_at.is_(None), Conversation.call_duration.is_(None)))
@@ -701,30 +755,30 @@ def local_today(agent: Agent, now: dt.datetime) -> dt.date:
     return now.astimezone(ZoneInfo(agent.timezone)).date()
 
 
-_PREVIOUS = (select(_conversations.c.started_at, _conversations.c.status, _postings.c.title)
-             .outerjoin(_postings, _postings.c.id == _conversations.c.posting_id)
-             .where(_conversations.c.candidate_id == bindparam("candidate_id"),
-                    _conversations.c.id != bindparam("exclude"))
-             .order_by(_conversations.c.started_at.desc()).limit(1))
+_PREVIOUS = Prepared(select(_conversations.c.started_at, _conversations.c.status, _postings.c.title)
+                     .outerjoin(_postings, _postings.c.id == _conversations.c.posting_id)
+                     .where(_conversations.c.candidate_id == bindparam("candidate_id"),
+                            _conversations.c.id != bindparam("exclude"))
+                     .order_by(_conversations.c.started_at.desc()).limit(1))
 
 
 def _previous_application(connection, candidate_id: int, exclude: int, tz: ZoneInfo,
                           language: str | None) -> flow.ApplicationSummary | None:
     """The caller's latest conversation other than ``exclude`` (one statement), as the flow's
     summary: its date in ``tz``, its status and the job's title in ``language``; None when none."""
-    previous = connection.execute(_PREVIOUS, {"candidate_id": candidate_id, "exclude": exclude}).first()
+    previous = _PREVIOUS.execute(connection, {"candidate_id": candidate_id, "exclude": exclude}).first()
     if previous is None:
         return None
     role = previous.title.get(language or "en") if previous.title else None
     return flow.ApplicationSummary(previous.started_at.astimezone(tz).date(), previous.status.value, role)
 
 
-_STORED_TWIML = select(CallTurn.__table__.c.twiml).where(CallTurn.__table__.c.conversation_id == bindparam("id"),
-                                                         CallTurn.__table__.c.step == bindparam("step"))
+_STORED_TWIML = Prepared(select(CallTurn.__table__.c.twiml).where(
+    CallTurn.__table__.c.conversation_id == bindparam("id"), CallTurn.__table__.c.step == bindparam("step")))
 
 
 def _stored_turn(db: Session | Connection, conversation_id: int, step: int) -> str:
-    stored = core_connection(db).scalar(_STORED_TWIML, {"id": conversation_id, "step": step})
+    stored = _STORED_TWIML.execute(core_connection(db), {"id": conversation_id, "step": step}).scalar()
     if stored is None:  # cannot happen unless rows were deleted by hand
         raise UnknownCall(f"conversation {conversation_id} has no step {step}")
     return stored

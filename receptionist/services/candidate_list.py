@@ -11,8 +11,8 @@ Flush hooks (any session of the process, like ``services.scripts``) note the can
 whose conversations, applications or name/e-mail/phone change (:data:`WATCHED`): a call or
 text thread starting or ending, a posting picked, scoring, the duplicate check, routing,
 approvals, a corrected name. Just before the transaction commits, their rows are refreshed
-once: two statements (DELETE, INSERT ... SELECT, built once per process) per transaction,
-however many flushes it made (the end of a screening flushes several times). Until the
+once: two statements (DELETE, INSERT ... SELECT, built once per process; one on PostgreSQL)
+per transaction, however many flushes it made (the end of a screening flushes several times). Until the
 commit a changed candidate's row may lag behind inside that transaction; no one reads the
 list in a transaction that writes. Writes that bypass the ORM (a Core ``insert``/``update``
 of those tables) must call :func:`refresh` themselves (the bench's bulk fill does).
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import bindparam, delete, event, insert, inspect, select
+from sqlalchemy import bindparam, delete, event, func, insert, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -48,10 +48,13 @@ def refresh(connection: Connection | Session, candidate_ids: Iterable[int] | Non
         connection.execute(delete(target))
         candidate_ids = connection.scalars(select(Conversation.candidate_id).distinct()).all()
     ids = sorted(set(candidate_ids))
-    remove, fill = _statements()
+    remove, fill, replace = _statements()
+    dialect = (connection.get_bind() if isinstance(connection, Session) else connection).dialect
+    if not new and dialect.name == "postgresql":
+        remove, fill = None, replace  # both in one round trip
     for start in range(0, len(ids), BATCH):
         chunk = {"ids": ids[start:start + BATCH]}
-        if not new:
+        if not new and remove is not None:
             connection.execute(remove, chunk)
         connection.execute(fill, chunk)
 
@@ -60,15 +63,26 @@ _built: tuple = ()
 
 
 def _statements():
-    """(DELETE, INSERT ... SELECT) over the candidate ids bound as ``ids`` (an expanding IN),
-    built on first use and reused: SQLAlchemy then finds them in its compiled cache without
-    rebuilding or re-keying the ~60-element query each time."""
+    """(DELETE, INSERT ... SELECT, both in one) over the candidate ids bound as ``ids`` (an
+    expanding IN), built on first use and reused: SQLAlchemy then finds them in its compiled
+    cache without rebuilding or re-keying the ~60-element query each time.
+
+    The third, for PostgreSQL: ``WITH removed AS (DELETE ... RETURNING 1) INSERT ... SELECT
+    ... WHERE (SELECT count(*) FROM removed) >= 0``. The condition, an InitPlan, makes the
+    DELETE run to its end before the first row is inserted (a data-modifying CTE the main
+    query does not read runs after it: the insert would then meet the old row's key); the
+    unique check ignores a row this transaction deleted (PostgreSQL, "Data-Modifying
+    Statements in WITH")."""
     global _built
     if not _built:
         ids = bindparam("ids", expanding=True)
         target = CandidateListRow.__table__
-        _built = (delete(target).where(target.c.candidate_id.in_(ids)),
-                  insert(target).from_select(COLUMNS, summary_select(ids)))
+        remove = delete(target).where(target.c.candidate_id.in_(ids))
+        removed = remove.returning(target.c.candidate_id).cte("removed")
+        summary = summary_select(ids)
+        _built = (remove, insert(target).from_select(COLUMNS, summary),
+                  insert(target).from_select(COLUMNS, summary.where(
+                      select(func.count()).select_from(removed).scalar_subquery() >= 0)).add_cte(removed))
     return _built
 
 

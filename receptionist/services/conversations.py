@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from ..adapters.db import Prepared
 from ..adapters.models import (Answer, AnswerSource, Application, Conversation, ConversationStatus, Posting,
                                ScreeningOutcome, Speaker, TranscriptLine)
 from ..engine import flow
@@ -19,8 +20,10 @@ from .webhooks import emit
 
 
 # Built once: a Core statement constructed per call costs more than its execution on SQLite.
-_INSERT_LINE = insert(TranscriptLine.__table__)
-_INSERT_ANSWER = insert(Answer.__table__)
+_INSERT_LINE = Prepared(insert(TranscriptLine.__table__), keys=("conversation_id", "seq", "speaker", "text", "at"))
+_INSERT_ANSWER = Prepared(insert(Answer.__table__), keys=(
+    "conversation_id", "question_id", "raw_text", "source", "value", "confidence", "knocked_out", "created_at",
+    "speech_confidence", "interpreter_confidence", "confirmed"))
 
 
 def _heard(event: flow.Event | None) -> str | None:
@@ -38,7 +41,7 @@ def insert_transcript(connection, conversation_id: int, first_seq: int, lines: l
     """Insert ``lines`` ((speaker, text) pairs) after line ``first_seq`` of the conversation's
     transcript, in one statement on ``connection``; returns the new line count."""
     if lines:
-        connection.execute(_INSERT_LINE, [
+        _INSERT_LINE.execute(connection, [
             {"conversation_id": conversation_id, "seq": first_seq + n, "speaker": speaker, "text": text, "at": now}
             for n, (speaker, text) in enumerate(lines, start=1)])
     return first_seq + len(lines)
@@ -54,7 +57,7 @@ def insert_answer(connection, conversation_id: int, question_id: int, effect: fl
                   now: dt.datetime) -> None:
     """Store one answer (``effect``) to question ``question_id``: one INSERT on ``connection``.
     A second answer to the same question in the conversation raises IntegrityError."""
-    connection.execute(_INSERT_ANSWER, answer_values(conversation_id, question_id, effect, now))
+    _INSERT_ANSWER.execute(connection, answer_values(conversation_id, question_id, effect, now))
 
 
 def answer_values(conversation_id: int, question_id: int, effect: flow.AnswerGiven, now: dt.datetime) -> dict:
@@ -106,11 +109,12 @@ SCREENING_OUTCOMES = {
 
 
 _applications = Application.__table__
-_APPLICATION_ID = select(_applications.c.id).where(_applications.c.candidate_id == bindparam("candidate_id"),
-                                                   _applications.c.posting_id == bindparam("posting_id"))
-_NEW_APPLICATION = insert(_applications).returning(_applications.c.id)
-_RESTART_SCREENING = (update(_applications).where(_applications.c.id == bindparam("application_id"))
-                      .values(screening_outcome=ScreeningOutcome.in_progress))
+_APPLICATION_ID = Prepared(select(_applications.c.id).where(_applications.c.candidate_id == bindparam("candidate_id"),
+                                                            _applications.c.posting_id == bindparam("posting_id")))
+_NEW_APPLICATION = Prepared(insert(_applications).returning(_applications.c.id),
+                            keys=("candidate_id", "posting_id", "agent_id", "screening_outcome"))
+_RESTART_SCREENING = Prepared(update(_applications).where(_applications.c.id == bindparam("application_id"))
+                              .values(screening_outcome=ScreeningOutcome.in_progress))
 
 
 def open_application(connection, candidate_id: int, posting_id: int, agent_id: int) -> int:
@@ -118,12 +122,12 @@ def open_application(connection, candidate_id: int, posting_id: int, agent_id: i
     existing one (a second call about the same job feeds it; its outcome starts over) or a new
     one screened by ``agent_id``. Core statements on ``connection``; the candidate list's row
     is the caller's to refresh (``candidate_list.refresh``)."""
-    found = connection.execute(_APPLICATION_ID, {"candidate_id": candidate_id, "posting_id": posting_id}).scalar()
+    found = _APPLICATION_ID.execute(connection, {"candidate_id": candidate_id, "posting_id": posting_id}).scalar()
     if found is None:
-        return connection.execute(_NEW_APPLICATION, {
+        return _NEW_APPLICATION.execute(connection, {
             "candidate_id": candidate_id, "posting_id": posting_id, "agent_id": agent_id,
             "screening_outcome": ScreeningOutcome.in_progress}).scalar_one()
-    connection.execute(_RESTART_SCREENING, {"application_id": found})
+    _RESTART_SCREENING.execute(connection, {"application_id": found})
     return found
 
 

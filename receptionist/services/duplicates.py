@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, object_session
 
 from ..adapters.ats import ATSCandidate, normal_email
 from ..adapters.ats_builtin import by_recent_activity
+from ..adapters.db import Prepared
 from ..adapters.models import (Agent, Answer, Application, ATSCheck, Candidate, Company, ConfirmationStatus,
                                Conversation, OutboxItem, OutboxStatus, PhoneNumber, Posting, ScreeningOutcome,
                                ScreeningQuestion, utcnow)
@@ -40,7 +41,7 @@ from ..engine.flow import OnFile
 from ..engine.vocabulary import DuplicateCheck, OutboxKind, RoutingState
 from . import outbox
 from .routing import route_if_ready, withdraw_duplicate
-from .unit_of_work import core_connection, orm_session
+from .unit_of_work import core_connection, note_new_outbox, orm_session
 
 log = logging.getLogger(__name__)
 
@@ -157,12 +158,18 @@ def write_check(session: Session | Connection, *, company_id: int, candidate_id:
                 email: str | None, purpose: str, conversation_id: int | None = None,
                 application_id: int | None = None) -> int:
     """:func:`queue_check` from ids: the check's row and its job's outbox row, two Core
-    inserts (no ORM object); returns the check's id. ``session``: a Session, or the
-    Connection of ``UnitOfWork.run(orm=False)``."""
-    check_id = core_connection(session).execute(_NEW_CHECK, {
-        "company_id": company_id, "candidate_id": candidate_id, "purpose": purpose, "status": "pending",
-        "conversation_id": conversation_id, "application_id": application_id, "phone": phone,
-        "email": normal_email(email)}).scalar_one()
+    inserts (no ORM object), one statement on PostgreSQL (:data:`_NEW_CHECK_QUEUED`); returns
+    the check's id. ``session``: a Session, or the Connection of ``UnitOfWork.run(orm=False)``."""
+    connection = core_connection(session)
+    check = {"company_id": company_id, "candidate_id": candidate_id, "purpose": purpose, "status": "pending",
+             "conversation_id": conversation_id, "application_id": application_id, "phone": phone,
+             "email": normal_email(email)}
+    if connection.dialect.name == "postgresql":
+        written = _NEW_CHECK_QUEUED.execute(connection, {**check, "job_kind": str(OutboxKind.ats_check),
+                                                         "created_at": utcnow()}).one()
+        note_new_outbox(session, written.item_id)
+        return written.check_id
+    check_id = _NEW_CHECK.execute(connection, check).scalar_one()
     # A key made of a new check's id cannot have been used: no lookup first.
     outbox.add_new(session, kind=OutboxKind.ats_check, purpose=purpose, idempotency_key=f"ats_check:{check_id}",
                    payload={"check_id": check_id}, candidate_id=candidate_id, conversation_id=conversation_id,
@@ -170,7 +177,37 @@ def write_check(session: Session | Connection, *, company_id: int, candidate_id:
     return check_id
 
 
-_NEW_CHECK = insert(ATSCheck.__table__).returning(ATSCheck.__table__.c.id)
+_NEW_CHECK = Prepared(insert(ATSCheck.__table__).returning(ATSCheck.__table__.c.id), keys=(
+    "company_id", "candidate_id", "purpose", "status", "conversation_id", "application_id", "phone", "email"))
+
+
+def _new_check_queued():
+    """PostgreSQL: ``WITH checked AS (INSERT INTO ats_checks ... RETURNING id), queued AS
+    (INSERT INTO outbox ... SELECT ... FROM checked RETURNING id) SELECT checked.id AS
+    check_id, queued.id AS item_id``: the check and its job's outbox row (key
+    ``ats_check:<id>``, payload ``{"check_id": <id>}``, as :func:`write_check` writes them
+    elsewhere) in one round trip (PostgreSQL, "Data-Modifying Statements in WITH")."""
+    checks, items = ATSCheck.__table__, OutboxItem.__table__
+    same = ("purpose", "candidate_id", "conversation_id", "application_id")  # the job's row says them as the check
+    checked = (insert(checks).values({c: bindparam(c, type_=checks.c[c].type) for c in _CHECK_COLUMNS})
+               .returning(checks.c.id, checks.c.created_at, *(checks.c[c] for c in same)).cte("checked"))
+    # Without the outbox's Python-side defaults (their parameters would share the check's
+    # names): each column with one is given here.
+    queued = insert(items).from_select(
+        ["kind", "status", "attempts", "idempotency_key", "payload", "created_at", "updated_at", *same],
+        select(bindparam("job_kind", type_=items.c.kind.type), literal(OutboxStatus.pending, items.c.status.type),
+               literal(0), literal("ats_check:") + cast(checked.c.id, String),
+               func.json_build_object("check_id", checked.c.id), checked.c.created_at, checked.c.created_at,
+               *(checked.c[c] for c in same)),
+        include_defaults=False).returning(items.c.id).cte("queued")
+    return (select(checked.c.id.label("check_id"), queued.c.id.label("item_id"))
+            .join_from(checked, queued, true()).add_cte(checked, queued))
+
+
+# All of them: a data-modifying CTE gets no Python-side defaults (``created_at``).
+_CHECK_COLUMNS = ("company_id", "candidate_id", "purpose", "status", "conversation_id", "application_id", "phone",
+                  "email", "created_at")
+_NEW_CHECK_QUEUED = Prepared(_new_check_queued())
 
 
 def prefetch(session: Session, conversation: Conversation) -> int | None:
@@ -400,9 +437,9 @@ _QUALIFIED = (select(Posting.__table__.c.key, Application.__table__.c.created_at
 # Both in one statement: the latest check's matches on every row, beside each qualified
 # application (one row with no application when there is none).
 _qualified = _QUALIFIED.subquery("qualified")
-_ON_FILE = (select(_LATEST_CHECK.scalar_subquery().label("latest"), _qualified.c.key, _qualified.c.created_at)
-            .select_from(select(literal(1).label("one")).subquery("one_row"))
-            .outerjoin(_qualified, true()))
+_ON_FILE = Prepared(select(_LATEST_CHECK.scalar_subquery().label("latest"), _qualified.c.key, _qualified.c.created_at)
+                    .select_from(select(literal(1).label("one")).subquery("one_row"))
+                    .outerjoin(_qualified, true()))
 
 
 def applications_on_file(connection, company: "CompanyATS", company_id: int, tz: ZoneInfo, candidate_id: int,
@@ -416,7 +453,7 @@ def applications_on_file(connection, company: "CompanyATS", company_id: int, tz:
         day = when.astimezone(tz).date()
         found[key] = min(found.get(key, day), day)
 
-    rows = connection.execute(_ON_FILE, {"candidate_id": candidate_id, "company_id": company_id,
+    rows = _ON_FILE.execute(connection, {"candidate_id": candidate_id, "company_id": company_id,
                                          "exclude": exclude_application or -1}).all()
     for match in rows[0].latest or []:
         for a in match["applications"]:

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from ..adapters.db import begin_here
+from ..adapters.db import Prepared, begin_here
 from ..adapters.models import Candidate, OutboxItem, OutboxStatus
 from ..adapters.twilio_sms import MESSAGE_STATUS_RANK
 from ..engine.vocabulary import OutboxKind
@@ -54,7 +54,7 @@ def add_id(session: Session, *, kind: str, purpose: str, idempotency_key: str, p
            application_id: int | None = None, agent_id: int | None = None) -> int:
     """:func:`add` from ids, in Core statements (no flush, no object): the id of the row
     written, or of the existing one when ``idempotency_key`` was used."""
-    existing = session.connection().scalar(_BY_KEY, {"key": idempotency_key})
+    existing = _BY_KEY.execute(session.connection(), {"key": idempotency_key}).scalar()
     if existing is not None:
         return existing
     return add_new(session, kind=kind, purpose=purpose, idempotency_key=idempotency_key, payload=payload,
@@ -74,13 +74,13 @@ def add_new(session: Session | Connection, *, kind: str, purpose: str, idempoten
     ON CONFLICT DO NOTHING``: no lookup first). ``session``: a Session, or the Connection of
     ``UnitOfWork.run(orm=False)``."""
     conn = core_connection(session)
-    item_id = conn.execute(_new_item_if_new(conn) if if_new else _NEW_ITEM, {
+    item_id = (_new_item_if_new(conn) if if_new else _NEW_ITEM).execute(conn, {
         "kind": str(kind), "purpose": str(purpose), "idempotency_key": idempotency_key, "payload": payload,
         "recipient": recipient, "candidate_id": candidate_id, "conversation_id": conversation_id,
         "application_id": application_id, "agent_id": agent_id, "last_error": cancelled,
         "status": OutboxStatus.cancelled if cancelled else OutboxStatus.pending}).scalar_one_or_none()
     if item_id is None:  # if_new, and the key was used
-        return conn.scalar(_BY_KEY, {"key": idempotency_key})
+        return _BY_KEY.execute(conn, {"key": idempotency_key}).scalar()
     if not cancelled:
         note_new_outbox(session, item_id)
     return item_id
@@ -133,7 +133,10 @@ def _id(row) -> int | None:
     return row.id if row is not None else None
 
 
-_NEW_ITEM = insert(OutboxItem.__table__).returning(OutboxItem.__table__.c.id)
+# The columns add_new writes.
+_NEW_COLUMNS = ("kind", "purpose", "idempotency_key", "payload", "recipient", "candidate_id", "conversation_id",
+                "application_id", "agent_id", "last_error", "status")
+_NEW_ITEM = Prepared(insert(OutboxItem.__table__).returning(OutboxItem.__table__.c.id), keys=_NEW_COLUMNS)
 _NEW_ITEM_IF_NEW: dict[str, Any] = {}  # by dialect: ON CONFLICT is each dialect's own construct
 
 
@@ -143,19 +146,19 @@ def _new_item_if_new(conn: Connection):
     name = conn.dialect.name
     if name not in _NEW_ITEM_IF_NEW:
         dialect_insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[name]
-        _NEW_ITEM_IF_NEW[name] = (dialect_insert(OutboxItem.__table__)
-                                  .on_conflict_do_nothing(index_elements=["idempotency_key"])
-                                  .returning(OutboxItem.__table__.c.id))
+        _NEW_ITEM_IF_NEW[name] = Prepared(dialect_insert(OutboxItem.__table__)
+                                          .on_conflict_do_nothing(index_elements=["idempotency_key"])
+                                          .returning(OutboxItem.__table__.c.id), keys=_NEW_COLUMNS)
     return _NEW_ITEM_IF_NEW[name]
 
 
 def _existing(session: Session, idempotency_key: str) -> OutboxItem | None:
     # The id first, on the connection (no flush, no object): a new key is the common case.
-    found = session.connection().scalar(_BY_KEY, {"key": idempotency_key})
+    found = _BY_KEY.execute(session.connection(), {"key": idempotency_key}).scalar()
     return session.get(OutboxItem, found) if found is not None else None
 
 
-_BY_KEY = select(OutboxItem.id).where(OutboxItem.idempotency_key == bindparam("key"))
+_BY_KEY = Prepared(select(OutboxItem.id).where(OutboxItem.idempotency_key == bindparam("key")))
 
 
 # --- running: claims, outcomes and the reconciler (the jobs are ``receptionist.jobs.outbox``) ---
@@ -186,18 +189,18 @@ class Claimed:
 # load, and leaves alone a text whose recipient opted out (``_CANCEL_OPTED_OUT`` takes it).
 _OPTED_OUT = exists().where(Candidate.phone == OutboxItem.recipient, Candidate.opted_out.is_(True))
 _CLAIMED = (OutboxItem.kind, OutboxItem.purpose, OutboxItem.payload, OutboxItem.recipient, OutboxItem.attempts)
-_CLAIM = (update(OutboxItem)
+_CLAIM = Prepared(update(OutboxItem)
           .where(OutboxItem.id == bindparam("item_id"), OutboxItem.status == OutboxStatus.pending,
                  ~and_(OutboxItem.kind == OutboxKind.sms, _OPTED_OUT))
           .values(status=OutboxStatus.sending, attempts=OutboxItem.attempts + 1)
           .returning(*_CLAIMED).execution_options(synchronize_session=False))
-_CANCEL_OPTED_OUT = (update(OutboxItem)
+_CANCEL_OPTED_OUT = Prepared(update(OutboxItem)
                      .where(OutboxItem.id == bindparam("item_id"), OutboxItem.status == OutboxStatus.pending,
                             OutboxItem.kind == OutboxKind.sms, _OPTED_OUT)
                      .values(status=OutboxStatus.cancelled, attempts=OutboxItem.attempts + 1,
                              last_error="recipient opted out (STOP) before it was sent; not sent")
                      .returning(*_CLAIMED).execution_options(synchronize_session=False))
-_SENT = (update(OutboxItem)
+_SENT = Prepared(update(OutboxItem)
          .where(OutboxItem.id == bindparam("item_id"), OutboxItem.status == OutboxStatus.sending)
          .values(status=OutboxStatus.sent, sent_at=bindparam("sent_at"), provider_ref=bindparam("ref"),
                  provider_status=bindparam("provider_status"), last_error=None, next_attempt_at=None)
@@ -214,11 +217,11 @@ def claim(session: Session | Connection, item_id: int) -> Claimed | None:
     """
     # Core, without the ORM's bulk-update machinery (a third of a claim's CPU).
     conn = core_connection(session)
-    row = conn.execute(_CLAIM, {"item_id": item_id}).first()
+    row = _CLAIM.execute(conn, {"item_id": item_id}).first()
     cancelled = False
     if row is None:  # not pending, or a text to a number that opted out
         begin_here(conn)  # a second write: in a transaction (``UnitOfWork.run(..., autocommit_first=True)``)
-        row = conn.execute(_CANCEL_OPTED_OUT, {"item_id": item_id}).first()
+        row = _CANCEL_OPTED_OUT.execute(conn, {"item_id": item_id}).first()
         if row is None:
             return None
         cancelled = True
@@ -251,7 +254,7 @@ def record_sent(session: Session | Connection, item_id: int, *, now: dt.datetime
                 provider_status: str | None = None) -> None:
     """The handler succeeded: the row is ``sent``, with the provider's id and first status
     (a text: Twilio's MessageSid and "queued")."""
-    core_connection(session).execute(_SENT, {"item_id": item_id, "sent_at": now, "ref": provider_ref,
+    _SENT.execute(core_connection(session), {"item_id": item_id, "sent_at": now, "ref": provider_ref,
                                              "provider_status": provider_status})
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from ..adapters.db import Prepared
 from ..adapters.models import Agent, Answer, Conversation
 from ..engine.scoring import ScoredQuestion, score
 from ..engine.vocabulary import QuestionKind
@@ -38,8 +39,8 @@ class _Questions:
     by_id: dict[int, tuple[str, QuestionKind]]  # every question of the agent, active or not
 
 
-_ANSWERS = (select(Answer.question_id, Answer.value).where(Answer.conversation_id == bindparam("conversation_id"))
-            .order_by(Answer.id))
+_ANSWERS = Prepared(select(Answer.question_id, Answer.value)
+                    .where(Answer.conversation_id == bindparam("conversation_id")).order_by(Answer.id))
 
 
 def questions_of(agent: Agent) -> _Questions:
@@ -60,7 +61,7 @@ def stored_answers(session: Session, conversation: Conversation) -> list[StoredA
 def read_answers(connection, questions: _Questions, conversation_id: int) -> list[StoredAnswer]:
     """:func:`stored_answers` from ids (``questions``: :func:`questions_of` the agent); one statement."""
     out = []
-    for question_id, value in connection.execute(_ANSWERS, {"conversation_id": conversation_id}):
+    for question_id, value in _ANSWERS.execute(connection, {"conversation_id": conversation_id}).all():
         key, kind = questions.by_id.get(question_id, (None, None))
         out.append(StoredAnswer(key, kind, (value or {}).get("value")))
     return out

@@ -30,6 +30,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.orm import Session, joinedload
 
+from ..adapters.db import Prepared
 from ..adapters.models import (Agent, Application, ATSCheck, Candidate, Conversation, OutboxItem, Posting, Webhook)
 from ..engine import flow
 from ..engine.languages import DEFAULT_LANGUAGE
@@ -127,11 +128,14 @@ _AT_SEEN_STEP = (select(_conversations.c.id)
                         _conversations.c.step == bindparam("seen_step"),
                         _conversations.c.status == ConversationStatus.in_progress)
                  .with_for_update().exists())
-_CLAIMING = {_NAMED: _NAMED.where(_AT_SEEN_STEP), _LOCKED: _LOCKED.where(_AT_SEEN_STEP)}
+# By whether a name was given.
+_FIRST = {True: Prepared(_NAMED), False: Prepared(_LOCKED)}
+_CLAIMING = {True: Prepared(_NAMED.where(_AT_SEEN_STEP)), False: Prepared(_LOCKED.where(_AT_SEEN_STEP))}
 # The prefetch adopted, with the other facts of the turn read in the same statement: the
 # conversation's number (the text's sender), a recent confirmation text of another call
 # about the same posting (``confirmation._confirmation_already_sent``), any webhook of the
 # company, and the application's duplicate check and routing before this turn.
+# Not Prepared: its IN of the live job statuses is SQLAlchemy's post-compile parameter.
 _ADOPT = duplicates.ADOPT_PREFETCH.returning(
     _Nested(duplicates.JOB_STATUS).label("job_status"),
     _Nested(select(_conversations.c.to_number).where(_conversations.c.id == bindparam("prefetch_of"))
@@ -142,18 +146,20 @@ _ADOPT = duplicates.ADOPT_PREFETCH.returning(
             .scalar_subquery()).label("duplicate_check"),
     _Nested(select(_applications.c.routing).where(_applications.c.id == bindparam("adopting"))
             .scalar_subquery()).label("routing"))
-_SCREENED = (update(_applications).where(_applications.c.id == bindparam("application_id"))
-             .values(screening_outcome=ScreeningOutcome.qualified, score=bindparam("score")))
-_SCREENED_CHECKING = _SCREENED.values(duplicate_check=DuplicateCheck.pending)
-_SCREENED_CHECKED = _SCREENED.values(duplicate_check=bindparam("duplicate_check"),
-                                     duplicate_matches=bindparam("matches"), routing=bindparam("routing"))
+# ``screened_id``, not a column's name: the conversation's UPDATE (``_ended``) on PostgreSQL
+# carries it beside the conversation's own parameters.
+_SCREENED = Prepared(update(_applications).where(_applications.c.id == bindparam("screened_id"))
+                     .values(screening_outcome=ScreeningOutcome.qualified, score=bindparam("score")))
+_SCREENED_CHECKING = Prepared(_SCREENED.statement.values(duplicate_check=DuplicateCheck.pending))
+_SCREENED_CHECKED = Prepared(_SCREENED.statement.values(
+    duplicate_check=bindparam("duplicate_check"), duplicate_matches=bindparam("matches"), routing=bindparam("routing")))
 _checks, _outbox = ATSCheck.__table__, OutboxItem.__table__
 _later = _checks.alias("later_check")
 # What deciding a done prefetch ``checked`` for application ``routed`` reads (``duplicates.decide``,
 # ``routing.route_if_ready`` and ``approve_and_invite``), the application locked: its routing
 # facts, the check's matches, whether a later done check decided it already, the application's
 # latest conversation and whether its invite's key (``invite_key``) is taken.
-_DECIDING = (
+_DECIDING = Prepared(
     select(_applications.c.routing, _applications.c.ats_application_id, _applications.c.invite_posting_id,
            _applications.c.agent_id,
            select(_checks.c.matches).where(_checks.c.id == bindparam("checked")).scalar_subquery().label("matches"),
@@ -166,9 +172,11 @@ _DECIDING = (
 
 
 @lru_cache(maxsize=None)
-def _ended(answered: bool, confirming: bool):
-    """The conversation's UPDATE at the end (built once per variant): last activity when the
-    caller said something, the confirmation's state when its text was written."""
+def _ended(answered: bool, confirming: bool, screened=None):
+    """The conversation's UPDATE at the end (built and prepared once per variant): last activity when the
+    caller said something, the confirmation's state when its text was written. ``screened``
+    (PostgreSQL): the application's UPDATE (``_SCREENED``..., Prepared), run in the same statement as a
+    data-modifying CTE: one round trip for both (neither reads the other's table)."""
     statement = (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
                  .values(state=bindparam("state"), step=bindparam("step"), transcript_lines=bindparam("lines"),
                          status=ConversationStatus.completed, ended_at=bindparam("now")))
@@ -177,7 +185,9 @@ def _ended(answered: bool, confirming: bool):
     if confirming:
         statement = statement.values(confirmation_status=ConfirmationStatus.pending,
                                      confirmation_sent_at=bindparam("now"))
-    return statement
+    if screened is not None:  # a CTE gets no Python-side defaults: its onupdate column is given
+        statement = statement.add_cte(screened.statement.values(updated_at=bindparam("now")).cte("screened"))
+    return Prepared(statement)
 
 
 @dataclass(frozen=True)
@@ -207,8 +217,7 @@ def finish(session: Session, row, question_ids: dict[str, int], company_id: int,
     """
     connection = session.connection()
     names = [e.name for e in turn.effects if isinstance(e, flow.NameGiven)]
-    first = _NAMED if names else _LOCKED
-    candidate = connection.execute(first if seen_step is None else _CLAIMING[first], {
+    candidate = (_FIRST if seen_step is None else _CLAIMING)[bool(names)].execute(connection, {
         "candidate_id": row.candidate_id, "name": names[-1] if names else None, "conversation_id": row.id,
         "seen_step": seen_step}).first()
     if candidate is None:
@@ -227,11 +236,11 @@ def finish(session: Session, row, question_ids: dict[str, int], company_id: int,
     use = duplicates.prefetch_use(facts)
     score = scores.score_answers(agent.questions, answers, today)
     decided = _decided(connection, row, agent, facts, score) if use == duplicates.DECIDE else None
-    if decided is not None:
-        connection.execute(_SCREENED_CHECKED, {"application_id": row.application_id, "score": score, **decided[0]})
-    else:
-        connection.execute(_SCREENED if use == duplicates.DECIDE else _SCREENED_CHECKING,
-                           {"application_id": row.application_id, "score": score})
+    screened = {"screened_id": row.application_id, "score": score, **(decided[0] if decided is not None else {})}
+    screening = (_SCREENED_CHECKED if decided is not None
+                 else _SCREENED if use == duplicates.DECIDE else _SCREENED_CHECKING)
+    if connection.dialect.name != "postgresql":  # on PostgreSQL, with the conversation's UPDATE below
+        screening.execute(connection, screened)
     if facts.hooks:
         webhooks.emit(session, company_id, WebhookEvent.conversation_completed, {
             "conversation_id": row.id, "status": str(ConversationStatus.completed), "channel": "voice",
@@ -247,8 +256,12 @@ def finish(session: Session, row, question_ids: dict[str, int], company_id: int,
                       purpose=OutboxPurpose.confirmation, idempotency_key=f"confirmation:{row.id}",
                       candidate=_Text(row.candidate_id, candidate.opted_out), conversation_id=row.id,
                       agent_id=row.agent_id, key_is_new=True)
-    connection.execute(_ended(not isinstance(event, flow.Silence), not facts.recent), {
-        "conversation_id": row.id, "state": state.to_dict(), "step": step, "lines": lines, "now": now})
+    ending = {"conversation_id": row.id, "state": state.to_dict(), "step": step, "lines": lines, "now": now}
+    if connection.dialect.name == "postgresql":
+        _ended(not isinstance(event, flow.Silence), not facts.recent, screening).execute(
+            connection, {**ending, **screened})
+    else:
+        _ended(not isinstance(event, flow.Silence), not facts.recent).execute(connection, ending)
     if decided is not None:
         if decided[1] is not None:
             _approve(session, row, candidate, agent, score, decided[1])
@@ -272,7 +285,7 @@ def _decided(connection, row, agent: _Agent, facts, score: float):
     posting = agent.postings.get(row.posting_id)
     if posting is None or facts.recent:
         return None
-    found = connection.execute(_DECIDING, {"routed": row.application_id, "checked": facts.id,
+    found = _DECIDING.execute(connection, {"routed": row.application_id, "checked": facts.id,
                                            "invite_key": f"invite:{row.candidate_id}:{posting.id}"}).one()
     if found.newer or found.invite_posting_id is not None or found.routing != RoutingState.not_routed:
         return None
