@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, delete, event, func, insert, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from ..adapters.db import Prepared
 from ..adapters.models import Application, Candidate, CandidateListRow, Conversation
 from .candidates import summary_select
 
@@ -42,24 +43,51 @@ def refresh(connection: Connection | Session, candidate_ids: Iterable[int] | Non
             new: bool = False) -> None:
     """Recompute the summary rows of ``candidate_ids`` (every candidate when None) from
     conversations, applications and candidates, in the caller's transaction. ``new``: the
-    candidates were inserted in this transaction (no row to delete first)."""
+    candidates were inserted in this transaction (no row to delete first).
+
+    One candidate (a webhook's transaction touches one) runs :func:`_one`'s statements,
+    compiled once and run through ``adapters.db.Prepared``; several run the expanding-IN
+    ones of :func:`_statements`, in batches of :data:`BATCH`."""
     target = CandidateListRow.__table__
     if candidate_ids is None:  # in batches: one statement over every row outlasts the statement timeout
         connection.execute(delete(target))
         candidate_ids = connection.scalars(select(Conversation.candidate_id).distinct()).all()
     ids = sorted(set(candidate_ids))
+    conn = connection.connection() if isinstance(connection, Session) else connection
+    postgresql = conn.dialect.name == "postgresql"
+    if len(ids) == 1:
+        remove, fill, replace = _one()
+        params = {"id": ids[0]}
+        if new:
+            fill.execute(conn, params)
+        elif postgresql:
+            replace.execute(conn, params)
+        else:
+            remove.execute(conn, params)
+            fill.execute(conn, params)
+        return
     remove, fill, replace = _statements()
-    dialect = (connection.get_bind() if isinstance(connection, Session) else connection).dialect
-    if not new and dialect.name == "postgresql":
+    if not new and postgresql:
         remove, fill = None, replace  # both in one round trip
     for start in range(0, len(ids), BATCH):
         chunk = {"ids": ids[start:start + BATCH]}
         if not new and remove is not None:
-            connection.execute(remove, chunk)
-        connection.execute(fill, chunk)
+            conn.execute(remove, chunk)
+        conn.execute(fill, chunk)
+
+
+def _built_for(remove, summary) -> tuple:
+    """(DELETE, INSERT ... SELECT, both in one for PostgreSQL) from the DELETE and summary
+    SELECT of some candidates (see :func:`_statements`)."""
+    target = CandidateListRow.__table__
+    removed = remove.returning(target.c.candidate_id).cte("removed")
+    return (remove, insert(target).from_select(COLUMNS, summary),
+            insert(target).from_select(COLUMNS, summary.where(
+                select(func.count()).select_from(removed).scalar_subquery() >= 0)).add_cte(removed))
 
 
 _built: tuple = ()
+_built_one: tuple = ()
 
 
 def _statements():
@@ -77,13 +105,21 @@ def _statements():
     if not _built:
         ids = bindparam("ids", expanding=True)
         target = CandidateListRow.__table__
-        remove = delete(target).where(target.c.candidate_id.in_(ids))
-        removed = remove.returning(target.c.candidate_id).cte("removed")
-        summary = summary_select(ids)
-        _built = (remove, insert(target).from_select(COLUMNS, summary),
-                  insert(target).from_select(COLUMNS, summary.where(
-                      select(func.count()).select_from(removed).scalar_subquery() >= 0)).add_cte(removed))
+        _built = _built_for(delete(target).where(target.c.candidate_id.in_(ids)), summary_select(ids))
     return _built
+
+
+def _one():
+    """:func:`_statements` for the one candidate bound as ``id`` (``candidate_id = :id``, no
+    IN to expand at each execution), as ``Prepared`` statements: about a tenth of the CPU of
+    the expanding form through ``Connection.execute``."""
+    global _built_one
+    if not _built_one:
+        one = bindparam("id")
+        target = CandidateListRow.__table__
+        _built_one = tuple(Prepared(statement) for statement in _built_for(
+            delete(target).where(target.c.candidate_id == one), summary_select(candidate_id=one)))
+    return _built_one
 
 
 PENDING, TOUCHED = "candidate_list_pending", "candidate_list_touched"  # session.info keys

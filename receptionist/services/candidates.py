@@ -225,11 +225,13 @@ def _company_agents(company_id: int):
     return select(Agent.id).where(Agent.company_id == company_id)
 
 
-def _latest(company_id: int | None = None, agent_id: int | None = None, candidate_ids=None):
+def _latest(company_id: int | None = None, agent_id: int | None = None, candidate_ids=None, candidate_id=None):
     """Each (company, candidate)'s latest conversation and application, as a subquery with
     ``company_id``, ``candidate_id``, ``conversation_id``, ``application_id``: one grouped pass
     over ``conversations`` (through ``ix_conversations_agent_candidate``), restricted to one
-    company, one agent or some candidates."""
+    company, one agent, some candidates (``candidate_ids``: a list or an expanding bind) or
+    one (``candidate_id``: a value or a plain bind, compared with ``=``, which a
+    ``adapters.db.Prepared`` statement can hold)."""
     query = (select(Agent.company_id.label("company_id"), Conversation.candidate_id.label("candidate_id"),
                     func.max(Conversation.id).label("conversation_id"),
                     func.max(Conversation.application_id).label("application_id"))
@@ -241,6 +243,8 @@ def _latest(company_id: int | None = None, agent_id: int | None = None, candidat
         query = query.where(Conversation.agent_id.in_(_company_agents(company_id)))
     if candidate_ids is not None:
         query = query.where(Conversation.candidate_id.in_(candidate_ids))
+    if candidate_id is not None:
+        query = query.where(Conversation.candidate_id == candidate_id)
     return query.subquery("latest")
 
 
@@ -287,10 +291,11 @@ def _rows_query(company_id: int, agent_id: int | None = None):
     return query, status, _LAST_ENGAGED, latest.c.conversation_id
 
 
-def summary_select(candidate_ids=None):
-    """The ``candidate_list`` summary rows of ``candidate_ids`` (every candidate when None),
-    computed live: the columns of ``services.candidate_list.COLUMNS``, in that order."""
-    latest = _latest(candidate_ids=candidate_ids)
+def summary_select(candidate_ids=None, candidate_id=None):
+    """The ``candidate_list`` summary rows of ``candidate_ids`` (every candidate when both are
+    None) or of the one ``candidate_id`` (see :func:`_latest`), computed live: the columns of
+    ``services.candidate_list.COLUMNS``, in that order."""
+    latest = _latest(candidate_ids=candidate_ids, candidate_id=candidate_id)
     return _joined(select(latest.c.company_id, latest.c.candidate_id, latest.c.conversation_id,
                           latest.c.application_id, Conversation.agent_id, _status_expr(), Application.score,
                           func.coalesce(Application.score, -1.0), func.lower(Candidate.name),
