@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal, select
 
 from ..adapters.models import Candidate, ConfirmationStatus, Conversation, OutboxItem, OutboxStatus
 from ..engine.languages import DEFAULT_LANGUAGE, in_language
@@ -114,7 +114,8 @@ def _recent(candidate_id: str, conversation_id: str, since: str):
             .where(OutboxItem.candidate_id == bindparam(candidate_id),
                    OutboxItem.purpose == OutboxPurpose.confirmation,
                    OutboxItem.conversation_id != bindparam(conversation_id),
-                   OutboxItem.status.in_((OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.sent)),
+                   OutboxItem.status.in_([literal(status, OutboxItem.status.type)  # not expanding: Prepared
+                                          for status in (OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.sent)]),
                    OutboxItem.created_at >= bindparam(since)).limit(1))
 
 

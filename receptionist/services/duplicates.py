@@ -284,7 +284,8 @@ ADOPT_PREFETCH = (
            .where(_latest.c.conversation_id == bindparam("prefetch_of"), _latest.c.purpose == PREFETCH)
            .scalar_subquery())
     .values(application_id=case(
-        (or_(_checks.c.status == "done", and_(_checks.c.status == "pending", JOB_STATUS.in_(_LIVE_JOB))),
+        (or_(_checks.c.status == "done", and_(_checks.c.status == "pending", JOB_STATUS.in_(
+            [literal(status, _outbox.c.status.type) for status in _LIVE_JOB]))),  # not expanding: Prepared
          bindparam("adopting")), else_=_checks.c.application_id))
     .returning(_checks.c.id, _checks.c.status))
 

@@ -135,8 +135,7 @@ _CLAIMING = {True: Prepared(_NAMED.where(_AT_SEEN_STEP)), False: Prepared(_LOCKE
 # conversation's number (the text's sender), a recent confirmation text of another call
 # about the same posting (``confirmation._confirmation_already_sent``), any webhook of the
 # company, and the application's duplicate check and routing before this turn.
-# Not Prepared: its IN of the live job statuses is SQLAlchemy's post-compile parameter.
-_ADOPT = duplicates.ADOPT_PREFETCH.returning(
+_ADOPT = Prepared(duplicates.ADOPT_PREFETCH.returning(
     _Nested(duplicates.JOB_STATUS).label("job_status"),
     _Nested(select(_conversations.c.to_number).where(_conversations.c.id == bindparam("prefetch_of"))
             .scalar_subquery()).label("to_number"),
@@ -145,7 +144,7 @@ _ADOPT = duplicates.ADOPT_PREFETCH.returning(
     _Nested(select(_applications.c.duplicate_check).where(_applications.c.id == bindparam("adopting"))
             .scalar_subquery()).label("duplicate_check"),
     _Nested(select(_applications.c.routing).where(_applications.c.id == bindparam("adopting"))
-            .scalar_subquery()).label("routing"))
+            .scalar_subquery()).label("routing")))
 # ``screened_id``, not a column's name: the conversation's UPDATE (``_ended``) on PostgreSQL
 # carries it beside the conversation's own parameters.
 _SCREENED = Prepared(update(_applications).where(_applications.c.id == bindparam("screened_id"))
@@ -222,7 +221,7 @@ def finish(session: Session, row, question_ids: dict[str, int], company_id: int,
         "seen_step": seen_step}).first()
     if candidate is None:
         return None  # claimed with seen_step, and the conversation moved since it was read
-    facts = connection.execute(_ADOPT, {
+    facts = _ADOPT.execute(connection, {
         "prefetch_of": row.id, "adopting": row.application_id, "end_candidate": row.candidate_id,
         "end_conversation": row.id, "end_company": company_id, "end_posting": row.posting_id,
         "end_since": now - SAME_CONFIRMATION_WINDOW}).first()
