@@ -178,3 +178,26 @@ def test_a_search_counts_its_matches_on_every_page(world):  # noqa: F811
         second = candidates.search(s, co["acme"], q="example", limit=1, starting_after=first.rows[0].id)
         assert second.total_count == 3
         assert candidates.search(s, co["acme"], q="nobody at all").total_count == 0
+
+
+@pytest.mark.parametrize("new", [False, True])
+def test_one_candidate_at_a_time_gives_the_rows_a_bulk_refresh_gives(world, new):  # noqa: F811
+    # A webhook refreshes its one candidate (Prepared, ``candidate_id = :id``); a Core writer
+    # or a rebuild several (an expanding IN): both give the live query's rows, including a
+    # candidate known to two companies (two rows from one id). ``new``: no row to delete first.
+    db, _, ids = world
+    people = [ids[name] for name in ("ana", "bob", "cy", "di", "ed", "gus")]
+    assert_kept(db)
+    with db.transaction() as s:
+        before = _kept(s)
+    with db.connection() as conn:
+        if new:
+            conn.execute(delete(CandidateListRow))
+        for candidate_id in people:
+            candidate_list.refresh(conn, [candidate_id], new=new)
+    with db.transaction() as s:
+        assert _kept(s) == before
+    with db.connection() as conn:
+        candidate_list.refresh(conn, people)
+    with db.transaction() as s:
+        assert _kept(s) == before and len(before) == 7
