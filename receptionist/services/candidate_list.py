@@ -12,7 +12,8 @@ whose conversations, applications or name/e-mail/phone change (:data:`WATCHED`):
 text thread starting or ending, a posting picked, scoring, the duplicate check, routing,
 approvals, a corrected name. Just before the transaction commits, their rows are refreshed
 once: two statements (DELETE, INSERT ... SELECT, built once per process; one on PostgreSQL)
-per transaction, however many flushes it made (the end of a screening flushes several times). Until the
+per transaction, however many flushes it made (the end of a screening flushes several times);
+for the one candidate a webhook touches, compiled once and run through ``adapters.db.Prepared``. Until the
 commit a changed candidate's row may lag behind inside that transaction; no one reads the
 list in a transaction that writes. Writes that bypass the ORM (a Core ``insert``/``update``
 of those tables) must call :func:`refresh` themselves (the bench's bulk fill does).
