@@ -79,6 +79,13 @@ def add_new(session: Session | Connection, *, kind: str, purpose: str, idempoten
         "recipient": recipient, "candidate_id": candidate_id, "conversation_id": conversation_id,
         "application_id": application_id, "agent_id": agent_id, "last_error": cancelled,
         "status": OutboxStatus.cancelled if cancelled else OutboxStatus.pending}).scalar_one_or_none()
+    return _written(session, item_id, idempotency_key, cancelled)
+
+
+def _written(session: Session | Connection, item_id: int | None, idempotency_key: str, cancelled: str | None) -> int:
+    """After a new row's INSERT (``item_id``; None when ``ON CONFLICT DO NOTHING`` skipped it):
+    its id, noted for the enqueue after commit unless it was written cancelled."""
+    conn = core_connection(session)
     if item_id is None:  # if_new, and the key was used
         return _BY_KEY.execute(conn, {"key": idempotency_key}).scalar()
     if not cancelled:
@@ -120,13 +127,50 @@ def _new_sms(session: Session | Connection, *, to: str, from_: str, body: str, p
              candidate: Candidate | None, conversation_id: int | None, agent_id: int | None,
              if_new: bool = False) -> int:
     """The one writer of texts: cancelled at once when ``candidate`` opted out."""
+    return add_new(session, if_new=if_new, **_sms_fields(
+        to=to, from_=from_, body=body, purpose=purpose, idempotency_key=idempotency_key, candidate=candidate,
+        conversation_id=conversation_id, agent_id=agent_id))
+
+
+def _sms_fields(*, to: str, from_: str, body: str, purpose: str, idempotency_key: str, candidate,
+                conversation_id: int | None, agent_id: int | None) -> dict[str, Any]:
+    """:func:`add_new`'s arguments for a text (cancelled when ``candidate`` opted out, which is logged)."""
     opted_out = candidate is not None and candidate.opted_out
     if opted_out:
         log.info("outbox: %s text to %s cancelled: opted out", purpose, mask(to))
-    return add_new(session, kind=OutboxKind.sms, purpose=purpose, idempotency_key=idempotency_key,
-                   payload={"to": to, "from": from_, "body": body[:MAX_SMS_BODY]}, recipient=to,
-                   candidate_id=_id(candidate), conversation_id=conversation_id, agent_id=agent_id,
-                   cancelled=OPTED_OUT if opted_out else None, if_new=if_new)
+    return {"kind": OutboxKind.sms, "purpose": purpose, "idempotency_key": idempotency_key,
+            "payload": {"to": to, "from": from_, "body": body[:MAX_SMS_BODY]}, "recipient": to,
+            "candidate_id": _id(candidate), "conversation_id": conversation_id, "agent_id": agent_id,
+            "cancelled": OPTED_OUT if opted_out else None}
+
+
+def new_sms_cte(name: str):
+    """PostgreSQL: the INSERT of a new text whose key cannot have been used (``queue_sms_new(...,
+    key_is_new=True)``) as a data-modifying CTE ``name`` returning its ``id``, for a statement
+    that writes other rows too; its values bound as ``{name}_{column}`` and ``{name}_at`` (the
+    creation time), given by :func:`sms_cte_params`. After it ran: :func:`noted`."""
+    table = OutboxItem.__table__
+    at = bindparam(f"{name}_at", type_=table.c.created_at.type)
+    values = {c: bindparam(f"{name}_{c}", type_=table.c[c].type) for c in _NEW_COLUMNS}
+    return (insert(table).values({**values, "attempts": 0, "created_at": at, "updated_at": at})
+            .returning(table.c.id).cte(name))
+
+
+def sms_cte_params(name: str, now: dt.datetime, *, to: str, from_: str, body: str, purpose: str,
+                   idempotency_key: str, candidate, conversation_id: int | None, agent_id: int | None) -> dict:
+    """The parameters of :func:`new_sms_cte` ``name`` for the text :func:`queue_sms_new` writes."""
+    fields = _sms_fields(to=to, from_=from_, body=body, purpose=purpose, idempotency_key=idempotency_key,
+                         candidate=candidate, conversation_id=conversation_id, agent_id=agent_id)
+    cancelled = fields.pop("cancelled")
+    values = {**fields, "kind": str(fields["kind"]), "application_id": None, "last_error": cancelled,
+              "status": OutboxStatus.cancelled if cancelled else OutboxStatus.pending}
+    return {**{f"{name}_{key}": value for key, value in values.items()}, f"{name}_at": now}
+
+
+def noted(session: Session | Connection, item_id: int, params: dict, name: str) -> int:
+    """A text written by :func:`new_sms_cte` ``name`` with ``params``: noted for the enqueue
+    after commit as :func:`add_new` notes one (not when written cancelled); its id."""
+    return _written(session, item_id, params[f"{name}_idempotency_key"], params[f"{name}_last_error"])
 
 
 def _id(row) -> int | None:
