@@ -144,16 +144,21 @@ def _sms_fields(*, to: str, from_: str, body: str, purpose: str, idempotency_key
             "cancelled": OPTED_OUT if opted_out else None}
 
 
-def new_sms_cte(name: str):
-    """PostgreSQL: the INSERT of a new text whose key cannot have been used (``queue_sms_new(...,
-    key_is_new=True)``) as a data-modifying CTE ``name`` returning its ``id``, for a statement
-    that writes other rows too; its values bound as ``{name}_{column}`` and ``{name}_at`` (the
-    creation time), given by :func:`sms_cte_params`. After it ran: :func:`noted`."""
+def new_sms_cte(name: str, after=None):
+    """PostgreSQL: the INSERT of a new text as a data-modifying CTE ``name`` returning its
+    ``id``, for a statement that writes other rows too; its values bound as ``{name}_{column}``
+    and ``{name}_at`` (the creation time), given by :func:`sms_cte_params`. After it ran:
+    :func:`noted`. Without ``after``, its key cannot have been used (``queue_sms_new(...,
+    key_is_new=True)``). With ``after`` (a CTE of at most one row), written only when that CTE
+    has its row, and nothing written on a used key (``ON CONFLICT DO NOTHING``: no id back)."""
     table = OutboxItem.__table__
     at = bindparam(f"{name}_at", type_=table.c.created_at.type)
-    values = {c: bindparam(f"{name}_{c}", type_=table.c[c].type) for c in _NEW_COLUMNS}
-    return (insert(table).values({**values, "attempts": 0, "created_at": at, "updated_at": at})
-            .returning(table.c.id).cte(name))
+    values = {**{c: bindparam(f"{name}_{c}", type_=table.c[c].type) for c in _NEW_COLUMNS},
+              "attempts": 0, "created_at": at, "updated_at": at}
+    if after is None:
+        return insert(table).values(values).returning(table.c.id).cte(name)
+    return (postgresql_insert(table).from_select(list(values), select(*values.values()).select_from(after))
+            .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(table.c.id).cte(name))
 
 
 def sms_cte_params(name: str, now: dt.datetime, *, to: str, from_: str, body: str, purpose: str,
@@ -167,9 +172,10 @@ def sms_cte_params(name: str, now: dt.datetime, *, to: str, from_: str, body: st
     return {**{f"{name}_{key}": value for key, value in values.items()}, f"{name}_at": now}
 
 
-def noted(session: Session | Connection, item_id: int, params: dict, name: str) -> int:
+def noted(session: Session | Connection, item_id: int | None, params: dict, name: str) -> int:
     """A text written by :func:`new_sms_cte` ``name`` with ``params``: noted for the enqueue
-    after commit as :func:`add_new` notes one (not when written cancelled); its id."""
+    after commit as :func:`add_new` notes one (not when written cancelled); its id (None: its
+    key was used, the existing row's id)."""
     return _written(session, item_id, params[f"{name}_idempotency_key"], params[f"{name}_last_error"])
 
 
