@@ -154,7 +154,7 @@ def _pg_server_cpu(engine) -> tuple[float, float]:
 # This database's commits and rollbacks (pg_stat_database) and the server's WAL activity
 # (pg_stat_wal, PostgreSQL 14+): records, bytes, writes and syncs (fsyncs, by the backends at
 # their commits and by the WAL writer). Both views are updated when a backend reports its
-# statistics (at most every second, and at its exit), so the report waits for them.
+# statistics (when idle, after up to 10 s; at its exit), so the report closes the pool first.
 _PG_COUNTERS = ("SELECT xact_commit, xact_rollback, wal_records, wal_bytes, wal_write, wal_sync"
                 " FROM pg_stat_database, pg_stat_wal WHERE datname = current_database()")
 
@@ -165,7 +165,10 @@ def _pg_server_start(engine) -> tuple:
     with engine.connect() as conn:
         conn.exec_driver_sql("SELECT pg_stat_statements_reset()")
         conn.commit()
-    return (*_pg_server_cpu(engine), _pg_counters(engine))
+    engine.dispose()  # the warm-up's statistics reported (_PG_COUNTERS); the pool reconnects (~1 ms a backend)
+    time.sleep(0.5)
+    counters = _pg_counters(engine)
+    return (*_pg_server_cpu(engine), counters)
 
 
 def _pg_counters(engine) -> tuple:
@@ -180,7 +183,8 @@ def _pg_server_report(engine, cpu_before: tuple, calls: int) -> None:
     ms per call. The server's processes that exited since the start (none here: the pool keeps its
     backends) are not counted."""
     every, backends = ((now - before) * 1000 / calls for now, before in zip(_pg_server_cpu(engine), cpu_before))
-    time.sleep(1.2)  # the backends report their statistics at most once a second
+    engine.dispose()  # the pool's backends exit, reporting their statistics (idle, they may wait 10 s)
+    time.sleep(0.5)
     commits, rollbacks, records, wal_bytes, writes, syncs = (
         float(now - before) / calls for now, before in zip(_pg_counters(engine), cpu_before[2]))
     with engine.connect() as conn:
