@@ -17,6 +17,8 @@ provider's latency.
     .venv/bin/python bench/jobs.py --no-confirm      # a call's own jobs, as bench/load.py places them
     .venv/bin/python bench/jobs.py --no-confirm --one-by-one  # no bursts: a drain after each commit
     .venv/bin/python bench/jobs.py --calls 50 --profile 40   # + where the worker's time goes
+    DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/jobs.py --no-confirm --pg-server
+        # + the local PostgreSQL server's CPU and the round trips during the drains
 
 Printed: RQ jobs and outbox rows per call; worker CPU (``time.process_time``, this process)
 per call and per job; the CPU of each outbox kind's handler (the network or ATS part);
@@ -96,6 +98,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.stack import Stack, start_redis  # noqa: E402
+from bench.steps import _pg_server_cpu  # noqa: E402
 from bench.webhooks import CALL, TOKEN, StatementCounter, service_app  # noqa: E402
 from receptionist.adapters.models import OutboxItem, OutboxStatus  # noqa: E402
 from receptionist.adapters.queue import QUEUE_NAME, connection  # noqa: E402
@@ -196,6 +199,8 @@ def main() -> None:
                         help="no text YES after the calls (as bench/load.py: the call's own jobs only)")
     parser.add_argument("--one-by-one", action="store_true",
                         help="drain the queue after each call's start, end and YES (no burst for a job to drain)")
+    parser.add_argument("--pg-server", action="store_true",
+                        help="PostgreSQL on this machine: the server's CPU and the round trips during the drains")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="profile the worker's drains and print the N functions with the most cumulative time")
     args = parser.parse_args()
@@ -232,6 +237,7 @@ def run(app, settings: Settings, args) -> None:
 
     worker_cpu = 0.0
     drains = 0
+    server = {"cpu": 0.0, "trips": 0}  # --pg-server: the server's CPU seconds and round trips during the drains
     worker_class, job_class = meter.worker_class(), meter.job_class()
 
     def drain() -> None:
@@ -239,9 +245,14 @@ def run(app, settings: Settings, args) -> None:
         worker = worker_class([queue], connection=conn, job_class=job_class)
         if profiler:
             profiler.enable()
+        if args.pg_server:
+            server_before, trips_before = _pg_server_cpu(container.database.engine)[1], meter.statements.count
         start = time.process_time()
         worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
         worker_cpu += time.process_time() - start
+        if args.pg_server:
+            server["trips"] += meter.statements.count - trips_before
+            server["cpu"] += _pg_server_cpu(container.database.engine)[1] - server_before
         if profiler:
             profiler.disable()
         drains += 1
@@ -293,6 +304,9 @@ def run(app, settings: Settings, args) -> None:
           f"({len(rows) / n:.2f} per call): " + ", ".join(f"{k} {v}" for k, v in sorted(per_kind.items())))
     print(f"worker CPU {worker_cpu:.2f} s: {1000 * worker_cpu / n:.1f} ms per call, "
           f"{1000 * worker_cpu / max(1, meter.jobs):.1f} ms per job")
+    if args.pg_server:
+        print(f"PostgreSQL server during the drains: {1000 * server['cpu'] / n:.2f} CPU ms per call in this"
+              f" database's backends; {server['trips'] / n:.1f} round trips per call")
     print(f"{'part':<34}{'ms/call':>9}{'runs':>7}{'ms/run':>9}{'SQL/run':>9}")
     for kind in sorted(meter.handler_cpu):
         cpu, runs = meter.handler_cpu[kind], meter.handler_runs[kind]

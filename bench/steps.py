@@ -62,6 +62,7 @@ def main() -> None:
     engine = app.extensions["db"].engine
     on_round_trip(engine, lambda sql, alone: statements.append(sql + (" -- alone" if alone else "")))
     cpu: dict[str, list[float]] = {}
+    wall: dict[str, list[float]] = {}
     locked = _lock_timer(engine) if args.lock else None
     sql: dict[str, list[int]] = {}
     last_sql: dict[str, list[str]] = {}
@@ -75,14 +76,16 @@ def main() -> None:
             profiler.enable()
         if locked is not None:
             locked["spent"] = 0.0
-        start = time.process_time()
+        start, started = time.process_time(), time.perf_counter()
         response = client.post(path, data=params, headers={"X-Twilio-Signature": signature})
         spent = (time.process_time() - start) * 1000
+        waited = (time.perf_counter() - started) * 1000
         if step == args.profile and measured:
             profiler.disable()
         assert response.status_code in (200, 204), response.data
         if measured:
             cpu.setdefault(step, []).append(spent)
+            wall.setdefault(step, []).append(waited)
             sql.setdefault(step, []).append(len(statements))
             if locked is not None:
                 lock_cpu.setdefault(step, []).append(locked["spent"] * 1000)
@@ -105,14 +108,16 @@ def main() -> None:
         post("status", "/voice/status", {**base, "CallStatus": "completed", "CallDuration": "95"}, measured)
 
     print(f"database: {url.split('://')[0]}; {args.calls - args.warmup} calls measured")
-    print(f"{'step':<10}{'input':<24}{'CPU p50':>9}{'CPU mean':>10}{'SQL':>6}" + ("  lock p50" if locked else ""))
+    print(f"{'step':<10}{'input':<24}{'CPU p50':>9}{'CPU mean':>10}{'SQL':>6}{'wall p50':>10}"
+          + ("  lock p50" if locked else ""))
     inputs = ["(call starts)"] + [next(iter(i.values())) for i in CALL] + ["completed"]
     for (step, values), said in zip(cpu.items(), inputs):
         print(f"{step:<10}{said:<24}{statistics.median(values):>9.2f}{statistics.mean(values):>10.2f}"
-              f"{statistics.mean(sql[step]):>6.1f}"
+              f"{statistics.mean(sql[step]):>6.1f}{statistics.median(wall[step]):>10.2f}"
               + (f"{statistics.median(lock_cpu[step]):>10.2f}" if locked else ""))
     print(f"{'per call':<34}{sum(statistics.mean(v) for v in cpu.values()):>10.2f}"
-          f"{sum(statistics.mean(v) for v in sql.values()):>6.1f}")
+          f"{sum(statistics.mean(v) for v in sql.values()):>6.1f}{sum(statistics.mean(v) for v in wall.values()):>10.2f}"
+          "  (wall: mean, the request as the test client waits for it)")
     if server is not None:
         _pg_server_report(engine, server, args.calls - args.warmup)
     if args.sql:
@@ -146,20 +151,42 @@ def _pg_server_cpu(engine) -> tuple[float, float]:
     return every, backends
 
 
-def _pg_server_start(engine) -> tuple[float, float]:
-    """Resets pg_stat_statements; returns the server's CPU seconds so far (:func:`_pg_server_cpu`)."""
+# This database's commits and rollbacks (pg_stat_database) and the server's WAL activity
+# (pg_stat_wal, PostgreSQL 14+): records, bytes, writes and syncs (fsyncs, by the backends at
+# their commits and by the WAL writer). Both views are updated when a backend reports its
+# statistics (when idle, after up to 10 s; at its exit), so the report closes the pool first.
+_PG_COUNTERS = ("SELECT xact_commit, xact_rollback, wal_records, wal_bytes, wal_write, wal_sync"
+                " FROM pg_stat_database, pg_stat_wal WHERE datname = current_database()")
+
+
+def _pg_server_start(engine) -> tuple:
+    """Resets pg_stat_statements; returns the server's CPU seconds so far (:func:`_pg_server_cpu`)
+    and its counters (``_PG_COUNTERS``)."""
     with engine.connect() as conn:
         conn.exec_driver_sql("SELECT pg_stat_statements_reset()")
         conn.commit()
-    return _pg_server_cpu(engine)
+    engine.dispose()  # the warm-up's statistics reported (_PG_COUNTERS); the pool reconnects (~1 ms a backend)
+    time.sleep(0.5)
+    counters = _pg_counters(engine)
+    return (*_pg_server_cpu(engine), counters)
 
 
-def _pg_server_report(engine, cpu_before: tuple[float, float], calls: int) -> None:
-    """Prints the server's CPU ms per call and, from pg_stat_statements, each statement kind's
+def _pg_counters(engine) -> tuple:
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
+        return tuple(conn.exec_driver_sql(_PG_COUNTERS).one())
+
+
+def _pg_server_report(engine, cpu_before: tuple, calls: int) -> None:
+    """Prints the server's CPU ms per call, commits, WAL records, bytes and syncs per call and, from pg_stat_statements, each statement kind's
     executions (round trips: BEGIN and COMMIT are statements there too), planning and execution
     ms per call. The server's processes that exited since the start (none here: the pool keeps its
     backends) are not counted."""
     every, backends = ((now - before) * 1000 / calls for now, before in zip(_pg_server_cpu(engine), cpu_before))
+    engine.dispose()  # the pool's backends exit, reporting their statistics (idle, they may wait 10 s)
+    time.sleep(0.5)
+    commits, rollbacks, records, wal_bytes, writes, syncs = (
+        float(now - before) / calls for now, before in zip(_pg_counters(engine), cpu_before[2]))
     with engine.connect() as conn:
         rows = conn.exec_driver_sql(
             "SELECT calls, total_plan_time, total_exec_time, query FROM pg_stat_statements"
@@ -171,6 +198,8 @@ def _pg_server_report(engine, cpu_before: tuple[float, float], calls: int) -> No
           f" statements {sum(r.calls for r in rows) / calls:.1f} per call,"
           f" plan {sum(r.total_plan_time for r in rows) / calls:.2f} ms, exec {sum(r.total_exec_time for r in rows) / calls:.2f} ms"
           " per call (wall, in the server)")
+    print(f"commits {commits:.1f} per call (rollbacks {rollbacks:.2f}); WAL per call: {records:.0f} records,"
+          f" {wal_bytes / 1024:.1f} kB, {writes:.1f} writes, {syncs:.1f} syncs (fsync)")
     print(f"{'per call':>9}{'plan ms':>9}{'exec ms':>9}  statement")
     for r in rows:
         print(f"{r.calls / calls:>9.2f}{r.total_plan_time / calls:>9.3f}{r.total_exec_time / calls:>9.3f}  "

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, select
 
 from receptionist.adapters.models import (Application, Candidate, CandidateListRow, Conversation,
-                                          ConversationStatus, FollowUpReason, OutboxItem)
+                                          ConversationStatus, FollowUpReason, OutboxItem, TranscriptLine)
 from receptionist.services import duplicates
 
 from .test_candidate_list import assert_kept
@@ -97,6 +97,46 @@ def test_the_last_answer_scores_texts_checks_and_lists_once(twilio, db):
         assert "Hi Jane" in text.payload["body"] and "Job: Forklift Operator\nEarliest start: " in text.payload["body"]
     [row] = assert_kept(db)
     assert (row.status, row.score, row.name_key) == ("qualified", 100, "jane doe")
+
+
+def test_on_postgresql_the_end_writes_its_text_state_lines_and_reply_in_one_statement(twilio, db):
+    """PostgreSQL: the confirmation text's INSERT, the application's and conversation's
+    UPDATEs, the transcript lines and the stored TwiML are one statement (data-modifying CTEs,
+    ``screening_end._ended``); the text is still enqueued after the commit, and a retried last
+    answer gets the same reply without writing anything again."""
+    from receptionist.services.unit_of_work import collect_new_outbox
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writes them one statement each")
+    call = Call(twilio)
+    call.start()
+    for inputs in QUALIFIED[:-1]:
+        call.send(**inputs)
+    last = call.last  # the prompt the last answer answers
+    raw: list[str] = []
+    listener = lambda _conn, _cursor, sql, *_args: raw.append(" ".join(sql.split()))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        with collect_new_outbox() as enqueued:
+            reply = call.send(**QUALIFIED[-1]).data
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    [end] = [sql for sql in raw if "INSERT INTO outbox" in sql]
+    for part in ("UPDATE applications", "UPDATE conversations", "INSERT INTO transcript_lines", "INSERT INTO call_turns"):
+        assert part in end and sum(part in sql for sql in raw) == 1, part
+    conv = conversation(db)
+    with db.transaction() as s:
+        [text] = s.scalars(select(OutboxItem).filter_by(kind="sms")).all()
+        lines = s.scalars(select(TranscriptLine.seq).filter_by(conversation_id=conv.id)
+                          .order_by(TranscriptLine.seq)).all()
+    assert enqueued == [text.id] and text.status.value == "pending" and text.attempts == 0
+    assert text.created_at is not None and "Hi Jane" in text.payload["body"]
+    assert lines == list(range(1, conv.transcript_lines + 1))
+    assert conv.status == ConversationStatus.completed and conv.confirmation_status.value == "pending"
+    call.last = last
+    with statements(db) as again:
+        assert call.send(**QUALIFIED[-1]).data == reply  # Twilio's retry: the stored reply
+    assert not any(sql.startswith(("INSERT", "UPDATE", "DELETE", "WITH")) for sql in again), again
 
 
 def test_the_last_answer_after_the_ats_answered_routes_and_invites_once(twilio, db, container):

@@ -178,6 +178,32 @@ def test_a_jobs_transactions_share_one_pooled_connection(jobs_container):
     assert rows(container) == {n: (OutboxStatus.sent, 1) for n in (1, 2, 3, 20)}
 
 
+def test_a_plain_rows_sent_rides_on_the_next_claim(jobs_container):
+    """A row handed over without a result of its own is marked ``sent`` with the next row's
+    claim: on PostgreSQL in the claim's own statement, autocommitted (no BEGIN or COMMIT: one
+    round trip a row), on SQLite in one transaction. Each row still ends sent, claimed once,
+    with its provider's id; the last row's ``sent`` is written alone."""
+    from bench.webhooks import on_round_trip
+
+    container = jobs_container
+    container.outbox_handlers[KIND] = lambda item, c: outbox_jobs.Done(provider_ref=f"ref-{item.payload['n']}",
+                                                                      provider_status="queued")
+    ids = write_rows(container, 1, 2, 3)
+    trips: list[str] = []
+    stop = on_round_trip(container.database.engine, lambda sql, alone: trips.append(sql.split()[0]))
+    try:
+        assert outbox_jobs.run_items(ids, container, drain=False) == {"sent": 3}
+    finally:
+        stop()
+    with container.database.transaction() as s:
+        found = {r.payload["n"]: (r.status, r.attempts, r.provider_ref, r.provider_status, r.sent_at is not None)
+                 for r in s.scalars(select(OutboxItem))}
+    assert found == {n: (OutboxStatus.sent, 1, f"ref-{n}", "queued", True) for n in (1, 2, 3)}
+    if container.database.engine.dialect.name == "postgresql":
+        # claim 1; sent 1 + claim 2; sent 2 + claim 3; sent 3
+        assert trips == ["UPDATE", "WITH", "WITH", "UPDATE"]
+
+
 def test_a_handler_that_raises_leaves_its_row_sending_and_the_others_are_sent(jobs_container):
     container = jobs_container
 
@@ -255,10 +281,10 @@ def test_a_claim_that_fails_keeps_the_previous_rows_result(jobs_container, monke
     rq_queue.connection(container.settings).flushdb()
     real_claim = outbox.claim
 
-    def claim(session, item_id):
+    def claim(session, item_id, sent=None):
         if item_id == ids[1]:
             raise RuntimeError("the database went away mid-job")
-        return real_claim(session, item_id)
+        return real_claim(session, item_id, sent=sent)
 
     monkeypatch.setattr(outbox, "claim", claim)
     with pytest.raises(RuntimeError):

@@ -154,6 +154,8 @@ def run_items(item_ids: list[int], container: "Container | None" = None, drain: 
     sent: _Ran | None = None  # a row handled, its ``sent`` not written yet
 
     def claim_after(session: Session | Connection, item_id: int) -> Claimed | None:
+        if sent is not None and sent.sent is not None:  # a plain ``sent``: written by the claim itself
+            return outbox.claim(session, item_id, sent={**sent.sent, "now": utcnow()})
         if sent is not None:
             sent.write(session)
         return outbox.claim(session, item_id)
@@ -173,10 +175,11 @@ def run_items(item_ids: list[int], container: "Container | None" = None, drain: 
                 item_id = todo[done]
                 try:
                     # Core only (no Session) unless the handled row's result is an ORM write.
-                    # Alone (autocommit_first), the claim is one statement; after a handled row, two
-                    # writes in one transaction.
+                    # Alone (autocommit_first), the claim is one statement, and so is a plain
+                    # ``sent`` with it on PostgreSQL (``outbox.claim(sent=...)``); after another
+                    # handled row, two writes in one transaction.
                     claimed = uow.run(lambda s: claim_after(s, item_id), orm=sent is not None and sent.orm,
-                                      autocommit_first=sent is None)
+                                      autocommit_first=sent is None or sent.sent is not None)
                 except Exception:
                     if sent is not None:  # the claim failed, not the handled row: keep its result
                         _write_alone(uow, sent)
@@ -259,6 +262,7 @@ class _Ran:
     attempts: int = 0
     orm: bool = True  # ``write`` needs a Session (False: a Connection will do)
     single: bool = False  # ``write`` is one statement: on PostgreSQL autocommitted (``autocommit_first``)
+    sent: dict | None = None  # ``write`` is ``outbox.record_sent`` alone, with these arguments but ``now``
 
 
 def _handle(item_id: int, claimed: Claimed | None, container: "Container") -> _Ran:
@@ -276,9 +280,12 @@ def _handle(item_id: int, claimed: Claimed | None, container: "Container") -> _R
                 outcome.record(s)
             outbox.record_sent(s, item_id, now=utcnow(), provider_ref=outcome.provider_ref,
                                provider_status=outcome.provider_status)
+        plain = outcome.record is None
         return _Ran("sent", write_sent, lambda: log.info("outbox %s: %s %s done (%s)", item_id, claimed.kind,
                                                           claimed.purpose, outcome.provider_status or "ok"),
-                    orm=outcome.record is not None and not outcome.core, single=outcome.record is None)
+                    orm=not plain and not outcome.core, single=plain,
+                    sent={"item_id": item_id, "provider_ref": outcome.provider_ref,
+                          "provider_status": outcome.provider_status} if plain else None)
     if isinstance(outcome, Cancel):
         return _Ran("cancelled", lambda s: outbox.record_cancelled(s, item_id, reason=outcome.reason))
     if isinstance(outcome, Retry) and claimed.attempts < MAX_ATTEMPTS:

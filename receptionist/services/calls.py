@@ -553,15 +553,6 @@ def _reply_of(conversation, now):
             .returning(turns_t.c.conversation_id))
 
 
-def _lines_and_reply():
-    """PostgreSQL: a turn's transcript lines and TwiML in one statement, ``WITH turn_of AS
-    (SELECT :conversation_id AS id), lines AS (INSERT INTO transcript_lines ...) INSERT INTO
-    call_turns ...`` (:func:`_lines_of`, :func:`_reply_of`)."""
-    turn_of = select(bindparam("conversation_id", type_=Integer).label("id")).cte("turn_of")
-    now = bindparam("now", type_=CallTurn.__table__.c.created_at.type)
-    return _reply_of(turn_of, now).add_cte(_lines_of(turn_of, now))
-
-
 def _started_writes():
     """PostgreSQL: a call's start in one statement, ``WITH started AS (INSERT INTO conversations
     ... RETURNING id), lines AS (INSERT INTO transcript_lines ...) INSERT INTO call_turns ...
@@ -578,7 +569,6 @@ def _started_writes():
 
 # Built once, by (with an answer, with a language chosen).
 _OPENED_FOR_CONVERSATION = Prepared(_opened_for_conversation())
-_LINES_AND_REPLY = Prepared(_lines_and_reply())
 _PLAIN_WRITES = {(answer, language): Prepared(_plain_writes(answer, language)) for answer in (False, True)
                  for language in (False, True)}
 _STARTED_WRITES = Prepared(_started_writes())
@@ -600,17 +590,17 @@ def _store_last_turn(session: Session, row, advanced: _Advanced, event: flow.Eve
     said, texts = _worded(turn)
     lines = turn_lines(event, texts)
     first = row.transcript_lines or 0
+    connection = session.connection()
+    reply = None
+    if connection.dialect.name == "postgresql":  # the lines and the TwiML written by finish's last statement
+        reply = {"twiml": render_twiml(turn, said, step, profile.setup), **_lines_params(first, lines)}
     finished = screening_end.finish(session, row, advanced.question_ids, profile.company_id,
                                     now.astimezone(profile.timezone).date(), event, advanced.state, turn, step,
-                                    first + len(lines), now, seen_step=seen_step)
+                                    first + len(lines), now, seen_step=seen_step, reply=reply)
     if not finished:
         return None if finished is None else _DECLINED
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":  # the lines and the TwiML in one round trip
-        twiml = render_twiml(turn, said, step, profile.setup)
-        _LINES_AND_REPLY.execute(connection, {"conversation_id": row.id, "step": step, "twiml": twiml, "now": now,
-                                              **_lines_params(first, lines)})
-        return twiml
+    if reply is not None:
+        return reply["twiml"]
     insert_transcript(connection, row.id, first, lines, now)
     return _reply(connection, row.id, turn, said, step, profile, render_twiml, now)
 

@@ -40,7 +40,7 @@ from ..phones import can_receive_sms
 from . import candidate_list, duplicates, routing, scores, webhooks
 from .confirmation import RECENT_TEXT_FOR_POSTING, SAME_CONFIRMATION_WINDOW, details_text
 from .conversations import insert_answer
-from .outbox import add_new, queue_sms_new
+from .outbox import add_new, new_sms_cte, noted, queue_sms_new, sms_cte_params
 from .scripts import per_version, script_for
 
 log = logging.getLogger(__name__)
@@ -171,11 +171,16 @@ _DECIDING = Prepared(
 
 
 @lru_cache(maxsize=None)
-def _ended(answered: bool, confirming: bool, screened=None):
+def _ended(answered: bool, confirming: bool, screened=None, texted: bool = False, replied: bool = False):
     """The conversation's UPDATE at the end (built and prepared once per variant): last activity when the
     caller said something, the confirmation's state when its text was written. ``screened``
     (PostgreSQL): the application's UPDATE (``_SCREENED``..., Prepared), run in the same statement as a
-    data-modifying CTE: one round trip for both (neither reads the other's table)."""
+    data-modifying CTE: one round trip for both (neither reads the other's table). PostgreSQL too:
+    ``texted``, the confirmation text's INSERT as the CTE ``text`` (``outbox.new_sms_cte``, its id
+    returned as ``text_id``); ``replied``, the turn's transcript lines and TwiML
+    (``calls._lines_of``, ``calls._reply_of``: bound as ``seqs``, ``speakers``, ``texts``, ``twiml``)
+    written from the conversation's UPDATE, which becomes the CTE ``ended``. The end of a call in
+    one round trip instead of four (``bench/steps.py``, g10)."""
     statement = (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
                  .values(state=bindparam("state"), step=bindparam("step"), transcript_lines=bindparam("lines"),
                          status=ConversationStatus.completed, ended_at=bindparam("now")))
@@ -184,8 +189,20 @@ def _ended(answered: bool, confirming: bool, screened=None):
     if confirming:
         statement = statement.values(confirmation_status=ConfirmationStatus.pending,
                                      confirmation_sent_at=bindparam("now"))
+    ctes = []
     if screened is not None:  # a CTE gets no Python-side defaults: its onupdate column is given
-        statement = statement.add_cte(screened.statement.values(updated_at=bindparam("now")).cte("screened"))
+        ctes.append(screened.statement.values(updated_at=bindparam("now")).cte("screened"))
+    if texted:
+        ctes.append(new_sms_cte("text"))
+    if replied:  # PostgreSQL allows data-modifying CTEs at the top level only: all of them on the INSERT
+        from .calls import _lines_of, _reply_of  # calls imports this module
+        ended = statement.returning(_conversations.c.id).cte("ended")
+        now = bindparam("now", type_=_conversations.c.ended_at.type)
+        statement = _reply_of(ended, now).add_cte(*ctes, _lines_of(ended, now))
+    elif ctes:
+        statement = statement.add_cte(*ctes)
+    if texted:
+        statement = statement.returning(select(ctes[-1].c.id).scalar_subquery().label("text_id"))
     return Prepared(statement)
 
 
@@ -199,7 +216,7 @@ class _Text:
 
 def finish(session: Session, row, question_ids: dict[str, int], company_id: int, today: dt.date,
            event: flow.Event, state: flow.CallState, turn: flow.Turn, step: int, lines: int,
-           now: dt.datetime, seen_step: int | None = None) -> bool | None:
+           now: dt.datetime, seen_step: int | None = None, reply: dict | None = None) -> bool | None:
     """Store the end of the screening ``turn`` (:func:`applies`) of conversation ``row``:
     ``lines``, its transcript's line count after this turn (the caller inserts the lines);
     ``today``, the agent's local date (dates are scored from it). Returns False, having
@@ -213,6 +230,10 @@ def finish(session: Session, row, question_ids: dict[str, int], company_id: int,
     the turn, only if the conversation is still at ``seen_step`` and in progress; None, with
     nothing written, when it is not (the caller reads the conversation again, locked). Without
     it, ``row`` was read locked.
+
+    ``reply`` (PostgreSQL; ignored on SQLite): the turn's transcript lines and TwiML
+    ({"twiml", "seqs", "speakers", "texts"}: ``calls._lines_params``); written
+    here, in the conversation's UPDATE (with the confirmation text's INSERT), when it returns True.
     """
     connection = session.connection()
     names = [e.name for e in turn.effects if isinstance(e, flow.NameGiven)]
@@ -244,6 +265,7 @@ def finish(session: Session, row, question_ids: dict[str, int], company_id: int,
         webhooks.emit(session, company_id, WebhookEvent.conversation_completed, {
             "conversation_id": row.id, "status": str(ConversationStatus.completed), "channel": "voice",
             "candidate_id": row.candidate_id, "application_id": row.application_id})
+    text = None  # PostgreSQL: the confirmation's parameters, for the conversation's UPDATE to write it
     if not facts.recent:  # one text per candidate and posting within the window
         posting = agent.postings.get(row.posting_id)
         body = details_text(name=candidate.name, email=candidate.email, company=agent.company_name,
@@ -251,14 +273,19 @@ def finish(session: Session, row, question_ids: dict[str, int], company_id: int,
                             default_language=agent.default_language, language=row.conversation_language,
                             answers=answers)
         # The key is made of this conversation's id and written only at its end, once.
-        queue_sms_new(session, to=candidate.phone, from_=facts.to_number, body=body,
-                      purpose=OutboxPurpose.confirmation, idempotency_key=f"confirmation:{row.id}",
-                      candidate=_Text(row.candidate_id, candidate.opted_out), conversation_id=row.id,
-                      agent_id=row.agent_id, key_is_new=True)
+        fields = dict(to=candidate.phone, from_=facts.to_number, body=body, purpose=OutboxPurpose.confirmation,
+                      idempotency_key=f"confirmation:{row.id}", candidate=_Text(row.candidate_id, candidate.opted_out),
+                      conversation_id=row.id, agent_id=row.agent_id)
+        if connection.dialect.name == "postgresql":
+            text = sms_cte_params("text", now, **fields)
+        else:
+            queue_sms_new(session, **fields, key_is_new=True)
     ending = {"conversation_id": row.id, "state": state.to_dict(), "step": step, "lines": lines, "now": now}
     if connection.dialect.name == "postgresql":
-        _ended(not isinstance(event, flow.Silence), not facts.recent, screening).execute(
-            connection, {**ending, **screened})
+        written = _ended(not isinstance(event, flow.Silence), not facts.recent, screening, text is not None,
+                         reply is not None).execute(connection, {**ending, **screened, **(text or {}), **(reply or {})})
+        if text is not None:
+            noted(session, written.one().text_id, text, "text")
     else:
         _ended(not isinstance(event, flow.Silence), not facts.recent).execute(connection, ending)
     if decided is not None:
