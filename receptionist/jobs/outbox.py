@@ -276,8 +276,13 @@ def _handle(item_id: int, claimed: Claimed | None, container: "Container") -> _R
                 outcome.record(s)
             outbox.record_sent(s, item_id, now=utcnow(), provider_ref=outcome.provider_ref,
                                provider_status=outcome.provider_status)
-        return _Ran("sent", write_sent, lambda: log.info("outbox %s: %s %s done (%s)", item_id, claimed.kind,
-                                                          claimed.purpose, outcome.provider_status or "ok"),
+        # The row's one line (a handler logs nothing on success): a text's masked number and
+        # MessageSid, after the commit. Formatted only when INFO is on (logging's lazy args).
+        def log_sent() -> None:
+            log.info("outbox %s: %s %s to %s done (%s%s)", item_id, claimed.kind, claimed.purpose,
+                     mask(claimed.recipient) if claimed.kind == "sms" else "-", outcome.provider_status or "ok",
+                     f" as {outcome.provider_ref}" if outcome.provider_ref else "")
+        return _Ran("sent", write_sent, log_sent,
                     orm=outcome.record is not None and not outcome.core, single=outcome.record is None)
     if isinstance(outcome, Cancel):
         return _Ran("cancelled", lambda s: outbox.record_cancelled(s, item_id, reason=outcome.reason))
@@ -304,5 +309,4 @@ def send_sms(item: Claimed, container: "Container") -> Outcome:
         if exc.retryable:
             return Retry(str(exc), exc.code)
         return Fail(str(exc), exc.code)
-    log.info("outbox %s: text to %s handed over as %s", item.id, mask(p["to"]), result.sid)
     return Done(result.sid, result.status)

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from ..adapters.db import Prepared
 from ..adapters.models import (Agent, Application, Candidate, Conversation, OutboxItem, Posting, RoutingEvent,
                                utcnow)
 from ..engine.texts import Line, render
@@ -212,10 +213,10 @@ def record_invited(session: Session | Connection, application_id: int, interview
     ``session``: a Session, or the Connection of ``UnitOfWork.run(orm=False)`` (the job's:
     no Session to set up and flush)."""
     conn = core_connection(session)
-    facts = conn.execute(_INVITE_FACTS, {"application_id": application_id}).first()
+    facts = _INVITE_FACTS.execute(conn, {"application_id": application_id}).first()
     if facts is None or facts.routing != RoutingState.approved:
         return False
-    if conn.execute(_INVITED, {"application_id": application_id, "url": interview_url}).rowcount != 1:
+    if _INVITED.execute(conn, {"application_id": application_id, "url": interview_url}).rowcount != 1:
         return False  # moved on since the read (PostgreSQL: a concurrent dismissal committed first)
     record_transition(conn, application_id, RoutingState.approved, RoutingState.invited, actor=SYSTEM,
                       posting_id=facts.posting_id)
@@ -249,7 +250,7 @@ class _Addressee:
 _LATEST_OF_APPLICATION = (select(Conversation.id).where(Conversation.application_id == Application.id)
                           .order_by(Conversation.started_at.desc(), Conversation.id.desc()).limit(1)
                           .correlate(Application).scalar_subquery())
-_INVITE_FACTS = (
+_INVITE_FACTS = Prepared(
     select(Application.routing, Application.candidate_id, Application.agent_id, Application.score,
            Candidate.name, Candidate.email, Candidate.phone, Candidate.opted_out,
            Candidate.language.label("candidate_language"), Posting.id.label("posting_id"), Posting.key,
@@ -260,7 +261,8 @@ _INVITE_FACTS = (
     .join(Agent, Agent.id == Application.agent_id)
     .outerjoin(Conversation, Conversation.id == _LATEST_OF_APPLICATION)
     .where(Application.id == bindparam("application_id")))
-_INVITED = (update(Application.__table__)
+# Both Prepared (run on the driver's cursor): the invite job's read and write, once a call.
+_INVITED = Prepared(update(Application.__table__)
             .where(Application.__table__.c.id == bindparam("application_id"),
                    Application.__table__.c.routing == RoutingState.approved)
             .values(interview_url=bindparam("url"), routing=RoutingState.invited))
