@@ -263,9 +263,9 @@ _INVITE_FACTS = Prepared(
     .where(Application.id == bindparam("application_id")))
 # Both Prepared (run on the driver's cursor): the invite job's read and write, once a call.
 _INVITED = Prepared(update(Application.__table__)
-            .where(Application.__table__.c.id == bindparam("application_id"),
-                   Application.__table__.c.routing == RoutingState.approved)
-            .values(interview_url=bindparam("url"), routing=RoutingState.invited))
+                    .where(Application.__table__.c.id == bindparam("application_id"),
+                           Application.__table__.c.routing == RoutingState.approved)
+                    .values(interview_url=bindparam("url"), routing=RoutingState.invited))
 
 
 def text_dismissal(session: Session, application: Application) -> None:
