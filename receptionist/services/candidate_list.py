@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import bindparam, delete, event, func, insert, inspect, select
+from sqlalchemy import Integer, bindparam, delete, event, func, insert, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from ..adapters.db import Prepared
 from ..adapters.models import Application, Candidate, CandidateListRow, Conversation
 from .candidates import summary_select
 
@@ -48,8 +49,18 @@ def refresh(connection: Connection | Session, candidate_ids: Iterable[int] | Non
         connection.execute(delete(target))
         candidate_ids = connection.scalars(select(Conversation.candidate_id).distinct()).all()
     ids = sorted(set(candidate_ids))
-    remove, fill, replace = _statements()
     dialect = (connection.get_bind() if isinstance(connection, Session) else connection).dialect
+    if len(ids) == 1:  # the common case (a job's or a turn's one candidate): Prepared, on the cursor
+        conn = connection.connection() if isinstance(connection, Session) else connection
+        remove, fill, replace = _one()
+        if not new and dialect.name == "postgresql":
+            replace.execute(conn, {"candidate_id": ids[0]})
+            return
+        if not new:
+            remove.execute(conn, {"candidate_id": ids[0]})
+        fill.execute(conn, {"candidate_id": ids[0]})
+        return
+    remove, fill, replace = _statements()
     if not new and dialect.name == "postgresql":
         remove, fill = None, replace  # both in one round trip
     for start in range(0, len(ids), BATCH):
@@ -75,15 +86,33 @@ def _statements():
     Statements in WITH")."""
     global _built
     if not _built:
-        ids = bindparam("ids", expanding=True)
-        target = CandidateListRow.__table__
-        remove = delete(target).where(target.c.candidate_id.in_(ids))
-        removed = remove.returning(target.c.candidate_id).cte("removed")
-        summary = summary_select(ids)
-        _built = (remove, insert(target).from_select(COLUMNS, summary),
-                  insert(target).from_select(COLUMNS, summary.where(
-                      select(func.count()).select_from(removed).scalar_subquery() >= 0)).add_cte(removed))
+        _built = _build(bindparam("ids", expanding=True))
     return _built
+
+
+_built_one: tuple = ()
+
+
+def _one():
+    """:func:`_statements` for one candidate, bound as ``candidate_id`` (``IN (SELECT :id)``:
+    no expanding parameter), as :class:`~receptionist.adapters.db.Prepared` statements: they
+    skip SQLAlchemy's per-execution work (the expanding IN is rewritten at every run)."""
+    global _built_one
+    if not _built_one:
+        _built_one = tuple(Prepared(s) for s in _build(select(bindparam("candidate_id", type_=Integer))))
+    return _built_one
+
+
+def _build(ids) -> tuple:
+    """(DELETE, INSERT ... SELECT, both in one) of the rows of the candidates ``ids`` names
+    (anything ``in_`` takes)."""
+    target = CandidateListRow.__table__
+    remove = delete(target).where(target.c.candidate_id.in_(ids))
+    removed = remove.returning(target.c.candidate_id).cte("removed")
+    summary = summary_select(ids)
+    return (remove, insert(target).from_select(COLUMNS, summary),
+            insert(target).from_select(COLUMNS, summary.where(
+                select(func.count()).select_from(removed).scalar_subquery() >= 0)).add_cte(removed))
 
 
 PENDING, TOUCHED = "candidate_list_pending", "candidate_list_touched"  # session.info keys
