@@ -84,10 +84,10 @@ expanding IN), logging (9 lines a call, ~11% of the profile: LogRecord, findCall
 handler) and redis-py's command packing. Now those statements are Prepared (one candidate's
 refresh as ``IN (SELECT :id)``, which PostgreSQL plans as ``candidate_id = :id``) and a sent
 row logs one line (a text's handed-over line and the invite's "invited" folded into it).
-SQLite 4.8 -> 4.0 ms a call (invite 1.33 -> 0.85, check 1.20 -> 0.94, texts 0.15 -> 0.10);
-(PostgreSQL 6.8 -> 5.9: invite 2.06 -> 1.43, check 1.44 -> 1.29); claim + outcome and RQ
-unchanged. redis-py 8.1's observability hooks when not enabled (the
-default: no switch needed) cost ~3 us a command (``record_operation_duration`` looking for a
+SQLite 4.8 -> 4.0 ms a call (invite 1.33 -> 0.85, check 1.20 -> 0.94, texts 0.15 -> 0.10),
+PostgreSQL 6.8 -> 5.9 (invite 2.06 -> 1.43, check 1.44 -> 1.29); claim + outcome and RQ
+unchanged. redis-py 8.1's observability hooks when not enabled (the default: no switch
+needed) cost ~3 us a command (``record_operation_duration`` looking for a
 collector each time): ~0.02 ms a call at 0.3 jobs a call, not worth a ``redis<8`` pin.
 """
 from __future__ import annotations
