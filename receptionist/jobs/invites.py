@@ -41,5 +41,4 @@ def send_invite(item: Claimed, container: "Container") -> Outcome:
         log.exception("outbox %s: invited but not recorded", item.id)
         return Fail(f"invited ({invitation.interview_url}) but not recorded: {type(exc).__name__}; "
                     "text the link by hand rather than retrying (a retry invites again)")
-    log.info("outbox %s: application %s invited", item.id, p["application_id"])
-    return Done(provider_status="invited")
+    return Done(provider_status="invited")  # logged once, with the row's "sent" (jobs.outbox)

@@ -280,10 +280,14 @@ def _handle(item_id: int, claimed: Claimed | None, container: "Container") -> _R
                 outcome.record(s)
             outbox.record_sent(s, item_id, now=utcnow(), provider_ref=outcome.provider_ref,
                                provider_status=outcome.provider_status)
+        # The row's one line (a handler logs nothing on success): a text's masked number and
+        # MessageSid, after the commit. Formatted only when INFO is on (logging's lazy args).
+        def log_sent() -> None:
+            log.info("outbox %s: %s %s to %s done (%s%s)", item_id, claimed.kind, claimed.purpose,
+                     mask(claimed.recipient) if claimed.kind == "sms" else "-", outcome.provider_status or "ok",
+                     f" as {outcome.provider_ref}" if outcome.provider_ref else "")
         plain = outcome.record is None
-        return _Ran("sent", write_sent, lambda: log.info("outbox %s: %s %s done (%s)", item_id, claimed.kind,
-                                                          claimed.purpose, outcome.provider_status or "ok"),
-                    orm=not plain and not outcome.core, single=plain,
+        return _Ran("sent", write_sent, log_sent, orm=not plain and not outcome.core, single=plain,
                     sent={"item_id": item_id, "provider_ref": outcome.provider_ref,
                           "provider_status": outcome.provider_status} if plain else None)
     if isinstance(outcome, Cancel):
@@ -311,5 +315,4 @@ def send_sms(item: Claimed, container: "Container") -> Outcome:
         if exc.retryable:
             return Retry(str(exc), exc.code)
         return Fail(str(exc), exc.code)
-    log.info("outbox %s: text to %s handed over as %s", item.id, mask(p["to"]), result.sid)
     return Done(result.sid, result.status)

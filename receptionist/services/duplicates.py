@@ -317,7 +317,7 @@ def check_request(conn: Connection, check_id: int) -> CheckRequest | None:
     """The lookup ``check_id`` asks for; None when the check is gone or already done.
     One Core read (``conn``: a Connection, e.g. ``UnitOfWork.read``'s): the check, its
     company's ATS settings and first number."""
-    row = conn.execute(_CHECK_REQUEST, {"check_id": check_id}).first()
+    row = _CHECK_REQUEST.execute(conn, {"check_id": check_id}).first()
     if row is None or row.status == "done":
         return None
     return CheckRequest(row.id, _company_ats(row.slug, row.ats_config, row.first_number), row.phone, row.email)
@@ -340,7 +340,7 @@ def record_result(session: Session | Connection, check_id: int, found: list[ATSC
         check = conn.execute(_CHECK_TO_RECORD, {"check_id": check_id}).one()  # locked: see after_screening
         asked = check.phone, check.email
     matches = match_records(found, source=source, phone=asked[0], email=asked[1])
-    application_id = conn.execute(_CHECK_DONE, {"check_id": check_id, "now": now, "matches": matches}).scalar_one()
+    application_id = _CHECK_DONE.execute(conn, {"check_id": check_id, "now": now, "matches": matches}).scalar_one()
     if application_id is None:
         return None
     # The check and every row the decision reads, in one query, held while it runs (the
@@ -362,15 +362,16 @@ _DECIDING = (select(ATSCheck, Application, Posting, Company, Agent, Candidate, C
              .join(Agent, Agent.id == Application.agent_id).join(Candidate, Candidate.id == Application.candidate_id)
              .outerjoin(Conversation, Conversation.id == ATSCheck.conversation_id)
              .where(ATSCheck.id == bindparam("check_id")))
-_CHECK_REQUEST = (select(ATSCheck.id, ATSCheck.status, ATSCheck.phone, ATSCheck.email, Company.slug,
-                         Company.ats_config, _first_number_of(Company.id).scalar_subquery().label("first_number"))
-                  .join(Company, Company.id == ATSCheck.company_id).where(ATSCheck.id == bindparam("check_id")))
+# The prefetch job's read and write (once a call): Prepared, run on the driver's cursor.
+_CHECK_REQUEST = Prepared(select(ATSCheck.id, ATSCheck.status, ATSCheck.phone, ATSCheck.email, Company.slug,
+                                 Company.ats_config, _first_number_of(Company.id).scalar_subquery().label("first_number"))
+                          .join(Company, Company.id == ATSCheck.company_id).where(ATSCheck.id == bindparam("check_id")))
 _CHECK_TO_RECORD = (select(ATSCheck.phone, ATSCheck.email, ATSCheck.application_id)
                     .where(ATSCheck.id == bindparam("check_id")).with_for_update())
-_CHECK_DONE = (update(ATSCheck.__table__).where(ATSCheck.__table__.c.id == bindparam("check_id"))
-               .values(matches=bindparam("matches", type_=ATSCheck.__table__.c.matches.type), status="done",
-                       error=None, checked_at=bindparam("now"))
-               .returning(ATSCheck.__table__.c.application_id))
+_CHECK_DONE = Prepared(update(ATSCheck.__table__).where(ATSCheck.__table__.c.id == bindparam("check_id"))
+                       .values(matches=bindparam("matches", type_=ATSCheck.__table__.c.matches.type), status="done",
+                               error=None, checked_at=bindparam("now"))
+                       .returning(ATSCheck.__table__.c.application_id))
 
 
 def record_error(session: Session, check_id: int, error: str) -> None:

@@ -16,9 +16,9 @@ from sqlalchemy import bindparam, func, insert, literal, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from ..adapters.db import Prepared
 from ..adapters.models import (Agent, Application, Candidate, Conversation, OutboxItem, Posting, RoutingEvent,
                                utcnow)
-from ..adapters.db import Prepared
 from ..engine.texts import Line, render
 from ..engine.vocabulary import (DuplicateCheck, OutboxKind, OutboxStatus, RoutingMode, RoutingState,
                                  ScreeningOutcome)
@@ -214,7 +214,7 @@ def record_invited(session: Session | Connection, application_id: int, interview
     ``session``: a Session, or the Connection of ``UnitOfWork.run(orm=False)`` (the job's:
     no Session to set up and flush)."""
     conn = core_connection(session)
-    facts = conn.execute(_INVITE_FACTS, {"application_id": application_id}).first()
+    facts = _INVITE_FACTS.execute(conn, {"application_id": application_id}).first()
     if facts is None or facts.routing != RoutingState.approved:
         return False
     candidate = _Addressee(facts.candidate_id, facts.name, facts.email, facts.phone, facts.opted_out)
@@ -235,7 +235,7 @@ def record_invited(session: Session | Connection, application_id: int, interview
         if text is not None:
             noted(conn, done.text_id, params, "text")
     else:
-        if conn.execute(_INVITED, {"application_id": application_id, "url": interview_url}).rowcount != 1:
+        if _INVITED.execute(conn, {"application_id": application_id, "url": interview_url}).rowcount != 1:
             return False  # moved on since the read
         record_transition(conn, application_id, RoutingState.approved, RoutingState.invited, actor=SYSTEM,
                           posting_id=facts.posting_id)
@@ -264,7 +264,7 @@ class _Addressee:
 _LATEST_OF_APPLICATION = (select(Conversation.id).where(Conversation.application_id == Application.id)
                           .order_by(Conversation.started_at.desc(), Conversation.id.desc()).limit(1)
                           .correlate(Application).scalar_subquery())
-_INVITE_FACTS = (
+_INVITE_FACTS = Prepared(
     select(Application.routing, Application.candidate_id, Application.agent_id, Application.score,
            Candidate.name, Candidate.email, Candidate.phone, Candidate.opted_out,
            Candidate.language.label("candidate_language"), Posting.id.label("posting_id"), Posting.key,
@@ -275,10 +275,11 @@ _INVITE_FACTS = (
     .join(Agent, Agent.id == Application.agent_id)
     .outerjoin(Conversation, Conversation.id == _LATEST_OF_APPLICATION)
     .where(Application.id == bindparam("application_id")))
-_INVITED = (update(Application.__table__)
-            .where(Application.__table__.c.id == bindparam("application_id"),
-                   Application.__table__.c.routing == RoutingState.approved)
-            .values(interview_url=bindparam("url"), routing=RoutingState.invited))
+# Both Prepared (run on the driver's cursor): the invite job's read and write, once a call.
+_INVITED = Prepared(update(Application.__table__)
+                    .where(Application.__table__.c.id == bindparam("application_id"),
+                           Application.__table__.c.routing == RoutingState.approved)
+                    .values(interview_url=bindparam("url"), routing=RoutingState.invited))
 
 
 @lru_cache(maxsize=None)
@@ -289,7 +290,7 @@ def _invited_writes(texted: bool) -> Prepared:
     ... FROM invited)[, text AS (INSERT INTO outbox ... ON CONFLICT DO NOTHING)] SELECT
     count(invited), text id``: one round trip instead of three (``bench/jobs.py``)."""
     apps = Application.__table__
-    invited = (_INVITED.values(updated_at=bindparam("at", type_=apps.c.updated_at.type))
+    invited = (_INVITED.statement.values(updated_at=bindparam("at", type_=apps.c.updated_at.type))
                .returning(apps.c.id).cte("invited"))
     events = RoutingEvent.__table__
     event = insert(events).from_select(

@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from ..adapters.db import Prepared
 from ..adapters.models import Webhook, utcnow
 from ..engine.vocabulary import OutboxKind, WebhookEvent
 from .errors import Invalid, NotFound
@@ -68,7 +69,7 @@ def emit(session: Session | Connection, company_id: int, event: WebhookEvent | s
     event = WebhookEvent(event)
     ids = []
     # Core columns, no ORM objects: most events of most companies find no subscriber.
-    for webhook_id, url, events in core_connection(session).execute(_SUBSCRIBERS, {"company_id": company_id}):
+    for webhook_id, url, events in _SUBSCRIBERS.execute(core_connection(session), {"company_id": company_id}).all():
         if event.value not in events:
             continue
         event_id = f"evt_{uuid.uuid4().hex}"
@@ -81,7 +82,8 @@ def emit(session: Session | Connection, company_id: int, event: WebhookEvent | s
     return ids
 
 
-_SUBSCRIBERS = (select(Webhook.id, Webhook.url, Webhook.events).where(Webhook.company_id == bindparam("company_id"))
+# Prepared: every routing change and call end reads it, mostly to find nobody.
+_SUBSCRIBERS = Prepared(select(Webhook.id, Webhook.url, Webhook.events).where(Webhook.company_id == bindparam("company_id"))
                 .order_by(Webhook.id))
 
 
