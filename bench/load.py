@@ -113,6 +113,7 @@ class Outcome:
     client_cpu: list[float] = field(default_factory=list)  # share of a core, per client process
     server_cpu_ms: float | None = None  # gunicorn CPU per request
     worker_cpu_s: float | None = None
+    rq_jobs: int | None = None  # RQ jobs the workers finished (outbox batches, sweeps)
     texts: list[float] | None = None
     drain_s: float | None = None
     problems: list[str] | None = None  # database check; None when not applicable
@@ -364,12 +365,26 @@ def _run_service(name: str, stack: Stack, outcome: Outcome, opts, pg: Path | Non
         for n, worker in enumerate(workers, start=1):
             stack.check_alive(worker, f"worker{n}")
         outcome.worker_cpu_s = cpu_seconds([psutil.Process(worker.pid) for worker in workers])
+        outcome.rq_jobs = finished_jobs(redis_url)
         outcome.texts, outcome.problems, outcome.facts = check_database(engine, results)
     finally:
         engine.dispose()
 
 
 # --------------------------------------------------------------------------- the database
+
+
+def finished_jobs(redis_url: str) -> int:
+    """How many jobs RQ's workers finished on the service's queue (its finished-job registry:
+    RQ keeps each job's record for its ``result_ttl``, 500 s, longer than a run)."""
+    from redis import Redis
+    from rq import Queue
+    from rq.registry import FinishedJobRegistry
+
+    from receptionist.adapters.queue import QUEUE_NAME
+
+    with Redis.from_url(redis_url) as conn:
+        return FinishedJobRegistry(queue=Queue(QUEUE_NAME, connection=conn)).count
 
 
 def wait_for_texts(engine, timeout: float) -> float:
@@ -497,6 +512,8 @@ def report(outcomes: list[Outcome], opts) -> str:
             per_text = (f" ({1000 * o.worker_cpu_s / o.facts['texts']:.0f} ms per text, scheduler and start-up "
                         f"included)" if o.facts.get("texts") else "")
             notes.append(f"{opts.rq_workers} RQ workers CPU {o.worker_cpu_s:.1f} s{per_text}")
+        if o.rq_jobs is not None and o.facts.get("conversations"):
+            notes.append(f"RQ jobs {o.rq_jobs} ({o.rq_jobs / o.facts['conversations']:.2f} per call)")
         if o.drain_s is not None:
             notes.append(f"texts drained {o.drain_s:.1f} s after the last call")
         if o.machine:

@@ -190,8 +190,9 @@ def _positive_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
-def _seconds(name: str, default: int, unit: str = "seconds") -> int:
-    """A positive whole number (of ``unit``) from ``name``; raises ValueError naming the variable."""
+def _seconds(name: str, default: int, unit: str = "seconds", minimum: int = 1, maximum: int | None = None) -> int:
+    """A whole number (of ``unit``, at least ``minimum``: positive by default, at most
+    ``maximum``) from ``name``; raises ValueError naming the variable."""
     raw = os.environ.get(name)
     if not raw:
         return default
@@ -199,8 +200,12 @@ def _seconds(name: str, default: int, unit: str = "seconds") -> int:
         value = int(raw)
     except ValueError:
         raise ValueError(f"{name} must be a whole number of {unit}, not {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive whole number of {unit}, not {value}")
+    if value < minimum:
+        if minimum == 1:
+            raise ValueError(f"{name} must be a positive whole number of {unit}, not {value}")
+        raise ValueError(f"{name} must be a whole number of {unit}, at least {minimum}, not {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be at most {maximum} {unit}, not {value}")
     return value
 
 
@@ -231,6 +236,10 @@ class Settings:
     interview_webhook_secret: str | None = None
     ats_sync_interval_s: int = DEFAULTS_S["ats_sync_interval_s"]
     api_rate_limit_per_min: int = 600
+    # How long an outbox job waits after its enqueue before it reads the rows committed since
+    # (jobs.outbox.run_items): the commits of that moment share the job. 0: no wait. At most
+    # 2000: texts are due within seconds, and the commit count it relies on lives 10 s.
+    outbox_batch_window_ms: int = 200
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -255,6 +264,8 @@ class Settings:
             session_lifetime_s=_seconds("SESSION_LIFETIME_S", 8 * 3600),
             trusted_proxy_hops=int(os.environ.get("TRUSTED_PROXY_HOPS") or 0),
             api_rate_limit_per_min=_seconds("API_RATE_LIMIT_PER_MIN", 600, unit="requests a minute"),
+            outbox_batch_window_ms=_seconds("OUTBOX_BATCH_WINDOW_MS", 200, unit="milliseconds",
+                                            minimum=0, maximum=2000),
         )
         values.update(overrides)
         return cls(**values)

@@ -67,8 +67,11 @@ def db(request, _migrated) -> Database:
 
 @pytest.fixture
 def settings(db, tmp_path) -> Settings:
+    # outbox_batch_window_ms=0: a test's job runs as soon as the test runs the worker
+    # (tests/test_outbox_drain.py tests the window).
     return Settings(database_url=db.url, redis_url=os.environ.get("REDIS_URL"), twilio_account_sid=None,
-                    twilio_auth_token=AUTH_TOKEN, public_base_url=None, instance_path=tmp_path)
+                    twilio_auth_token=AUTH_TOKEN, public_base_url=None, instance_path=tmp_path,
+                    outbox_batch_window_ms=0)
 
 
 @pytest.fixture

@@ -1,13 +1,17 @@
 """A burst of commits costs one RQ job, not one each: a commit made while a batch job waits
 enqueues nothing, and that job runs every pending row as it starts (``jobs.outbox.run_items``,
 ``adapters.queue.enqueue_outbox_batch``), handing the rows beyond its share back to the queue
-so every worker takes part. Each row is still claimed on its own: sent once, none left behind.
+so every worker takes part. On an idle queue a job waits out its batch window
+(``OUTBOX_BATCH_WINDOW_MS``) first, so a steady stream of commits shares jobs too. Each row is still claimed on its own: sent once, none left behind.
 And the worker (``cli.queue.PatientWorker``) runs an outbox job in 5 Redis round trips with
 RQ's bookkeeping intact. Real Redis, a real RQ worker, SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
 import collections
+import dataclasses
+import datetime as dt
+import types
 
 import pytest
 from redis.connection import Connection
@@ -16,10 +20,12 @@ from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry
 from rq.worker import WorkerStatus
 
+from receptionist import bootstrap
 from receptionist.adapters import queue as rq_queue
 from receptionist.adapters.models import OutboxStatus
 from receptionist.cli.queue import PatientWorker
 from receptionist.jobs import outbox as outbox_jobs
+from receptionist.settings import Settings
 from tests.test_outbox_batches import KIND, jobs_container, rows, write_rows  # noqa: F401  (fixture)
 from tests.test_outbox_delivery import redis_test_url  # noqa: F401  (fixture)
 from tests.test_unit_of_work import live_container  # noqa: F401  (fixture)
@@ -59,6 +65,50 @@ def test_commits_made_while_a_job_waits_are_run_by_it_and_a_later_commit_gets_it
     assert q.job_ids == [rq_queue.outbox_job_id(later)]
     work(container)
     assert runs[5] == 1 and rows(container)[5] == (OutboxStatus.sent, 1)
+
+
+def windowed(container, monkeypatch, window_ms: int):
+    """The same container with ``outbox_batch_window_ms``, used by the worker's jobs."""
+    settings = dataclasses.replace(container.settings, outbox_batch_window_ms=window_ms)
+    windowed = bootstrap.build(settings, database=container.database)
+    monkeypatch.setattr(bootstrap, "_current", windowed)
+    return windowed
+
+
+def test_a_job_waits_out_its_batch_window_and_runs_the_commits_made_meanwhile(jobs_container, monkeypatch):
+    container = windowed(jobs_container, monkeypatch, 250)
+    runs = counting_handler(container)
+    q = rq_queue.queue(container.settings)
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:  # while the job waits, other webhooks commit
+        slept.append(seconds)
+        write_rows(container, 2)
+        write_rows(container, 3, 4)
+        assert q.job_ids == []  # they enqueue no job of their own: the waiting job takes them
+
+    monkeypatch.setattr(outbox_jobs, "time", types.SimpleNamespace(sleep=sleep))
+    [first] = write_rows(container, 1)
+    work(container)
+    assert len(slept) == 1 and 0 < slept[0] <= 0.25  # from its enqueue, never more than the window
+    assert runs == {1: 1, 2: 1, 3: 1, 4: 1}
+    assert rows(container) == {n: (OutboxStatus.sent, 1) for n in (1, 2, 3, 4)}
+    assert finished(container) == [rq_queue.outbox_job_id(first)]  # three commits, one job
+
+    [later] = write_rows(container, 5)  # after the job took the count: a job of its own
+    assert q.job_ids == [rq_queue.outbox_job_id(later)]
+
+
+def test_a_job_that_waited_its_window_in_the_queue_does_not_wait_again(jobs_container, monkeypatch):
+    container = windowed(jobs_container, monkeypatch, 250)
+    runs = counting_handler(container)
+    slept: list[float] = []
+    monkeypatch.setattr(outbox_jobs, "time", types.SimpleNamespace(sleep=slept.append))
+    write_rows(container, 1)
+    # a backlog: the worker reaches the job a second after its enqueue
+    monkeypatch.setattr(outbox_jobs, "rq_now", lambda: dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1))
+    work(container)
+    assert slept == [] and runs == {1: 1}
 
 
 def test_a_commit_after_the_drain_read_is_not_left_behind(jobs_container, monkeypatch):
@@ -191,3 +241,21 @@ def key_ttl_now() -> int:
 
     job = get_current_job()
     return job.connection.ttl(job.key)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("", 200), ("0", 0), ("750", 750)])
+def test_the_batch_window_comes_from_the_environment(monkeypatch, raw, expected):
+    monkeypatch.setenv("OUTBOX_BATCH_WINDOW_MS", raw)
+    assert Settings.from_env().outbox_batch_window_ms == expected
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ("-5", "OUTBOX_BATCH_WINDOW_MS must be a whole number of milliseconds, at least 0, not -5"),
+    ("5000", "OUTBOX_BATCH_WINDOW_MS must be at most 2000 milliseconds, not 5000"),
+    ("0.2s", "OUTBOX_BATCH_WINDOW_MS must be a whole number of milliseconds, not '0.2s'"),
+])
+def test_a_bad_batch_window_is_refused_by_name(monkeypatch, raw, message):
+    monkeypatch.setenv("OUTBOX_BATCH_WINDOW_MS", raw)
+    with pytest.raises(ValueError) as refused:
+        Settings.from_env()
+    assert str(refused.value) == message
