@@ -518,7 +518,7 @@ class Prepared:
             raise ValueError(f"Prepared: parameters beyond {self.keys}")
         raw = plan.parameters_many(params) if many else plan.parameters(params or {})
         cursor = connection.connection.dbapi_connection.cursor()
-        dispatch = connection.dispatch if connection._has_events or connection.engine._has_events else None
+        dispatch = _dispatch(connection)
         try:
             if dispatch is not None:
                 for fn in dispatch.before_cursor_execute:
@@ -542,12 +542,26 @@ class Prepared:
         return plan
 
 
+def _dispatch(connection: Connection):
+    """The event listeners of ``connection``'s statements, or None when it has none. A listener
+    set on a Connection goes to its engine (SQLAlchemy's ``_JoinedDispatcher._listen``), so
+    unless one is set on the Connection class (its ``_has_events``) they are all the engine's:
+    read there, without the joined dispatcher a new Connection builds at its first statement."""
+    if connection._has_events:
+        return connection.dispatch
+    engine = connection.engine
+    return engine.dispatch if engine._has_events else None
+
+
 class _ExecutionContext:
     """What ``before_cursor_execute`` listeners read of a Prepared statement's context."""
 
     def __init__(self, compiled):
         self.compiled = compiled
         self.executemany = False
+
+
+_MISSING = object()  # a parameter not given (None is a value)
 
 
 class _Plan:
@@ -590,14 +604,15 @@ class _Plan:
             params = {**{key: (default.arg(None) if default.is_callable else default.arg)
                          for key, default in self.defaults}, **params}
         values = []
+        append, get = values.append, params.get
         for key, processor, constant, required in self.slots:
-            if key in params:
-                value = params[key]
-                values.append(value if processor is None else processor(value))
-            elif required:
-                raise KeyError(f"Prepared: no value for parameter {key!r}")
+            value = get(key, _MISSING)
+            if value is _MISSING:
+                if required:
+                    raise KeyError(f"Prepared: no value for parameter {key!r}")
+                append(constant)
             else:
-                values.append(constant)
+                append(value if processor is None else processor(value))
         return tuple(values) if self.positional else dict(zip(self.names, values))
 
     def parameters_many(self, params: list[dict]):

@@ -18,6 +18,9 @@ from twilio.request_validator import (SIGNATURE_SETTINGS_HEADER, RequestValidato
 
 log = logging.getLogger(__name__)
 
+# The WSGI environ key of twilio's signature settings header (X-Twilio-Webhooks-Signature-Settings).
+_SETTINGS_KEY = "HTTP_" + SIGNATURE_SETTINGS_HEADER.upper().replace("-", "_")
+
 # Characters left as they are when a decoded path must be encoded again (RFC 3986 pchar).
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
@@ -58,14 +61,16 @@ def received_uri(environ: Mapping[str, object], within_app: bool = False) -> str
     return uri
 
 
-def public_url() -> str:
+def public_url(req=None, settings=None) -> str:
     """The URL Twilio requested and signed: ``PUBLIC_BASE_URL`` (the app root as Twilio sees
     it, behind a proxy or tunnel) + the received path and query within the app when
-    configured, else this request's scheme and host + the received path and query."""
-    base = current_app.config["SETTINGS"].public_base_url
+    configured, else this request's scheme and host + the received path and query.
+    ``req``, ``settings``: the current request and the app's settings, when the caller holds them."""
+    req = req if req is not None else request._get_current_object()
+    base = (settings or current_app.config["SETTINGS"]).public_base_url
     if base:
-        return base.rstrip("/") + received_uri(request.environ, within_app=True)
-    return f"{request.scheme}://{request.host}" + received_uri(request.environ)
+        return base.rstrip("/") + received_uri(req.environ, within_app=True)
+    return f"{req.scheme}://{req.host}" + received_uri(req.environ)
 
 
 @functools.lru_cache(maxsize=4)
@@ -96,12 +101,17 @@ def require_twilio_signature(view):
 
     @functools.wraps(view)
     def checked(*args, **kwargs):
-        headers = request.headers
-        signature = headers.get("X-Twilio-Signature", "")
-        algorithm = get_signature_algorithm(headers.get(SIGNATURE_SETTINGS_HEADER))
-        token = current_app.config["SETTINGS"].twilio_auth_token
-        if not signature or not signature_valid(token, public_url(), request.form, signature, algorithm):
-            log.warning("rejected %s: %s Twilio signature", request.path,
+        # The request and the settings looked up once (each LocalProxy lookup costs a context
+        # variable and a few calls), the headers read from the environ (WSGI's HTTP_* keys:
+        # no Headers view built for two values).
+        req = request._get_current_object()
+        environ = req.environ
+        signature = environ.get("HTTP_X_TWILIO_SIGNATURE", "")
+        algorithm = get_signature_algorithm(environ.get(_SETTINGS_KEY))
+        settings = current_app.config["SETTINGS"]
+        if not signature or not signature_valid(settings.twilio_auth_token, public_url(req, settings), req.form,
+                                                signature, algorithm):
+            log.warning("rejected %s: %s Twilio signature", req.path,
                         "missing" if not signature else "invalid")
             abort(403, description="Invalid or missing X-Twilio-Signature.")
         return view(*args, **kwargs)
