@@ -12,16 +12,17 @@ from dataclasses import dataclass, replace
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ARRAY, Integer, Text, bindparam, func, insert, or_, select, true, update
+from sqlalchemy import ARRAY, Integer, Text, bindparam, func, insert, literal, null, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
+from ..adapters.ats import normal_email
 from ..adapters.db import Prepared, begin_here, reads_before_write_lock
 from ..adapters.twiml import VoiceSetup
 from ..engine import flow
 from ..engine.texts import render_parts
-from ..engine.vocabulary import DuplicateCheck, Phase, RoutingState
+from ..engine.vocabulary import DuplicateCheck, OutboxKind, Phase, RoutingState
 from ..adapters.models import (Agent, AgentKind, Answer, Application, CallTurn, Candidate, Channel, Conversation, ConversationStatus, Posting,
                                FollowUpReason, ScreeningOutcome,
                       PhoneNumber, TranscriptLine, utcnow)
@@ -32,7 +33,7 @@ from .confirmation import can_text, queue_confirmation
 from . import candidate_list, screening_end
 from .conversations import answer_values, insert_answer, insert_transcript, open_application, record_turn, turn_lines
 from .scripts import compiled_by_id, per_version
-from .unit_of_work import core_connection, orm_session
+from .unit_of_work import core_connection, note_new_outbox, orm_session
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,6 @@ def start_call(db: Session | Connection, call: InboundCall, render_twiml: Render
     # The writes. Racing duplicates fail on a unique key (a CallSid, a new caller's number)
     # and their retries read what this one stored.
     candidate_id = found.candidate_id
-    if candidate_id is None:
-        candidate_id = _NEW_CANDIDATE.execute(connection, {"phone": phone, "opted_out": False}).scalar_one()
     started = {
         "channel": Channel.voice, "agent_id": found.agent_id, "candidate_id": candidate_id,
         "call_sid": call.call_sid, "to_number": to or call.to_number[:16], "forwarded_from": call.forwarded_from,
@@ -111,15 +110,23 @@ def start_call(db: Session | Connection, call: InboundCall, render_twiml: Render
         "step": 0, "transcript_lines": len(lines), "status": ConversationStatus.in_progress,
         "started_at": now}
     one_statement = connection.dialect.name == "postgresql"
-    if one_statement:  # the conversation, its transcript and the TwiML in one round trip
-        conversation_id = _STARTED_WRITES.execute(connection, {
-            **started, "twiml": twiml, **_lines_params(0, lines)}).scalar_one()
+    if one_statement:  # the caller, the conversation, its transcript, the prefetch and the TwiML in one round trip
+        checked = phone is not None
+        written = _STARTED_WRITES[candidate_id is None, checked].execute(connection, {
+            **started, "twiml": twiml, "phone": phone, **_lines_params(0, lines),
+            **({"company_id": profile.company_id, "email": normal_email(found.email),
+                "job_kind": str(OutboxKind.ats_check)} if checked else {})}).one()
+        conversation_id, candidate_id = written.conversation_id, written.candidate_id
+        if checked:
+            note_new_outbox(db, written.item_id)
     else:
-        conversation_id = _NEW_CONVERSATION.execute(connection, started).scalar_one()
+        if candidate_id is None:
+            candidate_id = _NEW_CANDIDATE.execute(connection, {"phone": phone, "opted_out": False}).scalar_one()
+        conversation_id = _NEW_CONVERSATION.execute(connection, {**started, "candidate_id": candidate_id}).scalar_one()
         insert_transcript(connection, conversation_id, 0, lines, now)
-    if phone is not None:  # read after the menu, never waited for
-        duplicates.write_check(db, company_id=profile.company_id, candidate_id=candidate_id, phone=phone,
-                               email=found.email, purpose=duplicates.PREFETCH, conversation_id=conversation_id)
+        if phone is not None:  # read after the menu, never waited for
+            duplicates.write_check(db, company_id=profile.company_id, candidate_id=candidate_id, phone=phone,
+                                   email=found.email, purpose=duplicates.PREFETCH, conversation_id=conversation_id)
     candidate_list.refresh(connection, [candidate_id], new=found.candidate_id is None)
     if not one_statement:
         # A racing duplicate of this call fails on the CallSid (unique); its retry returns this reply.
@@ -553,25 +560,48 @@ def _reply_of(conversation, now):
             .returning(turns_t.c.conversation_id))
 
 
-def _started_writes():
-    """PostgreSQL: a call's start in one statement, ``WITH started AS (INSERT INTO conversations
-    ... RETURNING id), lines AS (INSERT INTO transcript_lines ...) INSERT INTO call_turns ...
-    RETURNING conversation_id``, the conversation's columns bound by name. A racing duplicate
-    fails on the CallSid (unique) and writes nothing."""
+def _started_writes(new_caller: bool, checked: bool):
+    """PostgreSQL: a call's start in one statement, ``WITH [caller AS (INSERT INTO candidates
+    ... RETURNING id),] started AS (INSERT INTO conversations ... RETURNING id, candidate_id),
+    lines AS (INSERT INTO transcript_lines ...) [, checked AS (INSERT INTO ats_checks ...),
+    queued AS (INSERT INTO outbox ...)] INSERT INTO call_turns ... RETURNING conversation_id,
+    candidate_id [, item_id]``, the conversation's columns bound by name. ``new_caller``: the
+    candidate inserted first (``phone``; the bound ``candidate_id`` unused); ``checked``: the
+    ATS lookup by phone (prefetch) and its job's outbox row (``duplicates.new_check_ctes``:
+    ``company_id``, ``phone``, ``email``, ``job_kind``), the job's id returned as ``item_id``.
+    A racing duplicate fails on the CallSid or the new caller's phone (unique) and writes
+    nothing."""
     names = [c.name for c in _conversations.c if c.name in _STARTED_COLUMNS]
-    started = insert(_conversations).values({name: bindparam(name, type_=_conversations.c[name].type)
-                                              for name in names}).returning(_conversations.c.id).cte("started")
+    values = {name: bindparam(name, type_=_conversations.c[name].type) for name in names}
     now = bindparam("started_at", type_=_conversations.c.started_at.type)
-    return _reply_of(started, now).add_cte(_lines_of(started, now))
-
-
+    ctes = []
+    if new_caller:  # a CTE gets no Python-side defaults: each column with one is given
+        caller = insert(_candidates).values(
+            phone=bindparam("phone", type_=_candidates.c.phone.type), opted_out=False, created_at=now,
+            updated_at=now).returning(_candidates.c.id).cte("caller")
+        values["candidate_id"] = select(caller.c.id).scalar_subquery()
+        ctes.append(caller)
+    started = insert(_conversations).values(values).returning(
+        _conversations.c.id, _conversations.c.candidate_id).cte("started")
+    ctes.append(_lines_of(started, now))
+    statement = _reply_of(started, now).returning(select(started.c.candidate_id).scalar_subquery().label("candidate_id"))
+    if checked:
+        check, queued = duplicates.new_check_ctes({
+            "conversation_id": select(started.c.id).scalar_subquery(),
+            "candidate_id": select(started.c.candidate_id).scalar_subquery(),
+            "purpose": literal(duplicates.PREFETCH), "status": literal("pending"), "application_id": null(),
+            "created_at": now})
+        ctes += [check, queued]
+        statement = statement.returning(select(queued.c.id).scalar_subquery().label("item_id"))
+    return statement.add_cte(*ctes)
 
 
 # Built once, by (with an answer, with a language chosen).
 _OPENED_FOR_CONVERSATION = Prepared(_opened_for_conversation())
 _PLAIN_WRITES = {(answer, language): Prepared(_plain_writes(answer, language)) for answer in (False, True)
                  for language in (False, True)}
-_STARTED_WRITES = Prepared(_started_writes())
+_STARTED_WRITES = {(new_caller, checked): Prepared(_started_writes(new_caller, checked))
+                   for new_caller in (False, True) for checked in (False, True)}
 
 
 # _store_last_turn: ``finish`` declined the turn (the conversation claimed; nothing written
