@@ -192,6 +192,27 @@ def test_postgres_sessions_carry_statement_and_lock_timeouts():
 
 
 @needs_postgres
+def test_postgres_statements_are_prepared_as_db_prepare_threshold_says(monkeypatch):
+    # The server plans a prepared statement once: psycopg prepares it at its nth execution.
+    for value, threshold in (("", 5), ("0", 0), ("none", None)):
+        monkeypatch.setenv("DB_PREPARE_THRESHOLD", value)
+        db = Database(PG_URL)
+        try:
+            with db.connection() as conn:
+                for _ in range(2):
+                    conn.execute(text("SELECT 1 AS prepared_probe"))
+                assert conn.connection.dbapi_connection.prepare_threshold == threshold
+                prepared = conn.execute(text("SELECT count(*) FROM pg_prepared_statements"
+                                             " WHERE statement = 'SELECT 1 AS prepared_probe'")).scalar()
+                assert prepared == (1 if threshold == 0 else 0), value
+        finally:
+            db.dispose()
+    monkeypatch.setenv("DB_PREPARE_THRESHOLD", "sometimes")
+    with pytest.raises(ValueError, match="DB_PREPARE_THRESHOLD"):
+        Database(PG_URL)
+
+
+@needs_postgres
 def test_a_slow_statement_and_a_held_lock_fail_within_their_bounds():
     db = Database(PG_URL, Timeouts(statement_s=1, lock_s=1))
     try:

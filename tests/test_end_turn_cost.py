@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, select
 
-from receptionist.adapters.models import (Application, Candidate, CandidateListRow, Conversation,
+from receptionist.adapters.models import (Application, ATSCheck, Candidate, CandidateListRow, Conversation,
                                           ConversationStatus, FollowUpReason, OutboxItem, TranscriptLine)
 from receptionist.services import duplicates
 
@@ -50,14 +50,36 @@ def test_a_call_starts_in_a_handful_of_statements(twilio, db):
     # read at the greeting; the list row written once (a new caller's: no row to delete).
     assert seen.count("SELECT") == 1 and seen.count("INSERT INTO candidate_list") == 1
     assert "DELETE FROM candidate_list" not in seen
-    # PostgreSQL: the conversation, its transcript and the TwiML in one statement (a WITH).
-    assert len(seen) <= (9 if db.engine.dialect.name == "sqlite" else 7), seen
+    # PostgreSQL: the new caller, the conversation, its transcript, the ATS prefetch (check
+    # and job) and the TwiML in one statement (a WITH), then the list's row.
+    assert len(seen) <= (9 if db.engine.dialect.name == "sqlite" else 3), seen
     with db.transaction() as s:
         conv = s.scalars(select(Conversation).filter_by(call_sid=SID)).one()
         assert conv.candidate.phone == "+12025550123" and conv.transcript_lines == len(conv.transcript) > 0
         [check] = s.scalars(select(OutboxItem).filter_by(kind="ats_check", conversation_id=conv.id)).all()
         assert (check.purpose, check.candidate_id, check.status.value) == ("prefetch", conv.candidate_id, "pending")
     assert len(assert_kept(db)) == 2
+
+
+def test_a_returning_caller_and_a_hidden_one_start_as_a_new_caller_does(twilio, db):
+    # The call start's other writes (PostgreSQL: other forms of its one statement): a caller on
+    # file keeps their record and is looked up with their e-mail; a hidden caller ID gets a new
+    # record each call and no lookup (no number to look up).
+    with db.transaction() as s:
+        s.add(Candidate(phone="+12025550123", email="Jane@Example.com"))
+    Call(twilio).start()
+    for n in (1, 2):
+        Call(twilio, call_sid=f"CA{n:032d}", from_number="Anonymous").start()
+    with db.transaction() as s:
+        returning = s.scalars(select(Conversation).filter_by(call_sid=SID)).one()
+        assert returning.candidate.email == "Jane@Example.com"
+        assert len(s.scalars(select(Candidate)).all()) == 3  # the one on file, one per hidden call
+        checks = s.scalars(select(OutboxItem).filter_by(kind="ats_check")).all()
+        assert [(c.conversation_id, c.candidate_id) for c in checks] == [(returning.id, returning.candidate_id)]
+        check = s.get(ATSCheck, checks[0].payload["check_id"])
+        assert (check.phone, check.email, check.purpose) == ("+12025550123", "jane@example.com", "prefetch")
+        assert checks[0].idempotency_key == f"ats_check:{check.id}"
+    assert len(assert_kept(db)) == 3
 
 
 def test_a_retried_call_start_gets_the_same_reply_and_stores_nothing_twice(twilio, db):
@@ -83,7 +105,9 @@ def test_the_last_answer_scores_texts_checks_and_lists_once(twilio, db):
     # (3 statements, then cached: tests/test_screening_end.py counts a second end). The turn's
     # row is read once, before any lock; the end's first write claims the turn and takes the
     # lock (services.calls.answer_prompt), on both databases.
-    assert seen.count("DELETE FROM candidate_list") == 1 and seen.count("SELECT") == 2 + 3, seen
+    # On PostgreSQL the answers come back with the claim (screening_end._claimed_and_adopted).
+    postgresql = db.engine.dialect.name == "postgresql"
+    assert seen.count("DELETE FROM candidate_list") == 1 and seen.count("SELECT") == 2 + 3 - postgresql, seen
     # On PostgreSQL the row's DELETE and INSERT are one statement (services.candidate_list).
     assert seen.count("INSERT INTO candidate_list") == (db.engine.dialect.name != "postgresql"), seen
     assert len(seen) <= 12 + 3, seen

@@ -190,7 +190,8 @@ def test_two_calls_about_the_same_job_get_one_text_and_the_common_end_stays_smal
     # the turn, taking SQLite's write lock or the conversation's row lock on PostgreSQL), the
     # candidate (locked), the prefetch with the turn's other facts, the answers, the
     # application, the conversation, transcript, reply, the list's row (2), COMMIT.
-    assert len(seen) <= 11 and seen.count("SELECT") == 2, seen
+    # On PostgreSQL the claim, the prefetch and the answers are one statement (WITH).
+    assert len(seen) <= 11 and seen.count("SELECT") == 2 - (db.engine.dialect.name == "postgresql"), seen
     with db.transaction() as s:
         texts = s.scalars(select(OutboxItem).filter_by(kind="sms", recipient=CORE)).all()
         assert len(texts) == 1  # the redial's text is the first call's
@@ -220,7 +221,7 @@ def test_the_last_answer_after_the_ats_cleared_approves_in_a_few_statements(twil
     with statements(db) as seen:
         assert _finish(call, monkeypatch, core=True) == [True]
     # Beside the common end's: the routing facts (one SELECT), the history row and the invite.
-    assert len(seen) <= 14 and seen.count("SELECT") == 3, seen
+    assert len(seen) <= 14 and seen.count("SELECT") == 3 - (db.engine.dialect.name == "postgresql"), seen
     stored = _stored(db, "CA" + "3" * 32, CORE)
     assert stored["application"][2:4] == ["clear", "approved"]
     assert [(e[1], e[2]) for e in stored["routing"]] == [("approved", "system")]

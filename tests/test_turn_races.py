@@ -139,6 +139,19 @@ def test_two_webhooks_choosing_the_job_at_once_open_one_application_and_list_it(
     assert counted(db, CallTurn, conversation.id) == step + 1
 
 
+def test_a_job_choice_that_lost_the_race_opens_no_application(twilio, container, db):
+    # A and B answer the job menu at once with different jobs; B commits first. A's claim
+    # fails (PostgreSQL: its gate sees the moved row too), so A's job gets no application.
+    call, step = started(twilio, 2)
+    twiml_a, twiml_b = interleaved(container, call.sid, step, flow.Digits("2"), lambda: container.uow.run(
+        lambda s: calls.answer_prompt(s, call.sid, step, flow.Digits("1"), render)))
+    assert twiml_a == twiml_b  # A gets the stored reply of B's step
+    with db.transaction() as s:
+        conversation = s.scalars(select(Conversation).filter_by(call_sid=call.sid)).one()
+        [application] = s.scalars(select(Application).filter_by(candidate_id=conversation.candidate_id)).all()
+        assert conversation.application_id == application.id and application.posting_id == conversation.posting_id
+
+
 def test_a_hang_up_between_the_read_and_the_write_keeps_the_answer(twilio, container, db):
     call, step = started(twilio, 3)
     event = flow.Speech("Yes.", 0.9)

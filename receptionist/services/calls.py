@@ -12,16 +12,17 @@ from dataclasses import dataclass, replace
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ARRAY, Integer, Text, bindparam, func, insert, or_, select, true, update
+from sqlalchemy import ARRAY, Integer, Text, bindparam, func, insert, literal, null, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
+from ..adapters.ats import normal_email
 from ..adapters.db import Prepared, begin_here, reads_before_write_lock
 from ..adapters.twiml import VoiceSetup
 from ..engine import flow
 from ..engine.texts import render_parts
-from ..engine.vocabulary import DuplicateCheck, Phase, RoutingState
+from ..engine.vocabulary import DuplicateCheck, OutboxKind, Phase, RoutingState
 from ..adapters.models import (Agent, AgentKind, Answer, Application, CallTurn, Candidate, Channel, Conversation, ConversationStatus, Posting,
                                FollowUpReason, ScreeningOutcome,
                       PhoneNumber, TranscriptLine, utcnow)
@@ -32,7 +33,7 @@ from .confirmation import can_text, queue_confirmation
 from . import candidate_list, screening_end
 from .conversations import answer_values, insert_answer, insert_transcript, open_application, record_turn, turn_lines
 from .scripts import compiled_by_id, per_version
-from .unit_of_work import core_connection, orm_session
+from .unit_of_work import core_connection, note_new_outbox, orm_session
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,6 @@ def start_call(db: Session | Connection, call: InboundCall, render_twiml: Render
     # The writes. Racing duplicates fail on a unique key (a CallSid, a new caller's number)
     # and their retries read what this one stored.
     candidate_id = found.candidate_id
-    if candidate_id is None:
-        candidate_id = _NEW_CANDIDATE.execute(connection, {"phone": phone, "opted_out": False}).scalar_one()
     started = {
         "channel": Channel.voice, "agent_id": found.agent_id, "candidate_id": candidate_id,
         "call_sid": call.call_sid, "to_number": to or call.to_number[:16], "forwarded_from": call.forwarded_from,
@@ -111,15 +110,23 @@ def start_call(db: Session | Connection, call: InboundCall, render_twiml: Render
         "step": 0, "transcript_lines": len(lines), "status": ConversationStatus.in_progress,
         "started_at": now}
     one_statement = connection.dialect.name == "postgresql"
-    if one_statement:  # the conversation, its transcript and the TwiML in one round trip
-        conversation_id = _STARTED_WRITES.execute(connection, {
-            **started, "twiml": twiml, **_lines_params(0, lines)}).scalar_one()
+    if one_statement:  # the caller, the conversation, its transcript, the prefetch and the TwiML in one round trip
+        checked = phone is not None
+        written = _STARTED_WRITES[candidate_id is None, checked].execute(connection, {
+            **started, "twiml": twiml, "phone": phone, **_lines_params(0, lines),
+            **({"company_id": profile.company_id, "email": normal_email(found.email),
+                "job_kind": str(OutboxKind.ats_check)} if checked else {})}).one()
+        conversation_id, candidate_id = written.conversation_id, written.candidate_id
+        if checked:
+            note_new_outbox(db, written.item_id)
     else:
-        conversation_id = _NEW_CONVERSATION.execute(connection, started).scalar_one()
+        if candidate_id is None:
+            candidate_id = _NEW_CANDIDATE.execute(connection, {"phone": phone, "opted_out": False}).scalar_one()
+        conversation_id = _NEW_CONVERSATION.execute(connection, {**started, "candidate_id": candidate_id}).scalar_one()
         insert_transcript(connection, conversation_id, 0, lines, now)
-    if phone is not None:  # read after the menu, never waited for
-        duplicates.write_check(db, company_id=profile.company_id, candidate_id=candidate_id, phone=phone,
-                               email=found.email, purpose=duplicates.PREFETCH, conversation_id=conversation_id)
+        if phone is not None:  # read after the menu, never waited for
+            duplicates.write_check(db, company_id=profile.company_id, candidate_id=candidate_id, phone=phone,
+                                   email=found.email, purpose=duplicates.PREFETCH, conversation_id=conversation_id)
     candidate_list.refresh(connection, [candidate_id], new=found.candidate_id is None)
     if not one_statement:
         # A racing duplicate of this call fails on the CallSid (unique); its retry returns this reply.
@@ -369,21 +376,34 @@ def _opened_for_conversation():
     candidate's application to the posting, new or (re)started, set on the conversation.
     A racing twin waits for the other's row and restarts it, as the lookup-then-insert did
     after its retry (PostgreSQL, "INSERT ... ON CONFLICT")."""
-    applications = Application.__table__
-    # A data-modifying CTE gets no Python-side defaults (SQLAlchemy fills them for the
-    # top-level statement only): each column with one is given.
+    opened = _opened()
     # Parameters not named as a column of conversations: the UPDATE would SET those too.
-    new = postgresql_insert(applications).values(
-        candidate_id=bindparam("applicant_id"), posting_id=bindparam("chosen_posting_id"),
-        agent_id=bindparam("screening_agent_id"), screening_outcome=ScreeningOutcome.in_progress,
-        duplicate_check=DuplicateCheck.not_started, routing=RoutingState.not_routed,
-        created_at=bindparam("opened_at"), updated_at=bindparam("opened_at"))
-    opened = (new.on_conflict_do_update(index_elements=["candidate_id", "posting_id"], set_={
-        "screening_outcome": new.excluded.screening_outcome, "updated_at": new.excluded.updated_at})
-        .returning(applications.c.id, applications.c.posting_id).cte("opened"))
     return (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
             .values(posting_id=select(opened.c.posting_id).scalar_subquery(),
                     application_id=select(opened.c.id).scalar_subquery()).add_cte(opened))
+
+
+def _opened(gate=None):
+    """The CTE ``opened`` of :func:`_opened_for_conversation`: the application of
+    ``applicant_id`` to ``chosen_posting_id`` inserted or restarted, returning its id and
+    posting_id. ``gate`` (a CTE): only when it has a row (``INSERT ... SELECT ... FROM gate``)."""
+    applications = Application.__table__
+    # A data-modifying CTE gets no Python-side defaults (SQLAlchemy fills them for the
+    # top-level statement only): each column with one is given.
+    values = {"candidate_id": bindparam("applicant_id"), "posting_id": bindparam("chosen_posting_id"),
+              "agent_id": bindparam("screening_agent_id"),
+              "screening_outcome": literal(ScreeningOutcome.in_progress, applications.c.screening_outcome.type),
+              "duplicate_check": literal(DuplicateCheck.not_started, applications.c.duplicate_check.type),
+              "routing": literal(RoutingState.not_routed, applications.c.routing.type),
+              "created_at": bindparam("opened_at", type_=applications.c.created_at.type),
+              "updated_at": bindparam("opened_at", type_=applications.c.updated_at.type)}
+    if gate is None:
+        new = postgresql_insert(applications).values(values)
+    else:
+        new = postgresql_insert(applications).from_select(list(values), select(*values.values()).select_from(gate))
+    return (new.on_conflict_do_update(index_elements=["candidate_id", "posting_id"], set_={
+        "screening_outcome": new.excluded.screening_outcome, "updated_at": new.excluded.updated_at})
+        .returning(applications.c.id, applications.c.posting_id).cte("opened"))
 
 
 _POSTING_IDS = select(_postings.c.key, _postings.c.id).where(_postings.c.company_id == bindparam("company_id"))
@@ -422,11 +442,16 @@ def _store_plain_turn(connection, row, advanced: _Advanced, event: flow.Event, s
     language = any(isinstance(e, flow.LanguageChosen) for e in turn.effects)
     if connection.dialect.name == "postgresql" and len(answers) <= 1:
         chosen = len(answers) + language < len(turn.effects)  # a job chosen: more writes after the claim
+        postings = [advanced.profile.posting_ids.get(e.posting_key) for e in turn.effects
+                    if isinstance(e, flow.PostingChosen)]
+        opening = postings[0] if len(postings) == 1 else None  # its application opened by the claim's statement
         if chosen:
             begin_here(connection)  # several writes: one transaction
         stored = _store_in_one_statement(connection, row, advanced, _claim(row, advanced, event, step, lines, now),
-                                         lines, answers, language, twiml, now)
-        if stored is not None and chosen:
+                                         lines, answers, language, twiml, now, opening)
+        if stored is not None and opening is not None:
+            candidate_list.refresh(connection, [row.candidate_id])  # as _open_chosen does after it
+        elif stored is not None and chosen:
             _open_chosen(connection, row, advanced)
         return stored
     begin_here(connection)  # several writes: one transaction
@@ -492,31 +517,51 @@ def _open_chosen(connection, row, advanced: _Advanced) -> None:
 
 
 def _store_in_one_statement(connection, row, advanced: _Advanced, claim: dict, lines: list, answers: list,
-                            language: bool, twiml: str, now: dt.datetime) -> str | None:
+                            language: bool, twiml: str, now: dt.datetime, posting_id: int | None = None) -> str | None:
     """PostgreSQL: :func:`_store_plain_turn` for a turn with at most one answer and at most a
     language chosen (``language``), in one statement (one round trip instead of four or
     more): the claim, the transcript lines, the answer, the candidate's language and the
-    TwiML (:data:`_PLAIN_WRITES`). None, with nothing written, when the claim fails. A job
-    chosen too is written after it, in the transaction begun before it (:func:`_open_chosen`)."""
+    TwiML (:data:`_PLAIN_WRITES`); ``posting_id``, the one job chosen: its application
+    opened and set on the conversation too. None, with nothing written, when the claim fails.
+    The candidate list's row of a job chosen is refreshed after it, in the transaction begun
+    before it (as :func:`_open_chosen` writes a job chosen otherwise)."""
     params = {**claim, "twiml": twiml, "now": now, **_lines_params(row.transcript_lines or 0, lines)}
     if answers:
         values = answer_values(row.id, advanced.question_ids[answers[0].question_key], answers[0], now)
         params.update({f"answer_{name}": value for name, value in values.items()})
-    stored = _PLAIN_WRITES[bool(answers), language].execute(connection, params).first()
+    if posting_id is not None:
+        params.update(applicant_id=row.candidate_id, chosen_posting_id=posting_id, screening_agent_id=row.agent_id,
+                      opened_at=now)
+    stored = _PLAIN_WRITES[bool(answers), language, posting_id is not None].execute(connection, params).first()
     return twiml if stored is not None else None
 
 
-def _plain_writes(with_answer: bool, with_language: bool):
+def _plain_writes(with_answer: bool, with_language: bool, with_posting: bool = False):
     """``WITH claimed AS (UPDATE conversations ... RETURNING id, candidate_id), lines AS (INSERT
     INTO transcript_lines SELECT ... FROM claimed JOIN unnest(...)) [, answer AS (INSERT INTO
     answers SELECT ... FROM claimed)] [, language AS (UPDATE candidates ... FROM claimed)]
     INSERT INTO call_turns SELECT ... FROM claimed RETURNING ...``: each write happens only if
     the claim did (PostgreSQL's data-modifying CTEs, "WITH Queries"); a claim that waited for
-    a racing turn's row lock re-checks its WHERE on the committed row and claims nothing."""
-    claimed = _CLAIM_TURN.returning(_conversations.c.id, _conversations.c.candidate_id).cte("claimed")
+    a racing turn's row lock re-checks its WHERE on the committed row and claims nothing.
+
+    ``with_posting``: first ``gate AS (SELECT id FROM conversations WHERE <the claim's
+    conditions> FOR UPDATE), opened AS (INSERT INTO applications ... SELECT ... FROM gate ON
+    CONFLICT ...)`` (:func:`_opened`), the claim setting the conversation's posting_id and
+    application_id from ``opened``. The gate locks the conversation first (as the claim did
+    before ``_OPENED_FOR_CONVERSATION``) and, like the claim, re-checks the locked row: both
+    see it moved or neither does, so no application is touched for a claim that fails."""
+    claim = _CLAIM_TURN
+    ctes = []
+    if with_posting:
+        gate = select(_conversations.c.id).where(_CLAIM_TURN.whereclause).with_for_update().cte("gate")
+        opened = _opened(gate)
+        claim = claim.values(posting_id=select(opened.c.posting_id).scalar_subquery(),
+                             application_id=select(opened.c.id).scalar_subquery())
+        ctes += [gate, opened]
+    claimed = claim.returning(_conversations.c.id, _conversations.c.candidate_id).cte("claimed")
     now = bindparam("now", type_=CallTurn.__table__.c.created_at.type)
     answers_t = Answer.__table__
-    ctes = [_lines_of(claimed, now)]
+    ctes.append(_lines_of(claimed, now))
     if with_answer:
         names = [c.name for c in answers_t.c if c.name not in ("id", "conversation_id")]
         ctes.append(insert(answers_t).from_select(["conversation_id", *names], select(
@@ -553,25 +598,48 @@ def _reply_of(conversation, now):
             .returning(turns_t.c.conversation_id))
 
 
-def _started_writes():
-    """PostgreSQL: a call's start in one statement, ``WITH started AS (INSERT INTO conversations
-    ... RETURNING id), lines AS (INSERT INTO transcript_lines ...) INSERT INTO call_turns ...
-    RETURNING conversation_id``, the conversation's columns bound by name. A racing duplicate
-    fails on the CallSid (unique) and writes nothing."""
+def _started_writes(new_caller: bool, checked: bool):
+    """PostgreSQL: a call's start in one statement, ``WITH [caller AS (INSERT INTO candidates
+    ... RETURNING id),] started AS (INSERT INTO conversations ... RETURNING id, candidate_id),
+    lines AS (INSERT INTO transcript_lines ...) [, checked AS (INSERT INTO ats_checks ...),
+    queued AS (INSERT INTO outbox ...)] INSERT INTO call_turns ... RETURNING conversation_id,
+    candidate_id [, item_id]``, the conversation's columns bound by name. ``new_caller``: the
+    candidate inserted first (``phone``; the bound ``candidate_id`` unused); ``checked``: the
+    ATS lookup by phone (prefetch) and its job's outbox row (``duplicates.new_check_ctes``:
+    ``company_id``, ``phone``, ``email``, ``job_kind``), the job's id returned as ``item_id``.
+    A racing duplicate fails on the CallSid or the new caller's phone (unique) and writes
+    nothing."""
     names = [c.name for c in _conversations.c if c.name in _STARTED_COLUMNS]
-    started = insert(_conversations).values({name: bindparam(name, type_=_conversations.c[name].type)
-                                              for name in names}).returning(_conversations.c.id).cte("started")
+    values = {name: bindparam(name, type_=_conversations.c[name].type) for name in names}
     now = bindparam("started_at", type_=_conversations.c.started_at.type)
-    return _reply_of(started, now).add_cte(_lines_of(started, now))
+    ctes = []
+    if new_caller:  # a CTE gets no Python-side defaults: each column with one is given
+        caller = insert(_candidates).values(
+            phone=bindparam("phone", type_=_candidates.c.phone.type), opted_out=False, created_at=now,
+            updated_at=now).returning(_candidates.c.id).cte("caller")
+        values["candidate_id"] = select(caller.c.id).scalar_subquery()
+        ctes.append(caller)
+    started = insert(_conversations).values(values).returning(
+        _conversations.c.id, _conversations.c.candidate_id).cte("started")
+    ctes.append(_lines_of(started, now))
+    statement = _reply_of(started, now).returning(select(started.c.candidate_id).scalar_subquery().label("candidate_id"))
+    if checked:
+        check, queued = duplicates.new_check_ctes({
+            "conversation_id": select(started.c.id).scalar_subquery(),
+            "candidate_id": select(started.c.candidate_id).scalar_subquery(),
+            "purpose": literal(duplicates.PREFETCH), "status": literal("pending"), "application_id": null(),
+            "created_at": now})
+        ctes += [check, queued]
+        statement = statement.returning(select(queued.c.id).scalar_subquery().label("item_id"))
+    return statement.add_cte(*ctes)
 
 
-
-
-# Built once, by (with an answer, with a language chosen).
+# Built once, by (with an answer, with a language chosen[, with a job chosen]).
 _OPENED_FOR_CONVERSATION = Prepared(_opened_for_conversation())
-_PLAIN_WRITES = {(answer, language): Prepared(_plain_writes(answer, language)) for answer in (False, True)
-                 for language in (False, True)}
-_STARTED_WRITES = Prepared(_started_writes())
+_PLAIN_WRITES = {(answer, language, posting): Prepared(_plain_writes(answer, language, posting))
+                 for answer in (False, True) for language in (False, True) for posting in (False, True)}
+_STARTED_WRITES = {(new_caller, checked): Prepared(_started_writes(new_caller, checked))
+                   for new_caller in (False, True) for checked in (False, True)}
 
 
 # _store_last_turn: ``finish`` declined the turn (the conversation claimed; nothing written

@@ -187,9 +187,23 @@ def _new_check_queued():
     check_id, queued.id AS item_id``: the check and its job's outbox row (key
     ``ats_check:<id>``, payload ``{"check_id": <id>}``, as :func:`write_check` writes them
     elsewhere) in one round trip (PostgreSQL, "Data-Modifying Statements in WITH")."""
+    checked, queued = new_check_ctes()
+    return (select(checked.c.id.label("check_id"), queued.c.id.label("item_id"))
+            .join_from(checked, queued, true()).add_cte(checked, queued))
+
+
+def new_check_ctes(values: dict | None = None):
+    """PostgreSQL: the CTEs ``checked`` (``INSERT INTO ats_checks ... RETURNING ...``) and
+    ``queued`` (its job's outbox row, ``INSERT INTO outbox ... SELECT ... FROM checked
+    RETURNING id``) of :data:`_NEW_CHECK_QUEUED`, for a statement to add (``add_cte``).
+    The check's columns (:data:`_CHECK_COLUMNS`) are bound by their names, the job's kind as
+    ``job_kind``, unless ``values`` ({column: SQL expression}) gives them: e.g. the id of a
+    conversation inserted by another CTE of the same statement."""
     checks, items = ATSCheck.__table__, OutboxItem.__table__
+    values = values or {}
     same = ("purpose", "candidate_id", "conversation_id", "application_id")  # the job's row says them as the check
-    checked = (insert(checks).values({c: bindparam(c, type_=checks.c[c].type) for c in _CHECK_COLUMNS})
+    checked = (insert(checks).values({c: values[c] if c in values else bindparam(c, type_=checks.c[c].type)
+                                      for c in _CHECK_COLUMNS})
                .returning(checks.c.id, checks.c.created_at, *(checks.c[c] for c in same)).cte("checked"))
     # Without the outbox's Python-side defaults (their parameters would share the check's
     # names): each column with one is given here.
@@ -200,8 +214,7 @@ def _new_check_queued():
                func.json_build_object("check_id", checked.c.id), checked.c.created_at, checked.c.created_at,
                *(checked.c[c] for c in same)),
         include_defaults=False).returning(items.c.id).cte("queued")
-    return (select(checked.c.id.label("check_id"), queued.c.id.label("item_id"))
-            .join_from(checked, queued, true()).add_cte(checked, queued))
+    return checked, queued
 
 
 # All of them: a data-modifying CTE gets no Python-side defaults (``created_at``).

@@ -60,8 +60,14 @@ def stored_answers(session: Session, conversation: Conversation) -> list[StoredA
 
 def read_answers(connection, questions: _Questions, conversation_id: int) -> list[StoredAnswer]:
     """:func:`stored_answers` from ids (``questions``: :func:`questions_of` the agent); one statement."""
+    return answers_from(questions, _ANSWERS.execute(connection, {"conversation_id": conversation_id}).all())
+
+
+def answers_from(questions: _Questions, rows) -> list[StoredAnswer]:
+    """:func:`read_answers` of ``rows``, the conversation's (question_id, value) pairs by answer id
+    (``value``: an answer's JSON, a dict)."""
     out = []
-    for question_id, value in _ANSWERS.execute(connection, {"conversation_id": conversation_id}).all():
+    for question_id, value in rows:
         key, kind = questions.by_id.get(question_id, (None, None))
         out.append(StoredAnswer(key, kind, (value or {}).get("value")))
     return out

@@ -25,13 +25,14 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, true, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.orm import Session, joinedload
 
 from ..adapters.db import Prepared
-from ..adapters.models import (Agent, Application, ATSCheck, Candidate, Conversation, OutboxItem, Posting, Webhook)
+from ..adapters.models import (Agent, Answer, Application, ATSCheck, Candidate, Conversation, OutboxItem, Posting, Webhook)
 from ..engine import flow
 from ..engine.languages import DEFAULT_LANGUAGE
 from ..engine.vocabulary import (ConfirmationStatus, ConversationStatus, DuplicateCheck, OutboxKind, OutboxPurpose,
@@ -145,6 +146,29 @@ _ADOPT = Prepared(duplicates.ADOPT_PREFETCH.returning(
             .scalar_subquery()).label("duplicate_check"),
     _Nested(select(_applications.c.routing).where(_applications.c.id == bindparam("adopting"))
             .scalar_subquery()).label("routing")))
+@lru_cache(maxsize=None)
+def _claimed_and_adopted(named: bool, read_answers: bool) -> Prepared:
+    """PostgreSQL: ``_CLAIMING[named]`` and ``_ADOPT`` in one round trip, ``WITH claimed AS
+    (...), adopted AS (UPDATE ats_checks ... WHERE ... AND EXISTS (SELECT FROM claimed)
+    RETURNING ...) SELECT claimed.*, adopted.* FROM claimed LEFT JOIN adopted ON true``:
+    no row when the claim fails (nothing adopted either: the adoption waits for the claim,
+    whose locks it takes first, conversation then candidate, as two statements did); the
+    adopted columns NULL (``id``) without a prefetch check. ``read_answers``: the
+    conversation's answers too, as ``answers`` (a JSON array of [question_id, value] by id,
+    or NULL), for a turn that adds none (``scores.read_answers`` reads them otherwise)."""
+    claim = _CLAIMING[named].statement
+    claimed = claim.cte("claimed")
+    adopt = _ADOPT.statement.where(select(claimed.c.phone).exists())
+    adopted = adopt.cte("adopted")
+    columns = [claimed.c[c.name] for c in _CANDIDATE] + [adopted.c[name] for name in adopt.exported_columns.keys()]
+    if read_answers:
+        answers = Answer.__table__
+        columns.append(select(func.json_agg(aggregate_order_by(
+            func.json_build_array(answers.c.question_id, answers.c.value), answers.c.id)))
+            .where(answers.c.conversation_id == bindparam("conversation_id")).scalar_subquery().label("answers"))
+    return Prepared(select(*columns).select_from(claimed).outerjoin(adopted, true()))
+
+
 # ``screened_id``, not a column's name: the conversation's UPDATE (``_ended``) on PostgreSQL
 # carries it beside the conversation's own parameters.
 _SCREENED = Prepared(update(_applications).where(_applications.c.id == bindparam("screened_id"))
@@ -237,22 +261,32 @@ def finish(session: Session, row, question_ids: dict[str, int], company_id: int,
     """
     connection = session.connection()
     names = [e.name for e in turn.effects if isinstance(e, flow.NameGiven)]
-    candidate = (_FIRST if seen_step is None else _CLAIMING)[bool(names)].execute(connection, {
-        "candidate_id": row.candidate_id, "name": names[-1] if names else None, "conversation_id": row.id,
-        "seen_step": seen_step}).first()
+    claim = {"candidate_id": row.candidate_id, "name": names[-1] if names else None, "conversation_id": row.id,
+             "seen_step": seen_step}
+    adopt = {"prefetch_of": row.id, "adopting": row.application_id, "end_candidate": row.candidate_id,
+             "end_conversation": row.id, "end_company": company_id, "end_posting": row.posting_id,
+             "end_since": now - SAME_CONFIRMATION_WINDOW}
+    answered = any(isinstance(e, flow.AnswerGiven) for e in turn.effects)
+    stored_answers = None  # PostgreSQL, a turn without answers: read with the claim
+    if connection.dialect.name == "postgresql" and seen_step is not None:  # one round trip instead of three
+        candidate = _claimed_and_adopted(bool(names), not answered).execute(
+            connection, {**claim, **adopt, "updated_at": now}).first()  # a CTE's onupdate column is given
+        facts = candidate if candidate is not None and candidate.id is not None else None
+        if candidate is not None and not answered:
+            stored_answers = candidate.answers or []
+    else:
+        candidate = (_FIRST if seen_step is None else _CLAIMING)[bool(names)].execute(connection, claim).first()
+        facts = _ADOPT.execute(connection, adopt).first() if candidate is not None else None
     if candidate is None:
         return None  # claimed with seen_step, and the conversation moved since it was read
-    facts = _ADOPT.execute(connection, {
-        "prefetch_of": row.id, "adopting": row.application_id, "end_candidate": row.candidate_id,
-        "end_conversation": row.id, "end_company": company_id, "end_posting": row.posting_id,
-        "end_since": now - SAME_CONFIRMATION_WINDOW}).first()
     if facts is None or (facts.duplicate_check == DuplicateCheck.clear and facts.routing == RoutingState.not_routed):
         return False
     agent = _agent(session, row.agent_id, row.script_version)
     for effect in turn.effects:
         if isinstance(effect, flow.AnswerGiven):
             insert_answer(connection, row.id, question_ids[effect.question_key], effect, now)
-    answers = scores.read_answers(connection, agent.questions, row.id)
+    answers = (scores.read_answers(connection, agent.questions, row.id) if stored_answers is None
+               else scores.answers_from(agent.questions, stored_answers))
     use = duplicates.prefetch_use(facts)
     score = scores.score_answers(agent.questions, answers, today)
     decided = _decided(connection, row, agent, facts, score) if use == duplicates.DECIDE else None
