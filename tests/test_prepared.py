@@ -100,7 +100,7 @@ def test_what_it_cannot_run_as_sqlalchemy_would_is_refused(db):
 
 
 def test_with_sql_logging_on_it_answers_the_same_and_is_logged(db, caplog):
-    # The engine's INFO log (SQL echo, e.g. a debugging session) runs it through Connection.execute.
+    # The engine's INFO log (SQL echo, e.g. a debugging session) shows it as any statement.
     caplog.set_level(logging.INFO, logger="sqlalchemy.engine.Engine")
     with db.engine.begin() as conn:
         new_id = _ADD.execute(conn, _item("logged")).scalar_one()

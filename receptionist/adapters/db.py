@@ -515,8 +515,9 @@ class Prepared:
 
     Refused at the first execution (ValueError): expanding (``IN``) or ``literal_execute``
     parameters and parameters computed by a callable, which need SQLAlchemy's per-execution
-    compilation. With the engine's ``echo`` on, statements run through ``Connection.execute``
-    (so they are logged)."""
+    compilation. With the engine's ``echo`` on, the statement and its parameters are logged
+    as ``Connection.execute`` logs them; the same compiled SQL runs either way (compiled per
+    execution, the parameters' keys would become columns of an INSERT inside a CTE)."""
 
     def __init__(self, statement, keys: Iterable[str] | None = None):
         self.statement = statement
@@ -527,9 +528,6 @@ class Prepared:
     def execute(self, connection: Connection, params: dict | list[dict] | None = None) -> "PreparedResult":
         """Run on ``connection`` (in its transaction; one is begun as ``Connection.execute``
         would) with ``params`` (by bind name; a list: ``executemany``, no rows back)."""
-        if connection._echo:  # logged as any statement; the row count kept (a claim's UPDATE reads it)
-            result = connection.execute(self.statement, params)
-            return PreparedResult(result.all() if result.returns_rows else [], result.rowcount)
         plan = self._plans.get(connection.dialect.name) or self._plan(connection.dialect)
         if not connection.in_transaction():
             connection.begin()  # as Connection.execute's autobegin
@@ -544,6 +542,9 @@ class Prepared:
             if dispatch is not None:
                 for fn in dispatch.before_cursor_execute:
                     fn(connection, cursor, plan.sql, raw, plan.context, many)
+            if connection._echo:  # logged as SQLAlchemy logs a statement (parameters hidden if the engine says so)
+                connection._log_info(plan.sql)
+                connection._log_parameters(raw, "prepared", ismulti=many)
             if many:
                 cursor.executemany(plan.sql, raw)
             else:
@@ -551,7 +552,9 @@ class Prepared:
             if dispatch is not None:
                 for fn in dispatch.after_cursor_execute:
                     fn(connection, cursor, plan.sql, raw, plan.context, many)
-            rows = plan.rows(cursor) if cursor.description is not None else []
+            # Whether rows come back is the compiled statement's to say: psycopg builds its
+            # ``description`` anew at each read (a quarter of its CPU per statement here).
+            rows = plan.rows(cursor) if (cursor.description is not None if many else plan.result_types) else []
             result = PreparedResult(rows, cursor.rowcount)
         except BaseException as exc:
             connection._handle_dbapi_exception(exc, plan.sql, raw, cursor, None)
