@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -87,9 +88,9 @@ def counted(db, model, conversation_id: int) -> int:
         return s.scalar(select(func.count()).select_from(model).where(model.conversation_id == conversation_id))
 
 
-def started(twilio, answers: int) -> tuple[Call, int]:
-    """A call answered up to its first plain question (age-18); (the call, the next step)."""
-    call = Call(twilio)
+def started(twilio, answers: int, call_sid: str = "CA" + "1" * 32) -> tuple[Call, int]:
+    """A call answered up to its ``answers``-th answer of ``QUALIFIED``; (the call, the next step)."""
+    call = Call(twilio, call_sid)
     call.start()
     for inputs in QUALIFIED[:answers]:
         call.send(**inputs)
@@ -264,3 +265,57 @@ def test_a_hang_up_before_the_last_answer_is_stored_keeps_it(twilio, container, 
         assert conversation.status == ConversationStatus.completed and conversation.follow_up_reason is None
         assert conversation.step == step
         assert s.scalar(select(Candidate.name).where(Candidate.id == conversation.candidate_id)) == "Jane Doe"
+
+
+def test_two_calls_of_one_caller_ending_together_send_one_confirmation(twilio, container, db, monkeypatch):
+    # PostgreSQL: call B's end waits for the candidate's row, which call A's end holds until
+    # it commits its confirmation text. B must see that text once it has the row, and send
+    # none of its own: a statement's snapshot is taken before it waits for a lock, so B's
+    # check of a recent text has to be a statement after its claim.
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite transactions take the write lock at BEGIN IMMEDIATE (adapters.db): never interleaved")
+    a, step_a = started(twilio, len(QUALIFIED) - 1, "CA" + "a" * 32)
+    b, step_b = started(twilio, len(QUALIFIED) - 1, "CA" + "b" * 32)  # the same caller's number
+    holding, release, results = threading.Event(), threading.Event(), {}
+    score_answers, thread_a = screening_end.scores.score_answers, []
+
+    def paused(*args, **kwargs):  # A, after its claim took the candidate's row: held until B waits for it
+        if threading.current_thread() in thread_a and not holding.is_set():
+            holding.set()
+            assert release.wait(WAIT_S), "B never waited for the candidate's row"
+        return score_answers(*args, **kwargs)
+    monkeypatch.setattr(screening_end.scores, "score_answers", paused)
+
+    def end(name: str, call: Call, step: int) -> None:
+        try:
+            results[name] = container.uow.run(lambda c: calls.answer_prompt(c, call.sid, step, LAST, render), orm=False)
+        except BaseException as exc:  # reported by the test's thread
+            results[name] = exc
+            holding.set()
+
+    thread_a.append(threading.Thread(target=end, args=("a", a, step_a)))
+    thread_a[0].start()
+    thread_b = threading.Thread(target=end, args=("b", b, step_b))
+    try:
+        assert holding.wait(WAIT_S) and "a" not in results, results.get("a")
+        thread_b.start()
+        waiting = False
+        for _ in range(WAIT_S * 20):  # bounded: B blocks on A's row lock within milliseconds
+            with db.engine.connect() as conn:
+                waiting = conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                               " AND datname = current_database()").scalar() > 0
+            if waiting:
+                break
+            time.sleep(0.05)
+        assert waiting, "B did not wait for the candidate's row"
+    finally:
+        release.set()
+        thread_a[0].join(WAIT_S)
+        if thread_b.ident is not None:  # started
+            thread_b.join(WAIT_S)
+    assert all(isinstance(results.get(k), str) and "Jane" in results[k] for k in "ab"), results
+    with db.transaction() as s:
+        statuses = s.scalars(select(Conversation.status).where(Conversation.call_sid.in_([a.sid, b.sid]))).all()
+        texts = s.scalars(select(OutboxItem.conversation_id).where(OutboxItem.purpose == "confirmation")).all()
+    assert statuses == [ConversationStatus.completed] * 2
+    assert len(texts) == 1, texts

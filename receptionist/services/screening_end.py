@@ -25,7 +25,7 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, bindparam, func, select, true, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -147,26 +147,23 @@ _ADOPT = Prepared(duplicates.ADOPT_PREFETCH.returning(
     _Nested(select(_applications.c.routing).where(_applications.c.id == bindparam("adopting"))
             .scalar_subquery()).label("routing")))
 @lru_cache(maxsize=None)
-def _claimed_and_adopted(named: bool, read_answers: bool) -> Prepared:
-    """PostgreSQL: ``_CLAIMING[named]`` and ``_ADOPT`` in one round trip, ``WITH claimed AS
-    (...), adopted AS (UPDATE ats_checks ... WHERE ... AND EXISTS (SELECT FROM claimed)
-    RETURNING ...) SELECT claimed.*, adopted.* FROM claimed LEFT JOIN adopted ON true``:
-    no row when the claim fails (nothing adopted either: the adoption waits for the claim,
-    whose locks it takes first, conversation then candidate, as two statements did); the
-    adopted columns NULL (``id``) without a prefetch check. ``read_answers``: the
-    conversation's answers too, as ``answers`` (a JSON array of [question_id, value] by id,
-    or NULL), for a turn that adds none (``scores.read_answers`` reads them otherwise)."""
-    claim = _CLAIMING[named].statement
-    claimed = claim.cte("claimed")
-    adopt = _ADOPT.statement.where(select(claimed.c.phone).exists())
-    adopted = adopt.cte("adopted")
-    columns = [claimed.c[c.name] for c in _CANDIDATE] + [adopted.c[name] for name in adopt.exported_columns.keys()]
-    if read_answers:
-        answers = Answer.__table__
-        columns.append(select(func.json_agg(aggregate_order_by(
-            func.json_build_array(answers.c.question_id, answers.c.value), answers.c.id)))
-            .where(answers.c.conversation_id == bindparam("conversation_id")).scalar_subquery().label("answers"))
-    return Prepared(select(*columns).select_from(claimed).outerjoin(adopted, true()))
+def _claimed_reading_answers(named: bool) -> Prepared:
+    """PostgreSQL: ``_CLAIMING[named]`` with the conversation's answers in the same round
+    trip, ``WITH claimed AS (...) SELECT claimed.*, (SELECT json_agg(...)) AS answers FROM
+    claimed``: ``answers`` a JSON array of [question_id, value] by id, or NULL; no row when the
+    claim fails. For a turn that adds no answer (``scores.read_answers`` reads them otherwise).
+
+    The adoption (``_ADOPT``) is not folded in: the parts of one statement share a snapshot,
+    taken before the claim waits for the candidate's lock, so a racing call's confirmation
+    text committed during that wait would go unseen (two texts to one candidate:
+    tests/test_call_concurrency.py). The answers are safe to read here: only a turn of this
+    conversation writes them, and one that committed during the wait moved its step, which
+    fails the claim."""
+    claimed = _CLAIMING[named].statement.cte("claimed")
+    answers = Answer.__table__
+    return Prepared(select(*[claimed.c[c.name] for c in _CANDIDATE], select(func.json_agg(aggregate_order_by(
+        func.json_build_array(answers.c.question_id, answers.c.value), answers.c.id)))
+        .where(answers.c.conversation_id == bindparam("conversation_id")).scalar_subquery().label("answers")))
 
 
 # ``screened_id``, not a column's name: the conversation's UPDATE (``_ended``) on PostgreSQL
@@ -268,15 +265,14 @@ def finish(session: Session, row, question_ids: dict[str, int], company_id: int,
              "end_since": now - SAME_CONFIRMATION_WINDOW}
     answered = any(isinstance(e, flow.AnswerGiven) for e in turn.effects)
     stored_answers = None  # PostgreSQL, a turn without answers: read with the claim
-    if connection.dialect.name == "postgresql" and seen_step is not None:  # one round trip instead of three
-        candidate = _claimed_and_adopted(bool(names), not answered).execute(
-            connection, {**claim, **adopt, "updated_at": now}).first()  # a CTE's onupdate column is given
-        facts = candidate if candidate is not None and candidate.id is not None else None
-        if candidate is not None and not answered:
+    if connection.dialect.name == "postgresql" and seen_step is not None and not answered:
+        candidate = _claimed_reading_answers(bool(names)).execute(connection, claim).first()
+        if candidate is not None:
             stored_answers = candidate.answers or []
     else:
         candidate = (_FIRST if seen_step is None else _CLAIMING)[bool(names)].execute(connection, claim).first()
-        facts = _ADOPT.execute(connection, adopt).first() if candidate is not None else None
+    # After the claim, which holds the candidate's lock: sees any text a racing call committed meanwhile.
+    facts = _ADOPT.execute(connection, adopt).first() if candidate is not None else None
     if candidate is None:
         return None  # claimed with seen_step, and the conversation moved since it was read
     if facts is None or (facts.duplicate_check == DuplicateCheck.clear and facts.routing == RoutingState.not_routed):
