@@ -319,3 +319,77 @@ def test_two_calls_of_one_caller_ending_together_send_one_confirmation(twilio, c
         texts = s.scalars(select(OutboxItem.conversation_id).where(OutboxItem.purpose == "confirmation")).all()
     assert statuses == [ConversationStatus.completed] * 2
     assert len(texts) == 1, texts
+
+
+def _lock_waiter(db) -> bool:
+    """Whether a backend of this database waits for a lock (bounded poll: it waits within milliseconds)."""
+    for _ in range(WAIT_S * 20):
+        with db.engine.connect() as conn:
+            if conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                    " AND datname = current_database()").scalar() > 0:
+                return True
+        time.sleep(0.05)
+    return False
+
+
+def test_an_end_deciding_from_its_prefetch_sees_a_newer_check_decided_meanwhile(twilio, container, db, monkeypatch):
+    # PostgreSQL: two calls of one caller about the same job (one application). B ended first,
+    # its prefetch still to run (the application waits for it); A's prefetch is done, clear.
+    # B's lookup then finds the caller applied already, and its job decides the application
+    # (duplicate) while A's end waits for the application's row to decide it from A's older
+    # check. A must see the newer check once it has the row and leave its decision alone: no
+    # invite to a duplicate. A statement's snapshot is taken before it waits for a lock, so
+    # the newer check has to be read in a statement after the lock.
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite transactions take the write lock at BEGIN IMMEDIATE (adapters.db): never interleaved")
+    from receptionist.adapters.models import ATSCheck, OutboxItem as Item
+    from receptionist.services import duplicates
+
+    from .test_screening_end import _ACTIVE_HERE
+    a, step_a = started(twilio, len(QUALIFIED) - 1, "CA" + "a" * 32)
+    b, step_b = started(twilio, len(QUALIFIED) - 1, "CA" + "b" * 32)  # the same caller's number
+    with db.transaction() as s:
+        check_a, check_b = (s.scalar(select(ATSCheck.id).join(Conversation, Conversation.id == ATSCheck.conversation_id)
+                                     .where(Conversation.call_sid == call.sid)) for call in (a, b))
+        s.execute(Candidate.__table__.update().values(opted_out=True))  # no texts: none is recent for A's end
+    container.uow.run(lambda s: duplicates.record_result(s, check_a, [], "builtin:acme"))
+    b.send(**QUALIFIED[-1])  # B's end: its prefetch adopted, still to run
+    holding, release, results, job = threading.Event(), threading.Event(), {}, []
+    decide = duplicates.decide
+
+    def paused(session, check, now):  # B's job, once it has written the application: held until A waits
+        decided = decide(session, check, now)
+        if threading.current_thread() in job:
+            session.flush()
+            holding.set()
+            assert release.wait(WAIT_S), "A never waited for the application's row"
+        return decided
+    monkeypatch.setattr(duplicates, "decide", paused)
+
+    def run(name: str, work) -> None:
+        try:
+            results[name] = work()
+        except BaseException as exc:  # reported by the test's thread
+            results[name] = exc
+            holding.set()
+
+    job.append(threading.Thread(target=run, args=("job", lambda: container.uow.run(
+        lambda s: duplicates.record_result(s, check_b, _ACTIVE_HERE, "builtin:acme")))))
+    job[0].start()
+    end_a = threading.Thread(target=run, args=("a", lambda: container.uow.run(
+        lambda c: calls.answer_prompt(c, a.sid, step_a, LAST, render), orm=False)))
+    try:
+        assert holding.wait(WAIT_S) and "job" not in results, results.get("job")
+        end_a.start()
+        assert _lock_waiter(db), "A's end did not wait for the application's row"
+    finally:
+        release.set()
+        job[0].join(WAIT_S)
+        if end_a.ident is not None:  # started
+            end_a.join(WAIT_S)
+    assert not isinstance(results.get("job"), BaseException), results["job"]
+    assert isinstance(results.get("a"), str) and "Jane" in results["a"], results.get("a")
+    with db.transaction() as s:
+        application = s.scalars(select(Application)).one()
+        invites = s.scalars(select(Item.id).filter_by(kind="invite")).all()
+    assert (application.duplicate_check.value, application.routing.value, invites) == ("duplicate", "not_routed", [])

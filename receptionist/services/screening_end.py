@@ -189,6 +189,11 @@ _DECIDING = Prepared(
            select(_outbox.c.id).where(_outbox.c.idempotency_key == bindparam("invite_key")).exists()
            .label("invited"))
     .where(_applications.c.id == bindparam("routed")).with_for_update(of=_applications))
+# PostgreSQL: the application locked by a statement of its own before ``_DECIDING`` reads: one
+# statement's reads share the snapshot taken before it waits for the lock, so a check that a
+# racing ATS job marked done while deciding the application would go unseen (``newer``) and
+# the end would decide from its older check (tests/test_turn_races.py).
+_LOCK_ROUTED = Prepared(select(_applications.c.id).where(_applications.c.id == bindparam("routed")).with_for_update())
 
 
 @lru_cache(maxsize=None)
@@ -341,6 +346,8 @@ def _decided(connection, row, agent: _Agent, facts, score: float):
     posting = agent.postings.get(row.posting_id)
     if posting is None or facts.recent:
         return None
+    if connection.dialect.name == "postgresql":  # SQLite's write lock was taken at BEGIN
+        _LOCK_ROUTED.execute(connection, {"routed": row.application_id})
     found = _DECIDING.execute(connection, {"routed": row.application_id, "checked": facts.id,
                                            "invite_key": f"invite:{row.candidate_id}:{posting.id}"}).one()
     if found.newer or found.invite_posting_id is not None or found.routing != RoutingState.not_routed:
