@@ -393,3 +393,63 @@ def test_an_end_deciding_from_its_prefetch_sees_a_newer_check_decided_meanwhile(
         application = s.scalars(select(Application)).one()
         invites = s.scalars(select(Item.id).filter_by(kind="invite")).all()
     assert (application.duplicate_check.value, application.routing.value, invites) == ("duplicate", "not_routed", [])
+
+
+def test_a_check_finding_a_duplicate_while_an_end_approves_withdraws_the_invite(twilio, container, db, monkeypatch):
+    # PostgreSQL: as above, but A's end has the application's row first: it approves the
+    # application from A's clear prefetch and writes the invite, while B's newer lookup finds
+    # the caller applied already. B's job must decide from the application as A left it
+    # (approved): withdrawn, its invite cancelled. Read before the row was locked, the
+    # application looked not routed yet, and the duplicate kept its invite.
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite transactions take the write lock at BEGIN IMMEDIATE (adapters.db): never interleaved")
+    from receptionist.adapters.models import ATSCheck, OutboxItem as Item
+    from receptionist.services import duplicates, routing
+
+    from .test_screening_end import _ACTIVE_HERE
+    a, step_a = started(twilio, len(QUALIFIED) - 1, "CA" + "a" * 32)
+    b, _ = started(twilio, len(QUALIFIED) - 1, "CA" + "b" * 32)  # the same caller's number
+    with db.transaction() as s:
+        check_a, check_b = (s.scalar(select(ATSCheck.id).join(Conversation, Conversation.id == ATSCheck.conversation_id)
+                                     .where(Conversation.call_sid == call.sid)) for call in (a, b))
+        s.execute(Candidate.__table__.update().values(opted_out=True))  # no texts: none is recent for A's end
+    container.uow.run(lambda s: duplicates.record_result(s, check_a, [], "builtin:acme"))
+    b.send(**QUALIFIED[-1])  # B's end: its prefetch adopted, still to run
+    holding, release, results, end = threading.Event(), threading.Event(), {}, []
+    record_transition = routing.record_transition
+
+    def paused(*args, **kwargs):  # A's end, approving with the application's row locked: held until B's job waits
+        if threading.current_thread() in end and not holding.is_set():
+            holding.set()
+            assert release.wait(WAIT_S), "B's job never waited for the application's row"
+        return record_transition(*args, **kwargs)
+    monkeypatch.setattr(routing, "record_transition", paused)
+
+    def run(name: str, work) -> None:
+        try:
+            results[name] = work()
+        except BaseException as exc:  # reported by the test's thread
+            results[name] = exc
+            holding.set()
+
+    end.append(threading.Thread(target=run, args=("a", lambda: container.uow.run(
+        lambda c: calls.answer_prompt(c, a.sid, step_a, LAST, render), orm=False))))
+    end[0].start()
+    job = threading.Thread(target=run, args=("job", lambda: container.uow.run(
+        lambda s: duplicates.record_result(s, check_b, _ACTIVE_HERE, "builtin:acme"))))
+    try:
+        assert holding.wait(WAIT_S) and "a" not in results, results.get("a")
+        job.start()
+        assert _lock_waiter(db), "B's job did not wait for the application's row"
+    finally:
+        release.set()
+        end[0].join(WAIT_S)
+        if job.ident is not None:  # started
+            job.join(WAIT_S)
+    assert isinstance(results.get("a"), str) and "Jane" in results["a"], results.get("a")
+    assert not isinstance(results.get("job"), BaseException), results["job"]
+    with db.transaction() as s:
+        application = s.scalars(select(Application)).one()
+        invites = s.scalars(select(Item.status).filter_by(kind="invite")).all()
+    assert (application.duplicate_check.value, application.routing.value, invites) == (
+        "duplicate", "dismissed", ["cancelled"])
