@@ -193,7 +193,9 @@ _DECIDING = Prepared(
 # statement's reads share the snapshot taken before it waits for the lock, so a check that a
 # racing ATS job marked done while deciding the application would go unseen (``newer``) and
 # the end would decide from its older check (tests/test_turn_races.py).
-_LOCK_ROUTED = Prepared(select(_applications.c.id).where(_applications.c.id == bindparam("routed")).with_for_update())
+# ``FOR NO KEY UPDATE``, the lock its UPDATE takes: rows referring to it (a check adopting it) are not held up.
+_LOCK_ROUTED = Prepared(select(_applications.c.id).where(_applications.c.id == bindparam("routed"))
+                        .with_for_update(key_share=True))
 
 
 @lru_cache(maxsize=None)
