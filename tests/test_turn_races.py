@@ -319,3 +319,137 @@ def test_two_calls_of_one_caller_ending_together_send_one_confirmation(twilio, c
         texts = s.scalars(select(OutboxItem.conversation_id).where(OutboxItem.purpose == "confirmation")).all()
     assert statuses == [ConversationStatus.completed] * 2
     assert len(texts) == 1, texts
+
+
+
+def _lock_waiter(db) -> bool:
+    """Whether a backend of this database waits for a lock (bounded poll: it waits within milliseconds)."""
+    for _ in range(WAIT_S * 20):
+        with db.engine.connect() as conn:
+            if conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                    " AND datname = current_database()").scalar() > 0:
+                return True
+        time.sleep(0.05)
+    return False
+
+
+def _one_application_two_ends(twilio, container, db) -> tuple[Call, int, int]:
+    """Two calls of one caller about the same job (one application), the caller opted out (no
+    texts: none is recent for an end). A's prefetch is done (no record: clear), then B ends, its
+    prefetch still to run (the application waits for it). Returns (A, A's last step, B's check)."""
+    from receptionist.adapters.models import ATSCheck
+    from receptionist.services import duplicates
+
+    a, step_a = started(twilio, len(QUALIFIED) - 1, "CA" + "a" * 32)
+    b, _ = started(twilio, len(QUALIFIED) - 1, "CA" + "b" * 32)  # the same caller's number
+    with db.transaction() as s:
+        check_a, check_b = (s.scalar(select(ATSCheck.id).join(Conversation, Conversation.id == ATSCheck.conversation_id)
+                                     .where(Conversation.call_sid == call.sid)) for call in (a, b))
+        s.execute(Candidate.__table__.update().values(opted_out=True))
+    container.uow.run(lambda s: duplicates.record_result(s, check_a, [], "builtin:acme"))
+    b.send(**QUALIFIED[-1])
+    return a, step_a, check_b
+
+
+def _second_waits_for_first(db, first, second) -> dict:
+    """``first`` and ``second`` ({name: work}, one each) run in threads: ``first`` until it calls
+    the ``hold()`` it is given (holding a row lock), then ``second`` until PostgreSQL shows it
+    waiting for a lock, then both to their end. Returns what each returned, by name."""
+    holding, release, results, threads = threading.Event(), threading.Event(), {}, {}
+
+    def hold() -> None:
+        if threading.current_thread() is threads.get("first") and not holding.is_set():
+            holding.set()
+            assert release.wait(WAIT_S), "the second never waited for the first's lock"
+
+    def run(name: str, work) -> None:
+        try:
+            results[name] = work(hold)
+        except BaseException as exc:  # reported by the test's thread
+            results[name] = exc
+            holding.set()
+
+    (first_name, first_work), = first.items()
+    (second_name, second_work), = second.items()
+    threads["first"] = threading.Thread(target=run, args=(first_name, first_work))
+    threads["first"].start()
+    threads["second"] = threading.Thread(target=run, args=(second_name, second_work))
+    try:
+        assert holding.wait(WAIT_S) and first_name not in results, results.get(first_name)
+        threads["second"].start()
+        assert _lock_waiter(db), f"{second_name} did not wait for {first_name}'s lock"
+    finally:
+        release.set()
+        for thread in threads.values():
+            if thread.ident is not None:  # started
+                thread.join(WAIT_S)
+    for name in (first_name, second_name):
+        assert not isinstance(results.get(name), BaseException), results[name]
+    return results
+
+
+def test_an_end_deciding_from_its_prefetch_sees_a_newer_check_decided_meanwhile(twilio, container, db, monkeypatch):
+    # PostgreSQL: two calls of one caller about the same job (one application). B ended first,
+    # its prefetch still to run; A's prefetch is done, clear. B's lookup then finds the caller
+    # applied already, and its job decides the application (duplicate) while A's end waits for
+    # the application's row to decide it from A's older check. A must see the newer check once
+    # it has the row and leave its decision alone: no invite to a duplicate. A statement's
+    # snapshot is taken before it waits for a lock, so the newer check has to be read in a
+    # statement after the lock.
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite transactions take the write lock at BEGIN IMMEDIATE (adapters.db): never interleaved")
+    from receptionist.services import duplicates
+
+    from .test_screening_end import _ACTIVE_HERE
+    a, step_a, check_b = _one_application_two_ends(twilio, container, db)
+    decide, pauses = duplicates.decide, []
+
+    def paused(session, check, now):  # B's job, once it has written the application: held until A waits
+        decided = decide(session, check, now)
+        session.flush()
+        pauses[0]()
+        return decided
+    monkeypatch.setattr(duplicates, "decide", paused)
+
+    def job(hold):
+        pauses.append(hold)
+        return container.uow.run(lambda s: duplicates.record_result(s, check_b, _ACTIVE_HERE, "builtin:acme"))
+    results = _second_waits_for_first(db, {"job": job}, {"a": lambda _hold: container.uow.run(
+        lambda c: calls.answer_prompt(c, a.sid, step_a, LAST, render), orm=False)})
+    assert "Jane" in results["a"]
+    with db.transaction() as s:
+        application = s.scalars(select(Application)).one()
+        invites = s.scalars(select(OutboxItem.id).filter_by(kind="invite")).all()
+    assert (application.duplicate_check.value, application.routing.value, invites) == ("duplicate", "not_routed", [])
+
+
+def test_a_check_finding_a_duplicate_while_an_end_approves_withdraws_the_invite(twilio, container, db, monkeypatch):
+    # PostgreSQL: as above, but A's end has the application's row first: it approves the
+    # application from A's clear prefetch and writes the invite, while B's newer lookup finds
+    # the caller applied already. B's job must decide from the application as A left it
+    # (approved): withdrawn, its invite cancelled. Read before the row was locked, the
+    # application looked not routed yet, and the duplicate kept its invite.
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite transactions take the write lock at BEGIN IMMEDIATE (adapters.db): never interleaved")
+    from receptionist.services import duplicates, routing
+
+    from .test_screening_end import _ACTIVE_HERE
+    a, step_a, check_b = _one_application_two_ends(twilio, container, db)
+    record_transition, pauses = routing.record_transition, []
+
+    def paused(*args, **kwargs):  # A's end, approving with the application's row locked: held until B's job waits
+        pauses[0]()
+        return record_transition(*args, **kwargs)
+    monkeypatch.setattr(routing, "record_transition", paused)
+
+    def end(hold):
+        pauses.append(hold)
+        return container.uow.run(lambda c: calls.answer_prompt(c, a.sid, step_a, LAST, render), orm=False)
+    results = _second_waits_for_first(db, {"a": end}, {"job": lambda _hold: container.uow.run(
+        lambda s: duplicates.record_result(s, check_b, _ACTIVE_HERE, "builtin:acme"))})
+    assert "Jane" in results["a"]
+    with db.transaction() as s:
+        application = s.scalars(select(Application)).one()
+        invites = s.scalars(select(OutboxItem.status).filter_by(kind="invite")).all()
+    assert (application.duplicate_check.value, application.routing.value, invites) == (
+        "duplicate", "dismissed", ["cancelled"])

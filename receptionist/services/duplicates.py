@@ -397,6 +397,13 @@ def decide(session: Session, check: ATSCheck, now: dt.datetime) -> DuplicateChec
     active application for the same job (not the one our writeback made), else ``clear`` and
     routed if ready. Then the writeback is queued once the details are final."""
     application = session.get(Application, check.application_id)
+    if session.connection().dialect.name == "postgresql":  # SQLite's write lock was taken at BEGIN
+        # Locked before it is read (its pending changes written first): a screening end that
+        # approved it meanwhile is seen, so a duplicate's invite is withdrawn, and so is a check
+        # that a racing job decided it with (tests/test_turn_races.py). ``FOR NO KEY UPDATE``,
+        # the lock its UPDATE takes: rows referring to it (a check adopting it) are not held up.
+        session.flush()
+        session.refresh(application, with_for_update={"key_share": True})
     newer = session.connection().scalar(_NEWER_CHECK, {"application_id": application.id, "check_id": check.id})
     if newer is not None:  # a later check (e.g. with the email) decided already: it knows more
         return DuplicateCheck(application.duplicate_check)

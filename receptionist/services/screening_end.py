@@ -176,7 +176,8 @@ _SCREENED_CHECKED = Prepared(_SCREENED.statement.values(
 _checks, _outbox = ATSCheck.__table__, OutboxItem.__table__
 _later = _checks.alias("later_check")
 # What deciding a done prefetch ``checked`` for application ``routed`` reads (``duplicates.decide``,
-# ``routing.route_if_ready`` and ``approve_and_invite``), the application locked: its routing
+# ``routing.route_if_ready`` and ``approve_and_invite``), the application locked just before
+# (``_LOCK_ROUTED`` on PostgreSQL; SQLite's write lock was taken at BEGIN): its routing
 # facts, the check's matches, whether a later done check decided it already, the application's
 # latest conversation and whether its invite's key (``invite_key``) is taken.
 _DECIDING = Prepared(
@@ -188,7 +189,14 @@ _DECIDING = Prepared(
            routing.LATEST_CONVERSATION_OF.label("latest_conversation"),
            select(_outbox.c.id).where(_outbox.c.idempotency_key == bindparam("invite_key")).exists()
            .label("invited"))
-    .where(_applications.c.id == bindparam("routed")).with_for_update(of=_applications))
+    .where(_applications.c.id == bindparam("routed")))
+# PostgreSQL: the application locked by a statement of its own before ``_DECIDING`` reads: one
+# statement's reads share the snapshot taken before it waits for the lock, so a check that a
+# racing ATS job marked done while deciding the application would go unseen (``newer``) and
+# the end would decide from its older check (tests/test_turn_races.py).
+# ``FOR NO KEY UPDATE``, the lock its UPDATE takes: rows referring to it (a check adopting it) are not held up.
+_LOCK_ROUTED = Prepared(select(_applications.c.id).where(_applications.c.id == bindparam("routed"))
+                        .with_for_update(key_share=True))
 
 
 @lru_cache(maxsize=None)
@@ -341,6 +349,8 @@ def _decided(connection, row, agent: _Agent, facts, score: float):
     posting = agent.postings.get(row.posting_id)
     if posting is None or facts.recent:
         return None
+    if connection.dialect.name == "postgresql":  # SQLite's write lock was taken at BEGIN
+        _LOCK_ROUTED.execute(connection, {"routed": row.application_id})
     found = _DECIDING.execute(connection, {"routed": row.application_id, "checked": facts.id,
                                            "invite_key": f"invite:{row.candidate_id}:{posting.id}"}).one()
     if found.newer or found.invite_posting_id is not None or found.routing != RoutingState.not_routed:
