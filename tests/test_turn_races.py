@@ -19,8 +19,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import func, select
 
-from receptionist.adapters.models import (Answer, Application, CallTurn, Candidate, CandidateListRow, Conversation,
-                                         ConversationStatus, OutboxItem, TranscriptLine)
+from receptionist.adapters.models import (Answer, Application, ATSCheck, CallTurn, Candidate, CandidateListRow,
+                                         Conversation, ConversationStatus, OutboxItem, TranscriptLine)
 from receptionist.adapters.twiml import render_turn
 from receptionist.engine import flow
 from receptionist.services import calls, screening_end
@@ -276,50 +276,32 @@ def test_two_calls_of_one_caller_ending_together_send_one_confirmation(twilio, c
         pytest.skip("SQLite transactions take the write lock at BEGIN IMMEDIATE (adapters.db): never interleaved")
     a, step_a = started(twilio, len(QUALIFIED) - 1, "CA" + "a" * 32)
     b, step_b = started(twilio, len(QUALIFIED) - 1, "CA" + "b" * 32)  # the same caller's number
-    holding, release, results = threading.Event(), threading.Event(), {}
-    score_answers, thread_a = screening_end.scores.score_answers, []
+    score_answers, pauses = screening_end.scores.score_answers, []
 
     def paused(*args, **kwargs):  # A, after its claim took the candidate's row: held until B waits for it
-        if threading.current_thread() in thread_a and not holding.is_set():
-            holding.set()
-            assert release.wait(WAIT_S), "B never waited for the candidate's row"
+        pauses[0]()
         return score_answers(*args, **kwargs)
     monkeypatch.setattr(screening_end.scores, "score_answers", paused)
 
-    def end(name: str, call: Call, step: int) -> None:
-        try:
-            results[name] = container.uow.run(lambda c: calls.answer_prompt(c, call.sid, step, LAST, render), orm=False)
-        except BaseException as exc:  # reported by the test's thread
-            results[name] = exc
-            holding.set()
-
-    thread_a.append(threading.Thread(target=end, args=("a", a, step_a)))
-    thread_a[0].start()
-    thread_b = threading.Thread(target=end, args=("b", b, step_b))
-    try:
-        assert holding.wait(WAIT_S) and "a" not in results, results.get("a")
-        thread_b.start()
-        waiting = False
-        for _ in range(WAIT_S * 20):  # bounded: B blocks on A's row lock within milliseconds
-            with db.engine.connect() as conn:
-                waiting = conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                                               " AND datname = current_database()").scalar() > 0
-            if waiting:
-                break
-            time.sleep(0.05)
-        assert waiting, "B did not wait for the candidate's row"
-    finally:
-        release.set()
-        thread_a[0].join(WAIT_S)
-        if thread_b.ident is not None:  # started
-            thread_b.join(WAIT_S)
-    assert all(isinstance(results.get(k), str) and "Jane" in results[k] for k in "ab"), results
+    def end(call: Call, step: int):
+        def work(hold):
+            pauses.append(hold)
+            return container.uow.run(lambda c: calls.answer_prompt(c, call.sid, step, LAST, render), orm=False)
+        return work
+    results = _second_waits_for_first(db, {"a": end(a, step_a)}, {"b": end(b, step_b)})
+    assert "Jane" in results["a"] and "Jane" in results["b"]
     with db.transaction() as s:
         statuses = s.scalars(select(Conversation.status).where(Conversation.call_sid.in_([a.sid, b.sid]))).all()
         texts = s.scalars(select(OutboxItem.conversation_id).where(OutboxItem.purpose == "confirmation")).all()
     assert statuses == [ConversationStatus.completed] * 2
     assert len(texts) == 1, texts
 
+
+def _checks_of(db, *calls_: Call) -> list[int]:
+    """The ATS prefetch check of each call, by id."""
+    with db.transaction() as s:
+        return [s.scalar(select(ATSCheck.id).join(Conversation, Conversation.id == ATSCheck.conversation_id)
+                         .where(Conversation.call_sid == call.sid)) for call in calls_]
 
 
 def _lock_waiter(db) -> bool:
@@ -337,14 +319,12 @@ def _one_application_two_ends(twilio, container, db) -> tuple[Call, int, int]:
     """Two calls of one caller about the same job (one application), the caller opted out (no
     texts: none is recent for an end). A's prefetch is done (no record: clear), then B ends, its
     prefetch still to run (the application waits for it). Returns (A, A's last step, B's check)."""
-    from receptionist.adapters.models import ATSCheck
     from receptionist.services import duplicates
 
     a, step_a = started(twilio, len(QUALIFIED) - 1, "CA" + "a" * 32)
     b, _ = started(twilio, len(QUALIFIED) - 1, "CA" + "b" * 32)  # the same caller's number
+    check_a, check_b = _checks_of(db, a, b)
     with db.transaction() as s:
-        check_a, check_b = (s.scalar(select(ATSCheck.id).join(Conversation, Conversation.id == ATSCheck.conversation_id)
-                                     .where(Conversation.call_sid == call.sid)) for call in (a, b))
         s.execute(Candidate.__table__.update().values(opted_out=True))
     container.uow.run(lambda s: duplicates.record_result(s, check_a, [], "builtin:acme"))
     b.send(**QUALIFIED[-1])
@@ -453,3 +433,26 @@ def test_a_check_finding_a_duplicate_while_an_end_approves_withdraws_the_invite(
         invites = s.scalars(select(OutboxItem.status).filter_by(kind="invite")).all()
     assert (application.duplicate_check.value, application.routing.value, invites) == (
         "duplicate", "dismissed", ["cancelled"])
+
+
+def test_an_end_after_a_newer_check_decided_does_not_leave_the_application_pending(twilio, container, db):
+    # Not a race, an order: two calls of one caller about the same job (one application). B's
+    # lookup is done (no record) and B ends: cleared and approved. A ends next, its own older
+    # lookup still running: the application waits for it (pending). When that lookup ends, the
+    # newer check has decided already, and its decision is the application's again: not
+    # "pending" for good beside an approval.
+    from receptionist.services import duplicates
+
+    a, _ = started(twilio, len(QUALIFIED) - 1, "CA" + "a" * 32)
+    b, _ = started(twilio, len(QUALIFIED) - 1, "CA" + "b" * 32)  # the same caller's number
+    check_a, check_b = _checks_of(db, a, b)
+    container.uow.run(lambda s: duplicates.record_result(s, check_b, [], "builtin:acme"))
+    b.send(**QUALIFIED[-1])
+    a.send(**QUALIFIED[-1])
+    with db.transaction() as s:
+        assert s.scalars(select(Application.duplicate_check)).one().value == "pending"  # A's lookup awaited
+    container.uow.run(lambda s: duplicates.record_result(s, check_a, [], "builtin:acme"))
+    with db.transaction() as s:
+        application = s.scalars(select(Application)).one()
+        invites = s.scalars(select(OutboxItem.status).filter_by(kind="invite")).all()
+    assert (application.duplicate_check.value, application.routing.value, invites) == ("clear", "approved", ["pending"])

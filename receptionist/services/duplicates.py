@@ -395,7 +395,9 @@ def record_error(session: Session, check_id: int, error: str) -> None:
 def decide(session: Session, check: ATSCheck, now: dt.datetime) -> DuplicateCheck:
     """Apply a done check to its application: ``duplicate`` when a matched ATS record has an
     active application for the same job (not the one our writeback made), else ``clear`` and
-    routed if ready. Then the writeback is queued once the details are final."""
+    routed if ready. Then the writeback is queued once the details are final. A newer done
+    check of the application wins: its decision stands (applied again if a later call's end
+    set the application pending meanwhile)."""
     application = session.get(Application, check.application_id)
     if session.connection().dialect.name == "postgresql":  # SQLite's write lock was taken at BEGIN
         # Locked before it is read (its pending changes written first): a screening end that
@@ -406,7 +408,11 @@ def decide(session: Session, check: ATSCheck, now: dt.datetime) -> DuplicateChec
         session.refresh(application, with_for_update={"key_share": True})
     newer = session.connection().scalar(_NEWER_CHECK, {"application_id": application.id, "check_id": check.id})
     if newer is not None:  # a later check (e.g. with the email) decided already: it knows more
-        return DuplicateCheck(application.duplicate_check)
+        if application.duplicate_check != DuplicateCheck.pending:
+            return DuplicateCheck(application.duplicate_check)
+        # Set pending again by a call that ended after it decided, waiting for this older
+        # lookup: the newer check's decision is the application's again.
+        check = session.get(ATSCheck, newer)
     # The job id needs the company's ATS config only (not the region: no agents or numbers read).
     posting = application.posting
     company = CompanyATS(posting.company.slug, dict(posting.company.ats_config or {"kind": "builtin"}))
@@ -426,8 +432,10 @@ def decide(session: Session, check: ATSCheck, now: dt.datetime) -> DuplicateChec
     return application.duplicate_check
 
 
-_NEWER_CHECK = select(ATSCheck.id).where(ATSCheck.application_id == bindparam("application_id"),
-                                         ATSCheck.status == "done", ATSCheck.id > bindparam("check_id")).limit(1)
+# The newest done check of the application after ``check_id``, if any.
+_NEWER_CHECK = (select(ATSCheck.id).where(ATSCheck.application_id == bindparam("application_id"),
+                                          ATSCheck.status == "done", ATSCheck.id > bindparam("check_id"))
+                .order_by(ATSCheck.id.desc()).limit(1))
 
 
 # ---------------------------------------------------------------- what the flow reads
