@@ -32,7 +32,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.orm import Session, joinedload
 
 from ..adapters.db import Prepared
-from ..adapters.models import (Agent, Answer, Application, ATSCheck, Candidate, Conversation, OutboxItem, Posting, Webhook)
+from ..adapters.models import (Agent, Answer, Application, ATSCheck, Candidate, Conversation, Posting, Webhook)
 from ..engine import flow
 from ..engine.languages import DEFAULT_LANGUAGE
 from ..engine.vocabulary import (ConfirmationStatus, ConversationStatus, DuplicateCheck, OutboxKind, OutboxPurpose,
@@ -41,7 +41,7 @@ from ..phones import can_receive_sms
 from . import candidate_list, duplicates, routing, scores, webhooks
 from .confirmation import RECENT_TEXT_FOR_POSTING, SAME_CONFIRMATION_WINDOW, details_text
 from .conversations import insert_answer
-from .outbox import add_new, new_sms_cte, noted, queue_sms_new, sms_cte_params
+from .outbox import add_new, item_by_key, new_sms_cte, noted, queue_sms_new, sms_cte_params
 from .scripts import per_version, script_for
 
 log = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ _SCREENED = Prepared(update(_applications).where(_applications.c.id == bindparam
 _SCREENED_CHECKING = Prepared(_SCREENED.statement.values(duplicate_check=DuplicateCheck.pending))
 _SCREENED_CHECKED = Prepared(_SCREENED.statement.values(
     duplicate_check=bindparam("duplicate_check"), duplicate_matches=bindparam("matches"), routing=bindparam("routing")))
-_checks, _outbox = ATSCheck.__table__, OutboxItem.__table__
+_checks = ATSCheck.__table__
 _later = _checks.alias("later_check")
 # What deciding a done prefetch ``checked`` for application ``routed`` reads (``duplicates.decide``,
 # ``routing.route_if_ready`` and ``approve_and_invite``), the application locked just before
@@ -187,8 +187,7 @@ _DECIDING = Prepared(
            select(_later.c.id).where(_later.c.application_id == bindparam("routed"), _later.c.status == "done",
                                      _later.c.id > bindparam("checked")).exists().label("newer"),
            routing.LATEST_CONVERSATION_OF.label("latest_conversation"),
-           select(_outbox.c.id).where(_outbox.c.idempotency_key == bindparam("invite_key")).exists()
-           .label("invited"))
+           item_by_key(bindparam("invite_key")).exists().label("invited"))
     .where(_applications.c.id == bindparam("routed")))
 # PostgreSQL: the application locked by a statement of its own before ``_DECIDING`` reads: one
 # statement's reads share the snapshot taken before it waits for the lock, so a check that a
