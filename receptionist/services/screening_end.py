@@ -43,6 +43,7 @@ from .confirmation import RECENT_TEXT_FOR_POSTING, SAME_CONFIRMATION_WINDOW, det
 from .conversations import insert_answer
 from .outbox import add_new, item_by_key, new_sms_cte, noted, queue_sms_new, sms_cte_params
 from .scripts import per_version, script_for
+from .turn_writes import lines_cte, reply_insert
 
 log = logging.getLogger(__name__)
 _HANDLED = (flow.AnswerGiven, flow.NameGiven, flow.Ended)
@@ -206,7 +207,7 @@ def _ended(answered: bool, confirming: bool, screened=None, texted: bool = False
     data-modifying CTE: one round trip for both (neither reads the other's table). PostgreSQL too:
     ``texted``, the confirmation text's INSERT as the CTE ``text`` (``outbox.new_sms_cte``, its id
     returned as ``text_id``); ``replied``, the turn's transcript lines and TwiML
-    (``calls._lines_of``, ``calls._reply_of``: bound as ``seqs``, ``speakers``, ``texts``, ``twiml``)
+    (``turn_writes.lines_cte``, ``turn_writes.reply_insert``: bound as ``seqs``, ``speakers``, ``texts``, ``twiml``)
     written from the conversation's UPDATE, which becomes the CTE ``ended``. The end of a call in
     one round trip instead of four (``bench/steps.py``, g10)."""
     statement = (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
@@ -223,10 +224,9 @@ def _ended(answered: bool, confirming: bool, screened=None, texted: bool = False
     if texted:
         ctes.append(new_sms_cte("text"))
     if replied:  # PostgreSQL allows data-modifying CTEs at the top level only: all of them on the INSERT
-        from .calls import _lines_of, _reply_of  # calls imports this module
         ended = statement.returning(_conversations.c.id).cte("ended")
         now = bindparam("now", type_=_conversations.c.ended_at.type)
-        statement = _reply_of(ended, now).add_cte(*ctes, _lines_of(ended, now))
+        statement = reply_insert(ended, now).add_cte(*ctes, lines_cte(ended, now))
     elif ctes:
         statement = statement.add_cte(*ctes)
     if texted:
@@ -260,7 +260,7 @@ def finish(session: Session, row, question_ids: dict[str, int], company_id: int,
     it, ``row`` was read locked.
 
     ``reply`` (PostgreSQL; ignored on SQLite): the turn's transcript lines and TwiML
-    ({"twiml", "seqs", "speakers", "texts"}: ``calls._lines_params``); written
+    ({"twiml", "seqs", "speakers", "texts"}: ``turn_writes.lines_params``); written
     here, in the conversation's UPDATE (with the confirmation text's INSERT), when it returns True.
     """
     connection = session.connection()
