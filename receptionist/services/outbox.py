@@ -98,9 +98,10 @@ def new_item_values(*, kind: str, purpose: str, idempotency_key: str, payload: d
 def new_item_cte(name: str, values: dict[str, Any], at, source=None, if_new: bool = False):
     """PostgreSQL: the INSERT of one new row as a data-modifying CTE ``name`` returning its
     ``id``, for a statement that writes other rows too. ``values``: SQL expressions for
-    columns of :data:`NEW_COLUMNS` (left out: NULL; ``status``: ``pending``); ``at``, the
-    creation time (an SQL expression). A CTE gets no Python-side defaults, so the ones of
-    ``OutboxItem`` are given here: ``attempts`` 0, ``created_at`` and ``updated_at`` ``at``.
+    columns of :data:`NEW_COLUMNS` (left out: NULL); ``at``, the creation time (an SQL
+    expression). A CTE gets no Python-side defaults, so the ones of ``OutboxItem`` are given
+    here: ``status`` pending and ``payload`` {} unless in ``values``, ``attempts`` 0,
+    ``created_at`` and ``updated_at`` ``at``.
 
     ``source`` (a FROM, e.g. a CTE of at most one row): ``INSERT ... SELECT ... FROM source``,
     a row written only when it has one, its columns usable in ``values``. ``if_new``: nothing
@@ -110,8 +111,8 @@ def new_item_cte(name: str, values: dict[str, Any], at, source=None, if_new: boo
     unknown = set(values) - set(NEW_COLUMNS)
     if unknown:
         raise ValueError(f"not a column a new outbox row is given: {sorted(unknown)}")
-    row = {"status": literal(OutboxStatus.pending, table.c.status.type), **values,
-           "attempts": literal(0, table.c.attempts.type), "created_at": at, "updated_at": at}
+    row = {"status": literal(OutboxStatus.pending, table.c.status.type), "payload": literal({}, table.c.payload.type),
+           **values, "attempts": literal(0, table.c.attempts.type), "created_at": at, "updated_at": at}
     if source is None and not if_new:
         return insert(table).values(row).returning(table.c.id).cte(name)
     selected = select(*row.values())
