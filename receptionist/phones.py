@@ -6,32 +6,52 @@ import functools
 import phonenumbers
 
 
-@functools.lru_cache(maxsize=4096)  # errors are not kept
-def _parsed(text: str, region: str | None) -> phonenumbers.PhoneNumber:
-    return phonenumbers.parse(text, region)
+# What Twilio sends as ``From`` for callers who hide their number: parsed, but no number we can text.
+_HIDDEN = frozenset({"+266696687", "+7378742833"})
 
 
-def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber:
-    """``phonenumbers.parse``, kept per number (read the result, never change it): a caller's
-    number is parsed to normalise it and again to ask whether it can get texts (~20 us each).
-    A number written with its country code ("+1...") parses the same in every region."""
-    return _parsed(text, None if text.startswith("+") else region)
+class _Number:
+    """One parse of a number (``phonenumbers.parse``, ~17 us) and what is asked of it, kept
+    with it: a webhook normalises the caller's number and asks, several times, whether it
+    can get texts.
+
+    ``e164``: the number in E.164 ("+12025550100"); None when it is no possible number or a
+    hidden caller's. ``textable``: worked out on first use (``number_type``, ~13 us)."""
+
+    def __init__(self, text: str, parsed: phonenumbers.PhoneNumber):
+        self._parsed = parsed
+        self.e164 = (phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+                     if phonenumbers.is_possible_number(parsed) and text.strip() not in _HIDDEN else None)
+
+    @functools.cached_property
+    def textable(self) -> bool:
+        """Whether its numbering plan's type can receive a text (``_NOT_TEXTABLE``)."""
+        return phonenumbers.number_type(self._parsed) not in _NOT_TEXTABLE
 
 
-@functools.lru_cache(maxsize=4096)  # pure; the dialed number is the same for every call (errors are not kept)
+@functools.lru_cache(maxsize=4096)  # the one cache of parses; errors are not kept
+def _number(text: str, region: str | None) -> _Number:
+    """``text`` parsed in ``region``, kept per number; called with no region for a number
+    written with its country code ("+1..."), which parses the same in every region, so the
+    caller's number that :func:`to_e164` normalised is the one :func:`can_receive_sms` asks
+    about. Raises ``phonenumbers.NumberParseException``."""
+    return _Number(text, phonenumbers.parse(text, region))
+
+
 def to_e164(raw: str, region: str = "US") -> str:
     """``raw`` ("(202) 555-0100", "+1 202 555 0100") as E.164 ("+12025550100").
 
     Raises ValueError when it is not a possible phone number (Twilio sends "Anonymous" or
     "+266696687" for callers who hide their number; neither is a number we can text).
     """
+    raw = raw or ""
     try:
-        parsed = _parse(raw or "", region)
+        e164 = _number(raw, None if raw.startswith("+") else region).e164
     except phonenumbers.NumberParseException as exc:
         raise ValueError(f"not a phone number: {raw!r}") from exc
-    if not phonenumbers.is_possible_number(parsed) or raw.strip() in ("+266696687", "+7378742833"):
+    if e164 is None:
         raise ValueError(f"not a phone number: {raw!r}")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return e164
 
 
 def mask(number: str | None) -> str:
@@ -48,7 +68,6 @@ _NOT_TEXTABLE = frozenset({phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers
                            phonenumbers.PhoneNumberType.PAGER, phonenumbers.PhoneNumberType.VOICEMAIL})
 
 
-@functools.lru_cache(maxsize=4096)  # pure, and asked several times per webhook
 def can_receive_sms(e164: str | None) -> bool:
     """Whether a text to ``e164`` can be delivered as far as the numbering plan tells: False
     for no number and for landlines, premium-rate and similar ranges (e.g. "+442079460000",
@@ -56,6 +75,6 @@ def can_receive_sms(e164: str | None) -> bool:
     if not e164:
         return False
     try:
-        return phonenumbers.number_type(_parse(e164, None)) not in _NOT_TEXTABLE
+        return _number(e164, None).textable
     except phonenumbers.NumberParseException:
         return False

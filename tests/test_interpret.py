@@ -515,6 +515,18 @@ def test_choice_equal_fuzzy_scores_are_ambiguous():
     assert interpret.choice("cap", options, "en") is None
 
 
+@pytest.mark.parametrize("text", ["night shift", "the second one", "nite shift", "not nights"])
+def test_choice_labels_given_as_lists_read_as_tuples(text):
+    # Choice says a tuple; a caller may give lists: same answer, and the options are built
+    # once for the list too (the cache keyed on them as tuples, not skipped).
+    from receptionist.engine.interpret import choices
+    as_lists = [Choice(c.key, list(c.labels)) for c in SHIFTS]
+    expected = interpret.choice(text, SHIFTS, "en")
+    hits = choices._options.cache_info().hits
+    assert interpret.choice(text, as_lists, "en") == expected
+    assert choices._options.cache_info().hits == hits + 1
+
+
 # ----------------------------------------------------------------------------------- email
 
 

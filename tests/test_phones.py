@@ -38,3 +38,16 @@ def test_whether_a_number_can_get_texts_after_it_was_normalised(e164, textable):
     if e164 and e164.startswith("+"):
         assert to_e164(e164) == e164  # parsed once here, kept for the question below
     assert can_receive_sms(e164) is textable
+
+
+def test_a_number_is_parsed_once_whatever_is_asked_of_it(monkeypatch):
+    # The caller's number is normalised (in the receptionist's region) and asked about several
+    # times per webhook: phonenumbers parses it and works out its type once in all.
+    parses, types = [], []
+    parse, number_type = phonenumbers.parse, phonenumbers.number_type
+    monkeypatch.setattr(phonenumbers, "parse", lambda *a: parses.append(a) or parse(*a))
+    monkeypatch.setattr(phonenumbers, "number_type", lambda n: types.append(n) or number_type(n))
+    number = "+13125550177"  # asked nowhere else in the tests
+    assert to_e164(number, "GB") == to_e164(number) == number
+    assert can_receive_sms(number) and can_receive_sms(to_e164(number, "US"))
+    assert (len(parses), len(types)) == (1, 1)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ARRAY, Integer, Text, bindparam, func, insert, literal, null, or_, select, true, update
+from sqlalchemy import Integer, bindparam, func, insert, literal, null, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
@@ -25,7 +25,7 @@ from ..engine.texts import render_parts
 from ..engine.vocabulary import DuplicateCheck, OutboxKind, Phase, RoutingState
 from ..adapters.models import (Agent, AgentKind, Answer, Application, CallTurn, Candidate, Channel, Conversation, ConversationStatus, Posting,
                                FollowUpReason, ScreeningOutcome,
-                      PhoneNumber, TranscriptLine, utcnow)
+                      PhoneNumber, utcnow)
 from ..phones import mask, to_e164
 from ..settings import SpeechSettings
 from . import duplicates
@@ -33,6 +33,7 @@ from .confirmation import can_text, queue_confirmation
 from . import candidate_list, screening_end
 from .conversations import answer_values, insert_answer, insert_transcript, open_application, record_turn, turn_lines
 from .scripts import compiled_by_id, per_version
+from .turn_writes import lines_cte, lines_params, reply_insert
 from .unit_of_work import core_connection, note_new_outbox, orm_session
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ def start_call(db: Session | Connection, call: InboundCall, render_twiml: Render
     if one_statement:  # the caller, the conversation, its transcript, the prefetch and the TwiML in one round trip
         checked = phone is not None
         written = _STARTED_WRITES[candidate_id is None, checked].execute(connection, {
-            **started, "twiml": twiml, "phone": phone, **_lines_params(0, lines),
+            **started, "twiml": twiml, "phone": phone, **lines_params(0, lines),
             **({"company_id": profile.company_id, "email": normal_email(found.email),
                 "job_kind": str(OutboxKind.ats_check)} if checked else {})}).one()
         conversation_id, candidate_id = written.conversation_id, written.candidate_id
@@ -525,7 +526,7 @@ def _store_in_one_statement(connection, row, advanced: _Advanced, claim: dict, l
     opened and set on the conversation too. None, with nothing written, when the claim fails.
     The candidate list's row of a job chosen is refreshed after it, in the transaction begun
     before it (as :func:`_open_chosen` writes a job chosen otherwise)."""
-    params = {**claim, "twiml": twiml, "now": now, **_lines_params(row.transcript_lines or 0, lines)}
+    params = {**claim, "twiml": twiml, "now": now, **lines_params(row.transcript_lines or 0, lines)}
     if answers:
         values = answer_values(row.id, advanced.question_ids[answers[0].question_key], answers[0], now)
         params.update({f"answer_{name}": value for name, value in values.items()})
@@ -561,7 +562,7 @@ def _plain_writes(with_answer: bool, with_language: bool, with_posting: bool = F
     claimed = claim.returning(_conversations.c.id, _conversations.c.candidate_id).cte("claimed")
     now = bindparam("now", type_=CallTurn.__table__.c.created_at.type)
     answers_t = Answer.__table__
-    ctes.append(_lines_of(claimed, now))
+    ctes.append(lines_cte(claimed, now))
     if with_answer:
         names = [c.name for c in answers_t.c if c.name not in ("id", "conversation_id")]
         ctes.append(insert(answers_t).from_select(["conversation_id", *names], select(
@@ -569,33 +570,7 @@ def _plain_writes(with_answer: bool, with_language: bool, with_posting: bool = F
     if with_language:  # as _UPDATE_LANGUAGE, for the claimed conversation's candidate
         ctes.append(update(_candidates).where(_candidates.c.id == claimed.c.candidate_id)
                     .values(language=bindparam("language"), updated_at=now).cte("language"))
-    return _reply_of(claimed, now).add_cte(*ctes)
-
-
-def _lines_of(conversation, now):
-    """The INSERT of a turn's transcript lines (bound as the arrays ``seqs``, ``speakers`` and
-    ``texts``, unnested) into the conversation of the CTE ``conversation`` (its ``id``), as a CTE."""
-    unnested = func.unnest(bindparam("seqs", type_=ARRAY(Integer)), bindparam("speakers", type_=ARRAY(Text)),
-                           bindparam("texts", type_=ARRAY(Text))).table_valued("seq", "speaker", "text").render_derived()
-    return insert(TranscriptLine.__table__).from_select(
-        ["conversation_id", "seq", "speaker", "text", "at"],
-        select(conversation.c.id, unnested.c.seq, unnested.c.speaker, unnested.c.text, now)
-        .select_from(conversation).join(unnested, true())).cte("lines")
-
-
-def _lines_params(first: int, lines: list[tuple]) -> dict:
-    """The parameters of :func:`_lines_of` for ``lines`` ((speaker, text) pairs) after line ``first``."""
-    return {"seqs": list(range(first + 1, first + 1 + len(lines))), "speakers": [speaker.value for speaker, _ in lines],
-            "texts": [text for _, text in lines]}
-
-
-def _reply_of(conversation, now):
-    """The INSERT of the TwiML (``twiml``) for ``step`` of the conversation of the CTE
-    ``conversation``, returning its id (no row when the CTE has none)."""
-    turns_t = CallTurn.__table__
-    return (insert(turns_t).from_select(["conversation_id", "step", "twiml", "created_at"],
-                                        select(conversation.c.id, bindparam("step"), bindparam("twiml"), now))
-            .returning(turns_t.c.conversation_id))
+    return reply_insert(claimed, now).add_cte(*ctes)
 
 
 def _started_writes(new_caller: bool, checked: bool):
@@ -621,8 +596,8 @@ def _started_writes(new_caller: bool, checked: bool):
         ctes.append(caller)
     started = insert(_conversations).values(values).returning(
         _conversations.c.id, _conversations.c.candidate_id).cte("started")
-    ctes.append(_lines_of(started, now))
-    statement = _reply_of(started, now).returning(select(started.c.candidate_id).scalar_subquery().label("candidate_id"))
+    ctes.append(lines_cte(started, now))
+    statement = reply_insert(started, now).returning(select(started.c.candidate_id).scalar_subquery().label("candidate_id"))
     if checked:
         check, queued = duplicates.new_check_ctes({
             "conversation_id": select(started.c.id).scalar_subquery(),
@@ -661,7 +636,7 @@ def _store_last_turn(session: Session, row, advanced: _Advanced, event: flow.Eve
     connection = session.connection()
     reply = None
     if connection.dialect.name == "postgresql":  # the lines and the TwiML written by finish's last statement
-        reply = {"twiml": render_twiml(turn, said, step, profile.setup), **_lines_params(first, lines)}
+        reply = {"twiml": render_twiml(turn, said, step, profile.setup), **lines_params(first, lines)}
     finished = screening_end.finish(session, row, advanced.question_ids, profile.company_id,
                                     now.astimezone(profile.timezone).date(), event, advanced.state, turn, step,
                                     first + len(lines), now, seen_step=seen_step, reply=reply)

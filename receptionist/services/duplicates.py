@@ -199,22 +199,23 @@ def new_check_ctes(values: dict | None = None):
     The check's columns (:data:`_CHECK_COLUMNS`) are bound by their names, the job's kind as
     ``job_kind``, unless ``values`` ({column: SQL expression}) gives them: e.g. the id of a
     conversation inserted by another CTE of the same statement."""
-    checks, items = ATSCheck.__table__, OutboxItem.__table__
+    checks = ATSCheck.__table__
     values = values or {}
     same = ("purpose", "candidate_id", "conversation_id", "application_id")  # the job's row says them as the check
     checked = (insert(checks).values({c: values[c] if c in values else bindparam(c, type_=checks.c[c].type)
                                       for c in _CHECK_COLUMNS})
                .returning(checks.c.id, checks.c.created_at, *(checks.c[c] for c in same)).cte("checked"))
-    # Without the outbox's Python-side defaults (their parameters would share the check's
-    # names): each column with one is given here.
-    queued = insert(items).from_select(
-        ["kind", "status", "attempts", "idempotency_key", "payload", "created_at", "updated_at", *same],
-        select(bindparam("job_kind", type_=items.c.kind.type), literal(OutboxStatus.pending, items.c.status.type),
-               literal(0), literal("ats_check:") + cast(checked.c.id, String),
-               func.json_build_object("check_id", checked.c.id), checked.c.created_at, checked.c.created_at,
-               *(checked.c[c] for c in same)),
-        include_defaults=False).returning(items.c.id).cte("queued")
+    queued = outbox.new_item_cte("queued", {
+        "kind": bindparam("job_kind", type_=OutboxItem.__table__.c.kind.type), "idempotency_key": _job_key(checked.c.id),
+        "payload": func.json_build_object("check_id", checked.c.id), **{c: checked.c[c] for c in same}},
+        checked.c.created_at, source=checked)
     return checked, queued
+
+
+def _job_key(check_id):
+    """The idempotency key of the job of the check ``check_id`` (an SQL expression), as
+    :func:`write_check` writes it: ``ats_check:<id>``."""
+    return literal("ats_check:") + cast(check_id, String)
 
 
 # All of them: a data-modifying CTE gets no Python-side defaults (``created_at``).
@@ -276,15 +277,13 @@ def prefetch_use(fetched) -> str:
 # (key ``ats_check:<id>``, as ``queue_check`` writes it).
 _PREFETCHED = (
     select(ATSCheck.id, ATSCheck.status, OutboxItem.status.label("job_status"))
-    .outerjoin(OutboxItem, OutboxItem.idempotency_key == literal("ats_check:") + cast(ATSCheck.id, String))
+    .outerjoin(OutboxItem, OutboxItem.idempotency_key == _job_key(ATSCheck.id))
     .where(ATSCheck.conversation_id == bindparam("conversation_id"), ATSCheck.purpose == PREFETCH)
     .order_by(ATSCheck.id.desc()).limit(1).with_for_update(of=ATSCheck))
 
 _checks, _outbox = ATSCheck.__table__, OutboxItem.__table__
 _latest = _checks.alias("latest_prefetch")
-JOB_STATUS = (select(_outbox.c.status)
-               .where(_outbox.c.idempotency_key == literal("ats_check:") + cast(_checks.c.id, String))
-               .scalar_subquery())
+JOB_STATUS = outbox.item_by_key(_job_key(_checks.c.id), _outbox.c.status).scalar_subquery()
 # :func:`after_screening`'s read and its ``application_id`` write in one statement, for the
 # Core end of a call (``services.screening_end``): the latest prefetch check of conversation
 # ``prefetch_of`` takes application ``adopting`` when :func:`prefetch_use` would decide or

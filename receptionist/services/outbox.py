@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -74,12 +74,62 @@ def add_new(session: Session | Connection, *, kind: str, purpose: str, idempoten
     ON CONFLICT DO NOTHING``: no lookup first). ``session``: a Session, or the Connection of
     ``UnitOfWork.run(orm=False)``."""
     conn = core_connection(session)
-    item_id = (_new_item_if_new(conn) if if_new else _NEW_ITEM).execute(conn, {
-        "kind": str(kind), "purpose": str(purpose), "idempotency_key": idempotency_key, "payload": payload,
-        "recipient": recipient, "candidate_id": candidate_id, "conversation_id": conversation_id,
-        "application_id": application_id, "agent_id": agent_id, "last_error": cancelled,
-        "status": OutboxStatus.cancelled if cancelled else OutboxStatus.pending}).scalar_one_or_none()
+    item_id = (_new_item_if_new(conn) if if_new else _NEW_ITEM).execute(conn, new_item_values(
+        kind=kind, purpose=purpose, idempotency_key=idempotency_key, payload=payload, recipient=recipient,
+        candidate_id=candidate_id, conversation_id=conversation_id, application_id=application_id,
+        agent_id=agent_id, cancelled=cancelled)).scalar_one_or_none()
     return _written(session, item_id, idempotency_key, cancelled)
+
+
+def new_item_values(*, kind: str, purpose: str, idempotency_key: str, payload: dict[str, Any],
+                    recipient: str | None = None, candidate_id: int | None = None,
+                    conversation_id: int | None = None, application_id: int | None = None,
+                    agent_id: int | None = None, cancelled: str | None = None) -> dict[str, Any]:
+    """The values of a new row's :data:`NEW_COLUMNS` ({column: value}) for :func:`add_new`'s
+    arguments: ``pending``, or ``cancelled`` with the reason ``cancelled`` in ``last_error``.
+    The columns left (``attempts``, ``created_at``, ``updated_at``) take their defaults
+    (:func:`new_item_cte` gives them where a statement gets no Python-side defaults)."""
+    return {"kind": str(kind), "purpose": str(purpose), "idempotency_key": idempotency_key, "payload": payload,
+            "recipient": recipient, "candidate_id": candidate_id, "conversation_id": conversation_id,
+            "application_id": application_id, "agent_id": agent_id, "last_error": cancelled,
+            "status": OutboxStatus.cancelled if cancelled else OutboxStatus.pending}
+
+
+def new_item_cte(name: str, values: dict[str, Any], at, source=None, if_new: bool = False):
+    """PostgreSQL: the INSERT of one new row as a data-modifying CTE ``name`` returning its
+    ``id``, for a statement that writes other rows too. ``values``: SQL expressions for
+    columns of :data:`NEW_COLUMNS` (left out: NULL); ``at``, the creation time (an SQL
+    expression). A CTE gets no Python-side defaults, so the ones of ``OutboxItem`` are given
+    here: ``status`` pending and ``payload`` {} unless in ``values``, ``attempts`` 0,
+    ``created_at`` and ``updated_at`` ``at``.
+
+    ``source`` (a FROM, e.g. a CTE of at most one row): ``INSERT ... SELECT ... FROM source``,
+    a row written only when it has one, its columns usable in ``values``. ``if_new``: nothing
+    written on a used key (``ON CONFLICT (idempotency_key) DO NOTHING``: no id back).
+    Raises ValueError for a column that is no :data:`NEW_COLUMNS`."""
+    table = OutboxItem.__table__
+    unknown = set(values) - set(NEW_COLUMNS)
+    if unknown:
+        raise ValueError(f"not a column a new outbox row is given: {sorted(unknown)}")
+    row = {"status": literal(OutboxStatus.pending, table.c.status.type), "payload": literal({}, table.c.payload.type),
+           **values, "attempts": literal(0, table.c.attempts.type), "created_at": at, "updated_at": at}
+    if source is None and not if_new:
+        return insert(table).values(row).returning(table.c.id).cte(name)
+    selected = select(*row.values())
+    statement = (postgresql_insert if if_new else insert)(table).from_select(
+        list(row), selected.select_from(source) if source is not None else selected, include_defaults=False)
+    if if_new:
+        statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
+    return statement.returning(table.c.id).cte(name)
+
+
+def item_by_key(key, *columns):
+    """``SELECT <columns> FROM outbox WHERE idempotency_key = <key>`` (default: the row's
+    ``id``), ``key`` an SQL expression (a bound parameter, or a key made of another row's
+    id); ``.exists()`` or ``.scalar_subquery()`` make it part of a larger statement. One
+    probe of the key's unique index."""
+    table = OutboxItem.__table__
+    return select(*(columns or (table.c.id,))).where(table.c.idempotency_key == key)
 
 
 def _written(session: Session | Connection, item_id: int | None, idempotency_key: str, cancelled: str | None) -> int:
@@ -152,23 +202,17 @@ def new_sms_cte(name: str, after=None):
     key_is_new=True)``). With ``after`` (a CTE of at most one row), written only when that CTE
     has its row, and nothing written on a used key (``ON CONFLICT DO NOTHING``: no id back)."""
     table = OutboxItem.__table__
-    at = bindparam(f"{name}_at", type_=table.c.created_at.type)
-    values = {**{c: bindparam(f"{name}_{c}", type_=table.c[c].type) for c in _NEW_COLUMNS},
-              "attempts": 0, "created_at": at, "updated_at": at}
-    if after is None:
-        return insert(table).values(values).returning(table.c.id).cte(name)
-    return (postgresql_insert(table).from_select(list(values), select(*values.values()).select_from(after))
-            .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(table.c.id).cte(name))
+    return new_item_cte(name, {c: bindparam(f"{name}_{c}", type_=table.c[c].type) for c in NEW_COLUMNS},
+                        bindparam(f"{name}_at", type_=table.c.created_at.type), source=after,
+                        if_new=after is not None)
 
 
 def sms_cte_params(name: str, now: dt.datetime, *, to: str, from_: str, body: str, purpose: str,
                    idempotency_key: str, candidate, conversation_id: int | None, agent_id: int | None) -> dict:
     """The parameters of :func:`new_sms_cte` ``name`` for the text :func:`queue_sms_new` writes."""
-    fields = _sms_fields(to=to, from_=from_, body=body, purpose=purpose, idempotency_key=idempotency_key,
-                         candidate=candidate, conversation_id=conversation_id, agent_id=agent_id)
-    cancelled = fields.pop("cancelled")
-    values = {**fields, "kind": str(fields["kind"]), "application_id": None, "last_error": cancelled,
-              "status": OutboxStatus.cancelled if cancelled else OutboxStatus.pending}
+    values = new_item_values(**_sms_fields(to=to, from_=from_, body=body, purpose=purpose,
+                                           idempotency_key=idempotency_key, candidate=candidate,
+                                           conversation_id=conversation_id, agent_id=agent_id))
     return {**{f"{name}_{key}": value for key, value in values.items()}, f"{name}_at": now}
 
 
@@ -183,10 +227,10 @@ def _id(row) -> int | None:
     return row.id if row is not None else None
 
 
-# The columns add_new writes.
-_NEW_COLUMNS = ("kind", "purpose", "idempotency_key", "payload", "recipient", "candidate_id", "conversation_id",
+# The columns a writer gives a new row (:func:`new_item_values`); the others take their defaults.
+NEW_COLUMNS = ("kind", "purpose", "idempotency_key", "payload", "recipient", "candidate_id", "conversation_id",
                 "application_id", "agent_id", "last_error", "status")
-_NEW_ITEM = Prepared(insert(OutboxItem.__table__).returning(OutboxItem.__table__.c.id), keys=_NEW_COLUMNS)
+_NEW_ITEM = Prepared(insert(OutboxItem.__table__).returning(OutboxItem.__table__.c.id), keys=NEW_COLUMNS)
 _NEW_ITEM_IF_NEW: dict[str, Any] = {}  # by dialect: ON CONFLICT is each dialect's own construct
 
 
@@ -198,7 +242,7 @@ def _new_item_if_new(conn: Connection):
         dialect_insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[name]
         _NEW_ITEM_IF_NEW[name] = Prepared(dialect_insert(OutboxItem.__table__)
                                           .on_conflict_do_nothing(index_elements=["idempotency_key"])
-                                          .returning(OutboxItem.__table__.c.id), keys=_NEW_COLUMNS)
+                                          .returning(OutboxItem.__table__.c.id), keys=NEW_COLUMNS)
     return _NEW_ITEM_IF_NEW[name]
 
 
@@ -208,7 +252,7 @@ def _existing(session: Session, idempotency_key: str) -> OutboxItem | None:
     return session.get(OutboxItem, found) if found is not None else None
 
 
-_BY_KEY = Prepared(select(OutboxItem.id).where(OutboxItem.idempotency_key == bindparam("key")))
+_BY_KEY = Prepared(item_by_key(bindparam("key")))
 
 
 # --- running: claims, outcomes and the reconciler (the jobs are ``receptionist.jobs.outbox``) ---

@@ -32,7 +32,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.orm import Session, joinedload
 
 from ..adapters.db import Prepared
-from ..adapters.models import (Agent, Answer, Application, ATSCheck, Candidate, Conversation, OutboxItem, Posting, Webhook)
+from ..adapters.models import (Agent, Answer, Application, ATSCheck, Candidate, Conversation, Posting, Webhook)
 from ..engine import flow
 from ..engine.languages import DEFAULT_LANGUAGE
 from ..engine.vocabulary import (ConfirmationStatus, ConversationStatus, DuplicateCheck, OutboxKind, OutboxPurpose,
@@ -41,8 +41,9 @@ from ..phones import can_receive_sms
 from . import candidate_list, duplicates, routing, scores, webhooks
 from .confirmation import RECENT_TEXT_FOR_POSTING, SAME_CONFIRMATION_WINDOW, details_text
 from .conversations import insert_answer
-from .outbox import add_new, new_sms_cte, noted, queue_sms_new, sms_cte_params
+from .outbox import add_new, item_by_key, new_sms_cte, noted, queue_sms_new, sms_cte_params
 from .scripts import per_version, script_for
+from .turn_writes import lines_cte, reply_insert
 
 log = logging.getLogger(__name__)
 _HANDLED = (flow.AnswerGiven, flow.NameGiven, flow.Ended)
@@ -173,7 +174,7 @@ _SCREENED = Prepared(update(_applications).where(_applications.c.id == bindparam
 _SCREENED_CHECKING = Prepared(_SCREENED.statement.values(duplicate_check=DuplicateCheck.pending))
 _SCREENED_CHECKED = Prepared(_SCREENED.statement.values(
     duplicate_check=bindparam("duplicate_check"), duplicate_matches=bindparam("matches"), routing=bindparam("routing")))
-_checks, _outbox = ATSCheck.__table__, OutboxItem.__table__
+_checks = ATSCheck.__table__
 _later = _checks.alias("later_check")
 # What deciding a done prefetch ``checked`` for application ``routed`` reads (``duplicates.decide``,
 # ``routing.route_if_ready`` and ``approve_and_invite``), the application locked just before
@@ -187,8 +188,7 @@ _DECIDING = Prepared(
            select(_later.c.id).where(_later.c.application_id == bindparam("routed"), _later.c.status == "done",
                                      _later.c.id > bindparam("checked")).exists().label("newer"),
            routing.LATEST_CONVERSATION_OF.label("latest_conversation"),
-           select(_outbox.c.id).where(_outbox.c.idempotency_key == bindparam("invite_key")).exists()
-           .label("invited"))
+           item_by_key(bindparam("invite_key")).exists().label("invited"))
     .where(_applications.c.id == bindparam("routed")))
 # PostgreSQL: the application locked by a statement of its own before ``_DECIDING`` reads: one
 # statement's reads share the snapshot taken before it waits for the lock, so a check that a
@@ -207,7 +207,7 @@ def _ended(answered: bool, confirming: bool, screened=None, texted: bool = False
     data-modifying CTE: one round trip for both (neither reads the other's table). PostgreSQL too:
     ``texted``, the confirmation text's INSERT as the CTE ``text`` (``outbox.new_sms_cte``, its id
     returned as ``text_id``); ``replied``, the turn's transcript lines and TwiML
-    (``calls._lines_of``, ``calls._reply_of``: bound as ``seqs``, ``speakers``, ``texts``, ``twiml``)
+    (``turn_writes.lines_cte``, ``turn_writes.reply_insert``: bound as ``seqs``, ``speakers``, ``texts``, ``twiml``)
     written from the conversation's UPDATE, which becomes the CTE ``ended``. The end of a call in
     one round trip instead of four (``bench/steps.py``, g10)."""
     statement = (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
@@ -224,10 +224,9 @@ def _ended(answered: bool, confirming: bool, screened=None, texted: bool = False
     if texted:
         ctes.append(new_sms_cte("text"))
     if replied:  # PostgreSQL allows data-modifying CTEs at the top level only: all of them on the INSERT
-        from .calls import _lines_of, _reply_of  # calls imports this module
         ended = statement.returning(_conversations.c.id).cte("ended")
         now = bindparam("now", type_=_conversations.c.ended_at.type)
-        statement = _reply_of(ended, now).add_cte(*ctes, _lines_of(ended, now))
+        statement = reply_insert(ended, now).add_cte(*ctes, lines_cte(ended, now))
     elif ctes:
         statement = statement.add_cte(*ctes)
     if texted:
@@ -261,7 +260,7 @@ def finish(session: Session, row, question_ids: dict[str, int], company_id: int,
     it, ``row`` was read locked.
 
     ``reply`` (PostgreSQL; ignored on SQLite): the turn's transcript lines and TwiML
-    ({"twiml", "seqs", "speakers", "texts"}: ``calls._lines_params``); written
+    ({"twiml", "seqs", "speakers", "texts"}: ``turn_writes.lines_params``); written
     here, in the conversation's UPDATE (with the confirmation text's INSERT), when it returns True.
     """
     connection = session.connection()

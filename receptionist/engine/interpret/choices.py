@@ -77,10 +77,7 @@ class _Heard:
         code = find_language(language).code
         vocabulary, numbers = _vocabulary(code), _numbers(code)
         said = [[w if w in numbers else _singular(w) for w in clause] for clause in clauses(text)]
-        try:
-            labels, distinctive = _options(tuple(options))
-        except TypeError:  # labels given as a list: not kept
-            labels, distinctive = _options.__wrapped__(tuple(options))
+        labels, distinctive = _options(_hashable(options))
         content = tuple(t for tokens in said for t in tokens if t not in vocabulary.fillers)
         return cls(vocabulary, said, content, labels, distinctive)
 
@@ -90,6 +87,12 @@ def _numbers(code: str) -> frozenset[str]:
     """The words of a language's ordinals and cardinals (kept from singular forms)."""
     vocabulary = _vocabulary(code)
     return frozenset(w for table in (vocabulary.ordinals, vocabulary.cardinals) for phrase in table for w in phrase)
+
+
+def _hashable(options: Sequence[Choice]) -> tuple[Choice, ...]:
+    """``options`` as :func:`_options`' cache key: a tuple, each option's labels a tuple (a
+    caller may give them as a list, which cannot be hashed; the labels read the same)."""
+    return tuple(o if isinstance(o.labels, tuple) else Choice(o.key, tuple(o.labels)) for o in options)
 
 
 @lru_cache(maxsize=1024)  # a script asks the same few questions of every caller
