@@ -35,6 +35,23 @@ def _lock_waiters(db) -> int:
                                     " AND datname = current_database()").scalar()
 
 
+def _invite_job_held(container, monkeypatch, app_id: int):
+    """The invite job's recording of the link (``routing.record_invited``, in its unit of work
+    as ``jobs.invites`` runs it) as work for ``_second_waits_for_first``: held by ``hold()``
+    once it has read its facts, as it renders the link's text, before any write."""
+    text_body, pauses = routing._text_body, []
+
+    def paused(*args, **kwargs):
+        pauses[0]()
+        return text_body(*args, **kwargs)
+    monkeypatch.setattr(routing, "_text_body", paused)
+
+    def job(hold):
+        pauses.append(hold)
+        return container.uow.run(lambda conn: routing.record_invited(conn, app_id, URL), orm=False)
+    return job
+
+
 def test_a_stop_while_the_invite_job_records_the_link_comes_after_it_and_the_link_is_not_sent(
         twilio, container, db, monkeypatch):
     # The invite job has read the candidate (not opted out) and renders the link's text when
@@ -44,16 +61,7 @@ def test_a_stop_while_the_invite_job_records_the_link_comes_after_it_and_the_lin
     # for the job's commit, and the claim then refuses the link's text (the number opted out).
     app_id = container.uow.run(lambda s: screened(s, phone=PHONE).id)
     assert container.uow.run(lambda s: s.get(Application, app_id).routing) == RoutingState.approved
-    text_body, pauses = routing._text_body, []
-
-    def paused(*args, **kwargs):  # the job, between its read and its writes: held until the STOP waits
-        pauses[0]()
-        return text_body(*args, **kwargs)
-    monkeypatch.setattr(routing, "_text_body", paused)
-
-    def job(hold):
-        pauses.append(hold)
-        return container.uow.run(lambda conn: routing.record_invited(conn, app_id, URL), orm=False)
+    job = _invite_job_held(container, monkeypatch, app_id)
     results = _second_waits_for_first(db, {"job": job}, {"stop": lambda _hold: twilio.post(
         "/sms/inbound", sms_params("STOP", from_number=PHONE, to=SMS_AGENT))})
 
@@ -76,16 +84,7 @@ def test_a_dismissal_while_the_invite_job_records_the_link_waits_and_finds_it_in
     # sees the application invited (its link texted) and says so instead of dismissing it.
     app_id = container.uow.run(lambda s: screened(s, phone=PHONE).id)
     company_id = container.uow.run(lambda s: s.scalars(select(Company.id)).one())
-    text_body, pauses = routing._text_body, []
-
-    def paused(*args, **kwargs):
-        pauses[0]()
-        return text_body(*args, **kwargs)
-    monkeypatch.setattr(routing, "_text_body", paused)
-
-    def job(hold):
-        pauses.append(hold)
-        return container.uow.run(lambda conn: routing.record_invited(conn, app_id, URL), orm=False)
+    job = _invite_job_held(container, monkeypatch, app_id)
 
     def dismiss(_hold):
         try:
