@@ -214,9 +214,10 @@ def record_invited(session: Session | Connection, application_id: int, interview
     Core statements (the invite job's hot path): one read of what it needs, a conditional
     UPDATE, the history INSERT, the text's, and the candidate list's row refreshed. On
     PostgreSQL the read locks the candidate's and the application's rows (``_INVITE_FACTS``),
-    so what the text and the webhook say (opt-out, name, e-mail, language, the posting, the
-    routing) cannot change under READ COMMITTED before the writes commit: a STOP, START, a
-    corrected name or a dismissal arriving meanwhile waits and comes after.
+    so what the text and the webhook take from them (opt-out, name, e-mail, language, which
+    posting, the routing) cannot change under READ COMMITTED before the writes commit: a STOP,
+    START, corrected name or dismissal arriving meanwhile waits and comes after. (Not locked:
+    the posting's title and the latest conversation's number, whose change costs nothing.)
     ``session``: a Session, or the Connection of ``UnitOfWork.run(orm=False)`` (the job's:
     no Session to set up and flush)."""
     conn = core_connection(session)
@@ -267,9 +268,9 @@ class _Addressee:
 
 # What record_invited reads: the application, its candidate, the posting the invite went to,
 # its agent's company and its latest conversation (as ``latest_conversation`` orders them).
-# PostgreSQL: the candidate's and the application's rows locked until commit, candidate first
-# as the texts' writers do (``sms_screening.inbound``, ``services.confirmation``,
-# ``services.screening_end``: the candidate, then the application), so the two never deadlock.
+# PostgreSQL: the candidate's and the application's rows locked until commit, the candidate
+# first (PostgreSQL locks in ``OF`` order), the order of the other writers that lock both (a
+# screening end: the candidate, then ``_LOCK_ROUTED``; an inbound text locks its sender first).
 # A STOP (``opted_out``) or a correction committed between this read and the writes would
 # otherwise go unseen: the text written pending to someone who opted out (only the claim's
 # re-check keeps it from Twilio), or cancelled for someone who opted back in (the link never
