@@ -148,15 +148,12 @@ def test_the_invite_is_recorded_once_with_its_history_and_the_candidate_lists_ro
     assert container.uow.run(lambda s: s.get(Application, app_id).routing) == RoutingState.dismissed
 
 
-def test_on_postgresql_the_invites_writes_are_one_statement_and_a_dismissal_meanwhile_stops_them(
-        container, platform, db, monkeypatch):
+def test_on_postgresql_the_invites_writes_are_one_statement(container, platform, db):
     """PostgreSQL: the platform's answer is recorded in one statement (the application's
     UPDATE, its history row and the link's text: ``routing._invited_writes``), the text still
-    enqueued after the commit; a recruiter's dismissal committed between its read and that
-    statement leaves nothing written (no link, history row or text)."""
+    enqueued after the commit. (A dismissal meanwhile waits for it: tests/test_routing_locks.py.)"""
     from sqlalchemy import event
 
-    from receptionist.adapters.models import RoutingEvent
     from receptionist.services.unit_of_work import collect_new_outbox
 
     if db.engine.dialect.name != "postgresql":
@@ -177,27 +174,6 @@ def test_on_postgresql_the_invites_writes_are_one_statement_and_a_dismissal_mean
         [text] = s.scalars(select(OutboxItem).filter_by(purpose="interview_link")).all()
         assert s.get(Application, app_id).interview_url in text.payload["body"]
     assert enqueued == [text.id]
-
-    # Another application, dismissed by a recruiter while its invite's facts were being read.
-    other_id = container.uow.run(lambda s: screened(s, phone="+12025550124", email="joe@example.com").id)
-    assert container.uow.run(lambda s: s.get(Application, other_id).routing) == RoutingState.approved
-    real_body = routing._text_body
-
-    def dismissed_meanwhile(*args, **kwargs):
-        with db.engine.begin() as other:  # another connection, committed before record_invited writes
-            other.execute(Application.__table__.update().where(Application.__table__.c.id == other_id)
-                          .values(routing=RoutingState.dismissed))
-        return real_body(*args, **kwargs)
-
-    monkeypatch.setattr(routing, "_text_body", dismissed_meanwhile)
-    assert container.uow.run(lambda conn: routing.record_invited(conn, other_id, "https://other.test/i/9"),
-                             orm=False) is False
-    with container.database.transaction() as s:
-        other = s.get(Application, other_id)
-        assert (other.routing, other.interview_url) == (RoutingState.dismissed, None)
-        assert s.scalars(select(RoutingEvent).filter_by(application_id=other_id,
-                                                        to_state=RoutingState.invited)).all() == []
-        assert len(s.scalars(select(OutboxItem).filter_by(purpose="interview_link")).all()) == 1
 
 
 def test_retryable_failure_then_success(container, platform):

@@ -20,8 +20,13 @@ MAX_REASON = 2000  # characters
 
 
 def _application(session: Session, company_id: int, application_id: int) -> Application:
-    # Locked (FOR UPDATE on PostgreSQL) until commit: two recruiters acting at once take turns.
-    application = (session.get(Application, application_id, with_for_update=True, populate_existing=True)
+    # Locked until commit: two recruiters acting at once take turns (and with the invite job,
+    # ``routing.record_invited``). FOR NO KEY UPDATE on PostgreSQL: these use cases change
+    # non-key columns only (routing, invite_posting_id; never the id, candidate or posting, and
+    # nothing deletes the row), so inserts referring to the application (an answer, a check, a
+    # text, a history row; their foreign key check takes FOR KEY SHARE) need not wait for them.
+    application = (session.get(Application, application_id, with_for_update={"key_share": True},
+                               populate_existing=True)
                    if isinstance(application_id, int) else None)
     if application is None or application.agent.company_id != company_id:
         raise NotFound(f"no application {application_id}")

@@ -140,8 +140,10 @@ def approve_and_invite(session: Session, application: Application, *, actor: str
                application_id=application.id, agent=application.agent)
 
 
+# ``FOR NO KEY UPDATE`` (PostgreSQL): the lock guards non-key columns only (routing and its
+# facts); rows referring to the application (history, outbox, checks) are not held up by it.
 _ROUTING_FACTS = (select(Application.screening_outcome, Application.duplicate_check, Application.routing)
-                  .where(Application.id == bindparam("id")).with_for_update())
+                  .where(Application.id == bindparam("id")).with_for_update(key_share=True))
 
 
 def route_if_ready(session: Session, application: Application) -> RoutingState:
@@ -156,9 +158,9 @@ def route_if_ready(session: Session, application: Application) -> RoutingState:
     Runs in the caller's transaction; never raises for an application that is not ready.
 
     The screening end and the duplicate check may finish at the same moment in two
-    transactions: the caller's changes are written and the row re-read locked (FOR UPDATE on
-    PostgreSQL; SQLite's write lock is taken at BEGIN), so the second of them sees the first's
-    result and routes.
+    transactions: the caller's changes are written and the row re-read locked (FOR NO KEY
+    UPDATE on PostgreSQL; SQLite's write lock is taken at BEGIN), so the second of them sees
+    the first's result and routes.
     """
     session.flush()
     # The three facts that decide, re-read locked (one narrow Core read, not a refresh of the
@@ -210,7 +212,12 @@ def record_invited(session: Session | Connection, application_id: int, interview
     ``approved``, so a repeat (or a dismissed or gone application) changes nothing.
 
     Core statements (the invite job's hot path): one read of what it needs, a conditional
-    UPDATE, the history INSERT, the text's, and the candidate list's row refreshed.
+    UPDATE, the history INSERT, the text's, and the candidate list's row refreshed. On
+    PostgreSQL the read locks the candidate's and the application's rows (``_INVITE_FACTS``),
+    so what the text and the webhook take from them (opt-out, name, e-mail, language, which
+    posting, the routing) cannot change under READ COMMITTED before the writes commit: a STOP,
+    START, corrected name or dismissal arriving meanwhile waits and comes after. (Not locked:
+    the posting's title and the latest conversation's number, whose change costs nothing.)
     ``session``: a Session, or the Connection of ``UnitOfWork.run(orm=False)`` (the job's:
     no Session to set up and flush)."""
     conn = core_connection(session)
@@ -231,12 +238,12 @@ def record_invited(session: Session | Connection, application_id: int, interview
             **params, "application_id": application_id, "url": interview_url, "posting_id": facts.posting_id,
             "at": utcnow()}).one()
         if not done.invited:
-            return False  # moved on since the read (a concurrent dismissal committed first)
+            return False  # not reached: the row is locked since the read (the UPDATE re-checks it anyway)
         if text is not None:
             noted(conn, done.text_id, params, "text")
     else:
         if _INVITED.execute(conn, {"application_id": application_id, "url": interview_url}).rowcount != 1:
-            return False  # moved on since the read
+            return False  # not reached: SQLite's write lock is held since BEGIN
         record_transition(conn, application_id, RoutingState.approved, RoutingState.invited, actor=SYSTEM,
                           posting_id=facts.posting_id)
         if text is not None:
@@ -261,6 +268,15 @@ class _Addressee:
 
 # What record_invited reads: the application, its candidate, the posting the invite went to,
 # its agent's company and its latest conversation (as ``latest_conversation`` orders them).
+# PostgreSQL: the candidate's and the application's rows locked until commit, the candidate
+# first (PostgreSQL locks in ``OF`` order), the order of the other writers that lock both (a
+# screening end: the candidate, then ``_LOCK_ROUTED``; an inbound text locks its sender first).
+# A STOP (``opted_out``) or a correction committed between this read and the writes would
+# otherwise go unseen: the text written pending to someone who opted out (only the claim's
+# re-check keeps it from Twilio), or cancelled for someone who opted back in (the link never
+# sent), or greeting an old name. ``FOR NO KEY UPDATE``: rows referring to either (an answer,
+# a text, a history row) are not held up. After a wait the locked rows are read as committed
+# (PostgreSQL re-reads them), the posting and the conversation as of the statement's start.
 _LATEST_OF_APPLICATION = (select(Conversation.id).where(Conversation.application_id == Application.id)
                           .order_by(Conversation.started_at.desc(), Conversation.id.desc()).limit(1)
                           .correlate(Application).scalar_subquery())
@@ -274,7 +290,8 @@ _INVITE_FACTS = Prepared(
     .join(Posting, Posting.id == func.coalesce(Application.invite_posting_id, Application.posting_id))
     .join(Agent, Agent.id == Application.agent_id)
     .outerjoin(Conversation, Conversation.id == _LATEST_OF_APPLICATION)
-    .where(Application.id == bindparam("application_id")))
+    .where(Application.id == bindparam("application_id"))
+    .with_for_update(key_share=True, of=[Candidate.__table__, Application.__table__]))
 # Both Prepared (run on the driver's cursor): the invite job's read and write, once a call.
 _INVITED = Prepared(update(Application.__table__)
                     .where(Application.__table__.c.id == bindparam("application_id"),
