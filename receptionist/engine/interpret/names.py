@@ -27,10 +27,22 @@ class _Token:
     word: str
 
 
+@dataclass(frozen=True)
+class _Phrases:
+    """A phrase table with what makes a lookup cheap: the words phrases start with, and the
+    longest phrase's length in words."""
+
+    table: PhraseTable
+    firsts: frozenset[str]
+    longest: int
+
+
 @cache
-def _table(kind: str) -> PhraseTable:
-    """All languages' phrases of one kind of :class:`~..languages.vocabulary.NameWords`."""
-    return phrase_table({True: "|".join(getattr(lang.words.names, kind) for lang in LANGUAGES.values())})
+def _table(*kinds: str) -> _Phrases:
+    """All languages' phrases of some kinds of :class:`~..languages.vocabulary.NameWords`."""
+    table = phrase_table({True: "|".join(getattr(lang.words.names, kind) for lang in LANGUAGES.values()
+                                         for kind in kinds)})
+    return _Phrases(table, frozenset(phrase[0] for phrase in table), max(map(len, table), default=0))
 
 
 @cache
@@ -47,35 +59,38 @@ def _tokens(text: str) -> list[_Token]:
     return [token for token in found if token.word]
 
 
-def _phrase_at(tokens: list[_Token], start: int, table: PhraseTable) -> int:
-    """How many tokens from ``start`` the longest phrase of ``table`` covers; 0 for none."""
-    longest = max(map(len, table), default=0)
-    for size in range(min(longest, len(tokens) - start), 0, -1):
-        if tuple(token.word for token in tokens[start : start + size]) in table:
+def _phrase_at(tokens: list[_Token], start: int, *kinds: str) -> int:
+    """How many tokens from ``start`` the longest phrase of ``kinds`` covers; 0 for none."""
+    phrases = _table(*kinds)
+    if start >= len(tokens) or tokens[start].word not in phrases.firsts:
+        return 0
+    for size in range(min(phrases.longest, len(tokens) - start), 0, -1):
+        if tuple(token.word for token in tokens[start : start + size]) in phrases.table:
             return size
     return 0
 
 
-def _phrase_before(tokens: list[_Token], end: int, table: PhraseTable) -> int:
-    """How many tokens before ``end`` the longest phrase of ``table`` covers; 0 for none."""
-    longest = max(map(len, table), default=0)
-    for size in range(min(longest, end), 0, -1):
-        if tuple(token.word for token in tokens[end - size : end]) in table:
+def _phrase_before(tokens: list[_Token], end: int, *kinds: str) -> int:
+    """How many tokens before ``end`` the longest phrase of ``kinds`` covers; 0 for none."""
+    phrases = _table(*kinds)
+    for size in range(min(phrases.longest, end), 0, -1):
+        if tokens[end - size].word in phrases.firsts and \
+                tuple(token.word for token in tokens[end - size : end]) in phrases.table:
             return size
     return 0
 
 
-def _skip(tokens: list[_Token], start: int, kinds: tuple[str, ...]) -> int:
+def _skip(tokens: list[_Token], start: int, *kinds: str) -> int:
     """The index after every leading phrase of ``kinds`` from ``start``, one after another."""
-    while size := max(_phrase_at(tokens, start, _table(kind)) for kind in kinds):
+    while size := _phrase_at(tokens, start, *kinds):
         start += size
     return start
 
 
-def _trim(tokens: list[_Token], kinds: tuple[str, ...]) -> list[_Token]:
+def _trim(tokens: list[_Token], *kinds: str) -> list[_Token]:
     """``tokens`` without phrases of ``kinds`` at either end."""
-    start, end = _skip(tokens, 0, kinds), len(tokens)
-    while end > start and (size := max(_phrase_before(tokens, end, _table(kind)) for kind in kinds)):
+    start, end = _skip(tokens, 0, *kinds), len(tokens)
+    while end > start and (size := _phrase_before(tokens, end, *kinds)):
         end -= size
     return tokens[start:end]
 
@@ -85,7 +100,7 @@ def after_name_cue(text: str) -> str | None:
     "my name is Jane Smith", "me llamo Ana López" -> "Jane Smith" / "Ana López" (as
     written, up to the end of the text); None when the text does not start with a cue."""
     tokens = _tokens(text) if isinstance(text, str) else []
-    size = _phrase_at(tokens, 0, _table("cues"))
+    size = _phrase_at(tokens, 0, "cues")
     return text[tokens[size].offset :] if 0 < size < len(tokens) else None
 
 
@@ -106,7 +121,7 @@ def clean_name(text: str) -> str | None:
     start = _name_start(tokens)
     if start is None:
         return None
-    name = _once(_spelled(_without_title(_assembled(_trim(tokens[start:], ("courtesies",))))))
+    name = _once(_spelled(_without_title(_assembled(_trim(tokens[start:], "courtesies")))))
     name = " ".join(filter(None, map(_capitalised, name))).strip(" .,!?¡¿")
     if not any(c.isalpha() for c in name):
         return None
@@ -117,7 +132,7 @@ def _without_fillers(tokens: list[_Token]) -> list[_Token]:
     """``tokens`` without hesitations, wherever they are ("my name is uh John")."""
     kept, i = [], 0
     while i < len(tokens):
-        size = _phrase_at(tokens, i, _table("fillers"))
+        size = _phrase_at(tokens, i, "fillers")
         if not size:
             kept.append(tokens[i])
         i += size or 1
@@ -128,11 +143,11 @@ def _name_start(tokens: list[_Token]) -> int | None:
     """Where the name starts after greetings, thanks, a cue or an introduction ("yeah so my
     name is ..."); None when the answer gives no name ("I don't know", "why?") and no cue
     or introduction follows its first words ("no, it's John" does give one)."""
-    start = _skip(tokens, 0, ("greetings", "courtesies", "cues", "intros"))
-    if not _phrase_at(tokens, start, _table("non_answers")):
+    start = _skip(tokens, 0, "greetings", "courtesies", "cues", "intros")
+    if not _phrase_at(tokens, start, "non_answers"):
         return start
     for later in range(start + 1, len(tokens)):
-        if _phrase_at(tokens, later, _table("cues")) or _phrase_at(tokens, later, _table("intros")):
+        if _phrase_at(tokens, later, "cues", "intros"):
             rest = _name_start(tokens[later:])
             return None if rest is None else later + rest
     return None
@@ -147,14 +162,14 @@ def _assembled(tokens: list[_Token]) -> list[_Token]:
     cues = list(find_phrases([token.word for token in tokens], table))
     if not cues:
         return tokens
-    edges = ("joiners", "cues", "intros")
+    edges = ("joiners", "cues", "intros")  # words around a part, never in it
     ends = [start for start, _ in cues[1:]] + [len(tokens)]
-    after = [_trim(tokens[start + len(phrase) : end], edges) for (start, phrase), end in zip(cues, ends)]
+    after = [_trim(tokens[start + len(phrase) : end], *edges) for (start, phrase), end in zip(cues, ends)]
     if after[-1]:  # "first name Sarah": each part follows its cue; what comes first is a first name
-        parts = [(-1, _trim(tokens[: cues[0][0]], edges))] + [(table[p], a) for (_, p), a in zip(cues, after)]
+        parts = [(-1, _trim(tokens[: cues[0][0]], *edges))] + [(table[p], a) for (_, p), a in zip(cues, after)]
     else:  # "Sarah is my first name": each part comes before its cue
         starts = [0] + [start + len(phrase) for start, phrase in cues[:-1]]
-        parts = [(table[p], _trim(tokens[s:start], edges)) for s, (start, p) in zip(starts, cues)]
+        parts = [(table[p], _trim(tokens[s:start], *edges)) for s, (start, p) in zip(starts, cues)]
     return [token for _, part in sorted(parts, key=lambda part: part[0]) for token in part]
 
 
@@ -162,38 +177,46 @@ def _without_title(tokens: list[_Token]) -> list[_Token]:
     """``tokens`` without a leading title that has a name after it ("mister Lee" -> "Lee");
     a title that is also a given name needs two words after it ("don José Pérez", not "Don
     Johnson")."""
-    size = _phrase_at(tokens, 0, _table("titles"))
-    needed = 2 if size and _phrase_at(tokens, 0, _table("given_names")) == size else 1
+    size = _phrase_at(tokens, 0, "titles")
+    needed = 2 if size and _phrase_at(tokens, 0, "given_names") == size else 1
     return tokens[size:] if size and len(tokens) - size >= needed else tokens
 
 
 _LETTER = r"[^\W\d_]"
+_SPELLED_WORD = re.compile(rf"{_LETTER}(?:-{_LETTER})+\.?|{_LETTER}(?:\.{_LETTER}){{2,}}\.?")  # J-O-H-N, J.O.H.N.
+_ONE_LETTER = re.compile(rf"{_LETTER}\.?")
+
+
+def _letter_run(raws: list[str], start: int) -> int:
+    """How many words from ``start`` spell one word: 1 for "J-O-H-N", n for a run of n
+    single letters ("j o h n"; two only without periods, as "J. R." are initials); 0 for none."""
+    if _SPELLED_WORD.fullmatch(raws[start]):
+        return 1
+    size = 0
+    while start + size < len(raws) and _ONE_LETTER.fullmatch(raws[start + size]):
+        size += 1
+    initials = size == 2 and "." in raws[start] + raws[start + 1]
+    return size if size >= 2 and not initials else 0
 
 
 def _spelled(tokens: list[_Token]) -> list[str]:
-    """Words as written, spelled-out letters joined: "J-O-H-N", "J.O.H.N." and runs of
-    single letters ("j o h n"; two letters without periods, "b o") become one word; a run
-    of two with periods ("J. R.") is initials and stays. A spelling next to the word it
-    spells is dropped ("John, J-O-H-N, Smith")."""
+    """Words as written, spelled-out letters joined into one capitalised word ("J-O-H-N",
+    "j o h n" -> "John"); a spelling next to the word it spells is dropped ("John, J-O-H-N,
+    Smith")."""
+    raws = [token.raw.strip(",;:!?¡¿") for token in tokens]
     out: list[str] = []
     i = 0
-    while i < len(tokens):
-        raw = tokens[i].raw.strip(",;:!?¡¿")
-        if re.fullmatch(rf"{_LETTER}(?:-{_LETTER})+\.?|{_LETTER}(?:\.{_LETTER}){{2,}}\.?", raw):
-            run, i = [raw], i + 1
-        else:
-            run = []
-            while i + len(run) < len(tokens) and re.fullmatch(rf"{_LETTER}\.?",
-                                                                tokens[i + len(run)].raw.strip(",;:!?¡¿")):
-                run.append(tokens[i + len(run)].raw.strip(",;:!?¡¿"))
-            if len(run) < 2 or (len(run) == 2 and any("." in letter for letter in run)):
-                out.append(tokens[i].raw)
-                i += 1
-                continue
-            i += len(run)
-        word = "".join(re.findall(_LETTER, "".join(run))).capitalize()
-        neighbours = (out[-1] if out else "", tokens[i].raw if i < len(tokens) else "")
-        if word.casefold() not in {"".join(words(n)) for n in neighbours}:
+    while i < len(raws):
+        size = _letter_run(raws, i)
+        if not size:
+            out.append(tokens[i].raw)
+            i += 1
+            continue
+        word = "".join(re.findall(_LETTER, "".join(raws[i : i + size]))).capitalize()
+        i += size
+        previous = "".join(words(out[-1])) if out else None
+        following = tokens[i].word if i < len(tokens) else None
+        if "".join(words(word)) not in (previous, following):
             out.append(word)
     return out
 
