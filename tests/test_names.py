@@ -21,6 +21,8 @@ SPOKEN = [
     ("call me Bob", "Bob"),
     ("you can call me Bob", "Bob"),
     ("I go by Sam Lee", "Sam Lee"),
+    ("John Smith is my name", "John Smith"),
+    ("Jane Doe, that's my name, thank you", "Jane Doe"),
     ("the name is Bond James Bond", "James Bond"),
     ("The name's Bond. James Bond.", "James Bond"),
     # thanks and please
@@ -41,6 +43,7 @@ SPOKEN = [
     ("my first name is Sarah and my last name is Connor", "Sarah Connor"),
     ("first name Sarah, middle name Jane, last name Connor", "Sarah Jane Connor"),
     ("my last name is Connor and my first name is Sarah", "Sarah Connor"),
+    ("last name Connor, first name Sarah, thank you", "Sarah Connor"),
     ("Sarah is my first name and Connor is my last name", "Sarah Connor"),
     ("Connor is my surname", "Connor"),
     # spelled letters
@@ -76,6 +79,7 @@ HABLADO = [
     ("me llamo Ana López Ana López", "Ana López"),
     ("j o s e Pérez", "Jose Pérez"),
     ("me dicen Pepe", "Pepe"),
+    ("Ana López es mi nombre", "Ana López"),
 ]
 
 # Real names, kept as they are (or capitalised as a person writes them).

@@ -109,8 +109,9 @@ def clean_name(text: str) -> str | None:
     the answer holds no name ("", "my name is", "I don't know", "why do you need it?").
 
     Read as a recruiter would hear it: hesitations ("uh"), greetings and openers ("okay so"),
-    a cue or an introduction ("my name is", "call me", "me llamo"), thanks ("thank you",
-    "gracias") and a title ("mister", "señora") are dropped; a frame is put together ("first
+    a cue or an introduction ("my name is", "call me", "me llamo", or after the name: "...
+    is my name"), thanks ("thank you", "gracias") and a title ("mister", "señora") are
+    dropped; a frame is put together ("first
     name Sarah, last name Connor" / "mi nombre es Ana y mi apellido es López" -> "Sarah
     Connor" / "Ana López"); spelled letters are joined ("J-O-H-N Smith", "john j o h n smith"
     -> "John Smith"); a name said twice counts once ("Jane Doe Jane Doe", "Bond, James
@@ -121,7 +122,8 @@ def clean_name(text: str) -> str | None:
     start = _name_start(tokens)
     if start is None:
         return None
-    name = _once(_spelled(_without_title(_assembled(_trim(tokens[start:], "courtesies")))))
+    said = _trim(_assembled(_trim(tokens[start:], "courtesies")), "cues", "joiners")  # "... is my name"
+    name = _once(_spelled(_without_title(said)))
     name = " ".join(filter(None, map(_capitalised, name))).strip(" .,!?¡¿")
     if not any(c.isalpha() for c in name):
         return None
