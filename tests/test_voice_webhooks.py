@@ -113,6 +113,24 @@ def test_a_qualified_call_end_to_end(twilio, db):
     assert any(line.text == "My name is Jane Doe" for line in conv.transcript)
 
 
+def test_the_confirmation_text_greets_the_name_without_the_words_around_it(twilio, db):
+    call = Call(twilio)
+    call.start()
+    for inputs in QUALIFIED[:-1]:
+        call.send(**inputs)
+    call.send(SpeechResult="Why do you need it?", Confidence="0.9")  # no name in it: asked again
+    assert "Sorry, I didn't understand that." in said(call.last) and gather_of(call.last) is not None
+    call.send(SpeechResult="um, my name is Mister John, J-O-H-N, Smith, thank you", Confidence="0.9")
+    assert "Thank you, John." in said(call.last)
+
+    conv = conversation(db)
+    assert conv.candidate.name == "John Smith" and conv.status == ConversationStatus.completed
+    with db.transaction() as s:
+        [text] = s.scalars(select(OutboxItem).filter_by(kind="sms")).all()
+    assert text.payload["body"].startswith("Hi John, thanks for calling ")
+    assert "Name: John Smith\n" in text.payload["body"]
+
+
 def test_forged_or_missing_signature_gets_403_and_stores_nothing(twilio, db):
     params = call_params("CA" + "2" * 32)
     assert twilio.post("/voice/inbound", params, token="not-the-token").status_code == 403

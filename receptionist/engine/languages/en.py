@@ -139,9 +139,29 @@ WORDS = Vocabulary(
                             " send to me reach write and".split()),
     ),
     names=NameWords(
-        cues="my name is|my names|my name|name is|name",
-        intros="i am|im|its|this is",
-        greetings="hi|hello|yes|yeah|okay|ok|sure",
+        cues="my name is|my names|my name|name is|name|the name is|the names"
+        "|my full name is|my full names|my full name|full name is|full name",
+        intros="i am|im|its|it is|this is|call me|you can call me|just call me|they call me"
+        "|people call me|everyone calls me|everybody calls me|i go by|i go by the name|i usually go by",
+        # Also what opens an answer before the name: "okay so", "well", "yeah".
+        greetings="hi|hello|yes|yeah|okay|ok|sure|hey|hi there|hello there|good morning"
+        "|good afternoon|good evening|yep|yup|alright|all right|oh|well|so|okay so|yeah so"
+        "|right|of course|absolutely|sure thing|yes maam|yes sir",
+        fillers="uh|um|umm|uhm|uhh|er|erm|ah|ahh|eh|hmm|hm|mm|mmm",
+        courtesies="thank you|thanks|thank|thank you very much|thank you so much|thanks a lot"
+        "|please|bye|goodbye|thats it|thats all|thats my name|and thats it",
+        titles="mr|mister|mrs|missus|ms|miss|mz|dr|doctor",
+        given_names="don",
+        parts={"first": "first name|given name|first names",
+               "middle": "middle name|middle names|second name",
+               "last": "last name|last names|surname|family name"},
+        joiners="and|is|my|its|it is|and my|then|and then|the|and the",
+        non_answers="i dont know|i do not know|dont know|idk|no idea|not sure|im not sure|no|nope"
+        "|nah|why|what|who|how|where|when|huh|sorry|excuse me|pardon|pardon me|come again"
+        "|can you repeat|could you repeat|repeat|say that again|what was that|do i have to"
+        "|do you need|is this|are you|i dont want|i do not want|i would rather not|id rather not"
+        "|rather not|i prefer not|prefer not|i dont have|none|nothing|nobody|no one|not telling"
+        "|its a secret|a secret|none of your business|skip|next question",
     ),
     confirm_words="confirm|confirmed|all good|looks good",
     menu={"apply": ("apply", "job", "jobs", "apply for a job", "work"),

@@ -149,9 +149,22 @@ WORDS = Vocabulary(
                             " seria".split()),
     ),
     names=NameWords(
-        cues="me llamo|mi nombre es|mi nombre|nombre es|nombre",
-        intros="soy",
-        greetings="hola|si",
+        cues="me llamo|mi nombre es|mi nombre|nombre es|nombre|yo me llamo|el nombre es"
+        "|mi nombre completo es|mi nombre completo|nombre completo",
+        intros="soy|yo soy|me dicen|me llaman|puede llamarme|puedes llamarme|llameme|llamame",
+        # Also what opens an answer before the name: "pues", "bueno", "sí claro".
+        greetings="hola|si|buenos dias|buenas tardes|buenas noches|buenas|claro|si claro|pues"
+        "|bueno|bueno pues|ok|okay|vale|ah|oh|ya|o sea|a ver|si senor|si senora|si senorita",
+        fillers="eh|em|ehm|este|mmm|mm|ehh",
+        courtesies="gracias|muchas gracias|mil gracias|por favor|adios|eso es todo|es todo",
+        titles="senor|senora|senorita|sr|sra|srta|don|dona",
+        parts={"first": "primer nombre",
+               "middle": "segundo nombre",
+               "last": "apellido|apellidos|primer apellido|segundo apellido"},
+        joiners="y|es|mi|mis|son|y mi|y mis|el|y el",
+        non_answers="no se|no lo se|ni idea|no estoy seguro|no estoy segura|no|por que|para que"
+        "|que|quien|como|cual|donde|perdon|disculpe|repita|puede repetir|prefiero no"
+        "|no quiero|no tengo|ninguno|nada|nadie|es un secreto|siguiente pregunta",
     ),
     confirm_words="confirmo|confirmado|todo bien",
     menu={"apply": ("solicitar", "empleo", "trabajo", "aplicar"),

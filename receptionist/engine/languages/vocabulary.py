@@ -159,11 +159,31 @@ class EmailWords:
 @dataclass(frozen=True)
 class NameWords:
     """Phrases around a name: cues announce one ("my name is", "NAME" in a text reply);
-    intros introduce oneself ("I'm", "soy") and greetings come first ("hi")."""
+    intros introduce oneself ("I'm", "soy") and greetings come first ("hi").
+
+    The rest, all phrases, read what callers say around a name (``interpret.names``):
+    fillers: hesitations, dropped wherever they are ("uh", "este");
+    courtesies: thanks and please, dropped at either end ("thank you", "por favor");
+    titles: dropped before a name ("mister", "señora");
+    given_names: given names that are another language's title ("Don"): dropped as a
+    title only before two more words ("don José Pérez", not "Don Johnson");
+    parts: {"first" | "middle" | "last": phrases announcing that part of a name}, for
+    "first name Sarah, last name Connor" / "mi apellido es López";
+    joiners: words between the parts of such a frame ("and my", "y mi", "is");
+    non_answers: answers that give no name ("I don't know", "why do you need it", "no"),
+    also at the start of a longer answer.
+    """
 
     cues: str
     intros: str
     greetings: str
+    fillers: str = ""
+    courtesies: str = ""
+    titles: str = ""
+    given_names: str = ""
+    parts: Mapping[str, str] = field(default_factory=dict)
+    joiners: str = ""
+    non_answers: str = ""
 
 
 @dataclass(frozen=True)
