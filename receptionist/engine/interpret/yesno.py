@@ -153,8 +153,10 @@ def yes_no(text: str, language: str, question: str | None = None,
                     verdicts.append(found)
             elif meaning.kind == _ACK and negated(clause, start, vocabulary.negators):
                 verdicts.append((_NO, INFERRED))  # "that's not right"
-            elif meaning.kind == _ANSWER and phrase == ("no",) and start > 1:
-                continue  # "I wish to see it with no subtitles": a determiner, not an answer
+            elif meaning.kind == _ANSWER and phrase == ("no",) and 1 < start < len(clause) - 1:
+                # "I wish to see it with no subtitles": a determiner, not an answer; a "no"
+                # that ends its clause answers ("I'd say no", "la verdad no").
+                continue
             elif meaning.kind == _ANSWER:
                 polarity, conf = meaning.polarity, meaning.confidence
                 if polarity is _YES and negated(clause, start, vocabulary.negators):
