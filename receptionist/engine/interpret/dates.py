@@ -467,7 +467,11 @@ def date(text: str, language: str, today: datetime.date) -> Interpretation | Non
     -> 12-15 (the next 15th); "in January" -> 2027-01-01 (0.75); "the 20th of next month"
     -> 12-20; "first Tuesday of December" -> 12-01; "3 Fridays from now" -> 12-04;
     "Black Friday" -> 11-27; "12/1" -> 12-01 but "el 4/7" -> 2027-07-04 (day first).
-    Otherwise dateparser (0.75).
+    Parts of a month (0.75): "mid December" / "a mediados de diciembre" -> 12-15, "end of
+    the month" / "fin de mes" -> 11-30, "end of next month" -> 12-31, "the first week of
+    January" -> 2027-01-01, "la segunda semana de diciembre" -> 12-08; a part already under
+    way ("mid November") -> today. "Whenever" / "cuando sea" / "whenever you need me" ->
+    today (0.6: read back when scored). Otherwise dateparser (0.75).
     Not a start date (None; :func:`date_refusal` says why): the past ("last Monday", "a
     week ago", "hace tres semanas", "July twenty fifth twenty twelve"), a bare year
     ("2027", "nineteen seventy six", "next year") or more than a year out.

@@ -124,7 +124,10 @@ def yes_no(text: str, language: str, question: str | None = None,
 
     "Yes." -> True (0.9); "I can" (to "Can you ...?") -> True (0.75); "I'm not" -> False;
     "that's not right" -> False (0.75); "sí puedo" -> True; "no tengo" -> False; "not yet"
-    / "todavía no" -> False; "never." -> False. Not understood (None): "yes no", "not
+    / "todavía no" -> False; "never." -> False; "no worries" / "not a problem" / "no hay
+    bronca" -> True; "that's fine" / "sounds good" -> True (0.75); "uh-uh" (alone), "la
+    verdad no", "I'd say no", "nel" -> False; "simón" (alone), "sip" -> True. Not
+    understood (None): "yes no", "not
     sure", "no sé", "I have plans already", "I can't wait", "never been better", "I would
     rather ...", "con ayuda sí", "yes if ...", "bueno", "okey", and an echo of a verb the
     question does not use.

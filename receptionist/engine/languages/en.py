@@ -116,7 +116,7 @@ WORDS = Vocabulary(
         week_of=r"(?:the )?(?:(?P<n>[1-5])(?:st|nd|rd|th)|(?P<last>last|final)) week (?:of|in)",
         whenever=r"whenever|whenever (?:you|yall) (?:want|need|like)(?: me)?(?: to)?|whenever works(?: for you)?"
         r"|whenever is (?:good|fine|best)(?: for you)?|any day|any day you (?:want|need|like)",
-        the_month=r"the month",
+        the_month=r"the month|month",
         bound=r"(?<!day )after(?! (?:\d|an?|a couple) )|before|until|till|no later than|sometime|somewhere around",
         asks=r"what|when|which|how|why|who|is it|do you|does it|can i|could you",
         from_day=r"from|after",
@@ -128,6 +128,8 @@ WORDS = Vocabulary(
             r"labor day": "09:0:1", r"memorial day": "05:0:-1", r"valentines(?: day)?": "02-14",
             r"halloween": "10-31", r"veterans day": "11-11", r"martin luther king(?: jr)? day|mlk day": "01:0:3",
             r"presidents day": "02:0:3", r"columbus day": "10:0:2", r"juneteenth": "06-19",
+            r"(?:the )?end of (?:the|this) year": "12-31",
+            r"(?:the )?(?:beginning|start) of (?:the|next) year": "01-01",
         },
         filler=r"um+|uh+|er|well|i think|i guess|i can start|i could start|i can begin"
         r"|ill be able to start|i will be able to start|i would be able to start"

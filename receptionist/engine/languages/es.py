@@ -132,6 +132,7 @@ WORDS = Vocabulary(
             r"(?:el )?4 de julio|(?:el )?dia de la independencia": "07-04",
             r"(?:el )?dia del trabajo": "09:0:1", r"(?:el )?dia de los caidos": "05:0:-1",
             r"(?:el )?dia de (?:los )?reyes": "01-06",
+            r"(?:a )?(?:principios|inicios|comienzos) del? (?:ano|proximo ano|ano que viene)": "01-01",
         },
         ordinal_split=r"er|ero|era|o|a",
         filler=r"eh|em+|pues|creo que|puedo empezar|podria empezar|puedo comenzar"
