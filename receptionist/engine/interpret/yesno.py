@@ -22,6 +22,7 @@ _YES, _NO, _UNSURE = True, False, None
 # Kinds of phrases in a language's yes/no table.
 _ANSWER = "answer"  # commits anywhere in a clause
 _ALONE = "alone"  # commits only as the whole clause
+_SPOKEN = "spoken"  # like _ALONE, but a name too: no yes to a confirmation text
 _ACK = "ack"  # agreement, no answer
 _ECHO = "echo"  # the question's verb said back; value: (question word, polarity)
 _HEDGE = "hedge"
@@ -44,6 +45,7 @@ def _table(code: str) -> PhraseTable:
         _Meaning(_HEDGE): w.hedges, _Meaning(_WEAKENER): w.weakeners,
         _Meaning(_ACK, _YES): w.acknowledgements,
         _Meaning(_ALONE, _YES): w.yes_alone, _Meaning(_ALONE, _NO): w.no_alone,
+        _Meaning(_SPOKEN, _YES): w.yes_alone_spoken,
         _Meaning(_ANSWER, _YES): w.yes, _Meaning(_ANSWER, _YES, INFERRED): w.yes_loose,
         _Meaning(_ANSWER, _NO): w.no, _Meaning(_ANSWER, _NO, INFERRED): w.no_loose,
         _Meaning(_ANSWER, _UNSURE): w.unsure,
@@ -146,7 +148,7 @@ def yes_no(text: str, language: str, question: str | None = None,
                 hedged = True
             elif meaning.kind == _WEAKENER:
                 weakened = True
-            elif meaning.kind == _ALONE and len(phrase) == len(clause):
+            elif meaning.kind in (_ALONE, _SPOKEN) and len(phrase) == len(clause):
                 verdicts.append((meaning.polarity, meaning.confidence))
             elif meaning.kind == _ECHO:
                 found = _echo_verdict(meaning, clause[start + len(phrase):], asked, echoable, lang)

@@ -16,7 +16,8 @@ WORDS = Vocabulary(
         "|de ninguna manera|tampoco|todavia no|aun no|ahorita no|ahora no|ya no|no todavia"
         "|creo que no|no se puede|en absoluto|nel|nel pastel|nop|nones|nah|obvio que no|obviamente no",
         no_loose="me temo que no|parece que no|no creo|probablemente no",
-        yes_alone="simon",  # Mexican "yes"; also a name, so only alone
+        yes_alone="",
+        yes_alone_spoken="simon",  # Mexican "yes"
         no_alone="",
         acknowledgements="ok|okay|okey|oki|vale|de acuerdo|bueno|esta bien|sale|orale|aja"
         "|entendido|perfecto|muy bien|bien",

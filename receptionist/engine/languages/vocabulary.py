@@ -45,6 +45,8 @@ class YesNoWords:
     unsure_when_negated: frozenset[str]
     yes_alone: str = ""
     no_alone: str = ""
+    # Like yes_alone, but never a yes to a confirmation text: also a name ("Simón").
+    yes_alone_spoken: str = ""
     acknowledgements: str = ""
     echoes: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     hedges: str = ""
