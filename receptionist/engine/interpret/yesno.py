@@ -189,6 +189,14 @@ def is_yes_phrase(text: str, language: str) -> bool:
     return meaning is not None and meaning.polarity is _YES and meaning.kind in (_ANSWER, _ACK, _ALONE)
 
 
+def opening_phrase_words(text: str, language: str) -> int:
+    """How many words the yes/no phrase of ``language`` that opens ``text`` has, 0 when
+    none does: "no worries, thanks" -> 2 ("no worries" is not "no"), "No I am" -> 1."""
+    tokens = words(text) if isinstance(text, str) else []
+    start, phrase = next(find_phrases(tokens, _table(find_language(language).code)), (None, ()))
+    return len(phrase) if start == 0 else 0
+
+
 def opens_with_yes(text: str, language: str) -> bool:
     """Whether ``text`` starts with a plain yes phrase of ``language``: "Yes, thanks" and
     "sure, but when?" do; "claro que no", "ok thanks" and "is it exactly $15?" do not."""
