@@ -719,6 +719,8 @@ PROBE_DAY = datetime.date(2026, 11, 24)  # a Tuesday
         ("nop", "es", False, 0.9),
         ("nones", "es", False, 0.9),
         ("obvio que no", "es", False, 0.9),
+        ("no hay pedo", "es", True, 0.9),
+        ("ni de chiste", "es", False, 0.9),
         ("claro que no", "es", False, 0.9),
         ("no creo", "es", False, 0.75),
     ],

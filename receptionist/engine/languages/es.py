@@ -10,11 +10,12 @@ WORDS = Vocabulary(
         "|exactamente|cierto|efectivamente|afirmativo|seguro|sin duda|no hay problema"
         "|sin problema|como no|por que no|con gusto|si senor|si senora|sip|simon que si|obvio|obviamente"
         "|no hay bronca|ningun problema|no hay ningun problema|no tengo problema|no tengo ningun problema"
-        "|no hay inconveniente|ningun inconveniente|no tengo inconveniente",  # "no hay bronca": no problem
+        "|no hay inconveniente|ningun inconveniente|no tengo inconveniente|no hay pedo|no hay tos",  # no problem
         yes_loose="creo que si|pienso que si|me parece que si",
         no="no|para nada|nunca|jamas|negativo|claro que no|por supuesto que no"
         "|de ninguna manera|tampoco|todavia no|aun no|ahorita no|ahora no|ya no|no todavia"
-        "|creo que no|no se puede|en absoluto|nel|nel pastel|nop|nones|nah|obvio que no|obviamente no",
+        "|creo que no|no se puede|en absoluto|nel|nel pastel|nop|nones|nah|obvio que no|obviamente no"
+        "|ni de chiste|ni de broma|ni loco|ni loca",
         no_loose="me temo que no|parece que no|no creo|probablemente no",
         yes_alone="",
         yes_alone_spoken="simon",  # Mexican "yes"
