@@ -677,3 +677,191 @@ def test_text_interpreters_never_raise(text, language):
 def test_unknown_language_falls_back_to_english():
     assert interpret.yes_no("yes", "fr") == Interpretation(True, 0.9)
     assert interpret.number("five", "en-GB").value == 5
+
+
+# ------------------------------------------- answers as real callers say them (probed 2026-11-24)
+
+PROBE_DAY = datetime.date(2026, 11, 24)  # a Tuesday
+
+
+@pytest.mark.parametrize(
+    "text, language, expected, confidence",
+    [
+        ("no worries", "en", True, 0.9),  # "fine", not a no
+        ("No worries at all.", "en", True, 0.9),
+        ("not a problem", "en", True, 0.9),
+        ("that's not a problem", "en", True, 0.9),
+        ("totally", "en", True, 0.9),
+        ("sure thing", "en", True, 0.9),
+        ("that's fine", "en", True, 0.75),
+        ("That's fine with me.", "en", True, 0.75),
+        ("sounds good", "en", True, 0.75),
+        ("that works for me", "en", True, 0.75),
+        ("yes I can", "en", True, 0.9),
+        ("uh-uh", "en", False, 0.9),
+        ("Uh uh.", "en", False, 0.9),
+        ("mm-mm", "en", False, 0.9),
+        ("totally not", "en", False, 0.9),
+        ("not a chance", "en", False, 0.9),
+        ("that's not fine", "en", False, 0.75),
+        ("I'd say no", "en", False, 0.9),  # a "no" that ends its clause answers
+        ("my answer is no", "en", False, 0.9),
+        ("la verdad no", "es", False, 0.9),
+        ("pues la verdad es que no", "es", False, 0.9),
+        ("simón", "es", True, 0.9),
+        ("Simón, sí puedo.", "es", True, 0.9),
+        ("sip", "es", True, 0.9),
+        ("obvio", "es", True, 0.9),
+        ("no hay bronca", "es", True, 0.9),  # "no problem", not a no
+        ("no tengo ningún problema", "es", True, 0.9),
+        ("nel", "es", False, 0.9),
+        ("nel pastel", "es", False, 0.9),
+        ("nop", "es", False, 0.9),
+        ("nones", "es", False, 0.9),
+        ("obvio que no", "es", False, 0.9),
+        ("no hay pedo", "es", True, 0.9),
+        ("ni de chiste", "es", False, 0.9),
+        ("claro que no", "es", False, 0.9),
+        ("no creo", "es", False, 0.75),
+    ],
+)
+def test_yes_no_as_callers_say_it(text, language, expected, confidence):
+    found = interpret.yes_no(text, language)
+    assert found is not None and found.value is expected
+    assert found.confidence == pytest.approx(confidence)
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("kind of", "en"),
+        ("I'm not sure", "en"),
+        ("not totally", "en"),  # partly: asked again
+        ("fine", "en"),  # bare agreement: asked again (tests/data/interpret_yes_no.csv)
+        ("that's fine but only days", "en"),
+        ("no worries, no", "en"),  # says both
+        ("uh uh yes no", "en"),
+        ("I have no idea", "en"),
+        ("Simón Bolívar", "es"),  # a name, not "simón" alone
+        ("ni modo", "es"),
+        ("I wish to see it with no subtitles", "en"),  # "no" before a noun: a determiner
+    ],
+)
+def test_yes_no_as_callers_say_it_not_understood(text, language):
+    assert interpret.yes_no(text, language) is None
+
+
+def test_a_no_mid_sentence_still_answers_through_the_verb_it_negates():
+    assert value_of(interpret.yes_no("la verdad no tengo", "es", "¿Tiene licencia de manejar?")) is False
+
+
+@pytest.mark.parametrize(
+    "text, language, expected, confidence",
+    [
+        ("año y medio", "es", 1.5, 0.75),
+        ("como año y medio", "es", 1.5, 0.75),
+        ("un año y medio", "es", 1.5, 0.9),
+        ("dos años y medio", "es", 2.5, 0.9),
+        ("mes y medio", "es", 0.12, 0.75),  # a month and a half, in years
+        ("a year and a half", "en", 1.5, 0.75),
+        ("I don't have any", "en", 0, 0.9),
+        ("I don't have any experience", "en", 0, 0.9),
+        ("I do not have any", "en", 0, 0.9),
+        ("I don't have", "en", 0, 0.9),
+        ("no tengo", "es", 0, 0.9),
+        ("since 2019", "en", 7, 0.75),  # calendar years until today
+        ("I've been doing it since twenty nineteen", "en", 7, 0.75),
+        ("desde 2020", "es", 6, 0.75),
+        ("just started", "en", 0, 0.6),  # under a year: read back
+        ("I just started", "en", 0, 0.6),
+        ("I'm brand new", "en", 0, 0.6),
+        ("apenas empecé", "es", 0, 0.6),
+        ("acabo de empezar", "es", 0, 0.6),
+        ("recién empecé", "es", 0, 0.6),
+        ("I just started, like 3 months", "en", 0.25, 0.9),  # a number said wins
+        ("no tengo mucha, como dos años", "es", 2, 0.9),
+    ],
+)
+def test_years_of_experience_as_callers_say_them(text, language, expected, confidence):
+    found = interpret.number(text, language, "years", PROBE_DAY)
+    assert found is not None and found.value == expected
+    assert found.confidence == pytest.approx(confidence)
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        # "A few" is any count from 2 to 5: asking again gets the number, picking one would
+        # put words in the caller's mouth.
+        ("a few years", "en"),
+        ("several years", "en"),
+        ("unos cuantos años", "es"),
+        ("varios años", "es"),
+        ("I don't have any, well maybe 2", "en"),
+        ("I don't have 5 years, I have 3", "en"),
+    ],
+)
+def test_years_of_experience_too_vague_are_asked_again(text, language):
+    assert interpret.number(text, language, "years", PROBE_DAY) is None
+
+
+def test_just_started_is_no_count_without_a_unit_of_time():
+    assert interpret.number("I just started", "en", None, PROBE_DAY) is None
+
+
+@pytest.mark.parametrize(
+    "text, language, expected, confidence",
+    [
+        ("mid december", "en", d(12, 15), 0.75),
+        ("mid-December", "en", d(12, 15), 0.75),
+        ("the middle of December", "en", d(12, 15), 0.75),
+        ("a mediados de diciembre", "es", d(12, 15), 0.75),
+        ("mid next month", "en", d(12, 15), 0.75),
+        ("mid November", "en", PROBE_DAY, 0.75),  # under way: from today
+        ("end of the month", "en", d(11, 30), 0.75),
+        ("end of month", "en", d(11, 30), 0.75),
+        ("by the end of this month", "en", d(11, 30), 0.75),
+        ("fin de mes", "es", d(11, 30), 0.75),
+        ("a finales de mes", "es", d(11, 30), 0.75),
+        ("end of next month", "en", d(12, 31), 0.75),  # not the 1st
+        ("late December", "en", d(12, 31), 0.75),
+        ("a fines de enero", "es", d(1, 31, 2027), 0.75),
+        ("first week of january", "en", d(1, 1, 2027), 0.75),
+        ("the second week of December", "en", d(12, 8), 0.75),
+        ("the last week of December", "en", d(12, 25), 0.75),  # not "last week"
+        ("la primera semana de enero", "es", d(1, 1, 2027), 0.75),
+        ("la última semana de diciembre", "es", d(12, 25), 0.75),
+        ("beginning of next month", "en", d(12, 1), 0.75),
+        ("principios de diciembre", "es", d(12, 1), 0.75),
+        ("a principios del próximo mes", "es", d(12, 1), 0.75),
+        ("end of the year", "en", d(12, 31), 0.9),  # like "fin de año"
+        ("whenever", "en", PROBE_DAY, 0.6),  # any day suits: today, read back when scored
+        ("I can start whenever", "en", PROBE_DAY, 0.6),
+        ("whenever you need me", "en", PROBE_DAY, 0.6),
+        ("cuando sea", "es", PROBE_DAY, 0.6),
+        ("cuando ustedes quieran", "es", PROBE_DAY, 0.6),
+        ("any time", "en", PROBE_DAY, 0.9),
+        ("the first of the month", "en", d(12, 1), 0.9),  # still the next 1st
+        ("el primero del mes", "es", d(12, 1), 0.9),
+    ],
+)
+def test_start_dates_as_callers_say_them(text, language, expected, confidence):
+    found = interpret.date(text, language, PROBE_DAY)
+    assert found is not None and found.value == expected
+    assert found.confidence == pytest.approx(confidence)
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("after the holidays", "en"),  # a bound, not a day
+        ("después de las fiestas", "es"),
+        ("whenever I get my license", "en"),  # a condition, not "any day"
+        ("cuando me den de alta", "es"),
+        ("the fifth week of February", "en"),
+        ("last week", "en"),
+        ("fines de semana", "es"),
+    ],
+)
+def test_start_dates_as_callers_say_them_not_understood(text, language):
+    assert interpret.date(text, language, PROBE_DAY) is None

@@ -3,6 +3,7 @@ interpreter, and an answer that is not a start date or names two options gets it
 reprompt. Every example call in examples/calls/ is played against the app."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -139,3 +140,35 @@ def test_the_reading_rules_reach_the_script(db):
         load_company(s, _company({"kind": "yes_no", "implied_by_number": {"at_least": 21}}))
     with db.transaction() as s:
         assert build_script(s.scalars(select(Agent)).one()).questions[0].implied_by_number == {"at_least": 21}
+
+
+@pytest.mark.parametrize("question, text, language, expected", [
+    (LIFT, "no worries", "en", True),
+    (LIFT, "uh-uh", "en", False),
+    (LIFT, "la verdad no", "es", False),
+    (LIFT, "simón", "es", True),
+    (YEARS, "año y medio", "es", 1.5),
+    (YEARS, "I don't have any", "en", 0),
+    (START, "mid December", "en", "2026-12-15"),
+    (START, "fin de mes", "es", "2026-11-30"),
+])
+def test_answers_as_callers_say_them_are_taken(question, text, language, expected):
+    _, turn = answer(question, text, language)
+    value = given(turn)[0].value
+    assert (value.isoformat() if isinstance(value, dt.date) else value) == expected
+
+
+@pytest.mark.parametrize("question, text, language, pending", [
+    (YEARS, "I just started", "en", 0),  # under a year, how much unsaid
+    (YEARS, "apenas empecé", "es", 0),
+    (START, "whenever", "en", TODAY.isoformat()),  # any day: today, once confirmed
+    (START, "cuando sea", "es", TODAY.isoformat()),
+])
+def test_a_loose_answer_to_a_scored_question_is_read_back_then_counts(question, text, language, pending):
+    scored = dataclasses.replace(question, weight=1.0)
+    state, turn = answer(scored, text, language)
+    assert state.phase is Phase.readback and state.pending["value"] == pending and not given(turn)
+    state, turn = flow.advance(_script(scored), state, Speech("yes" if language == "en" else "sí"),
+                               CallContext(today=TODAY))
+    assert [(a.value if not isinstance(a.value, dt.date) else a.value.isoformat(), a.confirmed)
+            for a in given(turn)] == [(pending, True)]

@@ -200,6 +200,8 @@ def test_statement(question, value, language, expected):
     ("No, I am authorized.", (False, "I am authorized")), ("No I am authorized", (False, "I am authorized")),
     ("that is correct", (True, "")), ("Yes.", (True, "")), ("I am authorized", (None, "I am authorized")),
     ("seven years", (None, "seven years")), ("", (None, "")),
+    ("no worries", (True, "")), ("not a problem, thanks", (True, "thanks")), ("no way", (False, "")),
+    ("uh-uh", (False, "")),
 ])
 def test_leading_verdict(text, expected):
     assert readback.leading_verdict(text, "en") == expected

@@ -11,6 +11,7 @@ from sms_screening.replies import ConfirmationReply, parse_confirmation_reply
 @pytest.mark.parametrize("body", [
     "YES", "yes.", "Y", "ok", "Sí", "si", "That's right!", "correct", "looks good", "Confirmo",
     "Yes, thanks", "yes but call me after 5", "Sure", "¡Claro que sí!", "está bien", "of course",
+    "no worries", "sounds good", "sip", "no hay bronca",
 ])
 def test_yes_in_any_language_confirms(body):
     assert parse_confirmation_reply(body) == ConfirmationReply(confirmed=True)
@@ -19,6 +20,8 @@ def test_yes_in_any_language_confirms(body):
 @pytest.mark.parametrize("body", [
     "no", "No, that's wrong", "claro que no", "yes no", "not sure", "ok thanks", "I have a question",
     "Is the pay exactly $15?", "say yes", "huh?", "",
+    "Simon", "Simón",  # a name, perhaps a correction: "simón" is a yes only to a spoken question
+    "nel", "la verdad no",
 ])
 def test_anything_else_does_not_confirm(body):
     assert parse_confirmation_reply(body).confirmed is False

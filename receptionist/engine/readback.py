@@ -20,6 +20,7 @@ import re
 
 from . import interpret
 from .interpret.common import words
+from .interpret.yesno import opening_phrase_words
 
 # English yes/no questions "AUX you ...?" -> (affirmative, negative) forms of the auxiliary;
 # "" drops it ("Do you have a car?" -> "you have a car").
@@ -71,7 +72,8 @@ def leading_verdict(text: str, language: str) -> tuple[bool | None, str]:
     thanks"); an opening clause about oneself ("I am authorized") is not a verdict."""
     text = str(text or "").strip()
     first, _, after = text.partition(" ")
-    found = interpret.yes_no(first, language) if first else None
+    # "no worries" / "no hay bronca" open with a phrase, not with "no": read as a clause.
+    found = interpret.yes_no(first, language) if first and opening_phrase_words(text, language) <= 1 else None
     if found is not None:
         return found.value, after.strip(" ,;:.!?")
     parts = _CLAUSE_END.split(text, maxsplit=1)

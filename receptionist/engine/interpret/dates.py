@@ -169,6 +169,53 @@ def _rule_nth_weekday_of_month(s, c, today):
     return _NOT_A_DATE
 
 
+def _month_after(s: str, c: _Calendar, today: datetime.date) -> tuple[datetime.date, str] | None:
+    """(the first of the month named at the start of ``s``, the rest of ``s``): a month
+    name (its next start, or this month's if it is this month), ``next_month``,
+    ``this_month`` or ``the_month``; None when ``s`` does not start with one."""
+    m = re.match(rf"\s*(?:(?P<next>{c.words.next_month})|(?P<month>{alternation(c.months)})"
+                 rf"|{c.words.this_month}|{c.words.the_month})\b", s)
+    if not m:
+        return None
+    this_month = today.replace(day=1)
+    if m["next"]:
+        return _add_months(this_month, 1), s[m.end():]
+    if m["month"] and c.months[m["month"]] != today.month:
+        return next_month_day(today, c.months[m["month"]], 1), s[m.end():]
+    return this_month, s[m.end():]
+
+
+def _on_or_after_today(day: datetime.date, today: datetime.date):
+    """A part of this month that has begun: from today ("mid November" on the 24th)."""
+    return max(day, today), INFERRED
+
+
+def _rule_part_of_month(s, c, today):
+    """"mid December" -> the 15th, "end of the month" / "fin de mes" -> its last day,
+    "beginning of next month" -> the 1st (0.75: a part of a month, not a day)."""
+    for pattern, part in c.words.month_parts.items():
+        for m in re.finditer(rf"\b(?:{pattern})\b", s):
+            if (found := _month_after(s[m.end():], c, today)) is None:
+                continue
+            first = found[0]
+            last = calendar.monthrange(first.year, first.month)[1]
+            return _on_or_after_today(first.replace(day={"start": 1, "middle": 15}.get(part, last)), today)
+    return None
+
+
+def _rule_week_of_month(s, c, today):
+    """"the first week of January" -> Jan 1, "la segunda semana de diciembre" -> Dec 8,
+    "the last week of December" -> Dec 25: the week's first day, counted from the 1st."""
+    for m in re.finditer(rf"\b(?:{c.words.week_of})", s):
+        if (found := _month_after(s[m.end():], c, today)) is None:
+            continue
+        first = found[0]
+        last = calendar.monthrange(first.year, first.month)[1]
+        day = last - 6 if m["last"] else 1 + 7 * (int(m["n"]) - 1)
+        return _on_or_after_today(first.replace(day=min(day, last)), today) if day <= last else _NOT_A_DATE
+    return None
+
+
 def _rule_day_of_next_month(s, c, today):
     """"the 20th of next month", "el 20 del próximo mes"; "the 4th of this month" (which
     may have passed)."""
@@ -321,8 +368,18 @@ def _rule_now(s, c, today):
     return today, PLAIN
 
 
+def _without_filler(s: str, c: _Calendar) -> str:
+    return " ".join(re.sub(rf"\b(?:{c.words.filler})\b", " ", s).split())
+
+
+def _rule_whenever(s, c, today):
+    """"Whenever" / "cuando sea" as the whole answer: any day suits, so today; 0.6, so a
+    scored question reads it back ("whenever I get my license" is no date)."""
+    return (today, GUESSED) if re.fullmatch(c.words.whenever, _without_filler(s, c)) else None
+
+
 def _rule_dateparser(s, c, today):
-    rest = re.sub(rf"\b(?:{c.words.filler})\b", " ", s).strip()
+    rest = _without_filler(s, c)
     if not rest or len(rest) > _MAX_DATEPARSER_CHARS or rest.isdigit():
         return None  # dateparser reads a bare "5" as a month
     settings = {
@@ -343,6 +400,8 @@ _DATE_RULES = (
     _rule_past,
     _rule_numeric,
     _rule_holiday,
+    _rule_part_of_month,
+    _rule_week_of_month,
     _rule_nth_weekday_of_month,
     _rule_day_of_next_month,
     _rule_weekdays_from_now,
@@ -358,6 +417,7 @@ _DATE_RULES = (
     _rule_day_of_month,
     _rule_tomorrow,
     _rule_now,
+    _rule_whenever,
     _rule_dateparser,
 )
 
@@ -407,7 +467,11 @@ def date(text: str, language: str, today: datetime.date) -> Interpretation | Non
     -> 12-15 (the next 15th); "in January" -> 2027-01-01 (0.75); "the 20th of next month"
     -> 12-20; "first Tuesday of December" -> 12-01; "3 Fridays from now" -> 12-04;
     "Black Friday" -> 11-27; "12/1" -> 12-01 but "el 4/7" -> 2027-07-04 (day first).
-    Otherwise dateparser (0.75).
+    Parts of a month (0.75): "mid December" / "a mediados de diciembre" -> 12-15, "end of
+    the month" / "fin de mes" -> 11-30, "end of next month" -> 12-31, "the first week of
+    January" -> 2027-01-01, "la segunda semana de diciembre" -> 12-08; a part already under
+    way ("mid November") -> today. "Whenever" / "cuando sea" / "whenever you need me" ->
+    today (0.6: read back when scored). Otherwise dateparser (0.75).
     Not a start date (None; :func:`date_refusal` says why): the past ("last Monday", "a
     week ago", "hace tres semanas", "July twenty fifth twenty twelve"), a bare year
     ("2027", "nineteen seventy six", "next year") or more than a year out.

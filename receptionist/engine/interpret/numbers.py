@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from ..languages import Language, language as find_language
-from .common import GUESSED, INFERRED, PLAIN, Interpretation, fold, spoken_years, to_digits
+from .common import GUESSED, INFERRED, PLAIN, Interpretation, fold, spoken_years, to_digits, words as words_of
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![^\W\d])")  # not "1st", "2º", "v2"
 _MAX_DIGITS = 12  # more is not a quantity anyone answers with
@@ -134,7 +134,9 @@ def number(text: str, language: str, unit: str | None = None,
     "three or four" / "entre 3 y 5" -> 3, and so do open ones: "more than 5" / "at least
     5" -> 5. "less than N" -> 0 only for N up to 1 (else not understood). Not understood
     (None): two unrelated numbers ("I'm 25 with 3 years"), "since I was 16" (needs the
-    caller's age).
+    caller's age), "a few years" / "unos cuantos años" (any count from 2 to 5: asked again
+    rather than one picked). "just started" / "apenas empecé", with a unit and no number
+    -> 0 (0.6: less than a year, read back).
     """
     if not isinstance(text, str):
         return None
@@ -148,7 +150,8 @@ def number(text: str, language: str, unit: str | None = None,
         return None
     converted, found, inferred = parsed
     per_month = UNITS.get(unit) if unit else None
-    says_zero = re.search(words.zero, folded) is not None
+    said = " ".join(words_of(text))  # "i dont have any"
+    says_zero = re.search(words.zero, said) is not None
     if per_month is not None and (years := _years_between(converted, found, lang, today)) is not None:
         return Interpretation(_whole(years * 12 / per_month), INFERRED)
     quantities = _quantities(converted, found, lang)
@@ -157,7 +160,11 @@ def number(text: str, language: str, unit: str | None = None,
     if says_zero and any(q.value for q in quantities):
         return None  # "none, well maybe two"
     if not quantities:
-        return Interpretation(0, PLAIN) if says_zero else None
+        if says_zero:
+            return Interpretation(0, PLAIN)
+        if per_month is not None and re.search(words.starting, said):
+            return Interpretation(0, GUESSED)  # "just started": under a year, how much unsaid
+        return None
 
     def in_unit(q: _Quantity) -> float:
         return q.value * (q.unit_months or per_month) / per_month if per_month else q.value

@@ -22,6 +22,7 @@ _YES, _NO, _UNSURE = True, False, None
 # Kinds of phrases in a language's yes/no table.
 _ANSWER = "answer"  # commits anywhere in a clause
 _ALONE = "alone"  # commits only as the whole clause
+_SPOKEN = "spoken"  # like _ALONE, but a name too: no yes to a confirmation text
 _ACK = "ack"  # agreement, no answer
 _ECHO = "echo"  # the question's verb said back; value: (question word, polarity)
 _HEDGE = "hedge"
@@ -44,6 +45,7 @@ def _table(code: str) -> PhraseTable:
         _Meaning(_HEDGE): w.hedges, _Meaning(_WEAKENER): w.weakeners,
         _Meaning(_ACK, _YES): w.acknowledgements,
         _Meaning(_ALONE, _YES): w.yes_alone, _Meaning(_ALONE, _NO): w.no_alone,
+        _Meaning(_SPOKEN, _YES): w.yes_alone_spoken,
         _Meaning(_ANSWER, _YES): w.yes, _Meaning(_ANSWER, _YES, INFERRED): w.yes_loose,
         _Meaning(_ANSWER, _NO): w.no, _Meaning(_ANSWER, _NO, INFERRED): w.no_loose,
         _Meaning(_ANSWER, _UNSURE): w.unsure,
@@ -124,7 +126,10 @@ def yes_no(text: str, language: str, question: str | None = None,
 
     "Yes." -> True (0.9); "I can" (to "Can you ...?") -> True (0.75); "I'm not" -> False;
     "that's not right" -> False (0.75); "sí puedo" -> True; "no tengo" -> False; "not yet"
-    / "todavía no" -> False; "never." -> False. Not understood (None): "yes no", "not
+    / "todavía no" -> False; "never." -> False; "no worries" / "not a problem" / "no hay
+    bronca" -> True; "that's fine" / "sounds good" -> True (0.75); "uh-uh" (alone), "la
+    verdad no", "I'd say no", "nel" -> False; "simón" (alone), "sip" -> True. Not
+    understood (None): "yes no", "not
     sure", "no sé", "I have plans already", "I can't wait", "never been better", "I would
     rather ...", "con ayuda sí", "yes if ...", "bueno", "okey", and an echo of a verb the
     question does not use.
@@ -143,7 +148,7 @@ def yes_no(text: str, language: str, question: str | None = None,
                 hedged = True
             elif meaning.kind == _WEAKENER:
                 weakened = True
-            elif meaning.kind == _ALONE and len(phrase) == len(clause):
+            elif meaning.kind in (_ALONE, _SPOKEN) and len(phrase) == len(clause):
                 verdicts.append((meaning.polarity, meaning.confidence))
             elif meaning.kind == _ECHO:
                 found = _echo_verdict(meaning, clause[start + len(phrase):], asked, echoable, lang)
@@ -153,8 +158,10 @@ def yes_no(text: str, language: str, question: str | None = None,
                     verdicts.append(found)
             elif meaning.kind == _ACK and negated(clause, start, vocabulary.negators):
                 verdicts.append((_NO, INFERRED))  # "that's not right"
-            elif meaning.kind == _ANSWER and phrase == ("no",) and start > 1:
-                continue  # "I wish to see it with no subtitles": a determiner, not an answer
+            elif meaning.kind == _ANSWER and phrase == ("no",) and 1 < start < len(clause) - 1:
+                # "I wish to see it with no subtitles": a determiner, not an answer; a "no"
+                # that ends its clause answers ("I'd say no", "la verdad no").
+                continue
             elif meaning.kind == _ANSWER:
                 polarity, conf = meaning.polarity, meaning.confidence
                 if polarity is _YES and negated(clause, start, vocabulary.negators):
@@ -180,6 +187,14 @@ def is_yes_phrase(text: str, language: str) -> bool:
         return False
     meaning = _table(find_language(language).code).get(tuple(words(text)))
     return meaning is not None and meaning.polarity is _YES and meaning.kind in (_ANSWER, _ACK, _ALONE)
+
+
+def opening_phrase_words(text: str, language: str) -> int:
+    """How many words the yes/no phrase of ``language`` that opens ``text`` has, 0 when
+    none does: "no worries, thanks" -> 2 ("no worries" is not "no"), "No I am" -> 1."""
+    tokens = words(text) if isinstance(text, str) else []
+    start, phrase = next(find_phrases(tokens, _table(find_language(language).code)), (None, ()))
+    return len(phrase) if start == 0 else 0
 
 
 def opens_with_yes(text: str, language: str) -> bool:

@@ -8,17 +8,22 @@ WORDS = Vocabulary(
     yes_no=YesNoWords(
         yes="yes|yeah|yep|yup|yea|sure|correct|absolutely|affirmative|definitely"
         "|certainly|indeed|exactly|of course|for sure|thats right|that is right"
-        "|thats correct|that is correct|uh huh|mhm|mm hmm|no problem|no doubt|why not|you bet",
-        yes_loose="i think so|i believe so|i guess so|i sure am|i sure do|i sure can",
+        "|thats correct|that is correct|uh huh|mhm|mm hmm|no problem|no doubt|why not|you bet"
+        "|no worries|not a problem|no problemo|not an issue|no issue|totally|sure thing|you got it|by all means",
+        # Agreement that answers a yes/no question ("Can you work weekends?" "That's fine."); not
+        # "that's okay", which often declines.
+        yes_loose="i think so|i believe so|i guess so|i sure am|i sure do|i sure can"
+        "|thats fine|that is fine|that would be fine|thats fine with me|fine with me|fine by me"
+        "|sounds good|that sounds good|that works|that works for me|works for me",
         no="no|nope|nah|negative|not really|not at all|no way|not yet|not right now"
         "|not at the moment|not currently|not anymore|no longer|not quite|never have|never did"
         "|i dont think so|i do not think so|absolutely not|definitely not|of course not"
         "|certainly not|i dont think i can|i dont think i am|i dont think i do|i dont think i have"
-        "|i dont think i will",
+        "|i dont think i will|totally not|not a chance|no chance",
         no_loose="afraid not|im afraid not|i guess not|i think not|probably not|not that i know of",
         yes_alone="y",  # typed in a text
-        no_alone="n|never|never ever|not",
-        acknowledgements="ok|okay|okey|alright|all right|fine|right|sounds good|got it",
+        no_alone="n|never|never ever|not|uh uh|nuh uh|mm mm",  # "uh-uh": a no, said alone
+        acknowledgements="ok|okay|okey|alright|all right|fine|right|got it",
         # The question's auxiliary or verb -> how a caller echoes it. "Do you have ...?" is
         # answered "I do" or "I have"; "I'm not" answers "Are you ...?".
         echoes={
@@ -39,7 +44,7 @@ WORDS = Vocabulary(
         },
         unsure="not sure|im not sure|i am not sure|not really sure|maybe|perhaps"
         "|i dont know|i do not know|dont know|dunno|it depends|depends|kind of|sort of"
-        "|i guess|more or less|not exactly",
+        "|i guess|more or less|not exactly|not totally|not completely",
         hedges="if|unless|as long as|depending|with help|with some help|with assistance"
         "|hopefully|rather|id rather|i would rather|might|should be|almost|nearly|sometimes"
         "|soon|usually|mostly|with a|with an|using a|used to|i used to",
@@ -51,7 +56,9 @@ WORDS = Vocabulary(
         unsure_when_negated=frozenset({"sure"}),  # "I'm not really sure"
     ),
     numbers=NumberWords(
-        zero=r"\b(?:none|nothing|no experience|not any|never)\b",
+        # Matched on words without apostrophes: "I don't have any" is "i dont have any".
+        zero=r"\b(?:none|nothing|no experience|not any|never|(?:dont|do not|havent) (?:have |got )?any"
+        r"|(?:i dont|i do not) have(?: experience)?$)\b",
         phrases=(
             (r"\ba couple(?: of)?\b|\bcouple of\b", "2"),
             (r"\ba dozen\b", "12"),
@@ -71,6 +78,8 @@ WORDS = Vocabulary(
         above=r"over|more than|above|older than|greater than|longer than|past",
         at_least=r"at least|or more|or older|or over|or above|plus|and up|and older|and over",
         below=r"under|less than|below|younger than|fewer than|not even|shy of",
+        starting=r"\b(?:(?:just|only just|recently) (?:started|starting|began|begun|beginning|got started)"
+        r"|just getting started|brand new|im new|i am new|new (?:to|at) (?:this|it))\b",
     ),
     dates=DateWords(
         months=("January", "February", "March", "April", "May", "June", "July", "August",
@@ -96,11 +105,18 @@ WORDS = Vocabulary(
         day_prefix=r"on the|the",
         month_prefix=r"in|early|beginning of|the beginning of|start of|the start of|around",
         date_order="MDY",
-        past=r"\b(?:last (?:week|month|year|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+        past=r"\b(?:last (?:week(?! of)|month|year|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
         r"|weekend)|(?:\d+|an?|a couple of|a few|few) (?:days?|weeks?|months?|years?) ago|yesterday"
         r"|the day before yesterday|earlier this (?:week|month|year)|already started)\b",
         from_now=r"from now|from today",
         this_month=r"this month|the current month",
+        month_parts={r"(?:the )?(?:beginning|start) of|early": "start",
+                     r"mid|(?:the )?middle of|halfway through": "middle",
+                     r"(?:the )?end of|late|(?:the )?last days of": "end"},
+        week_of=r"(?:the )?(?:(?P<n>[1-5])(?:st|nd|rd|th)|(?P<last>last|final)) week (?:of|in)",
+        whenever=r"whenever|whenever (?:you|yall) (?:want|need|like)(?: me)?(?: to)?|whenever works(?: for you)?"
+        r"|whenever is (?:good|fine|best)(?: for you)?|any day|any day you (?:want|need|like)",
+        the_month=r"the month|month",
         bound=r"(?<!day )after(?! (?:\d|an?|a couple) )|before|until|till|no later than|sometime|somewhere around",
         asks=r"what|when|which|how|why|who|is it|do you|does it|can i|could you",
         from_day=r"from|after",
@@ -112,6 +128,8 @@ WORDS = Vocabulary(
             r"labor day": "09:0:1", r"memorial day": "05:0:-1", r"valentines(?: day)?": "02-14",
             r"halloween": "10-31", r"veterans day": "11-11", r"martin luther king(?: jr)? day|mlk day": "01:0:3",
             r"presidents day": "02:0:3", r"columbus day": "10:0:2", r"juneteenth": "06-19",
+            r"(?:the )?end of (?:the|this) year": "12-31",
+            r"(?:the )?(?:beginning|start) of (?:the|next) year": "01-01",
         },
         filler=r"um+|uh+|er|well|i think|i guess|i can start|i could start|i can begin"
         r"|ill be able to start|i will be able to start|i would be able to start"

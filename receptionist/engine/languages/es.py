@@ -8,13 +8,17 @@ WORDS = Vocabulary(
     yes_no=YesNoWords(
         yes="si|claro|por supuesto|correcto|asi es|claro que si|desde luego|exacto"
         "|exactamente|cierto|efectivamente|afirmativo|seguro|sin duda|no hay problema"
-        "|sin problema|como no|por que no|con gusto|si senor|si senora",
+        "|sin problema|como no|por que no|con gusto|si senor|si senora|sip|simon que si|obvio|obviamente"
+        "|no hay bronca|ningun problema|no hay ningun problema|no tengo problema|no tengo ningun problema"
+        "|no hay inconveniente|ningun inconveniente|no tengo inconveniente|no hay pedo|no hay tos",  # no problem
         yes_loose="creo que si|pienso que si|me parece que si",
         no="no|para nada|nunca|jamas|negativo|claro que no|por supuesto que no"
         "|de ninguna manera|tampoco|todavia no|aun no|ahorita no|ahora no|ya no|no todavia"
-        "|creo que no|no se puede|en absoluto",
+        "|creo que no|no se puede|en absoluto|nel|nel pastel|nop|nones|nah|obvio que no|obviamente no"
+        "|ni de chiste|ni de broma|ni loco|ni loca",
         no_loose="me temo que no|parece que no|no creo|probablemente no",
         yes_alone="",
+        yes_alone_spoken="simon",  # Mexican "yes"
         no_alone="",
         acknowledgements="ok|okay|okey|oki|vale|de acuerdo|bueno|esta bien|sale|orale|aja"
         "|entendido|perfecto|muy bien|bien",
@@ -52,13 +56,15 @@ WORDS = Vocabulary(
         unsure_when_negated=frozenset({"seguro"}),
     ),
     numbers=NumberWords(
-        zero=r"\b(?:ninguno|ninguna|ningun|nada|sin experiencia|no tengo experiencia|nunca)\b",
+        zero=r"\b(?:ninguno|ninguna|ningun|nada|sin experiencia|no tengo experiencia|nunca|no tengo$)\b",
         phrases=(
             (r"\bun par(?: de)?\b", "2"),
             (r"\buna docena\b", "12"),
             (r"\bun[oa]s\b", "algunos"),  # "unos años": some, not one
             (rf"\b(?:en|de) una?\s+(?!{_UNITS}\b)", "en "),  # "en un almacén": an article
             (rf"\bmedi[oa]\s+(?={_UNITS}\b)", "0.5 "),  # "medio año"; "y medio" is `half`
+            # "año y medio" with no number: one and a half (the singular rules out "dos").
+            (r"(?<!\d )(?<!\bun )(?<!\buno )\b(?=(?:ano|mes) y medi[oa]\b)", "1 "),
         ),
         half=r"y medi[oa]",
         range_joiner=r"o|u|a|hasta|-|–",
@@ -74,6 +80,9 @@ WORDS = Vocabulary(
         above=r"mas de|arriba de|encima de|mayor de|mayor que|pasad[oa] de",
         at_least=r"por lo menos|al menos|como minimo|o mas|o mayor|y pico|y algo",
         below=r"menos de|menor de|menor que|debajo de|ni siquiera|no llega a|no llego a",
+        starting=r"\b(?:(?:apenas|recien|hace poco) (?:empece|empiezo|comence|comienzo|estoy empezando"
+        r"|voy empezando|empezando|comenzando|inicie)|acabo de (?:empezar|comenzar|iniciar)"
+        r"|soy nuev[oa]|estoy empezando|voy empezando)\b",
     ),
     dates=DateWords(
         months=("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
@@ -107,6 +116,13 @@ WORDS = Vocabulary(
         r"|(?:el )?pasado (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)|ya empece)\b",
         from_now=r"a partir de hoy|desde hoy|contando desde hoy",
         this_month=r"este mes|el mes|mes en curso",
+        month_parts={r"(?:a )?(?:principios|inicios|comienzos) del?": "start",
+                     r"(?:a )?mediados del?": "middle",
+                     r"(?:a )?(?:finales|fines|fin) del?": "end"},
+        week_of=r"(?:la )?(?:(?P<n>[1-5])(?:a|era)|(?P<last>ultima)) semana del?",
+        whenever=r"cuando sea|cuando (?:(?:usted|ustedes) )?(?:quiera|quieran|guste|gusten|necesite|necesiten"
+        r"|diga|digan)|en cualquier momento|cualquier dia|cuando me necesiten",
+        the_month=r"mes",
         bound=r"despues de(?! \d)|despues del|antes de|antes del|hasta|a mas tardar|algun dia",
         asks=r"que|cual|cuando|como|por que|quien|es|puedo|podria",
         from_day=r"despues del|a partir del|desde el",
@@ -118,6 +134,7 @@ WORDS = Vocabulary(
             r"(?:el )?4 de julio|(?:el )?dia de la independencia": "07-04",
             r"(?:el )?dia del trabajo": "09:0:1", r"(?:el )?dia de los caidos": "05:0:-1",
             r"(?:el )?dia de (?:los )?reyes": "01-06",
+            r"(?:a )?(?:principios|inicios|comienzos) del? (?:ano|proximo ano|ano que viene)": "01-01",
         },
         ordinal_split=r"er|ero|era|o|a",
         filler=r"eh|em+|pues|creo que|puedo empezar|podria empezar|puedo comenzar"

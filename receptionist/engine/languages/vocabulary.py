@@ -45,6 +45,8 @@ class YesNoWords:
     unsure_when_negated: frozenset[str]
     yes_alone: str = ""
     no_alone: str = ""
+    # Like yes_alone, but never a yes to a confirmation text: also a name ("Simón").
+    yes_alone_spoken: str = ""
     acknowledgements: str = ""
     echoes: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     hedges: str = ""
@@ -57,7 +59,8 @@ class YesNoWords:
 class NumberWords:
     """Regexes for ``interpret.number`` beyond what text2num reads ("a couple", "y medio").
 
-    zero: phrases meaning 0 that are not number words ("no experience"); phrases:
+    zero: phrases meaning 0 that are not number words ("no experience"), matched on words
+    without apostrophes or accents ("i dont have any"); phrases:
     (regex, replacement) rewrites applied before text2num; half: "<n> [unit] and a half";
     range_joiner: "three or four", "3 to 5"; between: ("between", "and").
     decimal_comma: whether "2,5" is 2.5 (else "1,000" is a thousand). The other fields
@@ -80,6 +83,9 @@ class NumberWords:
     above: str = r"$^"  # "over 18", "more than 5": the number is a lower bound (exclusive)
     at_least: str = r"$^"  # "at least 5", "18 or older" (before or after the number)
     below: str = r"$^"  # "under 18", "less than a year": an upper bound (exclusive)
+    # "just started", "apenas empecé": less than a year of it, matched on words without
+    # apostrophes or accents; read as 0, unsure (read back).
+    starting: str = r"$^"
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,15 @@ class DateWords:
     asks: str = r"$^"  # a question back opens with these ("what day is it today?")
     year_only: str = r"$^"  # a year and no day: "next year", "el año que viene"
     ordinal_split: str = r"$^"  # ordinal suffixes a recogniser writes apart: "1.er" -> "1er"
+    # Parts of a month, regex (ending with its "of") -> "start" | "middle" | "end", before a
+    # month name, ``next_month`` or ``this_month``: "mid December", "a finales de mes".
+    month_parts: Mapping[str, str] = field(default_factory=dict)
+    the_month: str = r"$^"  # this month, after a part of it only: "end of the month", "fin de mes"
+    # A week of a month, ending with its "of": group ``n`` (1-5, text2num has made "first"
+    # "1st") or group ``last``: "the first week of", "la última semana de".
+    week_of: str = r"$^"
+    # The whole answer (fillers aside) leaves the day to the company: "whenever", "cuando sea".
+    whenever: str = r"$^"
 
 
 @dataclass(frozen=True)
