@@ -67,10 +67,10 @@ def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, 
         return conversation, _store_turn(session, conversation, computed.state, computed.turn, text_event(body), now,
                                          step_on=True)
     script = script_for(agent)
-    # What is on file is read only where the flow may begin an application (again, in
-    # another language: flow.named_language).
+    # What is on file is read only where the flow may begin an application (or begin again
+    # in another language).
     reads = (conversation is None or flow.CallState.from_dict(conversation.state).phase in flow.READS_ON_FILE
-             or flow.named_language(body) is not None)
+             or flow.asks_to_switch(conversation.state, body))
     on_file = duplicates.on_file(session, agent, candidate, conversation and conversation.application_id) \
         if reads else ()
     ctx = flow.sms_context(local_today(agent, now), on_file=on_file, language=candidate.language)

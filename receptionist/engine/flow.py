@@ -244,6 +244,13 @@ def named_language(text: str | None) -> str | None:
     said = tuple(w for w in words(text or "") if w not in _AROUND_NAME)
     return _NAMED.get(said)
 
+
+def asks_to_switch(state: dict | None, text: str | None) -> bool:
+    """Whether ``text`` switches the language of the thread in ``state`` (a
+    :meth:`CallState.to_dict`): a first reply after a greeting in the language on file that
+    names a language. Such a reply begins again, so its context needs ``CallContext.on_file``."""
+    return bool(state and state.get("may_switch")) and named_language(text) is not None
+
 # ---------------------------------------------------------------- entry points
 
 
