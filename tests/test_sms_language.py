@@ -58,6 +58,17 @@ def test_english_asked_for_in_the_first_reply_switches_the_thread(twilio, db):
     assert "didn't understand" in text(twilio, "español")
 
 
+def test_switch_taken_through_the_orm_path_reads_what_is_on_file(twilio, db):
+    """A text with a picture skips the Core path (sms_screening.turns): the switch there too
+    begins again with the application on file, in the language asked for."""
+    spanish_screening(twilio)
+    text(twilio, "JOBS")
+    reply = text(twilio, "english", NumMedia="1", MediaUrl0="https://api.twilio.com/media/ME1",
+                 MediaContentType0="image/jpeg")
+    assert "No puedo abrir fotos" in reply and "We already have your application for Warehouse Associate" in reply
+    assert candidate(db).language == "en"
+
+
 def test_the_language_on_file_is_kept_when_the_first_reply_answers(twilio, db):
     spanish_screening(twilio)
     text(twilio, "JOBS")
