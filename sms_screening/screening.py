@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from receptionist.engine import flow, interpret
+from receptionist.engine.script import AgentScript
 from receptionist.engine.texts import Line, render
 from receptionist.adapters.models import (Agent, Candidate, Channel, Conversation, ConversationStatus, FollowUpReason,
                                           ScreeningOutcome)
@@ -93,7 +94,7 @@ def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, 
     return conversation, _store_turn(session, conversation, state, turn, event, now, step_on=not started)
 
 
-def _email_after_application(candidate: Candidate, email: str, script) -> list[str]:
+def _email_after_application(candidate: Candidate, email: str, script: AgentScript) -> list[str]:
     """An e-mail address texted after the application is in (the SMS screening asks for none):
     kept on the candidate, and answered in their language with how to apply for another job,
     rather than taken as the first text of a new screening."""

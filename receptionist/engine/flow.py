@@ -251,6 +251,7 @@ def asks_to_switch(state: dict | None, text: str | None) -> bool:
     names a language. Such a reply begins again, so its context needs ``CallContext.on_file``."""
     return bool(state and state.get("may_switch")) and named_language(text) is not None
 
+
 # ---------------------------------------------------------------- entry points
 
 

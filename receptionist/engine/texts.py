@@ -289,6 +289,10 @@ def _options(options: Sequence[str], language: str, channel: str) -> str:
     return ("\n" if channel == "sms" else " ").join(parts)
 
 
+# Lines that offer languages, each in its own words.
+_OFFERS_LANGUAGES = ("choose_language", "switch_language")
+
+
 def render_parts(line: Line, language: str, channel: str = "voice") -> list[tuple[str, str]]:
     """``line`` as (words, language of the words) parts: one part, except the language
     choice and the offer to switch, which offer each language in its own words (spoken each
@@ -298,9 +302,6 @@ def render_parts(line: Line, language: str, channel: str = "voice") -> list[tupl
                                                          word=find_language(lang).name.upper()), lang)
                 for n, lang in enumerate(line.params["languages"], start=1)]
     return [(render(line, language, channel), language)]
-
-
-_OFFERS_LANGUAGES = ("choose_language", "switch_language")
 
 
 def _read_back(p: dict, language: str, channel: str) -> str:
