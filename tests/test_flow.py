@@ -256,7 +256,8 @@ def test_sms_thread_starts_in_the_language_on_file_with_the_other_offered():
     ctx = flow.sms_context(TODAY, language="es")
     state, turns = run([], ctx=ctx)
     text = said(turns[0], "sms")
-    assert text.startswith("Gracias por llamar a Acme. Soy un asistente de IA") and "For English, reply ENGLISH." in text
+    assert text.startswith("Gracias por llamar a Acme. Soy un asistente de IA")
+    assert "For English, reply ENGLISH." in text
     assert state.phase == "role" and state.language == "es" and state.may_switch
     assert "Responda 1 para" not in text and not effects(turns[0], flow.LanguageChosen)
     # The first reply that names another language begins again in it; the choice is an effect.
