@@ -6,7 +6,9 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from receptionist.engine import flow
+from receptionist.engine import flow, interpret
+from receptionist.engine.script import AgentScript
+from receptionist.engine.texts import Line, render
 from receptionist.adapters.models import (Agent, Candidate, Channel, Conversation, ConversationStatus, FollowUpReason,
                                           ScreeningOutcome)
 from receptionist.services import duplicates
@@ -46,11 +48,15 @@ def expire(conversation: Conversation, now: dt.datetime) -> None:
 
 
 def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, body: str, to_number: str,
-                          now: dt.datetime, expires_after: int, computed=None) -> tuple[Conversation, list[str]]:
+                          now: dt.datetime, expires_after: int, computed=None) -> tuple[Conversation | None, list[str]]:
     """Continue the candidate's screening with ``body`` (resuming after any silence shorter
-    than ``expires_after`` seconds), or start one: any first text (e.g. JOBS) starts it.
+    than ``expires_after`` seconds), or start one: any first text (e.g. JOBS) starts it, in the
+    candidate's language when it is on file (``candidates.language``; else it is asked).
+    An e-mail address texted with no screening open, by a candidate with an application on
+    file, is saved and answered (:func:`_email_after_application`) instead.
     ``computed``: the turn ``turns.plain_answer`` computed before the lock (a ``turns.Computed``),
-    taken as is when the screening is still at its step. Returns the conversation and the reply texts."""
+    taken as is when the screening is still at its step. Returns the conversation (None when
+    none was started) and the reply texts."""
     conversation = open_screening(session, agent, candidate)
     if conversation is not None:
         idle_since = conversation.last_activity_at or conversation.started_at
@@ -62,11 +68,17 @@ def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, 
         return conversation, _store_turn(session, conversation, computed.state, computed.turn, text_event(body), now,
                                          step_on=True)
     script = script_for(agent)
-    # What is on file is read only where the flow may begin an application.
-    reads = conversation is None or flow.CallState.from_dict(conversation.state).phase in flow.READS_ON_FILE
-    ctx = flow.sms_context(local_today(agent, now), on_file=duplicates.on_file(
-        session, agent, candidate, conversation and conversation.application_id) if reads else ())
+    # What is on file is read only where the flow may begin an application (or begin again
+    # in another language).
+    reads = (conversation is None or flow.CallState.from_dict(conversation.state).phase in flow.READS_ON_FILE
+             or flow.asks_to_switch(conversation.state, body))
+    on_file = duplicates.on_file(session, agent, candidate, conversation and conversation.application_id) \
+        if reads else ()
+    ctx = flow.sms_context(local_today(agent, now), on_file=on_file, language=candidate.language)
     started = conversation is None
+    email = interpret.email(body) if started and on_file else None
+    if email is not None:
+        return None, _email_after_application(candidate, email.value, script)
     if started:
         state, turn = flow.start(script, ctx)
         conversation = Conversation(channel=Channel.sms, agent=agent, candidate=candidate, to_number=to_number,
@@ -80,6 +92,16 @@ def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, 
         event = text_event(body)
         state, turn = flow.advance(script, flow.CallState.from_dict(conversation.state), event, ctx)
     return conversation, _store_turn(session, conversation, state, turn, event, now, step_on=not started)
+
+
+def _email_after_application(candidate: Candidate, email: str, script: AgentScript) -> list[str]:
+    """An e-mail address texted after the application is in (the SMS screening asks for none):
+    kept on the candidate, and answered in their language with how to apply for another job,
+    rather than taken as the first text of a new screening."""
+    candidate.email = email
+    lang = candidate.language if candidate.language in script.languages else script.default_language
+    return ["\n".join(render(line, lang, "sms") for line in (Line("email_saved", {"email": email}),
+                                                             Line("application_in")))]
 
 
 def _store_turn(session: Session, conversation: Conversation, state: flow.CallState, turn: flow.Turn,

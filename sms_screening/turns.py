@@ -17,6 +17,7 @@ In-process CPU per text (``bench/texts.py``, SQLite, medians): an answer about 4
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -111,7 +112,8 @@ def plain_answer(session: Session | Connection, text: InboundText, to: str | Non
     if row.id is None or (now - (row.last_activity_at or row.started_at)).total_seconds() > expires_after:
         return None
     event = text_event(body)
-    advanced = advance_turn(session, row, event, now, context=_text_context)
+    context = _switch_context if flow.asks_to_switch(row.state, body) else _text_context
+    advanced = advance_turn(session, row, event, now, context=context)
     if not advanced.plain:
         return Computed(row.id, row.step, advanced.state, advanced.turn)
     if not _sender_still_in(connection, row.candidate_id):
@@ -145,15 +147,18 @@ def _store_message(connection, text: InboundText, body: str, row, conversation_i
     return reply
 
 
-def _text_context(connection, profile, row, now: dt.datetime, phase) -> flow.CallContext:
+def _text_context(connection, profile, row, now: dt.datetime, phase, switch: bool = False) -> flow.CallContext:
     """A text's flow context (``flow.sms_context``), as ``screening.handle_screening_text``
-    builds it: the applications on file only where the flow may begin an application."""
+    builds it: the applications on file only where the flow may begin an application, or
+    begin again in another language (``switch``: ``flow.asks_to_switch``)."""
     on_file = ()
-    if phase in flow.READS_ON_FILE:
+    if phase in flow.READS_ON_FILE or switch:
         on_file = duplicates.applications_on_file(connection, profile.company_ats, profile.company_id,
                                                   profile.timezone, row.candidate_id, row.application_id)
     return flow.sms_context(now.astimezone(profile.timezone).date(), on_file=on_file)
 
+
+_switch_context = functools.partial(_text_context, switch=True)
 
 # The sender's latest call to the receptionist that asked for a confirmation
 # (confirmation.latest_confirmation's query), with what a YES needs.

@@ -1,6 +1,7 @@
 """The conversation flow as a pure state machine: no server, no database."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -242,3 +243,36 @@ def test_every_transition_the_flow_takes_is_declared_in_the_phase_table(ctx):
     assert any(after == "ended" for _, after in seen)  # the walks reach the end
     if ctx.channel == "voice":
         assert {("menu", "faq"), ("question", "ended"), ("name", "ended")} <= seen
+
+
+@pytest.mark.parametrize("text, code", [("ENGLISH", "en"), ("inglés", "en"), ("Español por favor", "es"),
+                                        ("espanol", "es"), ("in Spanish please", "es"), ("spanish!", "es"),
+                                        ("I speak English", None), ("1", None), ("", None), ("English Spanish", None)])
+def test_named_language_is_a_message_that_only_names_one(text, code):
+    assert flow.named_language(text) == code
+
+
+def test_sms_thread_starts_in_the_language_on_file_with_the_other_offered():
+    ctx = flow.sms_context(TODAY, language="es")
+    state, turns = run([], ctx=ctx)
+    text = said(turns[0], "sms")
+    assert text.startswith("Gracias por llamar a Acme. Soy un asistente de IA")
+    assert "For English, reply ENGLISH." in text
+    assert state.phase == "role" and state.language == "es" and state.may_switch
+    assert "Responda 1 para" not in text and not effects(turns[0], flow.LanguageChosen)
+    # The first reply that names another language begins again in it; the choice is an effect.
+    state, turns = run([Speech("english", source="sms")], ctx=ctx)
+    assert said(turns[1], "sms").startswith("Thanks for calling Acme.") and "Which job" in said(turns[1], "sms")
+    assert effects(turns[1], flow.LanguageChosen) == [flow.LanguageChosen("en")]
+    assert (state.language, state.phase, state.may_switch) == ("en", "role", False)
+    # Any other first reply is taken as an answer, and the offer lapses.
+    state, turns = run([Digits("1", source="sms"), Speech("english", source="sms")], ctx=ctx)
+    assert state.language == "es" and not state.may_switch and "no le entendí" in said(turns[2], "sms")
+
+
+@pytest.mark.parametrize("ctx", [dataclasses.replace(CTX, language="es"), flow.sms_context(TODAY, language="fr"),
+                                 flow.sms_context(TODAY)], ids=["voice", "unsupported", "unknown"])
+def test_language_question_when_the_language_on_file_cannot_be_used(ctx):
+    """Voice asks anyway (its first prompt offers both languages in both)."""
+    state, turn = flow.start(SCRIPT, ctx)
+    assert state.phase == "language" and not state.may_switch

@@ -26,6 +26,7 @@ from typing import Any, Callable, Union
 
 from . import interpret, readback
 from .faq import match_policy
+from .interpret.common import words
 from .interpret.names import clean_name
 from .matching import match_role
 from .languages import LANGUAGES, in_language, language as find_language
@@ -152,6 +153,7 @@ class CallState:
     pending: dict | None = None
     readbacks: int = 0
     on_file: tuple[str, ...] = ()  # postings the caller already applied to (not offered again)
+    may_switch: bool = False  # greeted in the language on file: the first reply may name another
 
     def to_dict(self) -> dict:
         # The fields as they are (JSON writes tuples as lists): dataclasses.asdict would
@@ -208,13 +210,17 @@ class CallContext:
     min_speech_confidence: float = 0.5   # Twilio's ``Confidence`` for the SpeechResult
     min_answer_confidence: float = 0.7   # the interpreter's (interpret.common: GUESSED is 0.6)
     on_file: tuple[OnFile, ...] = ()  # the caller's active applications (read after the menu)
+    # The texter's language on file (``candidates.language``, e.g. "es"), None when unknown:
+    # a thread ``start``s in it, without the language question (SMS only).
+    language: str | None = None
 
 
 def sms_context(today: dt.date, application: ApplicationSummary | None = None,
-                on_file: tuple[OnFile, ...] = ()) -> CallContext:
-    """The context for an SMS screening: one clarifying reprompt, no keypad, no menu."""
+                on_file: tuple[OnFile, ...] = (), language: str | None = None) -> CallContext:
+    """The context for an SMS screening: one clarifying reprompt, no keypad, no menu;
+    ``language``: the texter's language on file, if any."""
     return CallContext(today=today, channel=Channel.sms, application=application, max_reprompts=1,
-                       keypad_fallback=False, skip_menu=True, on_file=on_file)
+                       keypad_fallback=False, skip_menu=True, on_file=on_file, language=language)
 
 
 # The menu, in the order it is offered (press 1, 2, 3); labels from engine.languages.
@@ -225,19 +231,53 @@ _NAMES_FOR = {code: tuple(name for other in LANGUAGES.values()
                           for name in other.words.language_names.get(code, ())) for code in LANGUAGES}
 LANGUAGE_OPTIONS = {code: OptionSpec(code, {said_in: _NAMES_FOR[code] for said_in in LANGUAGES})
                     for code in LANGUAGES}
+# A message that only names a language ("ENGLISH", "Español", "en inglés por favor"): its
+# folded name words -> code; the words around a name that do not change it.
+_NAMED = {tuple(words(name)): code for code, names in _NAMES_FOR.items() for name in names}
+_AROUND_NAME = frozenset({"in", "en", "please", "pls", "por", "favor"})
+
+
+def named_language(text: str | None) -> str | None:
+    """The language code a message asks for when it only names a language, in any
+    registered language's words: "ENGLISH" / "inglés" -> "en", "Español, por favor" -> "es";
+    None for anything else ("I speak English and Spanish", "1", "")."""
+    said = tuple(w for w in words(text or "") if w not in _AROUND_NAME)
+    return _NAMED.get(said)
+
+
+def asks_to_switch(state: dict | None, text: str | None) -> bool:
+    """Whether ``text`` switches the language of the thread in ``state`` (a
+    :meth:`CallState.to_dict`): a first reply after a greeting in the language on file that
+    names a language. Such a reply begins again, so its context needs ``CallContext.on_file``."""
+    return bool(state and state.get("may_switch")) and named_language(text) is not None
+
 
 # ---------------------------------------------------------------- entry points
 
 
 def start(script: AgentScript, ctx: CallContext) -> tuple[CallState, Turn]:
-    """Begin a conversation: greeting, AI and recording disclosure, then the first prompt."""
-    language = script.languages[0]
-    intro = [Line("text", {"text": t}) for t in (script.greeting.get(language), script.disclosure.get(language)) if t]
-    if len(script.languages) == 1 and ctx.skip_menu:
-        return _begin_application(script, CallState(phase=Phase.menu, language=language), ctx, before=intro)
+    """Begin a conversation: greeting, AI and recording disclosure, then the first prompt.
+    An SMS texter whose language is known (``ctx.language``, one of the script's) is greeted
+    in it, offered the other languages in one line each, and goes straight on (see
+    :func:`_switch_language` for a first reply that names another language)."""
+    known = ctx.skip_menu and ctx.language in script.languages
+    language = ctx.language if known else script.languages[0]
+    intro = _intro(script, language)
+    if ctx.skip_menu and (known or len(script.languages) == 1):
+        others = [code for code in script.languages if code != language]
+        offer = [Line("switch_language", {"languages": others})] if others else []
+        state = CallState(phase=Phase.menu, language=language, may_switch=bool(others))
+        return _begin_application(script, state, ctx, before=intro + offer)
     phase = Phase.language if len(script.languages) > 1 else Phase.menu
     state = CallState(phase=phase, language=language)
     return state, _prompt_turn(script, state, ctx, intro)
+
+
+def _intro(script: AgentScript, language: str) -> list[Line]:
+    """The greeting and the disclosure in ``language`` (the company's own texts)."""
+    said = (in_language(script.greeting, language, script.default_language),
+            in_language(script.disclosure, language, script.default_language))
+    return [Line("text", {"text": t}) for t in said if t]
 
 
 def current_prompt(script: AgentScript, state: CallState) -> Line | None:
@@ -252,9 +292,23 @@ def advance(script: AgentScript, state: CallState, event: Event, ctx: CallContex
     spec = PHASES.get(state.phase)
     if spec is None:  # already ended: nothing more to say
         return state, Turn((), state.language, None)
+    if state.may_switch:  # the first reply after a greeting in the language on file
+        code = named_language(event.text) if isinstance(event, Speech) else None
+        if code in script.languages:
+            return _switch_language(script, state, code, ctx)
+        state = dataclasses.replace(state, may_switch=False)
     if isinstance(event, Silence):
         return _failed(script, state, ctx, Line("not_heard"))
     return spec.handler(script, state, event, ctx)
+
+
+def _switch_language(script: AgentScript, state: CallState, code: str, ctx: CallContext):
+    """The texter asked for language ``code`` in reply to a greeting in the language on file:
+    the thread begins again in ``code`` (greeting and disclosure when it differs, what is on
+    file, the first prompt), keeping a job already chosen; the choice is stored."""
+    before = _intro(script, code) if code != state.language else []
+    state = CallState(phase=Phase.menu, language=code, posting=state.posting)
+    return _begin_application(script, state, ctx, [LanguageChosen(code)], before)
 
 
 # ---------------------------------------------------------------- prompts

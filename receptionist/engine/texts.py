@@ -32,6 +32,8 @@ PHRASES: dict[str, dict[str, Any]] = {
         "en": {"voice": "For {name}, say {name} or press {n}.", "sms": "Reply {n} for {name}."},
         "es": {"voice": "Para {name}, diga {name} u oprima {n}.", "sms": "Responda {n} para {name}."},
     },
+    # A texter greeted in the language on file (engine.flow.start): the others, each in its own words.
+    "switch_language": {"en": "For {name}, reply {word}.", "es": "Para {name}, responda {word}."},
     "menu": {
         "en": {"voice": "To apply for a job, say apply or press 1. To check on an application, say status "
                         "or press 2. To ask a question, say question or press 3.",
@@ -145,6 +147,13 @@ PHRASES: dict[str, dict[str, Any]] = {
         "es": "Hola{name_part}, gracias por llamar a {company}. Esto es lo que registramos:\n{details}\n"
               "Responda SÍ si es correcto, o envíe correcciones (por ejemplo: NOMBRE Ana López).{email_ask}"
               "\nResponda STOP para no recibir más mensajes.",
+    },
+    # An e-mail address texted, with no screening open, by a texter with an application on
+    # file (sms_screening.screening): after "email_saved", how to apply for another job.
+    "application_in": {
+        "en": "Your application is in, and a recruiter will be in touch. To apply for another job, reply JOBS.",
+        "es": "Su solicitud ya está registrada y un reclutador se comunicará con usted. Para solicitar otro "
+              "empleo, responda EMPLEO.",
     },
     "confirm_email_ask": {"en": " Please also reply with your email address.",
                           "es": " Por favor responda también con su correo electrónico."},
@@ -280,11 +289,17 @@ def _options(options: Sequence[str], language: str, channel: str) -> str:
     return ("\n" if channel == "sms" else " ").join(parts)
 
 
+# Lines that offer languages, each in its own words.
+_OFFERS_LANGUAGES = ("choose_language", "switch_language")
+
+
 def render_parts(line: Line, language: str, channel: str = "voice") -> list[tuple[str, str]]:
     """``line`` as (words, language of the words) parts: one part, except the language
-    choice, which offers each language in its own words (spoken each in its own voice)."""
-    if line.key == "choose_language":
-        return [(_phrase("choose_language", lang, channel).format(n=n, name=find_language(lang).name), lang)
+    choice and the offer to switch, which offer each language in its own words (spoken each
+    in its own voice); ``word``: what to reply, the language's name in capitals ("ESPAÑOL")."""
+    if line.key in _OFFERS_LANGUAGES:
+        return [(_phrase(line.key, lang, channel).format(n=n, name=find_language(lang).name,
+                                                         word=find_language(lang).name.upper()), lang)
                 for n, lang in enumerate(line.params["languages"], start=1)]
     return [(render(line, language, channel), language)]
 
@@ -309,7 +324,7 @@ def render(line: Line, language: str, channel: str = "voice") -> str:
     Raises KeyError for an unknown phrase key (a programming error, not caller input).
     """
     p = dict(line.params)
-    if line.key == "choose_language":
+    if line.key in _OFFERS_LANGUAGES:
         return " ".join(text for text, _ in render_parts(line, language, channel))
     if line.key == "read_back":
         return _read_back(p, language, channel)
