@@ -116,6 +116,22 @@ def test_questions_list_create_update_delete_reorder(acme, world):
     assert [q["id"] for q in page["data"]] == [after[2]["id"], after[3]["id"]] and page["has_more"] is True
 
 
+def test_changing_a_question_keeps_how_its_answers_are_read(acme, world):
+    """A PATCH of one field is checked whole; the fields the API does not show (unit,
+    implied_by_number, implied_by_phrases) are kept, not wiped."""
+    db, _, _ = world
+    desk = acme.get("/v4/agents").get_json()["data"][0]["id"]
+    base = f"/v4/agents/{desk}/questions"
+    by_key = {q["key"]: q["id"] for q in acme.get(base).get_json()["data"]}
+    for key in ("age-18", "work-authorization", "experience-years"):
+        assert acme("PATCH", f"{base}/{by_key[key]}", json={"weight": 5}).status_code == 200
+    with db.transaction() as s:
+        age, work, years = (s.get(ScreeningQuestion, by_key[k]) for k in ("age-18", "work-authorization",
+                                                                          "experience-years"))
+        assert age.implied_by_number == {"at_least": 18} and years.unit == "years"
+        assert "need sponsorship" in work.implied_by_phrases["en"]["no"] and work.weight == 5
+
+
 def test_policies_and_postings(acme):
     desk = acme.get("/v4/agents").get_json()["data"][0]["id"]
     base = f"/v4/agents/{desk}/policies"

@@ -231,6 +231,36 @@ def test_knockout_ends_the_call_and_is_stored(twilio, db):
     assert (answer.confirmed, answer.speech_confidence, answer.interpreter_confidence) == (True, 0.9, 0.9)
 
 
+def test_work_authorization_answered_in_the_callers_own_words(twilio, db):
+    """The sample's implied_by_phrases: "I'm a US citizen" passes the knockout; "I need
+    sponsorship" is read back as a knockout before it counts."""
+    to_work_question = [dict(Digits="1"), dict(Digits="1"), dict(Digits="1"), dict(SpeechResult="Yes.", Confidence="0.9")]
+    citizen = Call(twilio)
+    citizen.start()
+    for inputs in to_work_question:
+        citizen.send(**inputs)
+    assert "legally authorized to work" in said(citizen.last)
+    citizen.send(SpeechResult="I'm a US citizen", Confidence="0.91")
+    assert "lift up to 50 pounds" in said(citizen.last) and "Just to confirm" not in said(citizen.last)
+    work = {a.question.key: a for a in conversation(db).answers}["work-authorization"]
+    assert (work.value, work.knocked_out, work.interpreter_confidence) == ({"value": True}, False, 0.75)
+    assert work.raw_text == "I'm a US citizen"
+
+    sponsored = Call(twilio, call_sid="CA" + "2" * 32, from_number="+12025550124")
+    sponsored.start()
+    for inputs in to_work_question:
+        sponsored.send(**inputs)
+    sponsored.send(SpeechResult="I need sponsorship", Confidence="0.9")
+    assert said(sponsored.last).startswith(
+        "Just to confirm: you are not legally authorized to work in the United States. Is that right?")
+    sponsored.send(SpeechResult="Yes.", Confidence="0.9")
+    assert "can't move your application forward" in said(sponsored.last)
+    conv = conversation(db, sponsored.sid)
+    assert conv.status == ConversationStatus.knocked_out
+    work = {a.question.key: a for a in conv.answers}["work-authorization"]
+    assert (work.value, work.knocked_out, work.raw_text) == ({"value": False}, True, "I need sponsorship")
+
+
 def test_spanish_call_says_and_gathers_in_spanish(twilio, db):
     call = Call(twilio)
     call.start()

@@ -179,6 +179,8 @@ class ScreeningQuestion(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     unit: Mapped[str | None] = mapped_column(String(20), nullable=True)  # number: "years" | "months"
     implied_by_number: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # yes/no: {"at_least": 18}
+    # yes/no: {language: {"yes": [phrases], "no": [phrases]}} ("I'm a citizen" -> yes)
+    implied_by_phrases: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
     agent: Mapped[Agent] = relationship(back_populates="questions")
 

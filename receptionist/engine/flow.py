@@ -571,7 +571,7 @@ def _interpret_answer(q: QuestionSpec, event: Event, lang: str, today: dt.date, 
         return None
     text = event.text
     if q.kind is QuestionKind.yes_no:
-        return interpret.yes_no(text, lang, asked, q.implied_by_number)
+        return interpret.yes_no(text, lang, asked, q.implied_by_number, q.implied_by_phrases)
     if q.kind is QuestionKind.number:
         return interpret.number(text, lang, q.unit, today)
     if q.kind is QuestionKind.date:

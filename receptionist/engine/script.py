@@ -42,7 +42,8 @@ class QuestionSpec:
     ``knockout``: rule dict (see ``engine.screening.is_knockout``) or None; ``weight``: score share.
     ``unit``: a number question's unit ("years" | "months", see ``interpret.number``);
     ``implied_by_number``: a yes/no question's rule for a number answer ({"at_least": 18},
-    see ``interpret.yes_no``).
+    see ``interpret.yes_no``); ``implied_by_phrases``: a yes/no question's phrases that imply
+    an answer, {language: {"yes": [...], "no": [...]}} ("I'm a citizen" -> yes).
     """
 
     key: str
@@ -53,6 +54,7 @@ class QuestionSpec:
     weight: float = 0.0
     unit: str | None = None
     implied_by_number: Mapping | None = None
+    implied_by_phrases: Mapping | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "kind", QuestionKind(self.kind))

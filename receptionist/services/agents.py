@@ -154,7 +154,9 @@ def update_question(session: Session, company_id: int, agent_id: int, question_i
     """Change some fields of a question; the result is checked whole, as a company file's would be."""
     question = get_question(session, company_id, agent_id, question_id)
     current = {"kind": str(question.kind), "text": question.text, "options": question.options,
-               "knockout": question.knockout, "weight": question.weight, "scoring": question.scoring}
+               "knockout": question.knockout, "weight": question.weight, "scoring": question.scoring,
+               "unit": question.unit, "implied_by_number": question.implied_by_number,
+               "implied_by_phrases": question.implied_by_phrases}
     values = _checked(question_values, current | changes, question.agent.languages, WHERE)
     for name, value in values.items():
         setattr(question, name, value)

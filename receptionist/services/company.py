@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..engine.interpret.common import words
 from ..engine.interpret.numbers import UNITS as NUMBER_UNITS
 from ..engine.languages import LANGUAGES
 from ..engine.screening import validate_rule
@@ -344,10 +345,52 @@ def _implied_by_number(q: dict, kind: str, where: str) -> dict | None:
     return {name: limit}
 
 
+_POLARITIES = {"yes": "yes", "no": "no", True: "yes", False: "no"}  # YAML 1.1 reads a bare yes/no key as a bool
+
+
+def _implied_by_phrases(q: dict, kind: str, where: str) -> dict | None:
+    """A yes/no question callers answer in their own words (``implied_by_phrases: {en: {yes:
+    [citizen, green card], no: [need sponsorship]}}``): {language: {"yes": [...], "no": [...]}}.
+    Known language codes, non-empty lists of phrases, no phrase in both lists (compared as the
+    interpreter reads them: case and accents folded)."""
+    value = q.get("implied_by_phrases")
+    if value is None:
+        return None
+    field = f"{where}.implied_by_phrases"
+    if q.get("key"):
+        field += f" (question {q['key']!r})"
+    if kind != "yes_no":
+        raise CompanyFileError(f"{field}: only a yes_no question can be answered by phrases")
+    if not isinstance(value, dict) or not value:
+        raise CompanyFileError(f"{field}: expected {{language: {{yes: [phrases], no: [phrases]}}}}")
+    result = {}
+    for lang, lists in value.items():
+        if lang not in LANGUAGES:
+            raise CompanyFileError(f"{field}: unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
+        if not isinstance(lists, dict) or not lists or not set(lists) <= set(_POLARITIES):
+            raise CompanyFileError(f"{field}.{lang}: expected {{yes: [phrases], no: [phrases]}}")
+        result[lang] = {}
+        for polarity, phrases in lists.items():
+            name = _POLARITIES[polarity]
+            if name in result[lang]:
+                raise CompanyFileError(f"{field}.{lang}.{name}: given twice")
+            if isinstance(phrases, str):
+                phrases = [phrases]
+            if not isinstance(phrases, list) or not phrases:
+                raise CompanyFileError(f"{field}.{lang}.{name}: expected a non-empty list of phrases")
+            if bad := [p for p in phrases if not isinstance(p, str) or not words(p)]:
+                raise CompanyFileError(f"{field}.{lang}.{name}: {bad[0]!r} is not a phrase")
+            result[lang][name] = phrases
+        yes, no = ({tuple(words(p)) for p in result[lang].get(name, ())} for name in ("yes", "no"))
+        if both := yes & no:
+            raise CompanyFileError(f"{field}.{lang}: {' '.join(sorted(both)[0])!r} is in both the yes and the no list")
+    return result
+
+
 def question_values(q: dict, languages: list[str], w: str) -> dict:
     """A screening question's columns from its YAML/API shape (``kind``, ``text`` in every
     language of the agent, ``options`` for a choice, ``knockout`` rule, ``weight``, ``scoring``, ``unit``,
-    ``implied_by_number``).
+    ``implied_by_number``, ``implied_by_phrases``).
     Raises CompanyFileError naming the field under ``w``."""
     kind = q.get("kind")
     if kind not in QuestionKind.__members__:
@@ -371,7 +414,8 @@ def question_values(q: dict, languages: list[str], w: str) -> dict:
     return {"kind": QuestionKind(kind), "text": _texts(_require(q, "text", w), languages, w + ".text"),
             "options": options, "knockout": q.get("knockout"), "weight": float(q.get("weight", 0)),
             "scoring": q.get("scoring"), "unit": _unit(q, kind, w),
-            "implied_by_number": _implied_by_number(q, kind, w)}
+            "implied_by_number": _implied_by_number(q, kind, w),
+            "implied_by_phrases": _implied_by_phrases(q, kind, w)}
 
 
 def policy_values(p: dict, languages: list[str], w: str) -> dict:

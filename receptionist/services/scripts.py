@@ -64,7 +64,8 @@ def build_script(agent: Agent) -> AgentScript:
     questions = tuple(
         QuestionSpec(key=q.key, kind=q.kind, text=dict(q.text),
                      options=tuple(OptionSpec(o["key"], _labels(o.get("labels"))) for o in q.options or ()),
-                     knockout=q.knockout, weight=q.weight, unit=q.unit, implied_by_number=q.implied_by_number)
+                     knockout=q.knockout, weight=q.weight, unit=q.unit, implied_by_number=q.implied_by_number,
+                     implied_by_phrases=q.implied_by_phrases)
         for q in agent.questions if q.active)
     policies = tuple(PolicySpec(p.key, _labels(p.questions), dict(p.answer)) for p in agent.policies)
     postings = tuple(PostingSpec(p.key, dict(p.title), p.location) for p in agent.company.postings if p.is_open)

@@ -3,7 +3,8 @@
 Committed only on what a careful recruiter would take as an answer: explicit yes/no words,
 an echo of the question's own verb or auxiliary that ends its clause ("Can you lift 50
 pounds?" "I can."), fixed negative forms ("not yet"), and, where the question declares it,
-a number ("Are you 18 or older?" "I'm 17."). Hedged, conditional, contradictory or unrelated
+a number ("Are you 18 or older?" "I'm 17."), or one of its phrases ("Are you authorized to
+work?" "I'm a citizen."). Hedged, conditional, contradictory or unrelated
 answers ("I have plans already", "I can't wait", "con ayuda sí", "bueno") are not understood.
 """
 from __future__ import annotations
@@ -115,14 +116,53 @@ def _implied(text: str, lang: Language, rule: Mapping | None) -> tuple[bool, flo
     return None
 
 
+# How many words before an implied phrase a negator reaches: "I don't have a valid work permit".
+_PHRASE_NEGATION_WINDOW = 4
+
+
+@lru_cache(maxsize=256)  # a few questions' lists per language, asked of every caller
+def _phrase_polarities(yes: tuple[str, ...], no: tuple[str, ...]) -> PhraseTable:
+    """{phrase words: polarity} of a question's implied phrases, folded as the caller's words are."""
+    return {tuple(words(p)): polarity for polarity, phrases in ((_YES, yes), (_NO, no))
+            for p in phrases if words(p)}
+
+
+def _implied_phrases(clause: Sequence[str], lang: Language, lists: Mapping | None) -> tuple[
+        list[tuple[bool, float]], set[int]]:
+    """(verdicts, positions of the negators used) of the question's implied phrases in one
+    clause. ``lists``: {"yes": [...], "no": [...]} for ``lang``. A phrase implies its
+    polarity at INFERRED confidence; a negator up to four words before it turns it over
+    ("I don't have a work permit" -> no, "I don't need sponsorship" -> yes)."""
+    if not lists:
+        return [], set()
+    table = _phrase_polarities(tuple(lists.get("yes") or ()), tuple(lists.get("no") or ()))
+    negators, verdicts, used = lang.words.yes_no.negators, [], set()
+    for start, phrase in find_phrases(clause, table):
+        polarity = table[phrase]
+        window = range(max(0, start - _PHRASE_NEGATION_WINDOW), start)
+        negator = next((i for i in reversed(window) if clause[i] in negators), None)
+        if negator is not None:
+            polarity = not polarity
+            used.add(negator)
+        verdicts.append((polarity, INFERRED))
+    return verdicts, used
+
+
 def yes_no(text: str, language: str, question: str | None = None,
-           implied_by_number: Mapping | None = None) -> Interpretation | None:
+           implied_by_number: Mapping | None = None,
+           implied_by_phrases: Mapping | None = None) -> Interpretation | None:
     """Yes/no from speech or SMS text; value is a bool.
 
     ``question``: the question as asked, in ``language`` (its verb lets "I can" answer
     "Can you ...?"; without it any lone echo counts). ``implied_by_number``: the company
     YAML's rule for a question a number can answer, ``{"at_least": 18}`` or
     ``{"at_most": n}``: "I'm 17" / "tengo 17" -> False, "I'm 25" -> True.
+    ``implied_by_phrases``: the company YAML's phrases for a question that callers answer in
+    their own words, ``{language: {"yes": [phrases], "no": [phrases]}}``: to "Are you
+    authorized to work ...?", "I'm a US citizen" -> True (0.75), "I need sponsorship" ->
+    False, "I don't have a work permit" / "no tengo papeles" -> False, "I don't need
+    sponsorship" -> True; a plain "yes"/"no" with a phrase that agrees -> 0.9; phrases (or a
+    plain answer and a phrase) that disagree -> None.
 
     "Yes." -> True (0.9); "I can" (to "Can you ...?") -> True (0.75); "I'm not" -> False;
     "that's not right" -> False (0.75); "sí puedo" -> True; "no tengo" -> False; "not yet"
@@ -141,8 +181,13 @@ def yes_no(text: str, language: str, question: str | None = None,
     asked, echoable = _asked(question, lang)
     verdicts: list[tuple[bool | None, float]] = []
     hedged = weakened = False
+    phrase_lists = (implied_by_phrases or {}).get(lang.code)
     for clause in clauses(text):
+        implied, negators_used = _implied_phrases(clause, lang, phrase_lists)
+        verdicts += implied
         for start, phrase in find_phrases(clause, table):
+            if start in negators_used:
+                continue  # "no necesito patrocinio": that "no" negates the phrase, it is no answer
             meaning = table[phrase]
             if meaning.kind == _HEDGE:
                 hedged = True
