@@ -105,6 +105,12 @@ def test_email(text, expected):
     ("whatever works", "en", "any", ()),
     ("me da igual", "es", "any", ()),
     ("days and nights", "en", "any", ()),
+    # "Whenever" to "Which shift?" is any shift, in both languages (found calling as a person would).
+    ("cuando sea", "es", "any", ()),
+    ("la que ustedes digan", "es", "any", ()),
+    ("whenever you need me", "en", "any", ()),
+    ("i can work any of those", "en", "any", ()),
+    ("cuando sea menos de noche", "es", None, ("days", "weekends")),
 ])
 def test_choice(text, language, expected, named):
     assert value(interpret.choice(text, SHIFTS[language], language)) == expected

@@ -146,7 +146,9 @@ WORDS = Vocabulary(
         any_words="any|any one|anything|any of them|any shift|whatever|whatever works|whichever"
         "|either|either one|either is fine|both|all|all of them|doesnt matter|does not matter"
         "|it doesnt matter|i dont mind|dont mind|no preference|i have no preference|flexible"
-        "|im flexible|open|im open|anytime|any time|up to you|whatever you need",
+        "|im flexible|open|im open|anytime|any time|up to you|whatever you need"
+        "|whenever|whenever you need|whatever you have|whatever is open|anything works|any is fine|any of those"
+        "|i can do any|i can work any|doesnt matter to me|it doesnt matter to me",
         both_words=frozenset("and both plus".split()),
         except_words="but|except|other than|besides|anything but",
     ),

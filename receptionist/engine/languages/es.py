@@ -156,7 +156,10 @@ WORDS = Vocabulary(
         "|da lo mismo|lo que tengan|lo que haya|lo que necesiten|el que tengan"
         "|me es igual|lo que sea|no importa|no me importa|me es indiferente|ambos|ambas|los dos"
         "|las dos|todos|todas|sin preferencia|flexible|soy flexible|el que sea|la que sea"
-        "|lo que ustedes necesiten|a cualquier hora",
+        "|lo que ustedes necesiten|a cualquier hora|cuando sea|cuando quieran|cuando ustedes quieran|como sea"
+        "|como ustedes quieran|lo que digan|lo que ustedes digan|el que ustedes digan|la que ustedes digan|el que digan"
+        "|la que digan|no tengo preferencia"
+        "|puedo cualquiera",
         both_words=frozenset("y ambos ambas".split()),
         except_words="menos|excepto|salvo|fuera de|todo menos",
     ),
