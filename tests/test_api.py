@@ -119,7 +119,7 @@ def test_questions_list_create_update_delete_reorder(acme, world):
 
 
 def test_changing_a_question_keeps_how_its_answers_are_read(acme, world):
-    """A PATCH of one field is checked whole; the fields the API does not show (unit,
+    """A PATCH of one field is checked whole; the fields it does not name (unit,
     implied_by_number, implied_by_phrases) are kept, not wiped."""
     db, _, _ = world
     desk = acme.get("/v4/agents").get_json()["data"][0]["id"]
