@@ -13,6 +13,8 @@ from receptionist.adapters.models import Application, OutboxItem, ScreeningQuest
 
 from .api_helpers import Api, acme, api_app, globex, make_key  # noqa: F401  (fixtures)
 from .candidate_world import world  # noqa: F401
+from .conftest import TwilioClient
+from .test_voice_webhooks import Call, said
 
 
 def ids_of(response):
@@ -117,7 +119,7 @@ def test_questions_list_create_update_delete_reorder(acme, world):
 
 
 def test_changing_a_question_keeps_how_its_answers_are_read(acme, world):
-    """A PATCH of one field is checked whole; the fields the API does not show (unit,
+    """A PATCH of one field is checked whole; the fields it does not name (unit,
     implied_by_number, implied_by_phrases) are kept, not wiped."""
     db, _, _ = world
     desk = acme.get("/v4/agents").get_json()["data"][0]["id"]
@@ -130,6 +132,72 @@ def test_changing_a_question_keeps_how_its_answers_are_read(acme, world):
                                                                           "experience-years"))
         assert age.implied_by_number == {"at_least": 18} and years.unit == "years"
         assert "need sponsorship" in work.implied_by_phrases["en"]["no"] and work.weight == 5
+
+
+def test_questions_show_and_change_how_their_answers_are_read(acme, api_app, world):
+    """unit, implied_by_number and implied_by_phrases are shown, set and cleared through the
+    API, checked by the company file's validator; a call after the PATCH reads the new way."""
+    desk = acme.get("/v4/agents").get_json()["data"][0]["id"]
+    base = f"/v4/agents/{desk}/questions"
+    shown = {q["key"]: q for q in acme.get(base).get_json()["data"]}
+    assert shown["age-18"]["implied_by_number"] == {"at_least": 18}
+    assert shown["experience-years"]["unit"] == "years"
+    assert "need sponsorship" in shown["work-authorization"]["implied_by_phrases"]["en"]["no"]
+    assert shown["lift-50"]["implied_by_phrases"] is None and shown["lift-50"]["unit"] is None
+    work = shown["work-authorization"]["id"]
+    assert acme.get(f"{base}/{work}").get_json()["data"]["implied_by_phrases"] == \
+        shown["work-authorization"]["implied_by_phrases"]
+
+    # Set and clear.
+    years = shown["experience-years"]["id"]
+    r = acme("PATCH", f"{base}/{years}", json={"unit": "months"})
+    assert r.status_code == 200 and r.get_json()["data"]["unit"] == "months"
+    age = shown["age-18"]["id"]
+    r = acme("PATCH", f"{base}/{age}", json={"implied_by_number": None})
+    assert r.status_code == 200 and r.get_json()["data"]["implied_by_number"] is None
+    assert acme.get(f"{base}/{age}").get_json()["data"]["implied_by_number"] is None
+    r = acme("PATCH", f"{base}/{age}", json={"implied_by_number": {"at_least": 21}})
+    assert r.get_json()["data"]["implied_by_number"] == {"at_least": 21}
+
+    # The company file's rules and messages, naming the field.
+    def refused(method, path, body):
+        r = acme(method, path, json=body)
+        assert r.status_code == 422, r.get_json()
+        return r.get_json()["data"]["field"], r.get_json()["data"]["message"]
+    field, message = refused("PATCH", f"{base}/{work}", {"unit": "years"})
+    assert (field, message) == ("unit", "only a number question has a unit")
+    field, message = refused("PATCH", f"{base}/{years}", {"implied_by_number": {"at_least": 18}})
+    assert (field, message) == ("implied_by_number", "only a yes_no question can be answered by a number")
+    both = {"en": {"yes": ["green card"], "no": ["Green Card"]}}
+    field, message = refused("PATCH", f"{base}/{work}", {"implied_by_phrases": both})
+    assert (field, message) == ("implied_by_phrases.en", "'green card' is in both the yes and the no list")
+    field, message = refused("PATCH", f"{base}/{work}", {"implied_by_phrases": {"xx": {"yes": ["citizen"]}}})
+    assert field == "implied_by_phrases" and message.startswith("unknown language 'xx'")
+    field, _ = refused("PATCH", f"{base}/{work}", {"implied_by_phrases": {"en": {"maybe": ["citizen"]}}})
+    assert field.startswith("implied_by_phrases.en")
+    field, _ = refused("PATCH", f"{base}/{age}", {"implied_by_number": {"at_least": "eighteen"}})
+    assert field == "implied_by_number.at_least"
+    new = {"key": "over-21", "kind": "number", "text": {"en": "How old are you?", "es": "¿Cuántos años tiene?"},
+           "implied_by_phrases": {"en": {"yes": ["old enough"]}}}
+    field, message = refused("POST", base, new)
+    assert (field, message) == ("implied_by_phrases", "only a yes_no question can be answered by phrases")
+    made = acme("POST", base, json=new | {"kind": "yes_no", "implied_by_number": {"at_least": 21}})
+    assert made.status_code == 201
+    assert made.get_json()["data"]["implied_by_number"] == {"at_least": 21}
+    assert made.get_json()["data"]["implied_by_phrases"] == {"en": {"yes": ["old enough"]}}
+    assert acme("DELETE", f"{base}/{made.get_json()['data']['id']}").status_code == 204
+    assert acme.get(f"{base}/{work}").get_json()["data"] == shown["work-authorization"]  # refusals changed nothing
+
+    # A call after the PATCH reads the caller's words the new way.
+    r = acme("PATCH", f"{base}/{work}", json={"implied_by_phrases": {"en": {"yes": ["blue passport"]}}})
+    assert r.status_code == 200
+    call = Call(TwilioClient(api_app.test_client()), call_sid="CA" + "7" * 32, from_number="+12025550177")
+    call.start()
+    for inputs in [dict(Digits="1"), dict(Digits="1"), dict(Digits="1"), dict(SpeechResult="Yes.", Confidence="0.9")]:
+        call.send(**inputs)
+    assert "legally authorized to work" in said(call.last)
+    call.send(SpeechResult="I have a blue passport", Confidence="0.91")
+    assert "lift up to 50 pounds" in said(call.last)
 
 
 def test_policies_and_postings(acme):

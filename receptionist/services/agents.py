@@ -129,10 +129,13 @@ def get_question(session: Session, company_id: int, agent_id: int, question_id: 
 
 def create_question(session: Session, company_id: int, agent_id: int, data: dict[str, Any]) -> ScreeningQuestion:
     """Add a question (asked last). ``data``: ``key`` plus the YAML fields (kind, text, options,
-    knockout, weight). A key used by an active question is a Conflict; the key of a removed
-    one brings it back with the new values (its old answers keep pointing at it)."""
+    knockout, weight, scoring, unit, implied_by_number, implied_by_phrases). A key used by an
+    active question is a Conflict; the key of a removed one brings it back with the new values
+    (its old answers keep pointing at it)."""
     agent = get_agent(session, company_id, agent_id)
-    values = _checked(question_values, data, agent.languages, WHERE)
+    # Without the key: the validator adds "(question 'key')" to a file's field names, and the
+    # API names the field alone (the question is the request's).
+    values = _checked(question_values, {k: v for k, v in data.items() if k != "key"}, agent.languages, WHERE)
     rank = 1 + (session.scalar(select(func.max(ScreeningQuestion.rank)).where(
         ScreeningQuestion.agent_id == agent_id, ScreeningQuestion.active.is_(True))) or 0)
     question = session.scalars(select(ScreeningQuestion).filter_by(agent_id=agent_id, key=data["key"])).one_or_none()

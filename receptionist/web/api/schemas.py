@@ -15,6 +15,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar, get_type_hints
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, create_model
 
+from ...engine.interpret.numbers import UNITS as NUMBER_UNITS
 from ...engine.vocabulary import AgentKind, QuestionKind, RoutingMode, WebhookEvent
 from ...services.candidates import (SORTS, CandidateDetail, CandidateRow, ConversationDetail, PipelineStatus,
                                     RoutingEvent)
@@ -164,6 +165,9 @@ class QuestionOut(Out):
     knockout: dict[str, Any] | None
     weight: float
     scoring: dict[str, Any] | None
+    unit: str | None
+    implied_by_number: dict[str, int | float] | None
+    implied_by_phrases: dict[str, dict[str, list[str]]] | None
 
 
 Knockout = Annotated[dict[str, Any] | None, Field(
@@ -172,6 +176,18 @@ Knockout = Annotated[dict[str, Any] | None, Field(
 Weight = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False, description="share of the 0-100 score")]
 Scoring = Annotated[dict[str, Any] | None, Field(
     description='how an answer earns the weight: {"target": n} (number), {"within_days": n} (date)')]
+# How an answer is read (the company file's fields; services.company checks them, naming the field).
+Unit = Annotated[Literal[tuple(NUMBER_UNITS)] | None, Field(  # type: ignore[valid-type]
+    description='a number question\'s unit: how "six months" or "since 2015" is counted')]
+Limit = Annotated[float, Field(allow_inf_nan=False)]
+ImpliedByNumber = Annotated[Annotated[dict[Literal["at_least", "at_most"], Limit], Field(min_length=1, max_length=1)]
+                            | None, Field(description='a yes_no question a number answers: {"at_least": 18} reads "I\'m 17" as no')]
+PhraseList = Annotated[list[_text(500, 1)], Field(min_length=1)]
+ImpliedByPhrases = Annotated[Annotated[dict[Language, Annotated[dict[Literal["yes", "no"], PhraseList],
+                                                                Field(min_length=1)]], Field(min_length=1)]
+                             | None, Field(description=(
+    'a yes_no question callers answer in their own words: {language: {"yes": [phrases], "no": [phrases]}}, '
+    'e.g. {"en": {"yes": ["citizen"], "no": ["need sponsorship"]}}; a negation turns a phrase over'))]
 
 
 class QuestionIn(Strict):
@@ -182,6 +198,9 @@ class QuestionIn(Strict):
     knockout: Knockout = None
     weight: Weight = 0
     scoring: Scoring = None
+    unit: Unit = None
+    implied_by_number: ImpliedByNumber = None
+    implied_by_phrases: ImpliedByPhrases = None
 
 
 class QuestionChange(Strict):
@@ -191,6 +210,9 @@ class QuestionChange(Strict):
     knockout: Knockout = None
     weight: Weight | None = None
     scoring: Scoring = None
+    unit: Unit = None
+    implied_by_number: ImpliedByNumber = None
+    implied_by_phrases: ImpliedByPhrases = None
 
 
 class Reorder(Strict):
