@@ -9,7 +9,7 @@ A knockout answer, or a low-confidence answer to a scored question, is read back
 confirmed (``readback``) before it counts: a knockout never ends a screening unconfirmed.
 A :class:`Turn` says what the agent says next (:class:`~.texts.Line` values), what it waits
 for (:class:`Gather`, or None when the conversation is over) and the facts to store
-(effects: answers, the chosen language, the name, the end). The state is a small frozen
+(effects: answers, the chosen language, the name, an e-mail texted, the end). The state is a small frozen
 value, serialised with :meth:`CallState.to_dict` between webhooks.
 
 Why no state-machine library: the flow's state is extended state (question index, retry

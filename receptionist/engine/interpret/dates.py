@@ -502,9 +502,15 @@ def date(text: str, language: str, today: datetime.date) -> Interpretation | Non
     the month" / "fin de mes" -> 11-30, "end of next month" -> 12-31, "the first week of
     January" -> 2027-01-01, "la segunda semana de diciembre" -> 12-08; a part already under
     way ("mid November") -> today. "Whenever" / "cuando sea" / "whenever you need me" ->
-    today (0.6: read back when scored). Otherwise dateparser (0.75).
+    today (0.6: read back when scored). A week's parts (0.75): "end of the week" / "a fin de
+    semana" -> Friday 11-20; "this weekend", "next weekend" / "(este) fin de semana", "el fin
+    de semana que viene" -> Saturday 11-21 (on a weekend day "this weekend" is today); "the
+    week after next" / "la semana después de la próxima" -> Monday 11-30; "in a couple of
+    weeks" / "en un par de semanas" -> 12-02. Otherwise dateparser (0.75).
     Not a start date (None; :func:`date_refusal` says why): the past ("last Monday", "a
-    week ago", "hace tres semanas", "July twenty fifth twenty twelve"), a bare year
+    week ago", "hace tres semanas", "la semana antepasada" (the week before last), "el fin
+    de semana pasado", "July twenty fifth twenty twelve"), a bound ("after the holidays",
+    "después de las fiestas": which holidays, and when they end, a recruiter asks), a bare year
     ("2027", "nineteen seventy six", "next year") or more than a year out.
     """
     return _read(text, language, today)[0]
