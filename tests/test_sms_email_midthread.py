@@ -8,7 +8,7 @@ import pytest
 
 from receptionist.adapters.models import ConversationStatus
 
-from .test_sms_inbound import PHONE, candidate, sms_conversations, sms_params, replies, text
+from .test_sms_inbound import SCREENING, candidate, replies, sms_conversations, sms_params, text
 from .test_sms_language import spanish_screening
 
 pytestmark = pytest.mark.usefixtures("sample_company")
@@ -52,3 +52,13 @@ def test_an_answer_that_contains_no_email_is_still_not_understood(twilio, db):
     text(twilio, "1")
     assert "didn't understand" in text(twilio, "jane at nowhere")
     assert candidate(db).email is None
+
+
+def test_email_texted_when_the_name_is_asked_is_no_name(twilio, db):
+    text(twilio, "JOBS")
+    for body, expected in SCREENING[:-1]:
+        assert expected in text(twilio, body), body
+    reply = text(twilio, "jane@example.com")
+    assert reply.startswith("Thanks! We saved your email as jane@example.com.\n") and "first and last name" in reply
+    assert "Your application is in" in text(twilio, "Jane Doe")
+    assert candidate(db).name == "Jane Doe" and candidate(db).email == "jane@example.com"

@@ -737,7 +737,9 @@ def _next_question(script, state, ctx, before, effects):
 
 
 def _on_name(script, state, event, ctx):
-    name = clean_name(event.text) if isinstance(event, Speech) else None
+    # An e-mail address is no name ("jane@example.com" would clean to "Janeexample.Com").
+    said = isinstance(event, Speech) and interpret.email(event.text) is None
+    name = clean_name(event.text) if said else None
     if name is None:
         return _unclear(script, state, event, ctx)
     state = dataclasses.replace(state, name=name)
