@@ -53,7 +53,8 @@ def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, 
     than ``expires_after`` seconds), or start one: any first text (e.g. JOBS) starts it, in the
     candidate's language when it is on file (``candidates.language``; else it is asked).
     An e-mail address texted with no screening open, by a candidate with an application on
-    file, is saved and answered (:func:`_email_after_application`) instead.
+    file, is saved and answered (:func:`_email_after_application`) instead; one texted while a
+    screening waits for another answer is saved by the flow (``flow.EmailGiven``).
     ``computed``: the turn ``turns.plain_answer`` computed before the lock (a ``turns.Computed``),
     taken as is when the screening is still at its step. Returns the conversation (None when
     none was started) and the reply texts."""

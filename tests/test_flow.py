@@ -276,3 +276,19 @@ def test_language_question_when_the_language_on_file_cannot_be_used(ctx):
     """Voice asks anyway (its first prompt offers both languages in both)."""
     state, turn = flow.start(SCRIPT, ctx)
     assert state.phase == "language" and not state.may_switch
+
+
+def test_an_email_texted_instead_of_an_answer_is_kept_and_the_question_asked_again():
+    """SMS: an e-mail address that is no answer to the open question is an EmailGiven effect,
+    acknowledged in the thread's language, with no failed attempt counted; on a call (where a
+    spoken address is easily misheard) it stays not understood."""
+    ctx = flow.sms_context(TODAY)
+    state, turns = run([Speech("2", source="sms"), Speech("1", source="sms")], ctx=ctx)
+    assert state.phase == "question" and state.failures == 0
+    after, turn = flow.advance(SCRIPT, state, Speech("ana@example.com", source="sms"), ctx)
+    assert effects(turn, flow.EmailGiven) == [flow.EmailGiven("ana@example.com")]
+    assert said(turn, "sms").startswith("¡Gracias! Guardamos su correo como ana@example.com.")
+    assert "18 años" in said(turn, "sms") and after.failures == 0 and after.phase == "question"
+    voice_state, _ = run([Digits("1"), Digits("1")])
+    voice_after, voice_turn = flow.advance(SCRIPT, voice_state, Speech("ana@example.com"), CTX)
+    assert not effects(voice_turn, flow.EmailGiven) and voice_after.failures == 1

@@ -378,6 +378,32 @@ def test_date_confidence(text, language, confidence):
     assert interpret.date(text, language, TODAY).confidence == pytest.approx(confidence)
 
 
+@pytest.mark.parametrize(
+    "text, language",
+    [("la semana antepasada", "es"), ("el fin de semana pasado", "es"), ("last weekend", "en"),
+     ("hace un par de semanas", "es")],
+)
+def test_date_weeks_before_this_one_are_the_past(text, language):
+    """"La semana antepasada" is the week before last, not the week after next."""
+    assert interpret.date(text, language, PROBE_DAY) is None
+    assert interpret.date_refusal(text, language, PROBE_DAY) == "past"
+
+
+@pytest.mark.parametrize(
+    "today, text, language, expected",
+    [
+        (d(11, 21), "this weekend", "en", d(11, 21)),  # a Saturday: today
+        (d(11, 22), "este fin de semana", "es", d(11, 22)),  # a Sunday: today
+        (d(11, 21), "next weekend", "en", d(11, 28)),
+        (d(11, 22), "el fin de semana que viene", "es", d(11, 28)),
+        (d(11, 21), "end of the week", "en", d(11, 21)),  # the week's end has come: today
+        (d(11, 20), "a fin de semana", "es", d(11, 20)),
+    ],
+)
+def test_date_weekend_said_on_a_weekend(today, text, language, expected):
+    assert interpret.date(text, language, today).value == expected
+
+
 def test_date_monday_or_tuesday_takes_the_earliest():
     assert interpret.date("Monday or Tuesday", "en", TODAY).value == d(11, 23)
 
@@ -843,6 +869,23 @@ def test_just_started_is_no_count_without_a_unit_of_time():
         ("any time", "en", PROBE_DAY, 0.9),
         ("the first of the month", "en", d(12, 1), 0.9),  # still the next 1st
         ("el primero del mes", "es", d(12, 1), 0.9),
+        # a week's end (its Friday), a weekend (its Saturday): a part of a week, not a day
+        ("end of the week", "en", d(11, 27), 0.75),
+        ("by the end of this week", "en", d(11, 27), 0.75),
+        ("a fin de semana", "es", d(11, 27), 0.75),  # as "a fin de mes": the week's end
+        ("a finales de la semana", "es", d(11, 27), 0.75),
+        ("this weekend", "en", d(11, 28), 0.75),
+        ("over the weekend", "en", d(11, 28), 0.75),
+        ("next weekend", "en", d(11, 28), 0.75),  # as "next Friday": the first one after today
+        ("fin de semana", "es", d(11, 28), 0.75),
+        ("este fin de semana", "es", d(11, 28), 0.75),
+        ("el fin de semana que viene", "es", d(11, 28), 0.75),  # not next week's Monday
+        ("el próximo fin de semana", "es", d(11, 28), 0.75),
+        ("in a couple of weeks", "en", d(12, 8), 0.9),
+        ("en un par de semanas", "es", d(12, 8), 0.9),
+        ("dentro de dos semanas", "es", d(12, 8), 0.9),
+        ("the week after next", "en", d(12, 7), 0.9),  # that week's Monday
+        ("la semana después de la próxima", "es", d(12, 7), 0.9),
     ],
 )
 def test_start_dates_as_callers_say_them(text, language, expected, confidence):
@@ -861,6 +904,7 @@ def test_start_dates_as_callers_say_them(text, language, expected, confidence):
         ("the fifth week of February", "en"),
         ("last week", "en"),
         ("fines de semana", "es"),
+        ("weekends", "en"),  # a shift (the choice interpreter's), no start date
     ],
 )
 def test_start_dates_as_callers_say_them_not_understood(text, language):

@@ -9,7 +9,7 @@ A knockout answer, or a low-confidence answer to a scored question, is read back
 confirmed (``readback``) before it counts: a knockout never ends a screening unconfirmed.
 A :class:`Turn` says what the agent says next (:class:`~.texts.Line` values), what it waits
 for (:class:`Gather`, or None when the conversation is over) and the facts to store
-(effects: answers, the chosen language, the name, the end). The state is a small frozen
+(effects: answers, the chosen language, the name, an e-mail texted, the end). The state is a small frozen
 value, serialised with :meth:`CallState.to_dict` between webhooks.
 
 Why no state-machine library: the flow's state is extended state (question index, retry
@@ -98,6 +98,14 @@ class NameGiven:
 
 
 @dataclass(frozen=True)
+class EmailGiven:
+    """An e-mail address texted while another answer was awaited (SMS): stored on the
+    candidate; ``email`` is normalised (``interpret.email``)."""
+
+    email: str
+
+
+@dataclass(frozen=True)
 class Ended:
     """The conversation is over with ``status``; ``follow_up`` (typed reason) and ``note``
     (what happened, in words) when a recruiter should look at it."""
@@ -107,7 +115,7 @@ class Ended:
     note: str | None = None
 
 
-Effect = Union[LanguageChosen, PostingChosen, AnswerGiven, NameGiven, Ended]
+Effect = Union[LanguageChosen, PostingChosen, AnswerGiven, NameGiven, EmailGiven, Ended]
 
 # ---------------------------------------------------------------- turn, state, context
 
@@ -434,6 +442,18 @@ def _failed(script, state, ctx, why: Line) -> tuple[CallState, Turn]:
                 f"no answer understood at {where}")
 
 
+def _unclear(script, state, event, ctx) -> tuple[CallState, Turn]:
+    """Input not understood as the answer to the open question. On SMS, an e-mail address
+    (``interpret.email``) is saved (:class:`EmailGiven`), acknowledged, and the question asked
+    again without counting a failure; anything else is :func:`_failed`."""
+    if ctx.channel is Channel.sms and isinstance(event, Speech):
+        found = interpret.email(event.text)
+        if found is not None:
+            said = Line("email_saved", {"email": found.value})
+            return state, _prompt_turn(script, state, ctx, [said], [EmailGiven(found.value)])
+    return _failed(script, state, ctx, Line("not_understood"))
+
+
 # ---------------------------------------------------------------- phase handlers
 
 
@@ -448,7 +468,7 @@ def _on_language(script, state, event, ctx):
     options = [LANGUAGE_OPTIONS[code] for code in script.languages]
     picked = _choose(event, options, state.language)
     if picked is None:
-        return _failed(script, state, ctx, Line("not_understood"))
+        return _unclear(script, state, event, ctx)
     lang = picked.value
     state = dataclasses.replace(state, phase=Phase.menu, language=lang, failures=0)
     # The disclosure is repeated in the chosen language when it differs from the greeting's.
@@ -472,7 +492,7 @@ def _on_menu(script, state, event, ctx):
             state = dataclasses.replace(state, failures=0)
             return state, _prompt_turn(script, state, ctx, [Line("faq_unknown"), Line("anything_else")])
     if picked is None:
-        return _failed(script, state, ctx, Line("not_understood"))
+        return _unclear(script, state, event, ctx)
     if picked.value == "question":
         state = dataclasses.replace(state, phase=Phase.faq, failures=0)
         return state, _prompt_turn(script, state, ctx)
@@ -522,7 +542,7 @@ def _on_other_roles(script, state, event, ctx):
     found = (interpret.digits_yes_no(event.digits) if isinstance(event, Digits)
              else interpret.yes_no(event.text, state.language))
     if found is None or not isinstance(found.value, bool):
-        return _failed(script, state, ctx, Line("not_understood"))
+        return _unclear(script, state, event, ctx)
     if not found.value:
         return _end(state, [Line("on_file_goodbye")], (), ConversationStatus.completed)
     return _begin_application(script, dataclasses.replace(state, phase=Phase.menu), ctx)
@@ -530,7 +550,7 @@ def _on_other_roles(script, state, event, ctx):
 
 def _on_faq(script, state, event, ctx):
     if not isinstance(event, Speech) or not event.text.strip():
-        return _failed(script, state, ctx, Line("not_understood"))
+        return _unclear(script, state, event, ctx)
     found = match_policy(event.text, script.policies, state.language)
     state = dataclasses.replace(state, phase=Phase.menu, failures=0)
     if found is None:
@@ -552,7 +572,7 @@ def _on_role(script, state, event, ctx):
             state = dataclasses.replace(state, role_choices=found.keys, failures=0)
             return state, _prompt_turn(script, state, ctx, [Line("roles_matching")])
     if key is None:
-        return _failed(script, state, ctx, Line("not_understood"))
+        return _unclear(script, state, event, ctx)
     state = dataclasses.replace(state, posting=key, role_choices=None)
     return _next_question(script, dataclasses.replace(state, question=-1), ctx, [], [PostingChosen(key)])
 
@@ -596,7 +616,7 @@ def _not_understood(script, state, event, ctx, q: QuestionSpec) -> tuple[CallSta
             state = dataclasses.replace(state, failures=state.failures + 1)
             labels = [o.label(lang) for o in q.options if o.key in named]
             return state, Turn((Line("which_one", {"options": labels}),), lang, _prompt(script, state)[1])
-    return _failed(script, state, ctx, Line("not_understood"))
+    return _unclear(script, state, event, ctx)
 
 
 def _on_question(script, state, event, ctx):
@@ -647,7 +667,7 @@ def _on_readback(script, state, event, ctx):
     q, pending = _question(script, state), state.pending
     verdict, correction = _read_reply(q, pending, event, state.language, ctx.today)
     if verdict is None:
-        return _failed(script, state, ctx, Line("not_understood"))
+        return _unclear(script, state, event, ctx)
     asked = dataclasses.replace(state, phase=Phase.question, pending=None, failures=pending["failures"])
     if verdict:
         fields = {k: v for k, v in pending.items() if k != "failures"}
@@ -717,9 +737,11 @@ def _next_question(script, state, ctx, before, effects):
 
 
 def _on_name(script, state, event, ctx):
-    name = clean_name(event.text) if isinstance(event, Speech) else None
+    # An e-mail address is no name ("jane@example.com" would clean to "Janeexample.Com").
+    said = isinstance(event, Speech) and interpret.email(event.text) is None
+    name = clean_name(event.text) if said else None
     if name is None:
-        return _failed(script, state, ctx, Line("not_understood"))
+        return _unclear(script, state, event, ctx)
     state = dataclasses.replace(state, name=name)
     return _goodbye(state, ctx, [], [NameGiven(name)])
 

@@ -140,7 +140,7 @@ def application_for(session: Session, conversation: Conversation) -> Application
 
 
 def apply_effects(session: Session, conversation: Conversation, effects, now: dt.datetime) -> None:
-    """Store the facts a turn established (answers, language, posting, name, the end).
+    """Store the facts a turn established (answers, language, posting, name, e-mail, the end).
 
     An answer is one Core INSERT on the session's connection, at once (so what follows in the
     same turn, e.g. the score at the end, reads it), with the question id from the agent's
@@ -159,6 +159,8 @@ def apply_effects(session: Session, conversation: Conversation, effects, now: dt
                           question_id(conversation.agent, effect.question_key), effect, now)
         elif isinstance(effect, flow.NameGiven):
             conversation.candidate.name = effect.name
+        elif isinstance(effect, flow.EmailGiven):
+            conversation.candidate.email = effect.email
         elif isinstance(effect, flow.Ended):
             conversation.status = ConversationStatus(effect.status)
             conversation.ended_at = now

@@ -190,6 +190,34 @@ def _on_or_after_today(day: datetime.date, today: datetime.date):
     return max(day, today), INFERRED
 
 
+def _rule_end_of_week(s, c, today):
+    """"End of the week" / "a fin de semana" -> this week's Friday (today from Friday on; 0.75:
+    a part of a week, not a day)."""
+    if not _has(c.words.end_of_week, s):
+        return None
+    return _on_or_after_today(today + datetime.timedelta(days=4 - today.weekday()), today)
+
+
+def _rule_weekend(s, c, today):
+    """"This weekend" / "fin de semana" -> the coming Saturday (today on a weekend day);
+    "next weekend" / "el fin de semana que viene" -> the Saturday strictly after today, as a
+    "next Friday" is (0.75: a weekend, not a day)."""
+    m = _has(c.words.weekend, s)
+    if not m:
+        return None
+    following = any(v for k, v in m.groupdict().items() if k.startswith("next"))
+    if today.weekday() >= 5 and not following:
+        return today, INFERRED
+    return _weekday_on_or_after(today, 5, strictly_after=following), INFERRED
+
+
+def _rule_week_after_next(s, c, today):
+    """"The week after next" / "la semana después de la próxima" -> that week's Monday."""
+    if not _has(c.words.week_after_next, s):
+        return None
+    return _monday_of_next_week(today) + datetime.timedelta(weeks=1), PLAIN
+
+
 def _rule_part_of_month(s, c, today):
     """"mid December" -> the 15th, "end of the month" / "fin de mes" -> its last day,
     "beginning of next month" -> the 1st (0.75: a part of a month, not a day)."""
@@ -400,6 +428,9 @@ _DATE_RULES = (
     _rule_past,
     _rule_numeric,
     _rule_holiday,
+    _rule_end_of_week,
+    _rule_weekend,
+    _rule_week_after_next,
     _rule_part_of_month,
     _rule_week_of_month,
     _rule_nth_weekday_of_month,
@@ -433,7 +464,7 @@ def _read(text: str, language: str, today: datetime.date) -> tuple[Interpretatio
     normalised = _date_text(text, c)
     if text.rstrip().endswith("?") and re.match(rf"(?:{c.words.asks})\b", normalised):
         return None, None  # a question back: "what day is it today?"
-    if re.search(rf"\b(?:{c.words.bound})\b", normalised):
+    if re.search(rf"\b(?:{c.words.bound})\b", normalised) and not _has(c.words.week_after_next, normalised):
         return None, "invalid"  # "after Christmas": not one day
     for rule in _DATE_RULES if normalised else ():
         try:
@@ -471,9 +502,15 @@ def date(text: str, language: str, today: datetime.date) -> Interpretation | Non
     the month" / "fin de mes" -> 11-30, "end of next month" -> 12-31, "the first week of
     January" -> 2027-01-01, "la segunda semana de diciembre" -> 12-08; a part already under
     way ("mid November") -> today. "Whenever" / "cuando sea" / "whenever you need me" ->
-    today (0.6: read back when scored). Otherwise dateparser (0.75).
+    today (0.6: read back when scored). A week's parts (0.75): "end of the week" / "a fin de
+    semana" -> Friday 11-20; "this weekend", "next weekend" / "(este) fin de semana", "el fin
+    de semana que viene" -> Saturday 11-21 (on a weekend day "this weekend" is today); "the
+    week after next" / "la semana después de la próxima" -> Monday 11-30; "in a couple of
+    weeks" / "en un par de semanas" -> 12-02. Otherwise dateparser (0.75).
     Not a start date (None; :func:`date_refusal` says why): the past ("last Monday", "a
-    week ago", "hace tres semanas", "July twenty fifth twenty twelve"), a bare year
+    week ago", "hace tres semanas", "la semana antepasada" (the week before last), "el fin
+    de semana pasado", "July twenty fifth twenty twelve"), a bound ("after the holidays",
+    "después de las fiestas": which holidays, and when they end, a recruiter asks), a bare year
     ("2027", "nineteen seventy six", "next year") or more than a year out.
     """
     return _read(text, language, today)[0]

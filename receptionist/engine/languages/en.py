@@ -114,6 +114,9 @@ WORDS = Vocabulary(
                      r"mid|(?:the )?middle of|halfway through": "middle",
                      r"(?:the )?end of|late|(?:the )?last days of": "end"},
         week_of=r"(?:the )?(?:(?P<n>[1-5])(?:st|nd|rd|th)|(?P<last>last|final)) week (?:of|in)",
+        end_of_week=r"(?:the )?end of (?:the|this) week|(?:the )?end of the work ?week|later this week",
+        weekend=r"(?:(?:this|the|this coming|(?P<next>next|the next|the following|the coming)) )?weekend",
+        week_after_next=r"(?:the )?week after next",
         whenever=r"whenever|whenever (?:you|yall) (?:want|need|like)(?: me)?(?: to)?|whenever works(?: for you)?"
         r"|whenever is (?:good|fine|best)(?: for you)?|any day|any day you (?:want|need|like)",
         the_month=r"the month|month",

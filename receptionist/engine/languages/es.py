@@ -100,9 +100,9 @@ WORDS = Vocabulary(
         next_week=r"(?:la )?proxima semana|(?:la )?semana que viene|(?:la )?semana proxima",
         next_month=r"(?:el )?proximo mes|(?:el )?mes que viene|(?:el )?mes proximo",
         # text2num has already turned "una semana" into "1 semana".
-        offset=r"\b(?:(?:en|dentro de|despues de)\s+)?(?P<n>\d+|un par de)\s+"
+        offset=r"\b(?:(?:en|dentro de|despues de)\s+)?(?P<n>\d+|(?:un|1) par de)\s+"
         r"(?P<unit>dias?|semanas?|mes(?:es)?)\b",
-        offset_two=r"un par de",
+        offset_two=r"(?:un|1) par de",
         units={"dia": "day", "semana": "week", "mes": "month"},
         the=r"el",
         of=r"de|del",
@@ -110,16 +110,22 @@ WORDS = Vocabulary(
         day_prefix=r"el dia|el|dia",
         month_prefix=r"en|para|a principios de|principios de|a inicios de|inicios de",
         date_order="DMY",
-        past=r"\b(?:hace (?:\d+|un par de|unos|unas|poco) (?:dias?|semanas?|mes(?:es)?|anos?)|hace poco"
+        past=r"\b(?:hace (?:\d+|(?:un|1) par de|unos|unas|poco) (?:dias?|semanas?|mes(?:es)?|anos?)|hace poco"
         r"|ayer|anteayer|antier|antes de ayer|(?:la|el) (?:semana|mes|ano) pasad[oa]"
         r"|(?:el )?(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo) pasado"
-        r"|(?:el )?pasado (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)|ya empece)\b",
+        r"|(?:el )?pasado (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)|ya empece"
+        r"|(?:la )?semana antepasada|(?:el )?fin de semana (?:pasado|antepasado))\b",
         from_now=r"a partir de hoy|desde hoy|contando desde hoy",
         this_month=r"este mes|el mes|mes en curso",
         month_parts={r"(?:a )?(?:principios|inicios|comienzos) del?": "start",
                      r"(?:a )?mediados del?": "middle",
                      r"(?:a )?(?:finales|fines|fin) del?": "end"},
         week_of=r"(?:la )?(?:(?P<n>[1-5])(?:a|era)|(?P<last>ultima)) semana del?",
+        # "fin de semana" alone is the weekend ("fines de semana": weekends, a shift); "a fin de
+        # semana", "fin de la semana" its end.
+        end_of_week=r"(?:a )?finales de (?:la |esta )?semana|a fin de semana|(?:a )?fin(?:es)? de (?:la|esta) semana",
+        weekend=r"(?:(?:este|el) )?(?:(?P<next>proximo) )?fin de semana(?: (?P<next2>que viene|proximo|siguiente))?",
+        week_after_next=r"(?:la )?semana (?:despues de|siguiente a) la (?:proxima|que viene)",
         whenever=r"cuando sea|cuando (?:(?:usted|ustedes) )?(?:quiera|quieran|guste|gusten|necesite|necesiten"
         r"|diga|digan)|en cualquier momento|cualquier dia|cuando me necesiten",
         the_month=r"mes",

@@ -139,6 +139,14 @@ class DateWords:
     week_of: str = r"$^"
     # The whole answer (fillers aside) leaves the day to the company: "whenever", "cuando sea".
     whenever: str = r"$^"
+    # This week's end (its Friday): "end of the week", "a fin de semana".
+    end_of_week: str = r"$^"
+    # A weekend (its Saturday): "this weekend", "fin de semana"; a group named ``next...`` set
+    # when it is said to be the next one ("next weekend", "el fin de semana que viene"): the
+    # Saturday strictly after today.
+    weekend: str = r"$^"
+    # The week after next (its Monday): "the week after next", "la semana después de la próxima".
+    week_after_next: str = r"$^"
 
 
 @dataclass(frozen=True)
