@@ -464,7 +464,7 @@ def _read(text: str, language: str, today: datetime.date) -> tuple[Interpretatio
     normalised = _date_text(text, c)
     if text.rstrip().endswith("?") and re.match(rf"(?:{c.words.asks})\b", normalised):
         return None, None  # a question back: "what day is it today?"
-    if re.search(rf"\b(?:{c.words.bound})\b", normalised) and not _has(c.words.week_after_next, normalised):
+    if re.search(rf"\b(?:{c.words.bound})\b", normalised):
         return None, "invalid"  # "after Christmas": not one day
     for rule in _DATE_RULES if normalised else ():
         try:

@@ -120,7 +120,7 @@ WORDS = Vocabulary(
         whenever=r"whenever|whenever (?:you|yall) (?:want|need|like)(?: me)?(?: to)?|whenever works(?: for you)?"
         r"|whenever is (?:good|fine|best)(?: for you)?|any day|any day you (?:want|need|like)",
         the_month=r"the month|month",
-        bound=r"(?<!day )after(?! (?:\d|an?|a couple) )|before|until|till|no later than|sometime|somewhere around",
+        bound=r"(?<!day )(?<!week )after(?! (?:\d|an?|a couple) )|before|until|till|no later than|sometime|somewhere around",
         asks=r"what|when|which|how|why|who|is it|do you|does it|can i|could you",
         from_day=r"from|after",
         year_only=r"next year|this year|the following year|in a year|a year from now",

@@ -129,7 +129,7 @@ WORDS = Vocabulary(
         whenever=r"cuando sea|cuando (?:(?:usted|ustedes) )?(?:quiera|quieran|guste|gusten|necesite|necesiten"
         r"|diga|digan)|en cualquier momento|cualquier dia|cuando me necesiten",
         the_month=r"mes",
-        bound=r"despues de(?! \d)|despues del|antes de|antes del|hasta|a mas tardar|algun dia",
+        bound=r"(?<!semana )despues de(?! \d)|despues del|antes de|antes del|hasta|a mas tardar|algun dia",
         asks=r"que|cual|cuando|como|por que|quien|es|puedo|podria",
         from_day=r"despues del|a partir del|desde el",
         year_only=r"el ano que viene|el proximo ano|el ano proximo|este ano|en un ano|dentro de un ano",
