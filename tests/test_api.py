@@ -158,6 +158,7 @@ def test_questions_show_and_change_how_their_answers_are_read(acme, api_app, wor
     assert acme.get(f"{base}/{age}").get_json()["data"]["implied_by_number"] is None
     r = acme("PATCH", f"{base}/{age}", json={"implied_by_number": {"at_least": 21}})
     assert r.get_json()["data"]["implied_by_number"] == {"at_least": 21}
+    assert type(r.get_json()["data"]["implied_by_number"]["at_least"]) is int  # 21, not 21.0
 
     # The company file's rules and messages, naming the field.
     def refused(method, path, body):

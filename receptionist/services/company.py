@@ -342,7 +342,7 @@ def _implied_by_number(q: dict, kind: str, where: str) -> dict | None:
     (name, limit), = rule.items()
     if isinstance(limit, bool) or not isinstance(limit, (int, float)):
         raise CompanyFileError(f"{field}.{name}: a number, not {limit!r}")
-    return {name: limit}
+    return {name: int(limit) if float(limit).is_integer() else limit}  # 21, not 21.0 (the API's JSON)
 
 
 _POLARITIES = {"yes": "yes", "no": "no", True: "yes", False: "no"}  # YAML 1.1 reads a bare yes/no key as a bool
