@@ -3,6 +3,7 @@
     .venv/bin/python bench/load.py                 # make bench-load: 50 callers, 300 calls per backend
     .venv/bin/python bench/load.py --quick         # 10 callers, 40 calls: a smoke test
     .venv/bin/python bench/load.py --threads 1,4   # each backend with 1 then 4 threads per worker
+    .venv/bin/python bench/load.py --backends postgres --pg-statements 15   # and PostgreSQL's own profile
     BENCH_PORTS=6412-6419 .venv/bin/python bench/load.py   # every server's port from this range
 
 Backends, in one run, each started fresh and stopped before the next:
@@ -38,6 +39,11 @@ confirmation text sent exactly once (one row, one claim, handed over).
 Under the table, per backend: the CPU each kind of process spent during the measured load,
 per completed call (web = gunicorn, worker = RQ, postgres, redis, the load generator, and what
 the machine was busy with beyond them: the kernel's loopback networking, other processes).
+With ``--pg-statements N``, PostgreSQL's side of the profile: the cluster preloads
+``pg_stat_statements`` (planning tracked, nested statements too: the foreign-key checks'),
+reset after the warm-up, and the N statements that took the server longest (planning plus
+execution, web and jobs alike, until the texts drained) are printed per completed call. The
+server's CPU beyond those times is the protocol, parsing, commits and background processes.
 
 Exit status: 0 when every backend run had no error, every call completed and its check
 passed; 1 otherwise; 2 when a process could not be started.
@@ -62,7 +68,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402
-from sqlalchemy import create_engine, func, select  # noqa: E402
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from bench import caller  # noqa: E402
 from bench.stack import (Stack, StackError, free_port, postgres_bin, start_postgres,  # noqa: E402
@@ -90,6 +96,10 @@ ACCESS_FORMAT = "%(m)s %(U)s %(s)s %(D)s"  # method, path, status, request time 
 BACKENDS = ("ceiling", "sqlite", "postgres")
 HANDED_OVER = ("sent",)  # our outbox status once Twilio has the text (its own status is beside it)
 WARMUP_OFFSET = 5_000_000  # warm-up call numbers: their own callers and CallSids
+# --pg-statements: PostgreSQL's statement statistics (docs: "pg_stat_statements"); the module
+# must be preloaded, and planning time is tracked only when asked.
+PG_STATEMENTS = {"shared_preload_libraries": "pg_stat_statements", "pg_stat_statements.track": "all",
+                 "pg_stat_statements.track_planning": "on"}
 CLIENT_BUSY = 0.9  # a client process above this share of a core may be the bottleneck
 OTHER_WORK = 0.5  # CPUs used by other processes during a load worth a note (a shared machine)
 
@@ -123,6 +133,7 @@ class Outcome:
     by_role: dict[str, float] = field(default_factory=dict)  # CPU s during the load, by process role
     wall: float = 0.0  # seconds the measured load took
     leftovers: int = 0  # processes still running after the stop (killed): should be 0
+    statements: list[tuple] | None = None  # --pg-statements: (calls, plans, plan ms, exec ms, query) by time
 
     @property
     def ok(self) -> bool:
@@ -248,11 +259,13 @@ def busy_seconds() -> float:
 
 
 def measure(outcome: Outcome, stack: Stack, base_url: str, opts, gunicorn_pid: int,
-            access_log: Path, entry=caller.share_process) -> list[tuple]:
-    """Warm up, then the measured load; fills the request and CPU figures of ``outcome``
-    and returns the measured calls' results."""
+            access_log: Path, entry=caller.share_process, warmed=None) -> list[tuple]:
+    """Warm up, call ``warmed()`` (when given), then the measured load; fills the request and
+    CPU figures of ``outcome`` and returns the measured calls' results."""
     warm = opts.workers * outcome.threads * 2
     drive(base_url, [WARMUP_OFFSET + n for n in range(warm)], min(opts.callers, warm), 1, 120, entry)
+    if warmed is not None:
+        warmed()
     offset = access_log.stat().st_size
     tree, ours = gunicorn_tree(gunicorn_pid), stack.processes()
     cpu_before, ours_before, machine_before = cpu_seconds(tree), cpu_seconds(ours), busy_seconds()
@@ -348,8 +361,9 @@ def _run_service(name: str, stack: Stack, outcome: Outcome, opts, pg: Path | Non
     sample company, measure, wait for the texts, check the database."""
     workdir = stack.workdir
     redis_url = start_redis(stack, ports(REDIS_PORTS))
+    profiled = name == "postgres" and opts.pg_statements > 0
     database_url = (f"sqlite:///{workdir / 'bench.db'}" if name == "sqlite"
-                    else start_postgres(stack, ports(PG_PORTS), pg))
+                    else start_postgres(stack, ports(PG_PORTS), pg, settings=PG_STATEMENTS if profiled else None))
     env = service_env(stack, database_url, redis_url)
     flask = [sys.executable, "-m", "flask", "--app", "app"]
     stack.run("migrate", flask + ["db", "upgrade"], env=env, cwd=ROOT)
@@ -358,8 +372,9 @@ def _run_service(name: str, stack: Stack, outcome: Outcome, opts, pg: Path | Non
     workers = [stack.start(f"worker{n}", flask + ["worker"] + (["--no-scheduler"] if n > 1 else []), env=env,
                            cwd=ROOT) for n in range(1, opts.rq_workers + 1)]
     base_url, pid, access_log = start_gunicorn(stack, "app:app", env, opts.workers, outcome.threads)
-    results = measure(outcome, stack, base_url, opts, pid, access_log)
     engine = create_engine(database_url)
+    results = measure(outcome, stack, base_url, opts, pid, access_log,
+                      warmed=(lambda: reset_statements(engine)) if profiled else None)
     try:
         outcome.drain_s = wait_for_texts(engine, opts.drain_timeout)
         for n, worker in enumerate(workers, start=1):
@@ -367,6 +382,8 @@ def _run_service(name: str, stack: Stack, outcome: Outcome, opts, pg: Path | Non
         outcome.worker_cpu_s = cpu_seconds([psutil.Process(worker.pid) for worker in workers])
         outcome.rq_jobs = finished_jobs(redis_url)
         outcome.texts, outcome.problems, outcome.facts = check_database(engine, results)
+        if profiled:
+            outcome.statements = top_statements(engine)
     finally:
         engine.dispose()
 
@@ -385,6 +402,23 @@ def finished_jobs(redis_url: str) -> int:
 
     with Redis.from_url(redis_url) as conn:
         return FinishedJobRegistry(queue=Queue(QUEUE_NAME, connection=conn)).count
+
+
+def reset_statements(engine) -> None:
+    """Create ``pg_stat_statements`` in the service's database and empty its statistics."""
+    with engine.begin() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"))
+        conn.execute(text("SELECT pg_stat_statements_reset()"))
+
+
+def top_statements(engine) -> list[tuple]:
+    """Every statement since :func:`reset_statements`, longest first: (calls, plans, planning
+    ms, execution ms, query with its whitespace folded). Our own reads of the check excluded."""
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT calls, plans, total_plan_time, total_exec_time, query FROM pg_stat_statements "
+            "WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY total_plan_time + total_exec_time DESC")).all()
+    return [(calls, plans, plan_ms, exec_ms, " ".join(query.split())) for calls, plans, plan_ms, exec_ms, query in rows]
 
 
 def wait_for_texts(engine, timeout: float) -> float:
@@ -549,7 +583,23 @@ def report(outcomes: list[Outcome], opts) -> str:
             else:
                 lines.append(f"  database check: OK ({o.facts['conversations']} conversations, "
                              f"{o.facts['answers']} answers each stored once, {o.facts['texts']} texts each sent once)")
+        if o.statements and o.completed:
+            lines += statements_report(o.statements, o.completed, opts.pg_statements)
     return "\n".join(lines)
+
+
+def statements_report(rows: list[tuple], calls: int, top: int) -> list[str]:
+    """``--pg-statements``: the totals, then the ``top`` longest statements, per completed call."""
+    total_ms = sum(plan + run for _, _, plan, run, _ in rows)
+    lines = [f"  PostgreSQL statements per call (pg_stat_statements, web and jobs): {sum(r[0] for r in rows) / calls:.1f} "
+             f"run, {sum(r[1] for r in rows) / calls:.1f} planned; {sum(r[2] for r in rows) / calls:.2f} ms planning + "
+             f"{sum(r[3] for r in rows) / calls:.2f} ms executing",
+             "    runs/call  plans/call  ms/call  share  statement"]
+    for runs, plans, plan_ms, exec_ms, query in rows[:top]:
+        ms = plan_ms + exec_ms
+        lines.append(f"    {runs / calls:9.1f}  {plans / calls:10.2f}  {ms / calls:7.3f}  {ms / max(total_ms, 1e-9):5.0%}  "
+                     f"{query[:110]}")
+    return lines
 
 
 # --------------------------------------------------------------------------- main
@@ -576,6 +626,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--drain-timeout", type=float, default=180,
                         help="seconds to wait for the texts after the last call (default 180)")
     parser.add_argument("--keep-dir", action="store_true", help="keep the temporary directory (logs, databases)")
+    parser.add_argument("--pg-statements", type=int, default=0, metavar="N",
+                        help="print PostgreSQL's N longest statements per call (pg_stat_statements; default 0: off)")
     opts = parser.parse_args(argv)
     opts.callers = opts.callers or (10 if opts.quick else 50)
     opts.calls = opts.calls or (40 if opts.quick else 300)

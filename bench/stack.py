@@ -245,10 +245,12 @@ def postgres_bin() -> Path | None:
     return found[-1].parent if found else None
 
 
-def start_postgres(stack: Stack, ports: range, bindir: Path, user: str = "postgres") -> str:
+def start_postgres(stack: Stack, ports: range, bindir: Path, user: str = "postgres",
+                   settings: dict[str, str] | None = None) -> str:
     """A private PostgreSQL cluster on 127.0.0.1 (initdb refuses root: it runs as ``user``,
     in a data dir under the workdir, which ``user`` must be able to reach); returns a SQLAlchemy URL to a fresh database. Server
-    settings are PostgreSQL's defaults (durable commits), as an operator would run it."""
+    settings are PostgreSQL's defaults (durable commits), as an operator would run it, plus
+    ``settings`` (name to value, each passed as ``-c name=value``: a profiling extension, say)."""
     data = stack.workdir / "pg"
     # ``user`` must reach the data dir: a mkdtemp workdir is 0700 (owner only), so let others traverse it.
     stack.workdir.chmod(stack.workdir.stat().st_mode | 0o011)
@@ -259,7 +261,8 @@ def start_postgres(stack: Stack, ports: range, bindir: Path, user: str = "postgr
     stack.run("initdb", [str(bindir / "initdb"), "-D", str(data / "db"), "-A", "trust", "-U", "postgres",
                          "-E", "UTF8"], env=env, cwd=data, user=user)
     proc = stack.start("postgres", [str(bindir / "postgres"), "-D", str(data / "db"), "-p", str(port), "-k",
-                                    str(data), "-c", "listen_addresses=127.0.0.1"],
+                                    str(data), "-c", "listen_addresses=127.0.0.1"]
+                       + [arg for name, value in (settings or {}).items() for arg in ("-c", f"{name}={value}")],
                        env=env, cwd=data, user=user, stop_signal=signal.SIGINT)
     deadline = time.monotonic() + 60
     while subprocess.run([str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-q"]).returncode:

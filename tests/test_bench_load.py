@@ -17,6 +17,7 @@ import psutil
 import pytest
 
 from bench.caller import QUALIFIED, choose_reply
+from bench.stack import postgres_bin
 
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "RECEPTIONIST_BENCH_LOAD_TEST"
@@ -54,6 +55,33 @@ def test_quick_sqlite_run_completes_with_no_error_and_passes_its_database_check(
     assert row[8] == "12/12", output  # calls completed
     assert "database check: OK (12 conversations, 72 answers each stored once, 12 texts each sent once)" in output, \
         output
+    assert _left_behind(mark) == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(postgres_bin() is None, reason="PostgreSQL binaries not installed (apt-get install postgresql)")
+def test_pg_statements_prints_postgresqls_own_profile_per_call():
+    mark = uuid.uuid4().hex
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "load.py"), "--backends", "postgres", "--callers", "3",
+         "--calls", "6", "--client-processes", "1", "--time-limit", "120", "--drain-timeout", "60",
+         "--pg-statements", "4"],
+        cwd=ROOT, env={**os.environ, MARK: mark}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
+    try:
+        output, _ = proc.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=60)
+        pytest.fail(f"the benchmark did not finish in {TIMEOUT_S} s:\n{output}")
+    assert proc.returncode == 0, output
+    lines = output.splitlines()
+    at = next(n for n, line in enumerate(lines) if "PostgreSQL statements per call" in line)
+    top = lines[at + 2:at + 6]
+    assert len(top) == 4 and all(line.startswith("    ") for line in top), output
+    # The turns' writes are there, and only what ran after the warm-up's reset: no migration DDL.
+    assert any("UPDATE conversations" in line for line in top), output
+    assert "CREATE TABLE" not in output
     assert _left_behind(mark) == []
 
 
