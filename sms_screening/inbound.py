@@ -136,8 +136,10 @@ def _pending_question(session: Session, agent, candidate: Candidate) -> list[str
 
 
 def _locked_candidate(session: Session, phone: str) -> Candidate:
-    """The sender's candidate row, created if new, locked until the transaction ends."""
-    candidate = session.scalars(select(Candidate).filter_by(phone=phone).with_for_update()).one_or_none()
+    """The sender's candidate row, created if new, locked until the transaction ends (FOR NO
+    KEY UPDATE: another text of the sender waits, a row that merely refers to it does not)."""
+    candidate = session.scalars(select(Candidate).filter_by(phone=phone)
+                                .with_for_update(key_share=True)).one_or_none()
     if candidate is None:
         candidate = Candidate(phone=phone)
         session.add(candidate)

@@ -126,7 +126,9 @@ def plain_answer(session: Session | Connection, text: InboundText, to: str | Non
                           now)
 
 
-_LOCK_SENDER = select(_candidates.c.opted_out).where(_candidates.c.id == bindparam("candidate_id")).with_for_update()
+# FOR NO KEY UPDATE: a STOP's UPDATE still waits, rows that merely refer to the sender do not.
+_LOCK_SENDER = (select(_candidates.c.opted_out).where(_candidates.c.id == bindparam("candidate_id"))
+                .with_for_update(key_share=True))
 
 
 def _sender_still_in(connection, candidate_id: int) -> bool:

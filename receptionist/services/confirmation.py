@@ -96,7 +96,7 @@ def queue_confirmation(session, conversation: Conversation, now: dt.datetime) ->
 def _confirmation_already_sent(session, conversation: Conversation, now: dt.datetime) -> bool:
     """Whether another of the candidate's calls about the same posting had its confirmation
     text written within ``SAME_CONFIRMATION_WINDOW``. The candidate row is locked first
-    (``FOR UPDATE`` on PostgreSQL; SQLite's write lock is taken at BEGIN), so two calls
+    (``FOR NO KEY UPDATE`` on PostgreSQL; SQLite's write lock is taken at BEGIN), so two calls
     ending at the same moment see each other's row: the second one writes none."""
     connection = session.connection()  # Core reads: nothing pending needs flushing for them
     connection.execute(_LOCK_CANDIDATE, {"candidate_id": conversation.candidate_id})
@@ -108,7 +108,9 @@ def _confirmation_already_sent(session, conversation: Conversation, now: dt.date
 
 # Built once (statements rebuilt per call cost more than they run): the lock, and the other
 # conversations' live confirmation texts since ``since``, about the same posting or none.
-_LOCK_CANDIDATE = select(Candidate.id).where(Candidate.id == bindparam("candidate_id")).with_for_update()
+# FOR NO KEY UPDATE: rows that merely refer to the candidate (an outbox row, a new call) need not wait.
+_LOCK_CANDIDATE = (select(Candidate.id).where(Candidate.id == bindparam("candidate_id"))
+                   .with_for_update(key_share=True))
 def _recent(candidate_id: str, conversation_id: str, since: str):
     return (select(OutboxItem.id).join(Conversation, OutboxItem.conversation_id == Conversation.id)
             .where(OutboxItem.candidate_id == bindparam(candidate_id),

@@ -114,11 +114,12 @@ def _compile_nested(element: _Nested, compiler, **kw) -> str:
 
 _candidates, _applications, _conversations = Candidate.__table__, Application.__table__, Conversation.__table__
 _CANDIDATE = (_candidates.c.name, _candidates.c.email, _candidates.c.phone, _candidates.c.opted_out)
-# The candidate's row, locked (an UPDATE, or FOR UPDATE on PostgreSQL; SQLite's write lock is
-# taken at BEGIN): two calls of one candidate ending at once see each other's text.
+# The candidate's row, locked (an UPDATE, or FOR NO KEY UPDATE on PostgreSQL, the lock the
+# UPDATE takes; SQLite's write lock is taken at BEGIN): two calls of one candidate ending at once
+# see each other's text, while rows that merely refer to the candidate need not wait.
 _NAMED = (update(_candidates).where(_candidates.c.id == bindparam("candidate_id"))
           .values(name=bindparam("name")).returning(*_CANDIDATE))
-_LOCKED = select(*_CANDIDATE).where(_candidates.c.id == bindparam("candidate_id")).with_for_update()
+_LOCKED = select(*_CANDIDATE).where(_candidates.c.id == bindparam("candidate_id")).with_for_update(key_share=True)
 # The same, as the turn's claim (``finish(seen_step=...)``): only while the conversation is
 # still at the step it was read at, in progress; no row when another webhook moved it. On
 # PostgreSQL the sub-SELECT locks the conversation's row (an InitPlan run before the candidate's
