@@ -75,8 +75,13 @@ def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, 
              or flow.asks_to_switch(conversation.state, body))
     on_file = duplicates.on_file(session, agent, candidate, conversation and conversation.application_id) \
         if reads else ()
-    ctx = flow.sms_context(local_today(agent, now), on_file=on_file, language=candidate.language)
     started = conversation is None
+    # A new texter's first words tell their language when no earlier choice is on file
+    # ("hi is this for the warehouse job?", not a keyword such as "JOBS"): greeted in it, the
+    # others offered.
+    language = candidate.language or (interpret.language_of(body, script.languages, min_words=2) if started
+                                      else None)
+    ctx = flow.sms_context(local_today(agent, now), on_file=on_file, language=language)
     email = interpret.email(body) if started and on_file else None
     if email is not None:
         return None, _email_after_application(candidate, email.value, script)

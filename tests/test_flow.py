@@ -292,3 +292,23 @@ def test_an_email_texted_instead_of_an_answer_is_kept_and_the_question_asked_aga
     voice_state, _ = run([Digits("1"), Digits("1")])
     voice_after, voice_turn = flow.advance(SCRIPT, voice_state, Speech("ana@example.com"), CTX)
     assert not effects(voice_turn, flow.EmailGiven) and voice_after.failures == 1
+
+
+@pytest.mark.parametrize("reply,language,heard", [
+    ("hello I'm calling about the job", "en", "To apply for a job, say apply"),
+    ("yes", "en", "To apply for a job, say apply"),
+    ("buenas tardes, llamo por el trabajo", "es", "Para solicitar un empleo"),
+    ("sí", "es", "Para solicitar un empleo"),
+])
+def test_a_reply_to_the_language_prompt_in_one_language_chooses_it(reply, language, heard):
+    # Before: "Sorry, I didn't understand" and the language prompt again, for a caller who
+    # plainly speaks one of the two.
+    state, turns = run([Speech(reply)])
+    assert effects(turns[1], flow.LanguageChosen) == [flow.LanguageChosen(language)]
+    assert state.phase == "menu" and heard in said(turns[1])
+    assert ("Soy un asistente de IA" in said(turns[1])) == (language == "es")
+
+
+def test_speech_in_no_language_at_the_language_prompt_is_asked_again():
+    state, turns = run([Speech("Mike T")])
+    assert state.phase == "language" and "For English, say English" in said(turns[1])

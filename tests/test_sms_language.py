@@ -118,3 +118,48 @@ def test_email_from_a_texter_with_nothing_on_file_starts_a_screening(twilio, db)
     reply = text(twilio, "jane@example.com", from_number="+12025550177")
     assert LANGUAGE_QUESTION in reply
     assert candidate(db, "+12025550177").email is None
+
+
+# A new texter's language from their words (interpret.language_of), never a reason to give up.
+
+def test_a_first_text_in_english_words_goes_straight_to_the_application_with_the_spanish_offer(twilio, db):
+    reply = text(twilio, "hi is this for the warehouse job?")
+    assert LANGUAGE_QUESTION not in reply
+    assert reply.startswith("Hi! This is Acme Staffing's hiring assistant.")
+    assert "Para español, responda ESPAÑOL." in reply and "Which job are you interested in?" in reply
+    assert "Are you 18 years of age or older?" in text(twilio, "1")
+
+
+def test_a_first_text_in_spanish_words_is_answered_in_spanish_and_may_still_switch(twilio, db):
+    reply = text(twilio, "Hola, busco trabajo de chofer")
+    assert reply.startswith("¡Hola! Soy el asistente de contratación de Acme Staffing.")
+    assert "For English, reply ENGLISH." in reply and "¿Qué empleo le interesa?" in reply
+    switched = text(twilio, "english please")
+    assert switched.startswith("Hi! This is Acme Staffing's hiring assistant.") and "Which job" in switched
+    assert candidate(db).language == "en"
+
+
+@pytest.mark.parametrize("answer,language,expected", [
+    ("yes", "en", "Which job are you interested in?"),
+    ("yeah I want to apply", "en", "Which job are you interested in?"),
+    ("the driver one", "en", "Which job are you interested in?"),
+    ("hola", "es", "¿Qué empleo le interesa?"),
+    ("sí quiero aplicar", "es", "¿Qué empleo le interesa?"),
+])
+def test_a_reply_to_the_language_question_in_one_language_chooses_it(twilio, db, answer, language, expected):
+    assert LANGUAGE_QUESTION in text(twilio, "JOBS")
+    reply = text(twilio, answer)
+    assert expected in reply and "didn't understand" not in reply and "no le entendí" not in reply
+    assert candidate(db).language == language
+
+
+def test_a_texter_never_understood_at_the_language_question_goes_on_in_english_not_dropped(twilio, db):
+    assert LANGUAGE_QUESTION in text(twilio, "JOBS")
+    assert LANGUAGE_QUESTION in text(twilio, "Mike T")  # a name: no language in it, asked once more
+    reply = text(twilio, "Mike T")  # before: "Sorry, we couldn't finish here." and the thread abandoned
+    assert "couldn't finish" not in reply
+    assert "Para español, responda ESPAÑOL." in reply and "Which job are you interested in?" in reply
+    assert "¿Qué empleo le interesa?" in text(twilio, "español")
+    assert "18 años" in text(twilio, "1")
+    [thread] = sms_conversations(db)
+    assert thread.status == ConversationStatus.in_progress and thread.language == "es"

@@ -437,6 +437,11 @@ def _failed(script, state, ctx, why: Line) -> tuple[CallState, Turn]:
     if state.phase is Phase.faq:   # an unheard question is no reason to hang up
         menu = dataclasses.replace(state, phase=Phase.menu, failures=0)
         return menu, _prompt_turn(script, menu, ctx, [why])
+    if state.phase is Phase.language and ctx.channel is Channel.sms:
+        # Nor is the language question: a texter goes on in the first language, offered the others.
+        first = script.languages[0]
+        offer = Line("switch_language", {"languages": [code for code in script.languages if code != first]})
+        return _in_language(script, state, ctx, first, [], [offer], may_switch=True)
     where = _question(script, state).key if state.phase is Phase.question else state.phase
     return _end(state, [why, Line("give_up")], (), ConversationStatus.abandoned, FollowUpReason.not_understood,
                 f"no answer understood at {where}")
@@ -467,16 +472,25 @@ def _choose(event: Event, options, lang: str) -> interpret.Interpretation | None
 def _on_language(script, state, event, ctx):
     options = [LANGUAGE_OPTIONS[code] for code in script.languages]
     picked = _choose(event, options, state.language)
-    if picked is None:
+    # A reply that names no language still shows the one it is in ("yes", "hola, busco trabajo").
+    lang = picked.value if picked is not None else \
+        interpret.language_of(event.text, script.languages) if isinstance(event, Speech) else None
+    if lang is None:
         return _unclear(script, state, event, ctx)
-    lang = picked.value
-    state = dataclasses.replace(state, phase=Phase.menu, language=lang, failures=0)
-    # The disclosure is repeated in the chosen language when it differs from the greeting's.
-    before = [Line("text", {"text": script.disclosure[lang]})] \
-        if lang != script.languages[0] and script.disclosure.get(lang) else []
+    return _in_language(script, state, ctx, lang, [LanguageChosen(lang)])
+
+
+def _in_language(script, state, ctx, lang: str, effects: list, before: list | None = None,
+                 may_switch: bool = False) -> tuple[CallState, Turn]:
+    """Go on from the language question in ``lang``: the menu, or on SMS the application; the
+    disclosure is repeated in ``lang`` when it differs from the greeting's."""
+    state = dataclasses.replace(state, phase=Phase.menu, language=lang, failures=0, may_switch=may_switch)
+    before = list(before or [])
+    if lang != script.languages[0] and script.disclosure.get(lang):
+        before.insert(0, Line("text", {"text": script.disclosure[lang]}))
     if ctx.skip_menu:
-        return _begin_application(script, state, ctx, [LanguageChosen(lang)], before)
-    return state, _prompt_turn(script, state, ctx, before, [LanguageChosen(lang)])
+        return _begin_application(script, state, ctx, effects, before)
+    return state, _prompt_turn(script, state, ctx, before, effects)
 
 
 def _on_menu(script, state, event, ctx):

@@ -11,7 +11,8 @@ confidence means (typically: confirm or reprompt). ``make eval`` measures covera
 precision on the labelled answers in ``tests/data/``.
 
 One module per kind of answer: ``yesno``, ``numbers``, ``dates``, ``choices``,
-``emails``, ``keypad`` (the ``digits_*`` readers) and ``names``; ``common`` holds the
+``emails``, ``keypad`` (the ``digits_*`` readers) and ``names``, and ``language`` (which
+language a reply is in, whatever it answers); ``common`` holds the
 types, the confidence levels and the one text folding. The words of each language live
 in ``engine.languages``: regional codes such as "es-MX" are accepted and an unsupported
 language falls back to the default (English).
@@ -27,6 +28,7 @@ from .common import Choice, Interpretation
 from .dates import date, date_refusal
 from .emails import email
 from .keypad import digits_choice, digits_date, digits_number, digits_yes_no
+from .language import language_of
 from .numbers import number
 from .yesno import yes_no
 
@@ -42,6 +44,7 @@ __all__ = [
     "digits_number",
     "digits_yes_no",
     "email",
+    "language_of",
     "number",
     "yes_no",
 ]
