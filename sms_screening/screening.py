@@ -87,6 +87,8 @@ def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, 
         return None, _email_after_application(candidate, email.value, script)
     if started:
         state, turn = flow.start(script, ctx)
+        if state.language == language and not candidate.language:
+            candidate.language = language  # kept as if chosen: the next thread starts in it too
         conversation = Conversation(channel=Channel.sms, agent=agent, candidate=candidate, to_number=to_number,
                                     language=state.language, state=state.to_dict(), step=0, started_at=now,
                                     source="sms")

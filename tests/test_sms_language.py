@@ -128,6 +128,7 @@ def test_a_first_text_in_english_words_goes_straight_to_the_application_with_the
     assert reply.startswith("Hi! This is Acme Staffing's hiring assistant.")
     assert "Para español, responda ESPAÑOL." in reply and "Which job are you interested in?" in reply
     assert "Are you 18 years of age or older?" in text(twilio, "1")
+    assert candidate(db).language == "en"  # kept: a later thread starts in English too
 
 
 def test_a_first_text_in_spanish_words_is_answered_in_spanish_and_may_still_switch(twilio, db):
