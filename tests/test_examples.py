@@ -69,3 +69,19 @@ def test_the_corrected_knockout_call_is_stored_as_corrected_and_recorded(db, cli
             {"value": True}, False, False, "no, I am authorized")
         assert auth.speech_confidence == 0.91 and auth.interpreter_confidence is not None
         assert answers["age-18"].confirmed is None
+
+
+@pytest.mark.parametrize("name,outcome,scored", [
+    ("qualified.txt", "qualified", True),
+    ("knockout.txt", "knocked_out", False),  # before: 0.0, ranked as if scored
+    ("garbled.txt", "incomplete", False),  # before: 0.0 (a hang-up left it unset: now alike)
+    ("hangup.txt", "incomplete", False),
+])
+def test_only_a_screening_that_qualified_is_scored(name, outcome, scored, db, client):
+    from receptionist.adapters.models import Application
+
+    play_call(name, client)
+    with db.transaction() as s:
+        [application] = s.scalars(select(Application)).all()
+        assert application.screening_outcome == outcome
+        assert (application.score is not None) == scored, application.score

@@ -168,7 +168,10 @@ def apply_effects(session: Session, conversation: Conversation, effects, now: dt
                 conversation.flag(effect.follow_up, effect.note or effect.follow_up)
             if conversation.application is not None:
                 conversation.application.screening_outcome = SCREENING_OUTCOMES[conversation.status]
-                conversation.application.score = score_of(conversation, now, stored_answers(session, conversation))
+                # Only a screening that qualified is scored: a knockout's or an unfinished one's
+                # partial answers would rank as a real 0 (the hang-up path leaves it unset too).
+                conversation.application.score = score_of(conversation, now, stored_answers(
+                    session, conversation)) if conversation.status is ConversationStatus.completed else None
                 route_if_ready(session, conversation.application)
             emit(session, conversation.agent.company_id, WebhookEvent.conversation_completed,
                  {"conversation_id": conversation.id, "status": str(conversation.status),
