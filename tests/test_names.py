@@ -85,7 +85,13 @@ HABLADO = [
 # Real names, kept as they are (or capitalised as a person writes them).
 KEPT = [
     ("De La Cruz", "De La Cruz"),
-    ("maria de la cruz", "Maria De La Cruz"),
+    ("maria de la cruz", "Maria De La Cruz"),  # no sign of how its bearer writes it
+    # A particle its writer (or the recognizer) kept lowercase beside capitals stays so.
+    ("María de la Cruz", "María de la Cruz"),
+    ("me llamo José de Jesús Pérez y Gasset", "José de Jesús Pérez y Gasset"),
+    ("Ludwig van Beethoven", "Ludwig van Beethoven"),
+    ("Robert De Niro", "Robert De Niro"),
+    ("de la Cruz", "De la Cruz"),
     ("O'Brien", "O'Brien"),
     ("sean o’brien", "Sean O'Brien"),
     ("d'andre jones", "D'Andre Jones"),
@@ -101,7 +107,7 @@ KEPT = [
     ("Grace", "Grace"),
     ("my name is Grace Hope", "Grace Hope"),
     ("Sirhan Sirhan", "Sirhan Sirhan"),
-    ("José Ortega y Gasset", "José Ortega Y Gasset"),
+    ("José Ortega y Gasset", "José Ortega y Gasset"),
     ("Sandra Oh", "Sandra Oh"),
 ]
 

@@ -24,6 +24,8 @@ from .common import words
 
 _MIN_LETTERS = 2  # a single letter ("y", "a", "o") is a word in too many languages
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
+# Vocabulary fields whose words belong to names, not to a language ("van", "de la").
+_NOT_EVIDENCE = frozenset({"particles"})
 _ADDRESS = re.compile(r"\S+@\S+|\S+://\S+|www\.\S+", re.IGNORECASE)  # "jane@example.com" is in no language
 
 
@@ -72,7 +74,8 @@ def _strings(value: Any) -> Iterable[str]:
         yield value
     elif dataclasses.is_dataclass(value):
         for item in dataclasses.fields(value):
-            yield from _strings(getattr(value, item.name))
+            if item.name not in _NOT_EVIDENCE:
+                yield from _strings(getattr(value, item.name))
     elif isinstance(value, Mapping):
         for key, item in value.items():
             yield from _strings(key)

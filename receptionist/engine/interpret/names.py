@@ -116,15 +116,15 @@ def clean_name(text: str) -> str | None:
     Connor" / "Ana López"); spelled letters are joined ("J-O-H-N Smith", "john j o h n smith"
     -> "John Smith"); a name said twice counts once ("Jane Doe Jane Doe", "Bond, James
     Bond"). Each word is capitalised (after ' and - too: "o'brien" -> "O'Brien") unless it
-    was written in mixed case ("McDonald"). At most 200 characters.
+    was written in mixed case ("McDonald") or is a particle written lowercase beside
+    capitalised words ("María de la Cruz", "Ludwig van Beethoven"). At most 200 characters.
     """
     tokens = _without_fillers(_tokens(text if isinstance(text, str) else ""))
     start = _name_start(tokens)
     if start is None:
         return None
     said = _trim(_assembled(_trim(tokens[start:], "courtesies")), "cues", "joiners")  # "... is my name"
-    name = _once(_spelled(_without_title(said)))
-    name = " ".join(filter(None, map(_capitalised, name))).strip(" .,!?¡¿")
+    name = " ".join(filter(None, _cased(_once(_spelled(_without_title(said)))))).strip(" .,!?¡¿")
     if not any(c.isalpha() for c in name):
         return None
     return name[:_MAX_NAME_CHARS]
@@ -233,6 +233,21 @@ def _once(name: list[str]) -> list[str]:
     if len(name) >= 3 and folded[0] == folded[-1]:
         return name[1:]
     return name
+
+
+def _cased(name: list[str]) -> list[str]:
+    """Each word :func:`_capitalised`, but a particle ("de", "la", "van") after the first word
+    that its writer kept lowercase beside capitalised words: "María de la Cruz" stays, "maria
+    de la cruz" -> "Maria De La Cruz" (no sign of how its bearer writes it)."""
+    particles = _particles()
+    mixed = any(word[:1].isupper() for word in name)
+    return [word if i and mixed and word.islower() and word in particles else _capitalised(word)
+            for i, word in enumerate(name)]
+
+
+@cache
+def _particles() -> frozenset[str]:
+    return frozenset(word for lang in LANGUAGES.values() for word in lang.words.names.particles.split("|") if word)
 
 
 def _capitalised(word: str) -> str:

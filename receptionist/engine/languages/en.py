@@ -185,6 +185,7 @@ WORDS = Vocabulary(
         "|do you need|is this|are you|i dont want|i do not want|i would rather not|id rather not"
         "|rather not|i prefer not|prefer not|i dont have|none|nothing|nobody|no one|not telling"
         "|its a secret|a secret|none of your business|skip|next question",
+        particles="van|von|der|den|da|di|du|de|la|le|bin|ibn",  # "Ludwig van Beethoven"
     ),
     confirm_words="confirm|confirmed|all good|looks good",
     menu={"apply": ("apply", "job", "jobs", "apply for a job", "work"),

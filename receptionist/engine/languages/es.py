@@ -191,6 +191,7 @@ WORDS = Vocabulary(
         non_answers="no se|no lo se|ni idea|no estoy seguro|no estoy segura|no|por que|para que"
         "|que|quien|como|cual|donde|perdon|disculpe|repita|puede repetir|prefiero no"
         "|no quiero|no tengo|ninguno|nada|nadie|es un secreto|siguiente pregunta",
+        particles="de|del|la|las|los|y",
     ),
     confirm_words="confirmo|confirmado|todo bien",
     menu={"apply": ("solicitar", "empleo", "trabajo", "aplicar"),

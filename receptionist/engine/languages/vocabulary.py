@@ -194,7 +194,9 @@ class NameWords:
     "first name Sarah, last name Connor" / "mi apellido es López";
     joiners: words between the parts of such a frame ("and my", "y mi", "is");
     non_answers: answers that give no name ("I don't know", "why do you need it", "no"),
-    also at the start of a longer answer.
+    also at the start of a longer answer;
+    particles: words inside a name that its writer may keep lowercase ("de la" in "María de
+    la Cruz", "van"): kept so when written so beside capitalised words.
     """
 
     cues: str
@@ -207,6 +209,7 @@ class NameWords:
     parts: Mapping[str, str] = field(default_factory=dict)
     joiners: str = ""
     non_answers: str = ""
+    particles: str = ""
 
 
 @dataclass(frozen=True)
