@@ -315,6 +315,7 @@ def start_gunicorn(stack: Stack, app_spec: str, env: dict[str, str], workers: in
     ``ready_path`` answers 200."""
     port = free_port(ports(WEB_PORTS))
     access_log = stack.workdir / "access.log"
+    env = {**env, "MIGRATE_ON_START": "0"}  # gunicorn.conf.py: the run prepared its databases itself
     proc = stack.start("gunicorn", [python, "-m", "gunicorn", "--workers", str(workers), "--threads",
                                     str(threads), "--bind", f"127.0.0.1:{port}", "--access-logfile",
                                     str(access_log), "--access-logformat", ACCESS_FORMAT,

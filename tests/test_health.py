@@ -113,3 +113,29 @@ def test_a_database_that_does_not_answer_makes_healthz_503_without_hanging(app, 
     assert "no answer within" in checks["database"]["detail"]
     assert waited < 10  # the webhook bound (DESIGN.md); the probe gives up after ~2 s
     assert healthz(app)[0] == 200  # the lock gone, healthy again
+
+
+@pytest.mark.parametrize("revision,detail", [
+    (None, "no schema (the migrations never ran): run flask --app app db upgrade"),
+    ("0009_candidate_list", "schema at revision 0009_candidate_list, this code needs 0010_implied_by_phrases: "
+                            "run flask --app app db upgrade"),
+])
+def test_a_database_not_migrated_makes_healthz_503_naming_the_command(tmp_path, settings, revision, detail):
+    # Before: "SELECT 1 answered", 200, while every webhook failed for want of its tables.
+    from receptionist.adapters.db import Database
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    database = Database(url)
+    try:
+        if revision:
+            database.upgrade(revision)
+        app = bootstrap.create_app(container=bootstrap.build(dataclasses.replace(settings, database_url=url),
+                                                             database=database))
+        code, body = healthz(app)
+        assert code == 503 and by_component(body)["database"] == {
+            "component": "database", "ok": False, "critical": True, "detail": detail, "age_s": None}
+        database.upgrade()
+        code, body = healthz(app)
+        assert by_component(body)["database"]["ok"] and by_component(body)["database"]["detail"] == "SELECT 1 answered"
+    finally:
+        database.dispose()

@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -197,11 +198,16 @@ def running_serve(tmp_path: Path, through_make: bool = False, **env: str) -> Ite
         assert launcher.poll() is None, output.read_text()
         yield serve
     finally:
-        if launcher.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(launcher.pid, signal.SIGKILL)
-        launcher.wait()
-        kill_all(processes_of(instance))
+        _kill_leftovers(launcher, instance)
+
+
+def _kill_leftovers(launcher: subprocess.Popen, instance: Path) -> None:
+    """Kill whatever a test's launcher (its process group) and the instance still run."""
+    if launcher.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(launcher.pid, signal.SIGKILL)
+    launcher.wait()
+    kill_all(processes_of(instance))
 
 
 def _everything(serve: Serve) -> set[int]:
@@ -688,3 +694,62 @@ def test_a_child_that_cannot_be_started_is_tried_again_later(caplog):
         clock.now += 0.5
     assert [t - attempts[0] for t in attempts] == [0, 2, 6]  # 1 s after the death, then 2, then 4
     assert supervisor.children[0].proc is not dead
+
+
+# --- gunicorn, as the README's production line runs it -----------------------------------
+
+
+def _health(port: int) -> tuple[int, dict] | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+    except OSError:
+        return None
+
+
+@contextlib.contextmanager
+def running_gunicorn(tmp_path: Path, **env: str) -> Iterator[tuple[int, Path]]:
+    """``gunicorn --workers 2 app:app`` started in the project folder (so it reads
+    gunicorn.conf.py) on a fresh instance folder, embedded defaults; yields (port, instance)
+    once it answers /healthz. Everything of the instance left at the end is killed."""
+    instance, port = tmp_path / "instance", free_port()
+    log = tmp_path / "gunicorn.log"
+    with open(log, "wb") as out:
+        gunicorn = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+             "--no-control-socket", "app:app"], cwd=ROOT, env=_environment(instance, **env), stdout=out,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_for(lambda: gunicorn.poll() is not None or _health(port), START_TIMEOUT_S, "gunicorn answers /healthz")
+        assert gunicorn.poll() is None, log.read_text()
+        yield port, instance
+        gunicorn.send_signal(signal.SIGTERM)
+        gunicorn.wait(timeout=STOP_TIMEOUT_S)
+        wait_for(lambda: not processes_of(instance), STOP_TIMEOUT_S, "every process of the instance stopped")
+    finally:
+        _kill_leftovers(gunicorn, instance)
+
+
+def test_gunicorn_on_a_fresh_checkout_migrates_loads_the_sample_and_takes_a_call(tmp_path):
+    # Before: no tables, so every call heard "we are having a problem", and /healthz said 200.
+    with running_gunicorn(tmp_path) as (port, instance):
+        code, body = _health(port)
+        assert code == 200 and {c["component"]: c for c in body["checks"]}["database"]["ok"]
+        call = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", "call", "--url", f"http://127.0.0.1:{port}", "--script",
+             str(ROOT / "examples" / "calls" / "qualified.txt")], cwd=ROOT, env=_environment(instance),
+            capture_output=True, text=True, timeout=120)
+        assert call.returncode == 0, call.stdout + call.stderr
+        assert "PASS" in call.stdout
+    # Leaving the context stopped gunicorn with SIGTERM and saw every process of the instance
+    # (its workers, the embedded Redis they started) gone.
+
+
+def test_gunicorn_told_not_to_migrate_reports_the_database_down_with_the_command(tmp_path):
+    with running_gunicorn(tmp_path, MIGRATE_ON_START="0") as (port, _instance):
+        code, body = _health(port)
+        database = {c["component"]: c for c in body["checks"]}["database"]
+        assert code == 503 and not database["ok"]
+        assert database["detail"] == "no schema (the migrations never ran): run flask --app app db upgrade"

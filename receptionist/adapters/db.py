@@ -30,6 +30,7 @@ DETAIL (``Key (phone)=(+1202...)``) out of the message.
 from __future__ import annotations
 
 import contextvars
+import functools
 import inspect
 import logging
 import os
@@ -43,6 +44,8 @@ from typing import Iterable, Iterator
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DisconnectionError, MultipleResultsFound, NoResultFound
@@ -487,6 +490,28 @@ def _one_transaction(conn: Connection, autocommit_first: bool, reset: bool) -> I
     finally:
         if reset and (autocommit or autocommits(conn)) and not conn.invalidated and not conn.closed:
             conn.execution_options(isolation_level=conn.default_isolation_level)
+
+
+def schema_behind(connection: Connection) -> str | None:
+    """Why the database's schema is older than this code's migrations (one sentence, with
+    the command that fixes it), or None when it is at the newest revision, or at one this
+    code does not know (a newer release migrated it first: its old workers still serve).
+    Reads ``alembic_version`` through Alembic's ``MigrationContext``."""
+    current = MigrationContext.configure(connection).get_current_revision()
+    scripts = _migration_scripts()
+    head = scripts.get_current_head()
+    if current == head:
+        return None
+    if current is None:
+        return "no schema (the migrations never ran): run flask --app app db upgrade"
+    if current not in {script.revision for script in scripts.walk_revisions()}:
+        return None
+    return f"schema at revision {current}, this code needs {head}: run flask --app app db upgrade"
+
+
+@functools.cache
+def _migration_scripts() -> ScriptDirectory:
+    return ScriptDirectory(str(MIGRATIONS_DIR))
 
 
 def alembic_config(url: str) -> Config:

@@ -3,12 +3,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import os
+
 import click
 import yaml
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
 
+from receptionist.adapters.models import Company
 from receptionist.services.company import CompanyFileError, load_company
+from receptionist.settings import PROJECT_ROOT
+
+SAMPLE_COMPANY = PROJECT_ROOT / "examples" / "acme-staffing.yaml"
 
 db_group = AppGroup("db", help="Database schema (Alembic migrations).")
 
@@ -19,6 +26,33 @@ def db_upgrade(revision: str) -> None:
     """Migrate the database to REVISION (default: the newest)."""
     current_app.extensions["db"].upgrade(revision)
     click.echo(f"database at {revision}")
+
+
+@db_group.command("prepare")
+@click.option("--sample/--no-sample", default=None,
+              help="Load the sample company into an empty database (default: only with the embedded "
+                   "defaults, DATABASE_URL unset).")
+def db_prepare(sample: bool | None) -> None:
+    """Migrate to the newest revision and, with the embedded defaults, load the sample company
+    into an empty database: what `make run` does before serving, and gunicorn started in the
+    project folder too (gunicorn.conf.py)."""
+    sample = not os.environ.get("DATABASE_URL") if sample is None else sample
+    click.echo(prepare_database(sample))
+
+
+def prepare_database(sample_if_empty: bool) -> str:
+    """Migrate the app's database to the newest revision; then, when ``sample_if_empty`` and no
+    company exists, load ``examples/acme-staffing.yaml``. Returns what was done, one line.
+    Raises click.ClickException when the sample does not load, and the database's errors."""
+    current_app.extensions["db"].upgrade()
+    if not sample_if_empty:
+        return "database at the newest revision"
+    with current_app.extensions["db"].transaction() as session:
+        empty = session.scalars(select(Company).limit(1)).first() is None
+    if not empty:
+        return "database at the newest revision; a company is loaded"
+    return (f"database at the newest revision; empty: loaded the sample company {SAMPLE_COMPANY.name}: "
+            f"{load_company_file(SAMPLE_COMPANY)}")
 
 
 def load_company_file(path: Path) -> str:

@@ -24,15 +24,11 @@ import click
 from flask import current_app, Flask
 from flask.cli import ScriptInfo, with_appcontext
 from redis.backoff import ExponentialBackoff
-from sqlalchemy import select
 
 from receptionist.adapters import redis_server
-from receptionist.adapters.models import Company
-from receptionist.settings import PROJECT_ROOT
 
-from .database import load_company_file
+from .database import prepare_database
 
-SAMPLE_COMPANY = PROJECT_ROOT / "examples" / "acme-staffing.yaml"
 SUPERVISOR_ENV = "RECEPTIONIST_SUPERVISOR_PID"  # set by serve for its children
 
 RESTART_FIRST_S = 1            # wait before restarting a child that died ...
@@ -71,12 +67,7 @@ def serve_command(host: str, port: int) -> None:
                 supervisor.watch("redis", server.process, lambda: server.start(new_session=True),
                                  stop_timeout_s=redis_server.EMBEDDED_STOP_TIMEOUT_S)
         url = redis_server.redis_url(settings)
-        app.extensions["db"].upgrade()
-        with app.extensions["db"].transaction() as session:
-            empty = session.scalars(select(Company).limit(1)).first() is None
-        if empty:
-            click.echo(f"empty database: loading the sample company {SAMPLE_COMPANY.name}: "
-                       f"{load_company_file(SAMPLE_COMPANY)}")
+        click.echo(prepare_database(sample_if_empty=True))
         # The children find the same Redis through REDIS_URL, and this process through SUPERVISOR_ENV.
         env = {**os.environ, "REDIS_URL": url, SUPERVISOR_ENV: str(os.getpid())}
         # WORKER_PROCESSES workers ("worker", "worker2", ...); the first runs RQ's scheduler.

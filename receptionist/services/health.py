@@ -7,7 +7,8 @@ health check never hangs whatever the database or Redis does:
 ==========  ==============================================================  =================
 component   probe                                                           unhealthy when
 ==========  ==============================================================  =================
-database    ``SELECT 1`` through the pool (adapters.db bounds every wait)   error or timeout
+database    ``SELECT 1`` through the pool (adapters.db bounds every wait)   error or timeout,
+            and the schema's revision (``adapters.db.schema_behind``)       or not migrated
 redis       ``PING`` on the queue's connection                              error or timeout
 worker      RQ's worker registry (``Worker.all``): newest ``last_heartbeat``  none, or older
                                                                             than ``stale_after_s``
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING, Callable
 from sqlalchemy import func, or_, select, text
 
 from ..adapters import queue as rq_queue
+from ..adapters.db import schema_behind
 from ..adapters.models import OutboxItem, OutboxStatus, utcnow
 
 if TYPE_CHECKING:
@@ -127,7 +129,9 @@ def _age(now: dt.datetime, then: dt.datetime) -> float:
 def _database(container: "Container") -> Check:
     with container.database.engine.connect() as conn:
         conn.execute(text("SELECT 1"))
-    return Check("database", True, "SELECT 1 answered")
+        behind = schema_behind(conn)
+    # Reachable but not migrated: every webhook would fail all the same.
+    return Check("database", False, behind) if behind else Check("database", True, "SELECT 1 answered")
 
 
 def _redis(settings) -> Check:
