@@ -12,8 +12,8 @@ import dateparser
 
 from ..languages import LANGUAGES, language as find_language
 from ..languages.vocabulary import DateWords
-from .common import GUESSED, INFERRED, PLAIN, Interpretation, alternation, fold, negated, spoken_years, to_digits, \
-    words
+from .common import GUESSED, INFERRED, PLAIN, Interpretation, alternation, corrected, fold, negated, spoken_years, \
+    to_digits, words
 
 _MAX_DATEPARSER_CHARS = 100  # dateparser is slow and over-eager on long sentences
 
@@ -460,6 +460,10 @@ def _read(text: str, language: str, today: datetime.date) -> tuple[Interpretatio
         return None, None
     if isinstance(today, datetime.datetime):
         today = today.date()
+    if (tail := corrected(text, language)) is not None:  # "Monday, no wait, Tuesday"
+        found, _ = _read(tail, language, today)
+        if found is not None:
+            return Interpretation(found.value, min(found.confidence, INFERRED)), None
     c = _calendar(find_language(language).code)
     normalised = _date_text(text, c)
     if text.rstrip().endswith("?") and re.match(rf"(?:{c.words.asks})\b", normalised):

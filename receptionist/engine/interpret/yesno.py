@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from ..languages import Language, language as find_language
-from .common import INFERRED, PLAIN, Interpretation, PhraseTable, clauses, find_phrases, fold, negated, \
-    phrase_table, to_digits, words
+from .common import INFERRED, PLAIN, Interpretation, PhraseTable, clauses, corrected, find_phrases, fold, \
+    negated, phrase_table, to_digits, words
 from .numbers import bounds
 
 _YES, _NO, _UNSURE = True, False, None
@@ -172,8 +172,17 @@ def yes_no(text: str, language: str, question: str | None = None,
     understood (None): "yes no", "not
     sure", "no sé", "I have plans already", "I can't wait", "never been better", "I would
     rather ...", "con ayuda sí", "yes if ...", "bueno", "okey", and an echo of a verb the
-    question does not use.
+    question does not use. A correction counts as said last: "no, wait, yes I do" -> True,
+    "sí, no, perdón, no tengo" -> False (0.75).
     """
+    if (tail := corrected(text, language)) is not None and (
+            found := _yes_no(tail, language, question, implied_by_number, implied_by_phrases)) is not None:
+        return Interpretation(found.value, min(found.confidence, INFERRED))
+    return _yes_no(text, language, question, implied_by_number, implied_by_phrases)
+
+
+def _yes_no(text: str, language: str, question: str | None, implied_by_number: Mapping | None,
+            implied_by_phrases: Mapping | None) -> Interpretation | None:
     if not isinstance(text, str):
         return None
     lang = find_language(language)

@@ -187,6 +187,8 @@ WORDS = Vocabulary(
         "|its a secret|a secret|none of your business|skip|next question",
     ),
     confirm_words="confirm|confirmed|all good|looks good",
+    corrections="no wait|wait|no sorry|sorry|i mean|i meant|actually|no actually|scratch that|make that|or rather"
+    "|let me correct that|correction",
     menu={"apply": ("apply", "job", "jobs", "apply for a job", "work"),
           "status": ("status", "check", "application", "check on my application"),
           "question": ("question", "ask a question", "information", "questions")},

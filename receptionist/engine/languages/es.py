@@ -193,6 +193,8 @@ WORDS = Vocabulary(
         "|no quiero|no tengo|ninguno|nada|nadie|es un secreto|siguiente pregunta",
     ),
     confirm_words="confirmo|confirmado|todo bien",
+    corrections="no espera|espera|no perdon|perdon|perdona|disculpa|digo|mejor dicho|mejor|quiero decir"
+    "|no mejor|corrijo|me equivoque",
     menu={"apply": ("solicitar", "empleo", "trabajo", "aplicar"),
           "status": ("estado", "consultar", "mi solicitud"),
           "question": ("pregunta", "hacer una pregunta", "información", "preguntas")},

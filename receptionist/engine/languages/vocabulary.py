@@ -219,7 +219,9 @@ class Vocabulary:
     language_names: {language code: what a speaker of this language calls it, heard forms};
     yes_no_hints / date_hints: speech-recognition hints (Twilio ``<Gather hints>``);
     status_words: {conversation status value: how the caller hears it};
-    stopwords: heard words that say nothing about a question's topic (FAQ matching).
+    stopwords: heard words that say nothing about a question's topic (FAQ matching);
+    corrections: phrases with which a caller takes back what they just said ("no wait",
+    "I mean", "perdón", "digo"): the answer is what follows the last one.
     """
 
     yes_no: YesNoWords
@@ -235,3 +237,4 @@ class Vocabulary:
     date_hints: tuple[str, ...]
     status_words: Mapping[str, str]
     stopwords: frozenset[str]
+    corrections: str = ""
