@@ -96,8 +96,16 @@ def clauses(text: str) -> list[list[str]]:
     return [w for part in re.split(r"[,;:.!?¡¿()\n]+", fold(text)) if (w := words(part))]
 
 
+# text2num reads the Spanish plural articles "unos", "unas" ("some": "en unos días") as 1.
+_NOT_NUMBERS = {"es": (re.compile(r"\bun([oa])s\b", re.IGNORECASE), r"algun\1s")}
+
+
 def to_digits(text: str, language_code: str = "en") -> str:
-    """Spelled numbers to digits with text2num, keeping the text if it cannot cope."""
+    """Spelled numbers to digits with text2num, keeping the text if it cannot cope:
+    "dos semanas" -> "2 semanas"; "unos días" stays words (a few, not one)."""
+    if language_code in _NOT_NUMBERS:
+        pattern, replacement = _NOT_NUMBERS[language_code]
+        text = pattern.sub(replacement, text)
     try:
         return alpha2digit(text, language_code, threshold=0)
     except Exception:  # a third-party parser must not take the call down

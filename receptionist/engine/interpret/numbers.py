@@ -33,6 +33,8 @@ def _numbers_in(text: str, lang: Language) -> tuple[str, bool]:
         converted, count = re.subn(pattern, replacement, converted)
         inferred = inferred or bool(count)
     converted = spoken_years(to_digits(converted, lang.code))  # "since twenty eighteen"
+    units = "|".join(words.units)
+    converted = re.sub(rf"(?<![\d.])(\d+)(?=(?:{units})\b)", r"\1 ", converted)  # "5yrs" texted
     if words.decimal_comma:
         converted = re.sub(r"(?<=\d),(?=\d)", ".", converted)  # "2,5" is 2.5
     else:

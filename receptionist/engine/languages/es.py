@@ -79,7 +79,7 @@ WORDS = Vocabulary(
         until_now=r"(?:hasta|a) (?:ahora|hoy|la fecha|el presente|este ano)",
         above=r"mas de|arriba de|encima de|mayor de|mayor que|pasad[oa] de",
         at_least=r"por lo menos|al menos|como minimo|o mas|o mayor|y pico|y algo",
-        below=r"menos de|menor de|menor que|debajo de|ni siquiera|no llega a|no llego a",
+        below=r"menos de|menor de|menor que|debajo de|ni siquiera|ni|no llega a|no llego a",
         starting=r"\b(?:(?:apenas|recien|hace poco) (?:empece|empiezo|comence|comienzo|estoy empezando"
         r"|voy empezando|empezando|comenzando|inicie)|acabo de (?:empezar|comenzar|iniciar)"
         r"|soy nuev[oa]|estoy empezando|voy empezando)\b",
@@ -92,7 +92,7 @@ WORDS = Vocabulary(
                        "jul": 7, "ago": 8, "sep": 9, "sept": 9, "set": 9, "oct": 10, "nov": 11,
                        "dic": 12},
         spoken_format="{day} de {month}",
-        now=r"ahora mismo|ahora|ya mismo|ya|inmediatamente|de inmediato|hoy mismo|hoy"
+        now=r"ahorita mismo|ahorita|ahora mismo|ahora|ya mismo|ya|inmediatamente|de inmediato|hoy mismo|hoy"
         r"|cuanto antes|lo antes posible|lo mas pronto posible",
         tomorrow=r"(?<!la )manana",  # "por la mañana" is "in the morning"
         day_after_tomorrow=r"pasado manana",
@@ -106,8 +106,8 @@ WORDS = Vocabulary(
         units={"dia": "day", "semana": "week", "mes": "month"},
         the=r"el",
         of=r"de|del",
-        ordinal=r"o|a|er|ero|era",  # "1º", "1ª" fold to "1o", "1a"; "1.er" is rejoined
-        day_prefix=r"el dia|el|dia",
+        ordinal=r"o|a|er|ero|era|ro|ra",  # "1º", "1ª" fold to "1o", "1a"; "1.er" is rejoined; "1ro" texted
+        day_prefix=r"el dia|el|dia|del dia|del",  # "a partir del 15"
         month_prefix=r"en|para|a principios de|principios de|a inicios de|inicios de",
         date_order="DMY",
         past=r"\b(?:hace (?:\d+|(?:un|1) par de|unos|unas|poco) (?:dias?|semanas?|mes(?:es)?|anos?)|hace poco"
@@ -126,6 +126,8 @@ WORDS = Vocabulary(
         end_of_week=r"(?:a )?finales de (?:la |esta )?semana|a fin de semana|(?:a )?fin(?:es)? de (?:la|esta) semana",
         weekend=r"(?:(?:este|el) )?(?:(?P<next>proximo) )?fin de semana(?: (?P<next2>que viene|proximo|siguiente))?",
         week_after_next=r"(?:la )?semana (?:despues de|siguiente a) la (?:proxima|que viene)",
+        after=r"despues del?",
+        next_one=r"(?:la|el) (?:proxima|proximo|que viene)",
         whenever=r"cuando sea|cuando (?:(?:usted|ustedes) )?(?:quiera|quieran|guste|gusten|necesite|necesiten"
         r"|diga|digan)|en cualquier momento|cualquier dia|cuando me necesiten",
         the_month=r"mes",
@@ -142,7 +144,7 @@ WORDS = Vocabulary(
             r"(?:el )?dia de (?:los )?reyes": "01-06",
             r"(?:a )?(?:principios|inicios|comienzos) del? (?:ano|proximo ano|ano que viene)": "01-01",
         },
-        ordinal_split=r"er|ero|era|o|a",
+        ordinal_split=r"er|ero|era|ro|ra|o|a",
         filler=r"eh|em+|pues|creo que|puedo empezar|podria empezar|puedo comenzar"
         r"|podria comenzar|empezar|comenzar|a partir del?|desde el|estoy disponible"
         r"|disponible|para el|el",

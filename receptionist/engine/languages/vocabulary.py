@@ -139,6 +139,12 @@ class DateWords:
     week_of: str = r"$^"
     # The whole answer (fillers aside) leaves the day to the company: "whenever", "cuando sea".
     whenever: str = r"$^"
+    # Heard abbreviations of weekdays, folded -> 0 (Monday) .. 6: "thurs", "weds".
+    weekday_aliases: Mapping[str, int] = field(default_factory=dict)
+    # "the Monday after Thanksgiving": a weekday, ``after``, then a day (or ``next_one``:
+    # "the Monday after next", that week's Monday).
+    after: str = r"$^"
+    next_one: str = r"$^"
     # This week's end (its Friday): "end of the week", "a fin de semana".
     end_of_week: str = r"$^"
     # A weekend (its Saturday): "this weekend", "fin de semana"; a group named ``next...`` set
