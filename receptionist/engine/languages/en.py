@@ -153,7 +153,7 @@ WORDS = Vocabulary(
         any_words="any|any one|anything|any of them|any shift|whatever|whatever works|whichever"
         "|either|either one|either is fine|both|all|all of them|doesnt matter|does not matter"
         "|it doesnt matter|i dont mind|dont mind|no preference|i have no preference|flexible"
-        "|im flexible|open|im open|anytime|any time|up to you|whatever you need"
+        "|im flexible|open|im open|anytime|any time|up to you|whatever you need|i dont care|dont care"
         "|whenever|whenever you need|whatever you have|whatever is open|anything works|any is fine|any of those"
         "|i can do any|i can work any|doesnt matter to me|it doesnt matter to me",
         both_words=frozenset("and both plus".split()),
@@ -176,7 +176,8 @@ WORDS = Vocabulary(
         "|right|of course|absolutely|sure thing|yes maam|yes sir",
         fillers="uh|um|umm|uhm|uhh|er|erm|ah|ahh|eh|hmm|hm|mm|mmm",
         courtesies="thank you|thanks|thank|thank you very much|thank you so much|thanks a lot"
-        "|please|bye|goodbye|thats it|thats all|thats my name|and thats it",
+        "|please|bye|goodbye|thats it|thats all|thats my name|and thats it"
+        "|nice to meet you|pleased to meet you|nice meeting you|here|speaking",  # "Tom Hanks here"
         titles="mr|mister|mrs|missus|ms|miss|mz|dr|doctor",
         given_names="don",
         parts={"first": "first name|given name|first names",

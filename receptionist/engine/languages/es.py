@@ -179,12 +179,14 @@ WORDS = Vocabulary(
     names=NameWords(
         cues="me llamo|mi nombre es|mi nombre|nombre es|nombre|yo me llamo|el nombre es"
         "|mi nombre completo es|mi nombre completo|nombre completo",
-        intros="soy|yo soy|me dicen|me llaman|puede llamarme|puedes llamarme|llameme|llamame",
+        intros="soy|yo soy|me dicen|me llaman|puede llamarme|puedes llamarme|llameme|llamame"
+        "|habla|le habla|te habla",  # "habla Miguel": this is Miguel, on the phone
         # Also what opens an answer before the name: "pues", "bueno", "sí claro".
         greetings="hola|si|buenos dias|buenas tardes|buenas noches|buenas|claro|si claro|pues"
         "|bueno|bueno pues|ok|okay|vale|ah|oh|ya|o sea|a ver|si senor|si senora|si senorita",
         fillers="eh|em|ehm|este|mmm|mm|ehh",
-        courtesies="gracias|muchas gracias|mil gracias|por favor|adios|eso es todo|es todo",
+        courtesies="gracias|muchas gracias|mil gracias|por favor|adios|eso es todo|es todo"
+        "|para servirle|para servirte|a sus ordenes|a la orden|mucho gusto|un gusto|encantado|encantada",
         titles="senor|senora|senorita|sr|sra|srta|don|dona",
         parts={"first": "primer nombre",
                "middle": "segundo nombre",
