@@ -9,6 +9,7 @@ answers ("I have plans already", "I can't wait", "con ayuda sí", "bueno") are n
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -181,6 +182,29 @@ def yes_no(text: str, language: str, question: str | None = None,
     return _yes_no(text, language, question, implied_by_number, implied_by_phrases)
 
 
+# Emoji texted as an answer, as the language's plain yes (True) or no (False).
+_EMOJI = {"\N{THUMBS UP SIGN}": True, "\N{OK HAND SIGN}": True, "\N{WHITE HEAVY CHECK MARK}": True,
+          "\N{HEAVY CHECK MARK}": True, "\N{THUMBS DOWN SIGN}": False, "\N{CROSS MARK}": False}
+_EMOJI_PATTERN = re.compile("|".join(_EMOJI))
+
+
+def _said(text: str, lang: Language) -> list[list[str]]:
+    """The clauses of an answer, with texting undone: emoji as words ("👍" -> "yes"), and a
+    word drawn out for emphasis as the answer it draws out ("yesss", "nooo", "siii")."""
+    yes, no = lang.words.yes_no_hints
+    text = _EMOJI_PATTERN.sub(lambda m: f" {yes if _EMOJI[m[0]] else no} ", text)
+    table = _table(lang.code)
+    return [[_undrawn(token, table) for token in clause] for clause in clauses(text)]
+
+
+def _undrawn(token: str, table: PhraseTable) -> str:
+    if (token,) in table:
+        return token
+    short = re.sub(r"(\w)\1+", r"\1", token)
+    meaning = table.get((short,))
+    return short if meaning is not None and meaning.kind in (_ANSWER, _ALONE, _SPOKEN) else token
+
+
 def _yes_no(text: str, language: str, question: str | None, implied_by_number: Mapping | None,
             implied_by_phrases: Mapping | None) -> Interpretation | None:
     if not isinstance(text, str):
@@ -191,7 +215,7 @@ def _yes_no(text: str, language: str, question: str | None, implied_by_number: M
     verdicts: list[tuple[bool | None, float]] = []
     hedged = weakened = False
     phrase_lists = (implied_by_phrases or {}).get(lang.code)
-    for clause in clauses(text):
+    for clause in _said(text, lang):
         implied, negators_used = _implied_phrases(clause, lang, phrase_lists)
         verdicts += implied
         for start, phrase in find_phrases(clause, table):

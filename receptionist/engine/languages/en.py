@@ -6,13 +6,13 @@ _UNITS = r"(?:years?|months?|weeks?|days?|hours?|decades?|dozen)"
 
 WORDS = Vocabulary(
     yes_no=YesNoWords(
-        yes="yes|yeah|yep|yup|yea|sure|correct|absolutely|affirmative|definitely"
+        yes="yes|yeah|yep|yup|yea|yah|yeh|yesh|yeppers|ya|sure|correct|absolutely|affirmative|definitely"
         "|certainly|indeed|exactly|of course|for sure|thats right|that is right"
         "|thats correct|that is correct|uh huh|mhm|mm hmm|no problem|no doubt|why not|you bet"
         "|no worries|not a problem|no problemo|not an issue|no issue|totally|sure thing|you got it|by all means",
         # Agreement that answers a yes/no question ("Can you work weekends?" "That's fine."); not
         # "that's okay", which often declines.
-        yes_loose="i think so|i believe so|i guess so|i sure am|i sure do|i sure can"
+        yes_loose="pretty much|easily|i think so|i believe so|i guess so|i sure am|i sure do|i sure can"
         "|thats fine|that is fine|that would be fine|thats fine with me|fine with me|fine by me"
         "|sounds good|that sounds good|that works|that works for me|works for me",
         no="no|nope|nah|negative|not really|not at all|no way|not yet|not right now"
@@ -21,7 +21,7 @@ WORDS = Vocabulary(
         "|certainly not|i dont think i can|i dont think i am|i dont think i do|i dont think i have"
         "|i dont think i will|totally not|not a chance|no chance",
         no_loose="afraid not|im afraid not|i guess not|i think not|probably not|not that i know of",
-        yes_alone="y",  # typed in a text
+        yes_alone="y|ye|si",  # typed in a text; "sí" from a Spanish speaker
         no_alone="n|never|never ever|not|uh uh|nuh uh|mm mm",  # "uh-uh": a no, said alone
         acknowledgements="ok|okay|okey|alright|all right|fine|right|got it",
         # The question's auxiliary or verb -> how a caller echoes it. "Do you have ...?" is

@@ -17,9 +17,9 @@ WORDS = Vocabulary(
         "|creo que no|no se puede|en absoluto|nel|nel pastel|nop|nones|nah|obvio que no|obviamente no"
         "|ni de chiste|ni de broma|ni loco|ni loca",
         no_loose="me temo que no|parece que no|no creo|probablemente no",
-        yes_alone="",
+        yes_alone="s|yes|yeah|yep|yup",  # typed in a text; Spanglish
         yes_alone_spoken="simon",  # Mexican "yes"
-        no_alone="",
+        no_alone="n|nope",
         acknowledgements="ok|okay|okey|oki|vale|de acuerdo|bueno|esta bien|sale|orale|aja"
         "|entendido|perfecto|muy bien|bien",
         # The question's verb (usted or tú) -> its first person: "¿Tiene ...?" -> "tengo".
