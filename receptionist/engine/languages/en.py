@@ -64,6 +64,8 @@ WORDS = Vocabulary(
             (r"\ba dozen\b", "12"),
             (r"\bhalf an?\b", "0.5"),
             (rf"\ban?\s+(?={_UNITS}\b)", "1 "),  # "a year and a half"
+            (r"(?<!\d )(?<!\ba )(?<!\ban )(?<!\bone )\b(?=(?:year|month) and a half\b)", "1 "),  # "year and a half"
+            (r"\b(\d+) 1/2\b", r"\1 and a half"),  # "2 1/2 years", as a recogniser writes it
         ),
         half=r"and a half",
         range_joiner=r"or|to|through|-|–",
