@@ -20,7 +20,7 @@ GARBAGE = [
     "   ",
     "\n\t",
     "🙂",
-    "🙂🙂🙂 👍",
+    "🙂🙂🙂 🎉",  # (a thumbs up alone is a yes: see test_interpret_texting.py)
     ".,;!?",
     "¿¡",
     "\x00\x01",

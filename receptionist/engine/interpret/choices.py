@@ -9,7 +9,7 @@ from functools import cache, lru_cache
 from rapidfuzz import fuzz
 
 from ..languages import LANGUAGES, language as find_language
-from .common import CONTAINED, EXACT, INFERRED, Choice, Interpretation, PhraseTable, clauses, \
+from .common import CONTAINED, EXACT, INFERRED, Choice, Interpretation, PhraseTable, clauses, corrected, \
     find_phrases, negated, phrase_table, words
 
 
@@ -247,6 +247,10 @@ def _read(text: str, options: Sequence[Choice], language: str) -> tuple[Interpre
     """(the option picked, or None; when None, the options the caller may have meant)."""
     if not isinstance(text, str) or not options:
         return None, ()
+    if (tail := corrected(text, language)) is not None:  # "days, no wait, nights"
+        found, _ = _read(tail, options, language)
+        if found is not None:
+            return Interpretation(found.value, min(found.confidence, INFERRED)), ()
     heard = _Heard.of(text, options, language)
     excluded = _excluded(heard)
     any_option = _any_option(heard)

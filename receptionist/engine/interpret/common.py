@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from text_to_num import alpha2digit
 
+from ..languages import language as find_language
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,16 @@ def clauses(text: str) -> list[list[str]]:
     return [w for part in re.split(r"[,;:.!?¡¿()\n]+", fold(text)) if (w := words(part))]
 
 
+# text2num reads the Spanish plural articles "unos", "unas" ("some": "en unos días") as 1.
+_NOT_NUMBERS = {"es": (re.compile(r"\bun([oa])s\b", re.IGNORECASE), r"algun\1s")}
+
+
 def to_digits(text: str, language_code: str = "en") -> str:
-    """Spelled numbers to digits with text2num, keeping the text if it cannot cope."""
+    """Spelled numbers to digits with text2num, keeping the text if it cannot cope:
+    "dos semanas" -> "2 semanas"; "unos días" stays words (a few, not one)."""
+    if language_code in _NOT_NUMBERS:
+        pattern, replacement = _NOT_NUMBERS[language_code]
+        text = pattern.sub(replacement, text)
     try:
         return alpha2digit(text, language_code, threshold=0)
     except Exception:  # a third-party parser must not take the call down
@@ -147,3 +156,34 @@ def alternation(names: Iterable[str]) -> str:
 @functools.lru_cache(maxsize=256)
 def _alternation(names: tuple[str, ...]) -> str:
     return "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+
+
+# A "no" said on its own between two answers takes back the first ("two, no, three"), and so
+# does one between two numbers ("20 no 25"); "days, no nights" (no pause after it) is no
+# correction: it rules nights out.
+_LONE_NO = r"[,.;!?]\s*no\s*[,.;!?]|(?<=\d)\s*,?\s*no\s*,?\s*(?=\d)"
+
+
+@functools.lru_cache(maxsize=16)
+def _correction_pattern(code: str) -> re.Pattern:
+    phrases = find_language(code).words.corrections.split("|")
+    markers = (r"[\s,.]+".join(map(re.escape, p.split())) for p in sorted(phrases, key=len, reverse=True) if p)
+    return re.compile(rf"(?<!\w)(?:{'|'.join(markers)})(?!\w)|{_LONE_NO}")
+
+
+def corrected(text: str, language: str) -> str | None:
+    """What follows the caller's last self-correction ("no wait", "I mean", "perdón",
+    "digo", a lone "no"; ``Vocabulary.corrections``), folded: "two, no wait, three years" ->
+    " three years"; "el lunes, no, mejor el martes" -> " el martes"; None when nothing is
+    taken back, or nothing follows ("Monday, sorry"). The interpreters read the answer from
+    it first: "no, I mean yes" is a yes, as a recruiter would write it down."""
+    if not isinstance(text, str):
+        return None
+    folded = fold(text)
+    last = None
+    for last in _correction_pattern(find_language(language).code).finditer(folded):
+        pass
+    if last is None:
+        return None
+    tail = folded[last.end():]
+    return tail if re.search(r"\w", tail) else None

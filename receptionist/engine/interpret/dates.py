@@ -12,8 +12,8 @@ import dateparser
 
 from ..languages import LANGUAGES, language as find_language
 from ..languages.vocabulary import DateWords
-from .common import GUESSED, INFERRED, PLAIN, Interpretation, alternation, fold, negated, spoken_years, to_digits, \
-    words
+from .common import GUESSED, INFERRED, PLAIN, Interpretation, alternation, corrected, fold, negated, spoken_years, \
+    to_digits, words
 
 _MAX_DATEPARSER_CHARS = 100  # dateparser is slow and over-eager on long sentences
 
@@ -24,7 +24,7 @@ class _Calendar:
 
     code: str  # text2num and dateparser language code
     words: DateWords
-    weekdays: tuple[str, ...]  # Monday first, folded
+    weekdays: dict[str, int]  # folded name or alias -> 0 (Monday) .. 6
     months: dict[str, int]  # folded name or alias -> 1..12
 
 
@@ -32,7 +32,8 @@ class _Calendar:
 def _calendar(code: str) -> _Calendar:
     w = find_language(code).words.dates
     months = {fold(name): number for number, name in enumerate(w.months, start=1)}
-    return _Calendar(code, w, tuple(map(fold, w.weekdays)), {**months, **w.month_aliases})
+    weekdays = {fold(name): number for number, name in enumerate(w.weekdays)}
+    return _Calendar(code, w, {**weekdays, **w.weekday_aliases}, {**months, **w.month_aliases})
 
 
 def _add_months(day: datetime.date, months: int) -> datetime.date:
@@ -89,10 +90,33 @@ _ALL_NEGATORS = frozenset().union(*(lang.words.yes_no.negators for lang in LANGU
 
 def _date_text(text: str, c: _Calendar) -> str:
     """Folded words with spelled numbers as digits; "/" kept for "12/1"; spoken years as
-    one number ("twenty twelve" -> "20 12" -> "2012"); "1.er" -> "1er"."""
+    one number ("twenty twelve" -> "20 12" -> "2012"); "1.er" -> "1er"; "2wks" -> "2 wks"."""
     said = " ".join(words(to_digits(text.casefold(), c.code), keep="/"))
     said = re.sub(rf"\b(\d{{1,2}}) ({c.words.ordinal_split})\b", r"\1\2", said)
+    said = re.sub(rf"\b(\d+)(?=(?:{alternation(c.words.units)})[^\W\d]*\b)", r"\1 ", said)  # "2wks" texted
     return spoken_years(said)
+
+
+def _rule_weekday_after(s, c, today):
+    """"the Monday after Thanksgiving", "el lunes después del 15": the first such weekday
+    after the day the other rules read from the rest; "the Monday after next": that
+    weekday in the week after next."""
+    m = re.search(rf"\b(?P<day>{alternation(c.weekdays)})\s+(?:{c.words.after})\s+(?P<rest>.+)$", s)
+    if not m:
+        return None
+    weekday = c.weekdays[m["day"]]
+    if re.fullmatch(c.words.next_one, m["rest"]):
+        return _monday_of_next_week(today) + datetime.timedelta(weeks=1, days=weekday), PLAIN
+    for rule in _DATE_RULES[_DATE_RULES.index(_rule_weekday_after) + 1 : -1]:  # not dateparser
+        if (found := rule(m["rest"], c, today)) is not None:
+            day, confidence = found
+            return found if day is None else (_weekday_on_or_after(day, weekday, strictly_after=True), confidence)
+    return None
+
+
+def _rule_bound(s, c, today):
+    """"after Christmas", "before the 15th": a bound, not one day."""
+    return _NOT_A_DATE if re.search(rf"\b(?:{c.words.bound})\b", s) else None
 
 
 def _rule_past(s, c, today):
@@ -155,7 +179,7 @@ def _rule_nth_weekday_of_month(s, c, today):
                   s)
     if not m:
         return None
-    weekday, nth = c.weekdays.index(m["day"]), int(m["n"])
+    weekday, nth = c.weekdays[m["day"]], int(m["n"])
     try:
         if m["next"]:
             first = _add_months(today.replace(day=1), 1)
@@ -169,20 +193,33 @@ def _rule_nth_weekday_of_month(s, c, today):
     return _NOT_A_DATE
 
 
-def _month_after(s: str, c: _Calendar, today: datetime.date) -> tuple[datetime.date, str] | None:
-    """(the first of the month named at the start of ``s``, the rest of ``s``): a month
-    name (its next start, or this month's if it is this month), ``next_month``,
-    ``this_month`` or ``the_month``; None when ``s`` does not start with one."""
+def _month_after(s: str, c: _Calendar, today: datetime.date) -> tuple[datetime.date, bool] | None:
+    """(the first of the month named at the start of ``s``, whether it went unnamed): a
+    month name (its next start, or this month's if it is this month), ``next_month``,
+    ``this_month``, or ``the_month`` (this month, unnamed); None when ``s`` does not start
+    with one."""
     m = re.match(rf"\s*(?:(?P<next>{c.words.next_month})|(?P<month>{alternation(c.months)})"
-                 rf"|{c.words.this_month}|{c.words.the_month})\b", s)
+                 rf"|{c.words.this_month}|(?P<unnamed>{c.words.the_month}))\b", s)
     if not m:
         return None
     this_month = today.replace(day=1)
     if m["next"]:
-        return _add_months(this_month, 1), s[m.end():]
+        return _add_months(this_month, 1), False
     if m["month"] and c.months[m["month"]] != today.month:
-        return next_month_day(today, c.months[m["month"]], 1), s[m.end():]
-    return this_month, s[m.end():]
+        return next_month_day(today, c.months[m["month"]], 1), False
+    return this_month, bool(m["unnamed"])
+
+
+def _part_of(first: datetime.date, day: int, unnamed: bool, today: datetime.date):
+    """``day`` of the month starting ``first``, clipped to its length (0.75). A part of a
+    named month that has begun counts from today ("mid November" on the 24th); of "the
+    month", unnamed, that has passed, next month's ("beginning of the month" on the 18th is
+    the 1st of next month: nobody offers to start on a day gone by)."""
+    found = first.replace(day=min(day, calendar.monthrange(first.year, first.month)[1]))
+    if unnamed and found < today:
+        following = _add_months(first, 1)
+        found = following.replace(day=min(day, calendar.monthrange(following.year, following.month)[1]))
+    return _on_or_after_today(found, today)
 
 
 def _on_or_after_today(day: datetime.date, today: datetime.date):
@@ -225,9 +262,7 @@ def _rule_part_of_month(s, c, today):
         for m in re.finditer(rf"\b(?:{pattern})\b", s):
             if (found := _month_after(s[m.end():], c, today)) is None:
                 continue
-            first = found[0]
-            last = calendar.monthrange(first.year, first.month)[1]
-            return _on_or_after_today(first.replace(day={"start": 1, "middle": 15}.get(part, last)), today)
+            return _part_of(found[0], {"start": 1, "middle": 15}.get(part, 31), found[1], today)
     return None
 
 
@@ -237,20 +272,23 @@ def _rule_week_of_month(s, c, today):
     for m in re.finditer(rf"\b(?:{c.words.week_of})", s):
         if (found := _month_after(s[m.end():], c, today)) is None:
             continue
-        first = found[0]
+        first, unnamed = found
         last = calendar.monthrange(first.year, first.month)[1]
         day = last - 6 if m["last"] else 1 + 7 * (int(m["n"]) - 1)
-        return _on_or_after_today(first.replace(day=min(day, last)), today) if day <= last else _NOT_A_DATE
+        return _part_of(first, day, unnamed, today) if day <= last else _NOT_A_DATE
     return None
 
 
 def _rule_day_of_next_month(s, c, today):
     """"the 20th of next month", "el 20 del próximo mes"; "the 4th of this month" (which
-    may have passed)."""
+    may have passed); "the first of the month" / "primero de mes": the next such day."""
     m = re.search(rf"\b(?P<d>\d{{1,2}})(?:{c.words.ordinal})?\s+(?:{c.words.of})\s+"
-                  rf"(?:(?P<next>{c.words.next_month})|{c.words.this_month})\b", s)
+                  rf"(?:(?P<next>{c.words.next_month})|{c.words.this_month}|(?P<unnamed>{c.words.the_month}))\b", s)
     if not m:
         return None
+    if m["unnamed"]:
+        found = _next_day_of_month(today, int(m["d"])) if 1 <= int(m["d"]) <= 31 else None
+        return (found, PLAIN) if found else _NOT_A_DATE
     first = _add_months(today.replace(day=1), 1) if m["next"] else today.replace(day=1)
     try:
         return first.replace(day=int(m["d"])), PLAIN
@@ -265,7 +303,7 @@ def _rule_weekday_and_day(s, c, today):
     if not m:
         return None
     found = _next_day_of_month(today, int(m["d"])) if 1 <= int(m["d"]) <= 31 else None
-    if found is None or found.weekday() != c.weekdays.index(m["day"]):
+    if found is None or found.weekday() != c.weekdays[m["day"]]:
         return _NOT_A_DATE  # "Monday the 31st" when the 31st is a Thursday: which one?
     return found, PLAIN
 
@@ -275,7 +313,7 @@ def _rule_weekdays_from_now(s, c, today):
     m = re.search(rf"\b(?P<n>\d{{1,2}})\s+(?P<day>{alternation(c.weekdays)})s?\s+(?:{c.words.from_now})\b", s)
     if not m:
         return None
-    first = _weekday_on_or_after(today, c.weekdays.index(m["day"]), strictly_after=True)
+    first = _weekday_on_or_after(today, c.weekdays[m["day"]], strictly_after=True)
     return first + datetime.timedelta(weeks=int(m["n"]) - 1), PLAIN
 
 
@@ -304,7 +342,7 @@ def _rule_offset(s, c, today):
     unit = next(kind for stem, kind in c.words.units.items() if m["unit"].startswith(stem))
     # "a week from Monday": counted from that Monday, not from today.
     after = re.match(rf"\s+(?:{c.words.from_day})\s+(?P<day>{alternation(c.weekdays)})\b", s[m.end():])
-    start = _weekday_on_or_after(today, c.weekdays.index(after["day"]), strictly_after=True) if after else today
+    start = _weekday_on_or_after(today, c.weekdays[after["day"]], strictly_after=True) if after else today
     if unit == "month":
         return _add_months(start, n), PLAIN
     return start + datetime.timedelta(days=n * (7 if unit == "week" else 1)), PLAIN
@@ -317,12 +355,12 @@ def _rule_weekday(s, c, today):
         return None
     if _has(c.words.next_week, s):  # "next week on Friday"
         monday = _monday_of_next_week(today)
-        dates = [monday + datetime.timedelta(days=c.weekdays.index(m["day"])) for m in matches]
+        dates = [monday + datetime.timedelta(days=c.weekdays[m["day"]]) for m in matches]
     else:
         # Choice: on a Wednesday, "Wednesday", "next Wednesday" and "el miércoles que viene"
         # mean a week later; only "this Wednesday" / "este miércoles" means today.
         dates = [
-            _weekday_on_or_after(today, c.weekdays.index(m["day"]), strictly_after=not m["this"])
+            _weekday_on_or_after(today, c.weekdays[m["day"]], strictly_after=not m["this"])
             for m in matches
         ]
     # "Monday or Tuesday": the earliest, with less confidence.
@@ -390,9 +428,9 @@ def _rule_now(s, c, today):
     m = _has(c.words.now, s)
     if not m:
         return None
-    before = s[: m.start()].split()
-    if negated(before, len(before), _ALL_NEGATORS, window=3):  # "not right now", "no puedo hoy"
-        return _NOT_A_DATE
+    before, after = s[: m.start()].split(), s[m.end():].split()
+    if negated(before, len(before), _ALL_NEGATORS, window=3) or after[:1] and after[0] in _ALL_NEGATORS:
+        return _NOT_A_DATE  # "not right now", "no puedo hoy", "ahora no", "hoy no"
     return today, PLAIN
 
 
@@ -425,6 +463,8 @@ def _rule_dateparser(s, c, today):
 # Most specific first: "a week from now" is not "now", "el lunes por la mañana" is not
 # "mañana", and "next week on Friday" is a weekday.
 _DATE_RULES = (
+    _rule_weekday_after,
+    _rule_bound,
     _rule_past,
     _rule_numeric,
     _rule_holiday,
@@ -460,12 +500,14 @@ def _read(text: str, language: str, today: datetime.date) -> tuple[Interpretatio
         return None, None
     if isinstance(today, datetime.datetime):
         today = today.date()
+    if (tail := corrected(text, language)) is not None:  # "Monday, no wait, Tuesday"
+        found, _ = _read(tail, language, today)
+        if found is not None:
+            return Interpretation(found.value, min(found.confidence, INFERRED)), None
     c = _calendar(find_language(language).code)
     normalised = _date_text(text, c)
     if text.rstrip().endswith("?") and re.match(rf"(?:{c.words.asks})\b", normalised):
         return None, None  # a question back: "what day is it today?"
-    if re.search(rf"\b(?:{c.words.bound})\b", normalised):
-        return None, "invalid"  # "after Christmas": not one day
     for rule in _DATE_RULES if normalised else ():
         try:
             found = rule(normalised, c, today)

@@ -32,6 +32,7 @@ def _spoken_symbols() -> tuple[tuple[re.Pattern, str], ...]:
 _SPOKEN_SYMBOLS = _spoken_symbols()
 _SEPARATORS = frozenset("._-+")
 _TLDS = frozenset("com net org edu gov io co us mx es uk ca info biz me".split())
+_TYPED_COMMA = re.compile(r"(@[\w-]+),(?=(?:com|net|org|edu)\b)")  # "sarah@gmail,com" texted
 # Words that come before an address and are never part of it.
 _PREAMBLE = frozenset().union(*(lang.words.email.preamble for lang in LANGUAGES.values()))
 _E_MAIL = re.compile(r"\be[ -]?mail\b")
@@ -140,10 +141,12 @@ def email(text: str) -> Interpretation | None:
     "jane dot doe at gmail dot com" -> "jane.doe@gmail.com" (0.8);
     "jane underscore doe at yahoo dot com", "jane dash doe at outlook dot com",
     "jane punto doe arroba gmail punto com", "guion", "guion bajo" work alike;
-    "j a n e at gmail dot com" -> "jane@gmail.com" (0.75). Invalid -> None.
+    "j a n e at gmail dot com" -> "jane@gmail.com" (0.75); "sarah@gmail,com" (texted) ->
+    "sarah@gmail.com". Invalid, or with no top-level domain ("jane at gmail") -> None.
     """
     if not isinstance(text, str):
         return None
+    text = _TYPED_COMMA.sub(r"\1.", text)
     for typed in _TYPED_EMAIL.findall(text):
         if address := _valid(typed):
             return Interpretation(address, EXACT)

@@ -230,6 +230,9 @@ def _once(name: list[str]) -> list[str]:
     half = len(name) // 2
     if half >= 2 and folded[:half] == folded[half:]:
         return name[:half]
+    for size in range(1, half + 1):  # "Mike, Mike Jones": the first name, then the whole name
+        if folded[:size] == folded[size : 2 * size] and len(name) > 2 * size:
+            return name[size:]
     if len(name) >= 3 and folded[0] == folded[-1]:
         return name[1:]
     return name

@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass
 
 from ..languages import Language, language as find_language
-from .common import GUESSED, INFERRED, PLAIN, Interpretation, fold, spoken_years, to_digits, words as words_of
+from .common import GUESSED, INFERRED, PLAIN, Interpretation, corrected, fold, spoken_years, to_digits, \
+    words as words_of
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![^\W\d])")  # not "1st", "2º", "v2"
 _MAX_DIGITS = 12  # more is not a quantity anyone answers with
@@ -32,6 +33,8 @@ def _numbers_in(text: str, lang: Language) -> tuple[str, bool]:
         converted, count = re.subn(pattern, replacement, converted)
         inferred = inferred or bool(count)
     converted = spoken_years(to_digits(converted, lang.code))  # "since twenty eighteen"
+    units = "|".join(words.units)
+    converted = re.sub(rf"(?<![\d.])(\d+)(?=(?:{units})\b)", r"\1 ", converted)  # "5yrs" texted
     if words.decimal_comma:
         converted = re.sub(r"(?<=\d),(?=\d)", ".", converted)  # "2,5" is 2.5
     else:
@@ -136,8 +139,15 @@ def number(text: str, language: str, unit: str | None = None,
     (None): two unrelated numbers ("I'm 25 with 3 years"), "since I was 16" (needs the
     caller's age), "a few years" / "unos cuantos años" (any count from 2 to 5: asked again
     rather than one picked). "just started" / "apenas empecé", with a unit and no number
-    -> 0 (0.6: less than a year, read back).
+    -> 0 (0.6: less than a year, read back). A correction counts as said last: "two, no
+    wait, three years" / "dos, no, tres años" -> 3 (0.75).
     """
+    if (tail := corrected(text, language)) is not None and (found := _number(tail, language, unit, today)):
+        return Interpretation(found.value, min(found.confidence, INFERRED))
+    return _number(text, language, unit, today)
+
+
+def _number(text: str, language: str, unit: str | None, today: datetime.date | None) -> Interpretation | None:
     if not isinstance(text, str):
         return None
     lang = find_language(language)

@@ -9,13 +9,14 @@ answers ("I have plans already", "I can't wait", "con ayuda sí", "bueno") are n
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from ..languages import Language, language as find_language
-from .common import INFERRED, PLAIN, Interpretation, PhraseTable, clauses, find_phrases, fold, negated, \
-    phrase_table, to_digits, words
+from .common import INFERRED, PLAIN, Interpretation, PhraseTable, clauses, corrected, find_phrases, fold, \
+    negated, phrase_table, to_digits, words
 from .numbers import bounds
 
 _YES, _NO, _UNSURE = True, False, None
@@ -172,8 +173,40 @@ def yes_no(text: str, language: str, question: str | None = None,
     understood (None): "yes no", "not
     sure", "no sé", "I have plans already", "I can't wait", "never been better", "I would
     rather ...", "con ayuda sí", "yes if ...", "bueno", "okey", and an echo of a verb the
-    question does not use.
+    question does not use. A correction counts as said last: "no, wait, yes I do" -> True,
+    "sí, no, perdón, no tengo" -> False (0.75).
     """
+    if (tail := corrected(text, language)) is not None and (
+            found := _yes_no(tail, language, question, implied_by_number, implied_by_phrases)) is not None:
+        return Interpretation(found.value, min(found.confidence, INFERRED))
+    return _yes_no(text, language, question, implied_by_number, implied_by_phrases)
+
+
+# Emoji texted as an answer, as the language's plain yes (True) or no (False).
+_EMOJI = {"\N{THUMBS UP SIGN}": True, "\N{OK HAND SIGN}": True, "\N{WHITE HEAVY CHECK MARK}": True,
+          "\N{HEAVY CHECK MARK}": True, "\N{THUMBS DOWN SIGN}": False, "\N{CROSS MARK}": False}
+_EMOJI_PATTERN = re.compile("|".join(_EMOJI))
+
+
+def _said(text: str, lang: Language) -> list[list[str]]:
+    """The clauses of an answer, with texting undone: emoji as words ("👍" -> "yes"), and a
+    word drawn out for emphasis as the answer it draws out ("yesss", "nooo", "siii")."""
+    yes, no = lang.words.yes_no_hints
+    text = _EMOJI_PATTERN.sub(lambda m: f" {yes if _EMOJI[m[0]] else no} ", text)
+    table = _table(lang.code)
+    return [[_undrawn(token, table) for token in clause] for clause in clauses(text)]
+
+
+def _undrawn(token: str, table: PhraseTable) -> str:
+    if (token,) in table:
+        return token
+    short = re.sub(r"(\w)\1+", r"\1", token)
+    meaning = table.get((short,))
+    return short if meaning is not None and meaning.kind in (_ANSWER, _ALONE, _SPOKEN) else token
+
+
+def _yes_no(text: str, language: str, question: str | None, implied_by_number: Mapping | None,
+            implied_by_phrases: Mapping | None) -> Interpretation | None:
     if not isinstance(text, str):
         return None
     lang = find_language(language)
@@ -182,7 +215,7 @@ def yes_no(text: str, language: str, question: str | None = None,
     verdicts: list[tuple[bool | None, float]] = []
     hedged = weakened = False
     phrase_lists = (implied_by_phrases or {}).get(lang.code)
-    for clause in clauses(text):
+    for clause in _said(text, lang):
         implied, negators_used = _implied_phrases(clause, lang, phrase_lists)
         verdicts += implied
         for start, phrase in find_phrases(clause, table):

@@ -6,13 +6,13 @@ _UNITS = r"(?:years?|months?|weeks?|days?|hours?|decades?|dozen)"
 
 WORDS = Vocabulary(
     yes_no=YesNoWords(
-        yes="yes|yeah|yep|yup|yea|sure|correct|absolutely|affirmative|definitely"
+        yes="yes|yeah|yep|yup|yea|yah|yeh|yesh|yeppers|ya|sure|correct|absolutely|affirmative|definitely"
         "|certainly|indeed|exactly|of course|for sure|thats right|that is right"
         "|thats correct|that is correct|uh huh|mhm|mm hmm|no problem|no doubt|why not|you bet"
         "|no worries|not a problem|no problemo|not an issue|no issue|totally|sure thing|you got it|by all means",
         # Agreement that answers a yes/no question ("Can you work weekends?" "That's fine."); not
         # "that's okay", which often declines.
-        yes_loose="i think so|i believe so|i guess so|i sure am|i sure do|i sure can"
+        yes_loose="pretty much|easily|i think so|i believe so|i guess so|i sure am|i sure do|i sure can"
         "|thats fine|that is fine|that would be fine|thats fine with me|fine with me|fine by me"
         "|sounds good|that sounds good|that works|that works for me|works for me",
         no="no|nope|nah|negative|not really|not at all|no way|not yet|not right now"
@@ -21,7 +21,7 @@ WORDS = Vocabulary(
         "|certainly not|i dont think i can|i dont think i am|i dont think i do|i dont think i have"
         "|i dont think i will|totally not|not a chance|no chance",
         no_loose="afraid not|im afraid not|i guess not|i think not|probably not|not that i know of",
-        yes_alone="y",  # typed in a text
+        yes_alone="y|ye|si",  # typed in a text; "sí" from a Spanish speaker
         no_alone="n|never|never ever|not|uh uh|nuh uh|mm mm",  # "uh-uh": a no, said alone
         acknowledgements="ok|okay|okey|alright|all right|fine|right|got it",
         # The question's auxiliary or verb -> how a caller echoes it. "Do you have ...?" is
@@ -64,6 +64,8 @@ WORDS = Vocabulary(
             (r"\ba dozen\b", "12"),
             (r"\bhalf an?\b", "0.5"),
             (rf"\ban?\s+(?={_UNITS}\b)", "1 "),  # "a year and a half"
+            (r"(?<!\d )(?<!\ba )(?<!\ban )(?<!\bone )\b(?=(?:year|month) and a half\b)", "1 "),  # "year and a half"
+            (r"\b(\d+) 1/2\b", r"\1 and a half"),  # "2 1/2 years", as a recogniser writes it
         ),
         half=r"and a half",
         range_joiner=r"or|to|through|-|–",
@@ -90,15 +92,15 @@ WORDS = Vocabulary(
         spoken_format="{month} {day}",
         now=r"right away|immediately|right now|now|today|asap|a s a p|as soon as possible"
         r"|any ?time",
-        tomorrow=r"tomorrow",
+        tomorrow=r"tomorrow|tomorow|tmrw|tmrow|tmr|tmw|2morrow|2moro|2mrw",  # as texted
         day_after_tomorrow=r"(?:the )?day after tomorrow",
         this_weekday=r"this(?: coming)?|coming",
         next_week=r"next week|the following week",
         next_month=r"next month|the following month",
         offset=r"\b(?:(?:in|within|after)\s+)?(?P<n>\d+|an?|a couple of|a couple)\s+"
-        r"(?P<unit>days?|weeks?|months?)\b",
+        r"(?P<unit>days?|weeks?|wks?|months?)\b",
         offset_two=r"a couple(?: of)?",
-        units={"day": "day", "week": "week", "month": "month"},
+        units={"day": "day", "week": "week", "wk": "week", "month": "month"},
         the=r"the",
         of=r"of",
         ordinal=r"st|nd|rd|th",
@@ -117,10 +119,14 @@ WORDS = Vocabulary(
         end_of_week=r"(?:the )?end of (?:the|this) week|(?:the )?end of the work ?week|later this week",
         weekend=r"(?:(?:this|the|this coming|(?P<next>next|the next|the following|the coming)) )?weekend",
         week_after_next=r"(?:the )?week after next",
+        weekday_aliases={"mon": 0, "tue": 1, "tues": 1, "wed": 2, "weds": 2, "thu": 3, "thur": 3, "thurs": 3,
+                         "fri": 4, "sat": 5, "sun": 6},
+        after=r"after",
+        next_one=r"next",
         whenever=r"whenever|whenever (?:you|yall) (?:want|need|like)(?: me)?(?: to)?|whenever works(?: for you)?"
         r"|whenever is (?:good|fine|best)(?: for you)?|any day|any day you (?:want|need|like)",
         the_month=r"the month|month",
-        bound=r"(?<!day )(?<!week )after(?! (?:\d|an?|a couple) )|before|until|till|no later than|sometime|somewhere around",
+        bound=r"(?<!day )(?<!week )after(?!(?: \w+){0,3} (?:\d+|an?|a couple(?: of)?) (?:days?|weeks?|wks?|months?)\b)|before|until|till|no later than|sometime|somewhere around",
         asks=r"what|when|which|how|why|who|is it|do you|does it|can i|could you",
         from_day=r"from|after",
         year_only=r"next year|this year|the following year|in a year|a year from now",
@@ -149,7 +155,7 @@ WORDS = Vocabulary(
         any_words="any|any one|anything|any of them|any shift|whatever|whatever works|whichever"
         "|either|either one|either is fine|both|all|all of them|doesnt matter|does not matter"
         "|it doesnt matter|i dont mind|dont mind|no preference|i have no preference|flexible"
-        "|im flexible|open|im open|anytime|any time|up to you|whatever you need"
+        "|im flexible|open|im open|anytime|any time|up to you|whatever you need|i dont care|dont care"
         "|whenever|whenever you need|whatever you have|whatever is open|anything works|any is fine|any of those"
         "|i can do any|i can work any|doesnt matter to me|it doesnt matter to me",
         both_words=frozenset("and both plus".split()),
@@ -172,7 +178,8 @@ WORDS = Vocabulary(
         "|right|of course|absolutely|sure thing|yes maam|yes sir",
         fillers="uh|um|umm|uhm|uhh|er|erm|ah|ahh|eh|hmm|hm|mm|mmm",
         courtesies="thank you|thanks|thank|thank you very much|thank you so much|thanks a lot"
-        "|please|bye|goodbye|thats it|thats all|thats my name|and thats it",
+        "|please|bye|goodbye|thats it|thats all|thats my name|and thats it"
+        "|nice to meet you|pleased to meet you|nice meeting you|here|speaking",  # "Tom Hanks here"
         titles="mr|mister|mrs|missus|ms|miss|mz|dr|doctor",
         given_names="don",
         parts={"first": "first name|given name|first names",
@@ -188,6 +195,8 @@ WORDS = Vocabulary(
         particles="van|von|der|den|da|di|du|de|la|le|bin|ibn",  # "Ludwig van Beethoven"
     ),
     confirm_words="confirm|confirmed|all good|looks good",
+    corrections="no wait|wait|no sorry|sorry|i mean|i meant|actually|no actually|scratch that|make that|or rather"
+    "|let me correct that|correction",
     menu={"apply": ("apply", "job", "jobs", "apply for a job", "work"),
           "status": ("status", "check", "application", "check on my application"),
           "question": ("question", "ask a question", "information", "questions")},

@@ -17,9 +17,9 @@ WORDS = Vocabulary(
         "|creo que no|no se puede|en absoluto|nel|nel pastel|nop|nones|nah|obvio que no|obviamente no"
         "|ni de chiste|ni de broma|ni loco|ni loca",
         no_loose="me temo que no|parece que no|no creo|probablemente no",
-        yes_alone="",
+        yes_alone="s|yes|yeah|yep|yup",  # typed in a text; Spanglish
         yes_alone_spoken="simon",  # Mexican "yes"
-        no_alone="",
+        no_alone="n|nope",
         acknowledgements="ok|okay|okey|oki|vale|de acuerdo|bueno|esta bien|sale|orale|aja"
         "|entendido|perfecto|muy bien|bien",
         # The question's verb (usted or tú) -> its first person: "¿Tiene ...?" -> "tengo".
@@ -79,7 +79,7 @@ WORDS = Vocabulary(
         until_now=r"(?:hasta|a) (?:ahora|hoy|la fecha|el presente|este ano)",
         above=r"mas de|arriba de|encima de|mayor de|mayor que|pasad[oa] de",
         at_least=r"por lo menos|al menos|como minimo|o mas|o mayor|y pico|y algo",
-        below=r"menos de|menor de|menor que|debajo de|ni siquiera|no llega a|no llego a",
+        below=r"menos de|menor de|menor que|debajo de|ni siquiera|ni|no llega a|no llego a",
         starting=r"\b(?:(?:apenas|recien|hace poco) (?:empece|empiezo|comence|comienzo|estoy empezando"
         r"|voy empezando|empezando|comenzando|inicie)|acabo de (?:empezar|comenzar|iniciar)"
         r"|soy nuev[oa]|estoy empezando|voy empezando)\b",
@@ -92,7 +92,7 @@ WORDS = Vocabulary(
                        "jul": 7, "ago": 8, "sep": 9, "sept": 9, "set": 9, "oct": 10, "nov": 11,
                        "dic": 12},
         spoken_format="{day} de {month}",
-        now=r"ahora mismo|ahora|ya mismo|ya|inmediatamente|de inmediato|hoy mismo|hoy"
+        now=r"ahorita mismo|ahorita|ahora mismo|ahora|ya mismo|ya|inmediatamente|de inmediato|hoy mismo|hoy"
         r"|cuanto antes|lo antes posible|lo mas pronto posible",
         tomorrow=r"(?<!la )manana",  # "por la mañana" is "in the morning"
         day_after_tomorrow=r"pasado manana",
@@ -106,8 +106,8 @@ WORDS = Vocabulary(
         units={"dia": "day", "semana": "week", "mes": "month"},
         the=r"el",
         of=r"de|del",
-        ordinal=r"o|a|er|ero|era",  # "1º", "1ª" fold to "1o", "1a"; "1.er" is rejoined
-        day_prefix=r"el dia|el|dia",
+        ordinal=r"o|a|er|ero|era|ro|ra",  # "1º", "1ª" fold to "1o", "1a"; "1.er" is rejoined; "1ro" texted
+        day_prefix=r"el dia|el|dia|del dia|del",  # "a partir del 15"
         month_prefix=r"en|para|a principios de|principios de|a inicios de|inicios de",
         date_order="DMY",
         past=r"\b(?:hace (?:\d+|(?:un|1) par de|unos|unas|poco) (?:dias?|semanas?|mes(?:es)?|anos?)|hace poco"
@@ -126,6 +126,8 @@ WORDS = Vocabulary(
         end_of_week=r"(?:a )?finales de (?:la |esta )?semana|a fin de semana|(?:a )?fin(?:es)? de (?:la|esta) semana",
         weekend=r"(?:(?:este|el) )?(?:(?P<next>proximo) )?fin de semana(?: (?P<next2>que viene|proximo|siguiente))?",
         week_after_next=r"(?:la )?semana (?:despues de|siguiente a) la (?:proxima|que viene)",
+        after=r"despues del?",
+        next_one=r"(?:la|el) (?:proxima|proximo|que viene)",
         whenever=r"cuando sea|cuando (?:(?:usted|ustedes) )?(?:quiera|quieran|guste|gusten|necesite|necesiten"
         r"|diga|digan)|en cualquier momento|cualquier dia|cuando me necesiten",
         the_month=r"mes",
@@ -142,7 +144,7 @@ WORDS = Vocabulary(
             r"(?:el )?dia de (?:los )?reyes": "01-06",
             r"(?:a )?(?:principios|inicios|comienzos) del? (?:ano|proximo ano|ano que viene)": "01-01",
         },
-        ordinal_split=r"er|ero|era|o|a",
+        ordinal_split=r"er|ero|era|ro|ra|o|a",
         filler=r"eh|em+|pues|creo que|puedo empezar|podria empezar|puedo comenzar"
         r"|podria comenzar|empezar|comenzar|a partir del?|desde el|estoy disponible"
         r"|disponible|para el|el",
@@ -177,12 +179,14 @@ WORDS = Vocabulary(
     names=NameWords(
         cues="me llamo|mi nombre es|mi nombre|nombre es|nombre|yo me llamo|el nombre es"
         "|mi nombre completo es|mi nombre completo|nombre completo",
-        intros="soy|yo soy|me dicen|me llaman|puede llamarme|puedes llamarme|llameme|llamame",
+        intros="soy|yo soy|me dicen|me llaman|puede llamarme|puedes llamarme|llameme|llamame"
+        "|habla|le habla|te habla",  # "habla Miguel": this is Miguel, on the phone
         # Also what opens an answer before the name: "pues", "bueno", "sí claro".
         greetings="hola|si|buenos dias|buenas tardes|buenas noches|buenas|claro|si claro|pues"
         "|bueno|bueno pues|ok|okay|vale|ah|oh|ya|o sea|a ver|si senor|si senora|si senorita",
         fillers="eh|em|ehm|este|mmm|mm|ehh",
-        courtesies="gracias|muchas gracias|mil gracias|por favor|adios|eso es todo|es todo",
+        courtesies="gracias|muchas gracias|mil gracias|por favor|adios|eso es todo|es todo"
+        "|para servirle|para servirte|a sus ordenes|a la orden|mucho gusto|un gusto|encantado|encantada",
         titles="senor|senora|senorita|sr|sra|srta|don|dona",
         parts={"first": "primer nombre",
                "middle": "segundo nombre",
@@ -194,6 +198,8 @@ WORDS = Vocabulary(
         particles="de|del|la|las|los|y",
     ),
     confirm_words="confirmo|confirmado|todo bien",
+    corrections="no espera|espera|no perdon|perdon|perdona|disculpa|digo|mejor dicho|mejor|quiero decir"
+    "|no mejor|corrijo|me equivoque",
     menu={"apply": ("solicitar", "empleo", "trabajo", "aplicar"),
           "status": ("estado", "consultar", "mi solicitud"),
           "question": ("pregunta", "hacer una pregunta", "información", "preguntas")},

@@ -139,6 +139,12 @@ class DateWords:
     week_of: str = r"$^"
     # The whole answer (fillers aside) leaves the day to the company: "whenever", "cuando sea".
     whenever: str = r"$^"
+    # Heard abbreviations of weekdays, folded -> 0 (Monday) .. 6: "thurs", "weds".
+    weekday_aliases: Mapping[str, int] = field(default_factory=dict)
+    # "the Monday after Thanksgiving": a weekday, ``after``, then a day (or ``next_one``:
+    # "the Monday after next", that week's Monday).
+    after: str = r"$^"
+    next_one: str = r"$^"
     # This week's end (its Friday): "end of the week", "a fin de semana".
     end_of_week: str = r"$^"
     # A weekend (its Saturday): "this weekend", "fin de semana"; a group named ``next...`` set
@@ -222,7 +228,9 @@ class Vocabulary:
     language_names: {language code: what a speaker of this language calls it, heard forms};
     yes_no_hints / date_hints: speech-recognition hints (Twilio ``<Gather hints>``);
     status_words: {conversation status value: how the caller hears it};
-    stopwords: heard words that say nothing about a question's topic (FAQ matching).
+    stopwords: heard words that say nothing about a question's topic (FAQ matching);
+    corrections: phrases with which a caller takes back what they just said ("no wait",
+    "I mean", "perdón", "digo"): the answer is what follows the last one.
     """
 
     yes_no: YesNoWords
@@ -238,3 +246,4 @@ class Vocabulary:
     date_hints: tuple[str, ...]
     status_words: Mapping[str, str]
     stopwords: frozenset[str]
+    corrections: str = ""
