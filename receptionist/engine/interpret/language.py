@@ -24,8 +24,10 @@ from .common import words
 
 _MIN_LETTERS = 2  # a single letter ("y", "a", "o") is a word in too many languages
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
-# Vocabulary fields whose words belong to names, not to a language ("van", "de la").
-_NOT_EVIDENCE = frozenset({"particles"})
+# Vocabulary fields that are no evidence of a language: a name's particles ("van", "de la"),
+# and the one-word answers accepted from the other language too ("si" in English, "yes" in
+# Spanish: Spanglish).
+_NOT_EVIDENCE = frozenset({"particles", "yes_alone", "no_alone"})
 _ADDRESS = re.compile(r"\S+@\S+|\S+://\S+|www\.\S+", re.IGNORECASE)  # "jane@example.com" is in no language
 
 
