@@ -378,6 +378,30 @@ def test_date_confidence(text, language, confidence):
     assert interpret.date(text, language, TODAY).confidence == pytest.approx(confidence)
 
 
+@pytest.mark.parametrize("text, language, expected", [
+    # The earliest start "after" a day is the day after it, read back (0.6): before, each was
+    # "Sorry, I didn't understand" for a plain answer.
+    ("after Christmas", "en", d(12, 26)), ("right after thanksgiving", "en", d(11, 27)),
+    ("sometime after the 15th", "en", d(12, 16)), ("not until after new year's", "en", d(1, 2, 2027)),
+    ("después de navidad", "es", d(12, 26)), ("después del 15", "es", d(12, 16)),
+    # "The first of the year" is January 1st (before: December 1st, and a year out without "the").
+    ("the first of the year", "en", d(1, 1, 2027)), ("first of the year", "en", d(1, 1, 2027)),
+    ("el primero del año", "es", d(1, 1, 2027)),
+])
+def test_date_after_a_day_is_the_day_after_read_back(text, language, expected):
+    found = interpret.date(text, language, TODAY)
+    assert found is not None and found.value == expected
+    assert found.confidence == pytest.approx(0.6 if "after" in text or "despu" in text else 0.9)
+
+
+@pytest.mark.parametrize("text, language", [
+    ("after the holidays", "en"), ("después de las fiestas", "es"), ("after I get my license", "en"),
+    ("before Christmas", "en"), ("after last week", "en"),
+])
+def test_date_after_no_one_day_stays_a_question(text, language):
+    assert interpret.date(text, language, TODAY) is None
+
+
 @pytest.mark.parametrize(
     "text, language",
     [("la semana antepasada", "es"), ("el fin de semana pasado", "es"), ("last weekend", "en"),

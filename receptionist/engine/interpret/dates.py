@@ -107,10 +107,32 @@ def _rule_weekday_after(s, c, today):
     weekday = c.weekdays[m["day"]]
     if re.fullmatch(c.words.next_one, m["rest"]):
         return _monday_of_next_week(today) + datetime.timedelta(weeks=1, days=weekday), PLAIN
-    for rule in _DATE_RULES[_DATE_RULES.index(_rule_weekday_after) + 1 : -1]:  # not dateparser
-        if (found := rule(m["rest"], c, today)) is not None:
-            day, confidence = found
-            return found if day is None else (_weekday_on_or_after(day, weekday, strictly_after=True), confidence)
+    found = _day_of(m["rest"], c, today)
+    if found is None or found[0] is None:
+        return found
+    return _weekday_on_or_after(found[0], weekday, strictly_after=True), found[1]
+
+
+def _rule_after(s, c, today):
+    """"after Christmas", "sometime after the 15th", "después de navidad", answering the
+    earliest start: the day after, at 0.6 (read back when the question is scored). What
+    follows must be a day the rules read: "after the holidays" (which ones?) and "after I
+    get my license" stay a bound."""
+    if not re.search(rf"\b(?:{c.words.bound})\b", s):
+        return None  # "after two weeks" is no bound: the offset rules read it
+    m = re.fullmatch(rf"(?:(?:{c.words.after_lead}) )?(?:{c.words.after}) (?P<rest>.+)", _without_filler(s, c))
+    found = _day_of(m["rest"], c, today) if m else None
+    if found is None or found[0] is None:
+        return found
+    return found[0] + datetime.timedelta(days=1), min(found[1], GUESSED)
+
+
+def _day_of(rest: str, c: _Calendar, today: datetime.date):
+    """``rest`` read by the rules that name one day (not the bound nor the past ones, not
+    dateparser: the rest of "the Monday after ...", "after ..."), or None."""
+    for rule in _DATE_RULES[_DATE_RULES.index(_rule_past) + 1 : -1]:
+        if (found := rule(rest, c, today)) is not None:
+            return found
     return None
 
 
@@ -464,6 +486,7 @@ def _rule_dateparser(s, c, today):
 # "mañana", and "next week on Friday" is a weekday.
 _DATE_RULES = (
     _rule_weekday_after,
+    _rule_after,
     _rule_bound,
     _rule_past,
     _rule_numeric,
@@ -548,7 +571,9 @@ def date(text: str, language: str, today: datetime.date) -> Interpretation | Non
     semana" -> Friday 11-20; "this weekend", "next weekend" / "(este) fin de semana", "el fin
     de semana que viene" -> Saturday 11-21 (on a weekend day "this weekend" is today); "the
     week after next" / "la semana después de la próxima" -> Monday 11-30; "in a couple of
-    weeks" / "en un par de semanas" -> 12-02. Otherwise dateparser (0.75).
+    weeks" / "en un par de semanas" -> 12-02. The earliest start "after" a day is the day
+    after it (0.6: read back when scored): "after Christmas" / "después de navidad" -> 12-26,
+    "sometime after the 15th" / "después del 15" -> 12-16. Otherwise dateparser (0.75).
     Not a start date (None; :func:`date_refusal` says why): the past ("last Monday", "a
     week ago", "hace tres semanas", "la semana antepasada" (the week before last), "el fin
     de semana pasado", "July twenty fifth twenty twelve"), a bound ("after the holidays",

@@ -122,6 +122,7 @@ WORDS = Vocabulary(
         weekday_aliases={"mon": 0, "tue": 1, "tues": 1, "wed": 2, "weds": 2, "thu": 3, "thur": 3, "thurs": 3,
                          "fri": 4, "sat": 5, "sun": 6},
         after=r"after",
+        after_lead=r"sometime|some time|anytime|any time|right|just|only|probably|maybe|not until|not till",
         next_one=r"next",
         whenever=r"whenever|whenever (?:you|yall) (?:want|need|like)(?: me)?(?: to)?|whenever works(?: for you)?"
         r"|whenever is (?:good|fine|best)(?: for you)?|any day|any day you (?:want|need|like)",
@@ -139,6 +140,7 @@ WORDS = Vocabulary(
             r"presidents day": "02:0:3", r"columbus day": "10:0:2", r"juneteenth": "06-19",
             r"(?:the )?end of (?:the|this) year": "12-31",
             r"(?:the )?(?:beginning|start) of (?:the|next) year": "01-01",
+            r"(?:the )?(?:1st|1|first) of (?:the|next) year": "01-01",
         },
         filler=r"um+|uh+|er|well|i think|i guess|i can start|i could start|i can begin"
         r"|ill be able to start|i will be able to start|i would be able to start"

@@ -126,7 +126,8 @@ WORDS = Vocabulary(
         end_of_week=r"(?:a )?finales de (?:la |esta )?semana|a fin de semana|(?:a )?fin(?:es)? de (?:la|esta) semana",
         weekend=r"(?:(?:este|el) )?(?:(?P<next>proximo) )?fin de semana(?: (?P<next2>que viene|proximo|siguiente))?",
         week_after_next=r"(?:la )?semana (?:despues de|siguiente a) la (?:proxima|que viene)",
-        after=r"despues del?",
+        after=r"despues de(?!l\b)|despues",  # "después del 15": "del 15" is the day (``day_prefix``)
+        after_lead=r"justo|ya|hasta|no hasta|cualquier dia|en cualquier momento|algun dia",
         next_one=r"(?:la|el) (?:proxima|proximo|que viene)",
         whenever=r"cuando sea|cuando (?:(?:usted|ustedes) )?(?:quiera|quieran|guste|gusten|necesite|necesiten"
         r"|diga|digan)|en cualquier momento|cualquier dia|cuando me necesiten",
@@ -143,6 +144,7 @@ WORDS = Vocabulary(
             r"(?:el )?dia del trabajo": "09:0:1", r"(?:el )?dia de los caidos": "05:0:-1",
             r"(?:el )?dia de (?:los )?reyes": "01-06",
             r"(?:a )?(?:principios|inicios|comienzos) del? (?:ano|proximo ano|ano que viene)": "01-01",
+            r"(?:el )?(?:1o|1ro|1|primero) del? (?:ano|proximo ano|ano que viene)": "01-01",
         },
         ordinal_split=r"er|ero|era|ro|ra|o|a",
         filler=r"eh|em+|pues|creo que|puedo empezar|podria empezar|puedo comenzar"

@@ -145,6 +145,9 @@ class DateWords:
     # "the Monday after next", that week's Monday).
     after: str = r"$^"
     next_one: str = r"$^"
+    # Words before ``after`` in "sometime after Christmas", "right after the 15th": the
+    # earliest start is the day after (``interpret.dates._rule_after``).
+    after_lead: str = r"$^"
     # This week's end (its Friday): "end of the week", "a fin de semana".
     end_of_week: str = r"$^"
     # A weekend (its Saturday): "this weekend", "fin de semana"; a group named ``next...`` set
