@@ -312,3 +312,27 @@ def test_a_reply_to_the_language_prompt_in_one_language_chooses_it(reply, langua
 def test_speech_in_no_language_at_the_language_prompt_is_asked_again():
     state, turns = run([Speech("Mike T")])
     assert state.phase == "language" and "For English, say English" in said(turns[1])
+
+
+SPANISH_TO_YEARS = [Speech("español"), Speech("solicitar"), Speech("almacén"), Speech("sí")]
+ENGLISH_TO_YEARS = [Speech("english"), Speech("apply"), Speech("warehouse"), Speech("yes")]
+
+
+@pytest.mark.parametrize("before,answers,expected", [
+    # Before: "Perdón, no le entendí" for a bilingual caller's English words in a Spanish call.
+    (SPANISH_TO_YEARS, ["five years"], ("years", 5)),
+    (SPANISH_TO_YEARS, ["3", "next monday"], ("start", TODAY + dt.timedelta(days=5))),
+    (SPANISH_TO_YEARS, ["3", "mañana", "nights"], ("shift", "nights")),
+    (ENGLISH_TO_YEARS, ["cinco años"], ("years", 5)),
+    (ENGLISH_TO_YEARS, ["3", "el próximo lunes"], ("start", TODAY + dt.timedelta(days=5))),
+])
+def test_an_answer_in_the_other_language_of_the_script_is_understood(before, answers, expected):
+    state, turns = run(before + [Speech(a) for a in answers])
+    [answer] = effects(turns[-1], flow.AnswerGiven)
+    assert (answer.question_key, answer.value) == expected and answer.interpreter_confidence <= 0.75
+    assert turns[-1].language == state.language  # the call goes on in its own language
+
+
+def test_words_in_no_language_are_still_asked_again_in_the_calls_language():
+    state, turns = run(SPANISH_TO_YEARS + [Speech("Mike T")])
+    assert not effects(turns[-1], flow.AnswerGiven) and "Perdón, no le entendí" in said(turns[-1])

@@ -26,7 +26,7 @@ from typing import Any, Callable, Union
 
 from . import interpret, readback
 from .faq import match_policy
-from .interpret.common import words
+from .interpret.common import INFERRED, PLAIN, words
 from .interpret.names import clean_name
 from .matching import match_role
 from .languages import LANGUAGES, in_language, language as find_language
@@ -636,10 +636,28 @@ def _not_understood(script, state, event, ctx, q: QuestionSpec) -> tuple[CallSta
 def _on_question(script, state, event, ctx):
     q = _question(script, state)
     asked = in_language(q.text, state.language, script.default_language)
-    found = _interpret_answer(q, event, state.language, ctx.today, asked)
+    found = _interpret_answer(q, event, state.language, ctx.today, asked) \
+        or _in_other_language(script, q, event, state.language, ctx.today)
     if found is None:
         return _not_understood(script, state, event, ctx, q)
     return _take_answer(script, state, ctx, q, event, found)
+
+
+def _in_other_language(script, q: QuestionSpec, event: Event, lang: str, today: dt.date):
+    """An answer not understood in the conversation's language, read in another of the
+    script's when its words are in that one ("five years", "next Monday" in a Spanish call:
+    bilingual callers mix them), or when it names an option by that language's label ("part
+    time"); at most 0.75. None otherwise: the reprompt stays in the conversation's language."""
+    if not isinstance(event, Speech):
+        return None
+    said_in = interpret.language_of(event.text, script.languages)
+    for other in script.languages:
+        if other == lang:
+            continue
+        found = _interpret_answer(q, event, other, today, in_language(q.text, other, script.default_language))
+        if found is not None and (said_in == other or (q.kind is QuestionKind.choice and found.confidence >= PLAIN)):
+            return interpret.Interpretation(found.value, min(found.confidence, INFERRED))
+    return None
 
 
 def _take_answer(script, state, ctx, q: QuestionSpec, event: Event, found: interpret.Interpretation,
