@@ -567,3 +567,82 @@ def test_sqlite_reads_before_the_write_lock_and_writes_under_it(tmp_path):
         assert s.execute(text("SELECT x FROM t")).scalars().all() == [3]
     database.dispose()
 
+
+
+@contextmanager
+def _write_locked(path: Path):
+    """Another process holds the SQLite file's write lock until the block ends."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def test_drill_a_caller_answering_while_the_database_is_locked_is_held_and_asked_again(tmp_path, monkeypatch):
+    """The caller's answer cannot be stored: they hear "one moment", Twilio follows our
+    <Redirect> back (still locked: held again), and once the lock is gone the same question
+    is asked again, no failure counted, and the same call goes on to the end."""
+    from receptionist.adapters.models import Conversation, TranscriptLine
+
+    from .drill_calls import HttpCall, serving
+    from .test_voice_webhooks import QUALIFIED
+
+    monkeypatch.setenv("SQLITE_BUSY_TIMEOUT_S", "1")
+    path = tmp_path / "drill.db"
+    app, database = _drill_app(f"sqlite:///{path}", tmp_path)
+    try:
+        with serving(app) as base:
+            call = HttpCall(base, f"CA{next(_phones):032x}", f"+12025551{next(_phones)}")
+            assert call.start().status == 200 and not call.answer(QUALIFIED[0]).apology  # English
+            with _write_locked(path):
+                held = call.answer(QUALIFIED[1])  # "apply"
+                assert held.apology and "One moment" in held.said and held.redirect.endswith("&retry=1"), held.twiml
+                assert call.follow().redirect.endswith("&retry=2")  # still locked: held again
+            again = call.follow()
+            assert again.said.startswith("Thanks for waiting. Let's try that again. To apply for a job"), again.twiml
+            for inputs in QUALIFIED[1:]:
+                assert not call.answer(inputs).apology, call.answers[-1].twiml
+            assert "text message" in call.answers[-1].said
+        with database.transaction() as s:
+            conversation = s.scalars(select(Conversation).filter_by(call_sid=call.sid)).one()
+            lines = s.scalars(select(TranscriptLine.text).filter_by(conversation_id=conversation.id)).all()
+            assert conversation.status.value == "completed"
+            assert "[no answer]" not in lines and lines.count("apply") == 1  # said once, stored once
+    finally:
+        database.dispose()
+
+
+def test_drill_a_call_arriving_while_the_database_is_locked_is_held_then_told_to_call_again(tmp_path,
+                                                                                          monkeypatch):
+    """A new call cannot be started: held with a <Redirect> to /voice/inbound keeping its
+    query (``source``); after HOLD_RETRIES the caller hears "please call again" and the call
+    ends. Held and then answered: the greeting, as for any new call."""
+    from receptionist.adapters.models import Conversation
+    from receptionist.web.twilio.voice import HOLD_RETRIES
+
+    from .drill_calls import HttpCall, serving
+
+    monkeypatch.setenv("SQLITE_BUSY_TIMEOUT_S", "1")
+    path = tmp_path / "drill.db"
+    app, database = _drill_app(f"sqlite:///{path}", tmp_path)
+    try:
+        with serving(app) as base:
+            gave_up = HttpCall(base, f"CA{next(_phones):032x}", f"+12025551{next(_phones)}")
+            answered = HttpCall(base, f"CA{next(_phones):032x}", f"+12025551{next(_phones)}")
+            with _write_locked(path):
+                first = gave_up.post("/voice/inbound?source=ivr")
+                assert first.redirect == "/voice/inbound?source=ivr&retry=1", first.twiml
+                for _ in range(HOLD_RETRIES):
+                    gave_up.follow()
+                assert answered.post("/voice/inbound?source=ivr").redirect is not None
+            last = gave_up.answers[-1]
+            assert last.redirect is None and "Please call again" in last.said and "<Hangup" in last.twiml
+            greeting = answered.follow()
+            assert "Thanks for calling Acme Staffing" in greeting.said and answered.action, greeting.twiml
+        with database.transaction() as s:
+            assert s.scalars(select(Conversation.source).filter_by(call_sid=answered.sid)).one() == "ivr"
+    finally:
+        database.dispose()
