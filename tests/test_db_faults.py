@@ -581,38 +581,48 @@ def _write_locked(path: Path):
         holder.close()
 
 
-def test_drill_a_caller_answering_while_the_database_is_locked_is_held_and_asked_again(tmp_path, monkeypatch):
-    """The caller's answer cannot be stored: they hear "one moment", Twilio follows our
-    <Redirect> back (still locked: held again), and once the lock is gone the same question
-    is asked again, no failure counted, and the same call goes on to the end."""
-    from receptionist.adapters.models import Conversation, TranscriptLine
-
-    from .drill_calls import HttpCall, serving
-    from .test_voice_webhooks import QUALIFIED
+@contextmanager
+def _drill_on_sqlite(tmp_path: Path, monkeypatch):
+    """The app served on a SQLite file whose busy timeout is 1 s: yields (base URL, the file,
+    the database); disposed at the end."""
+    from .drill_calls import serving
 
     monkeypatch.setenv("SQLITE_BUSY_TIMEOUT_S", "1")
     path = tmp_path / "drill.db"
     app, database = _drill_app(f"sqlite:///{path}", tmp_path)
     try:
         with serving(app) as base:
-            call = HttpCall(base, f"CA{next(_phones):032x}", f"+12025551{next(_phones)}")
-            assert call.start().status == 200 and not call.answer(QUALIFIED[0]).apology  # English
-            with _write_locked(path):
-                held = call.answer(QUALIFIED[1])  # "apply"
-                assert held.apology and "One moment" in held.said and held.redirect.endswith("&retry=1"), held.twiml
-                assert call.follow().redirect.endswith("&retry=2")  # still locked: held again
-            again = call.follow()
-            assert again.said.startswith("Thanks for waiting. Let's try that again. To apply for a job"), again.twiml
-            for inputs in QUALIFIED[1:]:
-                assert not call.answer(inputs).apology, call.answers[-1].twiml
-            assert "text message" in call.answers[-1].said
+            yield base, path, database
+    finally:
+        database.dispose()
+
+
+def test_drill_a_caller_answering_while_the_database_is_locked_is_held_and_asked_again(tmp_path, monkeypatch):
+    """The caller's answer cannot be stored: they hear "one moment", Twilio follows our
+    <Redirect> back (still locked: held again), and once the lock is gone the same question
+    is asked again, no failure counted, and the same call goes on to the end."""
+    from receptionist.adapters.models import Conversation, TranscriptLine
+
+    from .drill_calls import HttpCall
+    from .test_voice_webhooks import QUALIFIED
+
+    with _drill_on_sqlite(tmp_path, monkeypatch) as (base, path, database):
+        call = HttpCall(base, f"CA{next(_phones):032x}", f"+12025551{next(_phones)}")
+        assert call.start().status == 200 and not call.answer(QUALIFIED[0]).apology  # English
+        with _write_locked(path):
+            held = call.answer(QUALIFIED[1])  # "apply"
+            assert held.apology and "One moment" in held.said and held.redirect.endswith("&retry=1"), held.twiml
+            assert call.follow().redirect.endswith("&retry=2")  # still locked: held again
+        again = call.follow()
+        assert again.said.startswith("Thanks for waiting. Let's try that again. To apply for a job"), again.twiml
+        for inputs in QUALIFIED[1:]:
+            assert not call.answer(inputs).apology, call.answers[-1].twiml
+        assert "text message" in call.answers[-1].said
         with database.transaction() as s:
             conversation = s.scalars(select(Conversation).filter_by(call_sid=call.sid)).one()
             lines = s.scalars(select(TranscriptLine.text).filter_by(conversation_id=conversation.id)).all()
             assert conversation.status.value == "completed"
             assert "[no answer]" not in lines and lines.count("apply") == 1  # said once, stored once
-    finally:
-        database.dispose()
 
 
 def test_drill_a_call_arriving_while_the_database_is_locked_is_held_then_told_to_call_again(tmp_path,
@@ -623,26 +633,20 @@ def test_drill_a_call_arriving_while_the_database_is_locked_is_held_then_told_to
     from receptionist.adapters.models import Conversation
     from receptionist.web.twilio.voice import HOLD_RETRIES
 
-    from .drill_calls import HttpCall, serving
+    from .drill_calls import HttpCall
 
-    monkeypatch.setenv("SQLITE_BUSY_TIMEOUT_S", "1")
-    path = tmp_path / "drill.db"
-    app, database = _drill_app(f"sqlite:///{path}", tmp_path)
-    try:
-        with serving(app) as base:
-            gave_up = HttpCall(base, f"CA{next(_phones):032x}", f"+12025551{next(_phones)}")
-            answered = HttpCall(base, f"CA{next(_phones):032x}", f"+12025551{next(_phones)}")
-            with _write_locked(path):
-                first = gave_up.post("/voice/inbound?source=ivr")
-                assert first.redirect == "/voice/inbound?source=ivr&retry=1", first.twiml
-                for _ in range(HOLD_RETRIES):
-                    gave_up.follow()
-                assert answered.post("/voice/inbound?source=ivr").redirect is not None
-            last = gave_up.answers[-1]
-            assert last.redirect is None and "Please call again" in last.said and "<Hangup" in last.twiml
-            greeting = answered.follow()
-            assert "Thanks for calling Acme Staffing" in greeting.said and answered.action, greeting.twiml
+    with _drill_on_sqlite(tmp_path, monkeypatch) as (base, path, database):
+        gave_up = HttpCall(base, f"CA{next(_phones):032x}", f"+12025551{next(_phones)}")
+        answered = HttpCall(base, f"CA{next(_phones):032x}", f"+12025551{next(_phones)}")
+        with _write_locked(path):
+            first = gave_up.post("/voice/inbound?source=ivr")
+            assert first.redirect == "/voice/inbound?source=ivr&retry=1", first.twiml
+            for _ in range(HOLD_RETRIES):
+                gave_up.follow()
+            assert answered.post("/voice/inbound?source=ivr").redirect is not None
+        last = gave_up.answers[-1]
+        assert last.redirect is None and "Please call again" in last.said and "<Hangup" in last.twiml
+        greeting = answered.follow()
+        assert "Thanks for calling Acme Staffing" in greeting.said and answered.action, greeting.twiml
         with database.transaction() as s:
             assert s.scalars(select(Conversation.source).filter_by(call_sid=answered.sid)).one() == "ivr"
-    finally:
-        database.dispose()
