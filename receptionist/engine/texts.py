@@ -242,6 +242,12 @@ PHRASES: dict[str, dict[str, Any]] = {
         "es": "Lo sentimos, este número no está recibiendo llamadas en este momento. Por favor intente "
               "más tarde. Adiós.",
     },
+    "sorry_text_only": {  # a call to an SMS screening agent's number
+        "en": "Thanks for calling. This number takes job applications by text message. Please send us a "
+              "text at this number to apply. Goodbye.",
+        "es": "Gracias por llamar. Este número recibe solicitudes de empleo por mensaje de texto. Por favor "
+              "envíenos un mensaje de texto a este número para aplicar. Adiós.",
+    },
     "sorry_lost": {
         "en": "Sorry, we lost track of this call. Please call again. Goodbye.",
         "es": "Lo sentimos, perdimos el hilo de esta llamada. Por favor llame de nuevo. Adiós.",

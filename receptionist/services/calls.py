@@ -49,7 +49,12 @@ HISTORY_PHASES = frozenset({Phase.menu})
 
 
 class UnknownNumber(LookupError):
-    """No receptionist answers the dialed number (``To``)."""
+    """No receptionist answers the dialed number (``To``). ``by_text``: the number is an SMS
+    screening agent's (a caller can apply by texting it)."""
+
+    def __init__(self, number: str, by_text: bool = False):
+        super().__init__(number)
+        self.by_text = by_text
 
 
 class UnknownCall(LookupError):
@@ -91,7 +96,7 @@ def start_call(db: Session | Connection, call: InboundCall, render_twiml: Render
     if existing is not None:
         return _stored_turn(connection, existing, 0)
     if found is None or found.kind != AgentKind.receptionist:
-        raise UnknownNumber(call.to_number)
+        raise UnknownNumber(call.to_number, by_text=found is not None and found.kind == AgentKind.sms_screening)
     script, _ = compiled_by_id(db, found.agent_id, found.script_version)
     profile = _profile(db, found.agent_id, found.script_version)
     caller = _Caller(phone, bool(found.opted_out))

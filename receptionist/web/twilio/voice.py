@@ -133,9 +133,10 @@ def inbound():
     try:
         return _answer(call.call_sid, lambda c: calls.start_call(c, call, _renderer), _all_languages(), clean.retry,
                        orm=False)
-    except calls.UnknownNumber:
-        log.warning("call to %s: no receptionist has this number", mask(call.to_number))
-        return _apology("sorry_unknown_number", _all_languages())
+    except calls.UnknownNumber as exc:
+        log.warning("call to %s: no receptionist has this number%s", mask(call.to_number),
+                    " (an SMS screening agent's: the caller is told to text it)" if exc.by_text else "")
+        return _apology("sorry_text_only" if exc.by_text else "sorry_unknown_number", _all_languages())
 
 
 def _event(clean: fields.GatherFields) -> flow.Event:
