@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request, url_for
