@@ -122,6 +122,7 @@ def build(settings: Settings, database: Database | None = None, **overrides: Any
     from sms_screening.timers import confirmation_timers, screening_timers
 
     from .jobs.ats import run_check, run_writeback
+    from .services.calls import close_silent_calls
     from .jobs.invites import send_invite
     from .jobs.outbox import send_sms
     from .jobs.webhooks import deliver
@@ -133,7 +134,7 @@ def build(settings: Settings, database: Database | None = None, **overrides: Any
         sms=sms_sender(settings), ats=None, interview=interview_platform(settings),
         outbox_handlers={OutboxKind.sms: send_sms, OutboxKind.invite: send_invite, OutboxKind.webhook: deliver,
                          OutboxKind.ats_check: run_check, OutboxKind.ats_writeback: run_writeback},
-        sweeps=[confirmation_timers, screening_timers])
+        sweeps=[confirmation_timers, screening_timers, close_silent_calls])
     parts.update(overrides)
     return Container(**parts)
 

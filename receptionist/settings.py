@@ -119,6 +119,7 @@ DEFAULTS_S = {
     "confirmation_expires_after_s": 86400,
     "sms_nudge_after_s": 14400,
     "sms_expires_after_s": 259200,
+    "call_silent_after_s": 1800,  # a call in progress without caller input this long lost its status callback
     "sweep_interval_s": 30,
     "ats_sync_interval_s": 900,  # refreshing the ATS mirrors (Greenhouse)
 }
@@ -225,6 +226,7 @@ class Settings:
     confirmation_expires_after_s: int = DEFAULTS_S["confirmation_expires_after_s"]
     sms_nudge_after_s: int = DEFAULTS_S["sms_nudge_after_s"]
     sms_expires_after_s: int = DEFAULTS_S["sms_expires_after_s"]
+    call_silent_after_s: int = DEFAULTS_S["call_silent_after_s"]
     sweep_interval_s: int = DEFAULTS_S["sweep_interval_s"]
     worker_processes: int = 2
     secret_key: str | None = None  # None: generated into the instance folder (web.dashboard)

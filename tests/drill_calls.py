@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from .conftest import AUTH_TOKEN, call_params, twilio_signature
 from .test_voice_webhooks import QUALIFIED
 
-APOLOGY = "having a problem right now"  # texts.sorry_busy, English
+APOLOGY = "having a problem"  # texts.sorry_busy and sorry_hold, English
 
 
 @dataclass
@@ -32,6 +32,12 @@ class Answer:
     @property
     def apology(self) -> bool:
         return self.status == 200 and APOLOGY in self.said
+
+    @property
+    def redirect(self) -> str | None:
+        """The ``<Redirect>`` URL Twilio would request next (a held call), or None."""
+        found = ET.fromstring(self.twiml).find("Redirect") if self.status == 200 else None
+        return None if found is None or ET.fromstring(self.twiml).find("Gather") is not None else found.text
 
 
 @dataclass
@@ -63,6 +69,10 @@ class HttpCall:
 
     def answer(self, inputs: dict) -> Answer:
         return self.post(self.action, **inputs)
+
+    def follow(self) -> Answer:
+        """What Twilio does with a held call's ``<Redirect>``: the same call's fields, no input."""
+        return self.post(self.answers[-1].redirect)
 
     def status(self, call_status: str = "completed") -> Answer:
         return self.post("/voice/status", CallStatus=call_status, CallDuration="60")

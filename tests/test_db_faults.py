@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from receptionist.adapters.db import Database, Timeouts
@@ -567,3 +567,124 @@ def test_sqlite_reads_before_the_write_lock_and_writes_under_it(tmp_path):
         assert s.execute(text("SELECT x FROM t")).scalars().all() == [3]
     database.dispose()
 
+
+
+@contextmanager
+def _write_locked(path: Path):
+    """Another process holds the SQLite file's write lock until the block ends."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+@contextmanager
+def _drill_on_sqlite(tmp_path: Path, monkeypatch):
+    """The app served on a SQLite file whose busy timeout is 1 s: yields (base URL, the file,
+    the database, the app); disposed at the end."""
+    from .drill_calls import serving
+
+    monkeypatch.setenv("SQLITE_BUSY_TIMEOUT_S", "1")
+    path = tmp_path / "drill.db"
+    app, database = _drill_app(f"sqlite:///{path}", tmp_path)
+    try:
+        with serving(app) as base:
+            yield base, path, database, app
+    finally:
+        database.dispose()
+
+
+def test_drill_a_caller_answering_while_the_database_is_locked_is_held_and_asked_again(tmp_path, monkeypatch):
+    """The caller's answer cannot be stored: they hear "one moment", Twilio follows our
+    <Redirect> back (still locked: held again), and once the lock is gone the same question
+    is asked again, no failure counted, and the same call goes on to the end."""
+    from receptionist.adapters.models import Conversation, TranscriptLine
+
+    from .drill_calls import HttpCall
+    from .test_voice_webhooks import QUALIFIED
+
+    with _drill_on_sqlite(tmp_path, monkeypatch) as (base, path, database, _):
+        call = HttpCall(base, f"CA{next(_phones):032x}", f"+12025551{next(_phones)}")
+        assert call.start().status == 200 and not call.answer(QUALIFIED[0]).apology  # English
+        with _write_locked(path):
+            held = call.answer(QUALIFIED[1])  # "apply"
+            assert held.apology and "One moment" in held.said and held.redirect.endswith("&retry=1"), held.twiml
+            assert call.follow().redirect.endswith("&retry=2")  # still locked: held again
+        again = call.follow()
+        assert again.said.startswith("Thanks for waiting. Let's try that again. To apply for a job"), again.twiml
+        for inputs in QUALIFIED[1:]:
+            assert not call.answer(inputs).apology, call.answers[-1].twiml
+        assert "text message" in call.answers[-1].said
+        with database.transaction() as s:
+            conversation = s.scalars(select(Conversation).filter_by(call_sid=call.sid)).one()
+            lines = s.scalars(select(TranscriptLine.text).filter_by(conversation_id=conversation.id)).all()
+            assert conversation.status.value == "completed"
+            assert "[no answer]" not in lines and lines.count("apply") == 1  # said once, stored once
+
+
+def test_drill_a_call_arriving_while_the_database_is_locked_is_held_then_told_to_call_again(tmp_path,
+                                                                                          monkeypatch):
+    """A new call cannot be started: held with a <Redirect> to /voice/inbound keeping its
+    query (``source``); after HOLD_RETRIES the caller hears "please call again" and the call
+    ends. Held and then answered: the greeting, as for any new call."""
+    from receptionist.adapters.models import Conversation
+    from receptionist.web.twilio.voice import HOLD_RETRIES
+
+    from .drill_calls import HttpCall
+
+    with _drill_on_sqlite(tmp_path, monkeypatch) as (base, path, database, _):
+        gave_up = HttpCall(base, f"CA{next(_phones):032x}", f"+12025551{next(_phones)}")
+        answered = HttpCall(base, f"CA{next(_phones):032x}", f"+12025551{next(_phones)}")
+        with _write_locked(path):
+            first = gave_up.post("/voice/inbound?source=ivr")
+            assert first.redirect == "/voice/inbound?source=ivr&retry=1", first.twiml
+            for _ in range(HOLD_RETRIES):
+                gave_up.follow()
+            assert answered.post("/voice/inbound?source=ivr").redirect is not None
+        last = gave_up.answers[-1]
+        assert last.redirect is None and "Please call again" in last.said and "<Hangup" in last.twiml
+        greeting = answered.follow()
+        assert "Thanks for calling Acme Staffing" in greeting.said and answered.action, greeting.twiml
+        with database.transaction() as s:
+            assert s.scalars(select(Conversation.source).filter_by(call_sid=answered.sid)).one() == "ivr"
+
+
+
+def test_drill_a_hang_up_whose_status_callback_was_refused_is_closed_by_the_sweep(tmp_path, monkeypatch):
+    """The caller hangs up mid-screening while the database is locked: the status callback
+    gets a 503 and Twilio does not send it again. Once the call has had no input for
+    CALL_SILENT_AFTER_S, the sweep closes it as the callback would have: abandoned, flagged
+    for follow-up, its answers kept; a call still answering is left alone."""
+    import datetime as dt
+
+    from receptionist.adapters.models import Answer, Conversation, FollowUpReason, utcnow
+    from receptionist.jobs.sweeps import sweep
+
+    from .drill_calls import HttpCall
+    from .test_voice_webhooks import QUALIFIED
+
+    with _drill_on_sqlite(tmp_path, monkeypatch) as (base, path, database, app):
+        hung_up = HttpCall(base, f"CA{next(_phones):032x}", f"+12025551{next(_phones)}")
+        hung_up.start()
+        for inputs in QUALIFIED[:6]:  # the menu, the job and the first screening answers
+            assert not hung_up.answer(inputs).apology
+        with _write_locked(path):
+            assert hung_up.status().status == 503
+        container = app.extensions["container"]
+        later = utcnow() + dt.timedelta(seconds=container.settings.call_silent_after_s + 1)
+        monkeypatch.setattr("receptionist.jobs.sweeps.utcnow", lambda: later)
+        live = HttpCall(base, f"CA{next(_phones):032x}", f"+12025551{next(_phones)}")
+        live.start()
+        live.answer(QUALIFIED[0])
+        with database.transaction() as s:  # the live call answered a moment before the sweep
+            s.execute(update(Conversation).filter_by(call_sid=live.sid).values(last_activity_at=later))
+        assert sweep(container)["failed"] == []
+        with database.transaction() as s:
+            closed = s.scalars(select(Conversation).filter_by(call_sid=hung_up.sid)).one()
+            assert (closed.status.value, closed.follow_up_reason) == ("abandoned", FollowUpReason.hung_up)
+            assert closed.ended_at is not None and closed.application.screening_outcome.value == "incomplete"
+            assert len(s.scalars(select(Answer).filter_by(conversation_id=closed.id)).all()) >= 2
+            assert s.scalars(select(Conversation.status).filter_by(call_sid=live.sid)).one().value == "in_progress"

@@ -13,6 +13,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+from email.utils import format_datetime
 
 import pytest
 import requests
@@ -27,7 +28,7 @@ from receptionist import bootstrap, jobs
 from receptionist.adapters import queue as rq_queue
 from receptionist.adapters import redis_server
 from receptionist.adapters.models import Candidate, OutboxItem, OutboxStatus, utcnow
-from receptionist.services.outbox import LOST_MID_SEND, queue_sms
+from receptionist.services.outbox import LOST_MID_SEND_ASK, queue_sms
 from receptionist.settings import Settings
 from tests.conftest import AUTH_TOKEN
 from tests.twilio_mock import free_port, start_twilio_mock
@@ -61,10 +62,13 @@ def prism(tmp_path_factory):
 
 class FakeTwilio:
     """A WSGI app on loopback standing in for api.twilio.com: records every request, then
-    forwards it to Prism (``forward_to``) or answers ``reply`` = (status, JSON or text)."""
+    forwards it to Prism (``forward_to``) or answers ``reply`` = (status, JSON or text).
+    With the default reply it keeps each Message it creates (``messages``, as soon as the
+    request arrives, as Twilio does) and lists them on GET, newest first, by To and From."""
 
     def __init__(self):
         self.requests: list[dict] = []
+        self.messages: list[dict] = []
         self.forward_to: str | None = None
         self.reply: tuple[int, object] = (201, None)  # None: a fresh Message, queued
         self.delay_s = 0.0  # before answering (recorded first): a slow Twilio
@@ -74,6 +78,14 @@ class FakeTwilio:
         raw = req.get_data()
         self.requests.append({"method": req.method, "path": req.path,
                               "form": dict(urllib.parse.parse_qsl(raw.decode()))})
+        if not self.forward_to and self.reply[1] is None and req.path == MESSAGES_PATH:
+            if req.method == "GET":
+                found = [m for m in reversed(self.messages)
+                         if m["to"] == req.args.get("To", m["to"]) and m["from"] == req.args.get("From", m["from"])]
+                page = {"messages": found, "next_page_uri": None, "page": 0, "page_size": 50, "uri": req.full_path}
+                return Response(json.dumps(page), content_type="application/json")(environ, start_response)
+            form = self.requests[-1]["form"]
+            self.messages.append(self.message(form.get("To"), form.get("From"), form.get("Body")))
         time.sleep(self.delay_s)
         if self.forward_to:
             upstream = requests.request(
@@ -85,10 +97,16 @@ class FakeTwilio:
         else:
             status, body = self.reply
             if body is None:
-                body = {"sid": "SM" + uuid.uuid4().hex, "status": "queued", "account_sid": ACCOUNT_SID}
+                body = self.messages[-1] if req.path == MESSAGES_PATH else self.message(None, None, None)
             text = body if isinstance(body, str) else json.dumps(body)
             response = Response(text, status=status, content_type="application/json")
         return response(environ, start_response)
+
+    @staticmethod
+    def message(to: str | None, from_: str | None, body: str | None, at: dt.datetime | None = None) -> dict:
+        """A Message resource as Twilio's JSON has it (``date_created`` in RFC 2822)."""
+        return {"sid": "SM" + uuid.uuid4().hex, "status": "queued", "account_sid": ACCOUNT_SID, "to": to,
+                "from": from_, "body": body, "date_created": format_datetime(at or utcnow(), usegmt=True)}
 
     @property
     def sends(self) -> list[dict]:
@@ -336,20 +354,46 @@ def test_the_reconciler_re_enqueues_a_text_whose_job_was_lost(db, env, fake_twil
     assert [r["form"]["To"] for r in fake_twilio.sends] == [TO]
 
 
-def test_a_text_lost_mid_send_is_failed_and_never_sent_again(db, env, fake_twilio):
+@pytest.mark.parametrize("twilio_has_it", [True, False], ids=["reached Twilio", "never reached Twilio"])
+def test_a_text_whose_job_died_mid_send_is_sent_exactly_once(db, env, fake_twilio, twilio_has_it):
+    """The worker was killed while it handed the text to Twilio: ten minutes on, the sweep
+    hands it to a job that asks Twilio first. Found: recorded as sent with Twilio's
+    MessageSid, not sent again; not found: sent once. A text that may still be in a job's
+    hands is left alone."""
     live(env, fake_twilio.url)
     stuck, recent = new_text(db, "confirmation:1"), new_text(db, "confirmation:2", to="+12025550124")
     long_ago, just_now = utcnow() - dt.timedelta(minutes=11), utcnow() - dt.timedelta(minutes=1)
     set_row(db, stuck, status=OutboxStatus.sending, attempts=1, created_at=long_ago, updated_at=long_ago)
     set_row(db, recent, status=OutboxStatus.sending, attempts=1, created_at=just_now, updated_at=just_now)
+    body = row(db, stuck).payload["body"]
+    older = fake_twilio.message(TO, FROM, body, at=long_ago - dt.timedelta(days=1))  # the same words, earlier
+    fake_twilio.messages.append(older)
+    if twilio_has_it:
+        fake_twilio.messages.append(fake_twilio.message(TO, FROM, body, at=long_ago + dt.timedelta(seconds=1)))
 
-    assert jobs.sweep() == {"enqueued": [], "failed": []}
-    enqueue(stuck)
+    assert jobs.sweep() == {"enqueued": [stuck], "failed": []}
     run_worker()
 
-    assert (row(db, stuck).status, row(db, stuck).last_error) == (OutboxStatus.failed, LOST_MID_SEND)
+    sent = row(db, stuck)
+    assert (sent.status, sent.last_error, sent.attempts) == (OutboxStatus.sent, None, 2)
+    assert [m["sid"] for m in fake_twilio.messages if m["body"] == body and m["to"] == TO][1:] == [sent.provider_ref]
+    assert len(fake_twilio.sends) == (0 if twilio_has_it else 1)
     assert row(db, recent).status == OutboxStatus.sending  # may still be in Twilio's hands
-    assert fake_twilio.sends == []
+
+
+def test_a_lost_text_whose_lookup_fails_is_retried_and_asked_again(db, env, fake_twilio):
+    """Twilio answers the lookup with a 503: the text waits for RQ's retry, still marked to
+    be looked for first (never sent blind, which could send it twice)."""
+    live(env, fake_twilio.url)
+    stuck = new_text(db)
+    long_ago = utcnow() - dt.timedelta(minutes=11)
+    set_row(db, stuck, status=OutboxStatus.sending, attempts=1, created_at=long_ago, updated_at=long_ago)
+    fake_twilio.reply = (503, {"code": 20500, "message": "Internal Server Error", "status": 503})
+    jobs.sweep()
+    run_worker()
+    waiting = row(db, stuck)
+    assert waiting.status == OutboxStatus.pending and waiting.last_error.startswith(LOST_MID_SEND_ASK)
+    assert fake_twilio.sends == [] and [r["method"] for r in fake_twilio.requests] == ["GET"]
 
 
 def test_each_timer_runs_in_its_own_transaction_and_a_failing_one_is_skipped(db, env, caplog):

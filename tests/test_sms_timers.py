@@ -80,4 +80,7 @@ def test_a_reply_after_a_nudge_allows_another_nudge_later(twilio, db, settings):
 
 
 def test_the_sweep_job_runs_the_sms_timers(container):
-    assert container.sweeps == [confirmation_timers, screening_timers]  # wired by the composition root
+    from receptionist.services.calls import close_silent_calls
+
+    # wired by the composition root, with the calls' own timer
+    assert container.sweeps == [confirmation_timers, screening_timers, close_silent_calls]

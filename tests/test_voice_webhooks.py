@@ -272,9 +272,13 @@ def test_spanish_call_says_and_gathers_in_spanish(twilio, db):
     assert conversation(db).candidate.language == "es"
 
 
-def test_unknown_number_gets_a_polite_message(twilio, db):
-    reply = twilio.post("/voice/inbound", call_params("CA" + "5" * 32, to="+13125550199"))
-    assert reply.status_code == 200 and "not taking calls" in said(reply)
+@pytest.mark.parametrize("to, heard", [
+    ("+13125550199", "not taking calls"),  # nobody's number
+    ("+12025550101", "takes job applications by text message. Please send us a text at this number"),  # the SMS agent's
+])
+def test_unknown_number_gets_a_polite_message(twilio, db, to, heard):
+    reply = twilio.post("/voice/inbound", call_params("CA" + "5" * 32, to=to))
+    assert reply.status_code == 200 and heard in said(reply) and "<Hangup" in reply.text
     assert count(db, Conversation) == 0
 
 

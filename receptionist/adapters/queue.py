@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Iterable
 
 from redis import Redis
+from redis.exceptions import TimeoutError as RedisTimeout
 from rq import Queue, Retry, Worker
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
@@ -116,6 +118,14 @@ def enqueue_outbox(settings, item_ids: Iterable[int], replace_overdue: bool = Fa
 DRAIN_KEY = "receptionist:outbox:waiting-commits"
 DRAIN_KEY_TTL_S = 10
 
+# A Redis that accepts connections but does not answer (frozen, a partition dropping packets)
+# costs each commit the client's socket_timeout (5 s): a caller would hear that much silence
+# on every turn that writes a text. After one such timeout this process hands no rows to
+# Redis for this long; they stay pending for the next commit after it, a job's drain or the
+# reconciler (a refused connection fails at once: no pause needed).
+ENQUEUE_PAUSE_AFTER_TIMEOUT_S = 15
+_enqueue_paused_until = 0.0  # time.monotonic()
+
 
 def enqueue_outbox_batch(settings, item_ids: Iterable[int]) -> list[int]:
     """Hand the outbox rows one transaction wrote to the queue; returns the ids handed over
@@ -125,16 +135,22 @@ def enqueue_outbox_batch(settings, item_ids: Iterable[int]) -> list[int]:
     already (the count was above 0), it will run these rows too: it takes the count before it
     reads the pending rows (:func:`take_drain`), so after this commit. Otherwise the rows get a job of
     their own (:func:`enqueue_outbox_job`); should that fail, the count is dropped, so the
-    next commit enqueues again (these rows stay pending for a drain or the reconciler)."""
+    next commit enqueues again (these rows stay pending for a drain or the reconciler).
+    After Redis timed out, nothing is tried for ENQUEUE_PAUSE_AFTER_TIMEOUT_S."""
+    global _enqueue_paused_until
     ids = list(dict.fromkeys(item_ids))
-    if not ids:
+    if not ids or time.monotonic() < _enqueue_paused_until:  # see ENQUEUE_PAUSE_AFTER_TIMEOUT_S
         return []
     try:
         if _count_commit(connection(settings)) > 1:
             return ids
     except Exception as exc:
-        log.warning("could not enqueue outbox %s (%s: %s); the reconciler will pick them up",
-                    ids, type(exc).__name__, exc)
+        paused = isinstance(exc, (RedisTimeout, TimeoutError))
+        if paused:
+            _enqueue_paused_until = time.monotonic() + ENQUEUE_PAUSE_AFTER_TIMEOUT_S
+        log.warning("could not enqueue outbox %s (%s: %s); the reconciler will pick them up%s",
+                    ids, type(exc).__name__, exc,
+                    f"; no enqueue from this process for {ENQUEUE_PAUSE_AFTER_TIMEOUT_S} s" if paused else "")
         return []
     done = enqueue_outbox_job(settings, ids)
     if not done:

@@ -5,12 +5,13 @@ or read the environment themselves.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from typing import Protocol
 
 from ..phones import mask
-from .twilio_sms import SendError, SendResult, make_client, send_sms
+from .twilio_sms import SendError, SendResult, find_sent, make_client, send_sms
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,11 @@ class SmsSender(Protocol):
 
     def send(self, *, to: str, from_: str, body: str, purpose: str) -> SendResult: ...
 
+    def find_sent(self, *, to: str, from_: str, body: str, since: dt.datetime) -> SendResult | None:
+        """The text with ``body`` from ``from_`` to ``to`` the provider took at or after
+        ``since`` (UTC), or None: asked before sending again a text whose job died mid-send.
+        Raises :class:`SendError` like ``send``."""
+
 
 class TwilioSmsSender:
     """Texts through Twilio's REST API (``POST /2010-04-01/Accounts/{AccountSid}/Messages.json``),
@@ -38,6 +44,9 @@ class TwilioSmsSender:
 
     def send(self, *, to: str, from_: str, body: str, purpose: str) -> SendResult:
         return send_sms(self.client, to=to, from_=from_, body=body, status_callback=self.status_callback)
+
+    def find_sent(self, *, to: str, from_: str, body: str, since: dt.datetime) -> SendResult | None:
+        return find_sent(self.client, to=to, from_=from_, body=body, since=since)
 
 
 class LogSmsSender:
@@ -52,3 +61,6 @@ class LogSmsSender:
         shown = body if self.log_bodies else f"[{len(body)} characters]"
         log.info("SMS (development, not sent) %s to %s from %s: %s", purpose, mask(to), mask(from_), shown)
         return SendResult(sid="SMdev" + uuid.uuid4().hex, status="sent")
+
+    def find_sent(self, *, to: str, from_: str, body: str, since: dt.datetime) -> SendResult | None:
+        return None  # nothing left the machine: sending again only logs it again

@@ -12,10 +12,11 @@ whether to retry or to record a permanent failure.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import requests
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -80,6 +81,31 @@ def send_sms(client: Client, *, to: str, from_: str, body: str,
         raise SendError(f"Twilio unreachable: {type(exc).__name__}",
                         code=None, status=None, retryable=True) from exc
     return SendResult(sid=message.sid, status=message.status)
+
+
+RECENT_MESSAGES = 20  # how many of the newest texts from one number to another are looked through
+
+
+def find_sent(client: Client, *, to: str, from_: str, body: str, since: dt.datetime) -> SendResult | None:
+    """The Message Twilio created from ``from_`` to ``to`` with exactly ``body`` at or after
+    ``since`` (UTC), among the newest RECENT_MESSAGES between them; None when there is none.
+    Raises ``SendError`` (retryable for a network error, 429 or 5xx).
+
+    Source: Twilio API reference, "Read multiple Message resources":
+    ``GET /2010-04-01/Accounts/{AccountSid}/Messages.json?To=..&From=..``, newest first. Not
+    ``DateSent>``: it filters by whole days, and a text still queued has no ``date_sent``."""
+    try:
+        for message in client.messages.list(to=to, from_=from_, limit=RECENT_MESSAGES):
+            if message.body == body and message.date_created is not None and message.date_created >= since:
+                return SendResult(sid=message.sid, status=message.status)
+    except TwilioException as exc:  # a list page's error is a bare TwilioException(text, response)
+        response = exc.args[1] if len(exc.args) > 1 else None
+        status = getattr(exc, "status", None) or getattr(response, "status_code", None)
+        raise SendError(f"Twilio refused the message list: HTTP {status}", code=None, status=status,
+                        retryable=status is None or status == 429 or status >= 500) from None
+    except requests.RequestException as exc:
+        raise SendError(f"Twilio unreachable: {type(exc).__name__}", code=None, status=None, retryable=True) from exc
+    return None
 
 
 # Twilio's Message status values (Twilio, "Outbound Message Status in Status Callbacks" and the

@@ -107,3 +107,17 @@ def render_apology(said: list[tuple[str, str]]) -> str:
         response.say(text, language=language_tag(language))
     response.hangup()
     return str(response)
+
+
+def render_hold(said: list[tuple[str, str]], redirect_url: str, pause_s: int) -> str:
+    """TwiML that says each (text, language) of ``said`` (as :func:`render_apology`), waits
+    ``pause_s`` seconds and asks Twilio for ``redirect_url`` (``<Redirect method="POST">``,
+    relative to the URL Twilio requested): the call is held, not ended, while a failure on our
+    side (the database) lasts. Twilio's redirected request carries the call's own fields
+    (CallSid, From, To, ...), no SpeechResult or Digits (Twilio, "TwiML Voice: <Redirect>")."""
+    response = VoiceResponse()
+    for text, language in said:
+        response.say(text, language=language_tag(language))
+    response.pause(length=pause_s)
+    response.redirect(redirect_url, method="POST")
+    return str(response)

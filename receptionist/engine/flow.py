@@ -61,6 +61,13 @@ class Silence:
     """The caller gave no input before the timeout (or an empty text)."""
 
 
+@dataclass(frozen=True)
+class Repeat(Silence):
+    """No input because our side lost it: the call's webhook failed (the database down) and
+    Twilio came back through our ``<Redirect>``. What is awaited is asked again, with no
+    failure counted; otherwise a :class:`Silence` (no activity, no late answer)."""
+
+
 Event = Union[Speech, Digits, Silence]
 
 # ---------------------------------------------------------------- effects
@@ -305,6 +312,9 @@ def advance(script: AgentScript, state: CallState, event: Event, ctx: CallContex
         if code in script.languages:
             return _switch_language(script, state, code, ctx)
         state = dataclasses.replace(state, may_switch=False)
+    if isinstance(event, Repeat):
+        keys_only = _keys_only(script, state, ctx)
+        return state, _prompt_turn(script, state, ctx, [Line("asked_again")], keys_only=keys_only)
     if isinstance(event, Silence):
         return _failed(script, state, ctx, Line("not_heard"))
     return spec.handler(script, state, event, ctx)
@@ -338,6 +348,13 @@ def _role_options(script: AgentScript, state: CallState) -> tuple[OptionSpec, ..
         by_key = {o.key: o for o in options}
         return tuple(by_key[k] for k in state.role_choices if k in by_key)
     return options
+
+
+def _keys_only(script: AgentScript, state: CallState, ctx: CallContext) -> bool:
+    """Whether the prompt of ``state`` is asked for keys alone: the one attempt after the
+    reprompts (``ctx.max_reprompts``), where a keypad can answer."""
+    return (ctx.keypad_fallback and state.failures == ctx.max_reprompts + 1
+            and _keypad_possible(script, state))
 
 
 def _keypad_possible(script: AgentScript, state: CallState) -> bool:
@@ -427,10 +444,9 @@ def _failed(script, state, ctx, why: Line) -> tuple[CallState, Turn]:
         return _failed(script, asked, ctx, why)
     if state.phase is Phase.readback:
         return state, _prompt_turn(script, state, ctx, [why])
-    keypad = ctx.keypad_fallback and _keypad_possible(script, state)
     if failures <= ctx.max_reprompts:
         return state, _prompt_turn(script, state, ctx, [why])
-    if keypad and failures == ctx.max_reprompts + 1:
+    if _keys_only(script, state, ctx):
         return state, _prompt_turn(script, state, ctx, [why], keys_only=True)
     if state.phase is Phase.name:  # the name can still be confirmed by text: finish the call
         return _goodbye(state, ctx, [why], (), FollowUpReason.name_not_captured, "name not captured")

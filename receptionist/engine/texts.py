@@ -84,6 +84,8 @@ PHRASES: dict[str, dict[str, Any]] = {
         "es": "Muy bien. Le haré algunas preguntas breves.",
     },
     "not_heard": {"en": "Sorry, I didn't hear anything.", "es": "Perdón, no escuché nada."},
+    "asked_again": {"en": "Thanks for waiting. Let's try that again.",  # flow.Repeat
+                    "es": "Gracias por esperar. Intentémoslo de nuevo."},
     "not_understood": {"en": "Sorry, I didn't understand that.", "es": "Perdón, no le entendí."},
     # Why an answer to a date question is no start date (interpret.date_refusal), and the
     # options a caller named at once (interpret.ambiguous_choice; {options}: "days or nights").
@@ -240,9 +242,19 @@ PHRASES: dict[str, dict[str, Any]] = {
         "es": "Lo sentimos, este número no está recibiendo llamadas en este momento. Por favor intente "
               "más tarde. Adiós.",
     },
+    "sorry_text_only": {  # a call to an SMS screening agent's number
+        "en": "Thanks for calling. This number takes job applications by text message. Please send us a "
+              "text at this number to apply. Goodbye.",
+        "es": "Gracias por llamar. Este número recibe solicitudes de empleo por mensaje de texto. Por favor "
+              "envíenos un mensaje de texto a este número para aplicar. Adiós.",
+    },
     "sorry_lost": {
         "en": "Sorry, we lost track of this call. Please call again. Goodbye.",
         "es": "Lo sentimos, perdimos el hilo de esta llamada. Por favor llame de nuevo. Adiós.",
+    },
+    "sorry_hold": {
+        "en": "Sorry, we are having a problem on our side. One moment, please.",
+        "es": "Lo sentimos, tenemos un problema de nuestro lado. Un momento, por favor.",
     },
     "sorry_busy": {
         "en": "Sorry, we are having a problem right now. Please call again in a few minutes. Goodbye.",

@@ -33,7 +33,7 @@ from ..adapters.queue import OUTBOX_RETRY_INTERVALS_S
 from ..adapters.sms import SendError
 from ..phones import mask
 from ..services import outbox
-from ..services.outbox import Claimed
+from ..services.outbox import LOST_MID_SEND_ASK, Claimed
 from ..services.unit_of_work import collect_new_outbox
 
 if TYPE_CHECKING:
@@ -334,12 +334,21 @@ def _handle(item_id: int, claimed: Claimed | None, container: "Container") -> _R
 
 def send_sms(item: Claimed, container: "Container") -> Outcome:
     """The handler of ``sms`` items: payload ``{"to", "from", "body"}`` through the container's
-    SMS sender. Twilio's error codes (twilio.com/docs/api/errors) decide retry or failure."""
+    SMS sender. Twilio's error codes (twilio.com/docs/api/errors) decide retry or failure.
+    A text whose earlier job died mid-send (``item.lost_since``) is first looked for at
+    Twilio: found, it is recorded as sent (its MessageSid), not sent again; a retry of it
+    keeps the mark (``LOST_MID_SEND_ASK`` heads its error), so it is asked again."""
     p = item.payload
+    lost = f"{LOST_MID_SEND_ASK}; " if item.lost_since is not None else ""
     try:
+        if item.lost_since is not None:
+            found = container.sms.find_sent(to=p["to"], from_=p["from"], body=p["body"], since=item.lost_since)
+            if found is not None:
+                log.info("outbox %s: the text lost mid-send reached Twilio (%s): not sent again", item.id, found.sid)
+                return Done(found.sid, found.status)
         result = container.sms.send(to=p["to"], from_=p["from"], body=p["body"], purpose=item.purpose)
     except SendError as exc:
         if exc.retryable:
-            return Retry(str(exc), exc.code)
+            return Retry(lost + str(exc), exc.code)
         return Fail(str(exc), exc.code)
     return Done(result.sid, result.status)

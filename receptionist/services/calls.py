@@ -49,7 +49,12 @@ HISTORY_PHASES = frozenset({Phase.menu})
 
 
 class UnknownNumber(LookupError):
-    """No receptionist answers the dialed number (``To``)."""
+    """No receptionist answers the dialed number (``To``). ``by_text``: the number is an SMS
+    screening agent's (a caller can apply by texting it)."""
+
+    def __init__(self, number: str, by_text: bool = False):
+        super().__init__(number)
+        self.by_text = by_text
 
 
 class UnknownCall(LookupError):
@@ -91,7 +96,7 @@ def start_call(db: Session | Connection, call: InboundCall, render_twiml: Render
     if existing is not None:
         return _stored_turn(connection, existing, 0)
     if found is None or found.kind != AgentKind.receptionist:
-        raise UnknownNumber(call.to_number)
+        raise UnknownNumber(call.to_number, by_text=found is not None and found.kind == AgentKind.sms_screening)
     script, _ = compiled_by_id(db, found.agent_id, found.script_version)
     profile = _profile(db, found.agent_id, found.script_version)
     caller = _Caller(phone, bool(found.opted_out))
@@ -716,6 +721,32 @@ def end_call(connection: Connection, call_sid: str, call_status: str, duration_s
         changed = _end_unfinished(session, call_sid, call_status, duration_s, now)
         session.commit()
     return changed
+
+
+SILENT_CALLS_BATCH = 500  # calls closed per sweep
+
+
+def close_silent_calls(session: Session, settings, now: dt.datetime) -> list[int]:
+    """The sweep's timer for calls whose status callback never came: Twilio does not retry
+    it (our answer was a 503 while the database was down, or it was lost on the way), so a
+    caller who hung up then would stay "in progress" for ever. A voice conversation in
+    progress with no caller input for ``settings.call_silent_after_s`` seconds (none of our
+    prompts waits that long) is closed as the callback would have closed it: abandoned,
+    flagged ``hung_up`` for follow-up, every answer kept, ``ended_at`` its last input.
+    Returns [] (no outbox rows)."""
+    cutoff = now - dt.timedelta(seconds=settings.call_silent_after_s)
+    last_input = func.coalesce(Conversation.last_activity_at, Conversation.started_at)
+    silent = session.execute(
+        select(Conversation.call_sid, last_input)
+        .where(Conversation.channel == Channel.voice, Conversation.status == ConversationStatus.in_progress,
+               Conversation.started_at <= cutoff, last_input <= cutoff)
+        .limit(SILENT_CALLS_BATCH)).all()
+    for call_sid, at in silent:
+        _end_unfinished(session, call_sid, "no status callback", None, at)
+    if silent:
+        log.warning("sweep: %d call(s) in progress without input for %d s closed as hung up (their "
+                    "status callback never came)", len(silent), settings.call_silent_after_s)
+    return []
 
 
 def _end_unfinished(session: Session, call_sid: str, call_status: str, duration_s: int | None,

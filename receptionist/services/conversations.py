@@ -27,6 +27,8 @@ _INSERT_ANSWER = Prepared(insert(Answer.__table__), keys=(
 
 
 def _heard(event: flow.Event | None) -> str | None:
+    if isinstance(event, flow.Repeat):  # the caller said nothing new: our side lost their input
+        return None
     if isinstance(event, flow.Speech):
         return event.text.strip() or None
     if isinstance(event, flow.Digits):

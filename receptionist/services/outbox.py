@@ -262,6 +262,8 @@ PENDING_GRACE = dt.timedelta(seconds=15)  # a pending row this late (past its du
 # per row, and the job claims the row), so a text lost in a Redis outage goes out soon after.
 SENDING_LOST_AFTER = dt.timedelta(minutes=10)  # far beyond any handler's timeout
 LOST_MID_SEND = "job lost mid-run; not retried to avoid a duplicate"
+# A text whose job died mid-send: Twilio is asked whether it has it before it is sent again.
+LOST_MID_SEND_ASK = "job lost mid-send; sent again unless Twilio has it"
 RECONCILE_BATCH = 500
 
 
@@ -276,13 +278,15 @@ class Claimed:
     recipient: str | None
     attempts: int  # including this one
     cancelled: bool  # not to be run after all (e.g. the recipient opted out after it was written)
+    lost_since: dt.datetime | None = None  # a text lost mid-send: ask the provider for one since then
 
 
 # The statements of every run, built once (SQLAlchemy's statement building cost as much as
 # running them). The claim is one UPDATE ... RETURNING (SQLite >= 3.35, PostgreSQL), no ORM
 # load, and leaves alone a text whose recipient opted out (``_CANCEL_OPTED_OUT`` takes it).
 _OPTED_OUT = exists().where(Candidate.phone == OutboxItem.recipient, Candidate.opted_out.is_(True))
-_CLAIMED = (OutboxItem.kind, OutboxItem.purpose, OutboxItem.payload, OutboxItem.recipient, OutboxItem.attempts)
+_CLAIMED = (OutboxItem.kind, OutboxItem.purpose, OutboxItem.payload, OutboxItem.recipient, OutboxItem.attempts,
+            OutboxItem.last_error, OutboxItem.created_at)
 _CLAIM = Prepared(update(OutboxItem)
           .where(OutboxItem.id == bindparam("item_id"), OutboxItem.status == OutboxStatus.pending,
                  ~and_(OutboxItem.kind == OutboxKind.sms, _OPTED_OUT))
@@ -346,8 +350,11 @@ def claim(session: Session | Connection, item_id: int, sent: dict[str, Any] | No
         cancelled = True
         log.info("outbox %s: %s text to %s cancelled at send time: opted out", item_id, row.purpose,
                  mask(row.recipient))
+    lost_since = row.created_at if (row.last_error or "").startswith(LOST_MID_SEND_ASK) else None
+    if lost_since is not None and lost_since.tzinfo is None:  # SQLite gives naive UTC
+        lost_since = lost_since.replace(tzinfo=dt.timezone.utc)
     return Claimed(id=item_id, kind=row.kind, purpose=row.purpose, payload=dict(row.payload),
-                   recipient=row.recipient, attempts=row.attempts, cancelled=cancelled)
+                   recipient=row.recipient, attempts=row.attempts, cancelled=cancelled, lost_since=lost_since)
 
 
 _DUE = (select(OutboxItem.id)
@@ -404,8 +411,10 @@ def reconcile(session: Session, now: dt.datetime, backlog: dt.timedelta = dt.tim
       holding its retry died). Returned; the queue replaces a job that is overdue and skips
       one that is still queued or running, so returning a live one is harmless.
     - ``sending`` for more than ``SENDING_LOST_AFTER``: the worker died mid-run and the
-      provider may or may not have it. Marked ``failed`` with ``LOST_MID_SEND``, never run
-      again: a missing text is better than a duplicate one.
+      provider may or may not have it. A text goes back to ``pending`` marked
+      ``LOST_MID_SEND_ASK`` and is returned: its job asks Twilio for it first and sends it only
+      when Twilio has none (``jobs.outbox.send_sms``): neither lost nor sent twice. Any other
+      kind is marked ``failed`` with ``LOST_MID_SEND``, never run again, for a recruiter to see.
 
     ``backlog``: how long the oldest job waiting in the queue has waited
     (``adapters.queue.backlog_age``); the grace grows by it, so rows still waiting their turn
@@ -426,12 +435,20 @@ def reconcile(session: Session, now: dt.datetime, backlog: dt.timedelta = dt.tim
                OutboxItem.updated_at < lost_cutoff)))
     if lost:
         # The status condition again: a job finishing right now keeps its result.
+        texts = list(session.scalars(
+            update(OutboxItem)
+            .where(OutboxItem.id.in_(lost), OutboxItem.status == OutboxStatus.sending,
+                   OutboxItem.kind == OutboxKind.sms)
+            .values(status=OutboxStatus.pending, last_error=LOST_MID_SEND_ASK, next_attempt_at=None, updated_at=now)
+            .returning(OutboxItem.id).execution_options(synchronize_session=False)))
         session.execute(
             update(OutboxItem)
             .where(OutboxItem.id.in_(lost), OutboxItem.status == OutboxStatus.sending)
             .values(status=OutboxStatus.failed, last_error=LOST_MID_SEND, updated_at=now)
             .execution_options(synchronize_session=False))
-        log.warning("outbox: %d item(s) lost mid-run marked failed: %s", len(lost), lost)
+        log.warning("outbox: %d item(s) lost mid-run: texts %s to be sent unless Twilio has them, "
+                    "the others marked failed", len(lost), texts)
+        pending += texts
     if pending:
         log.debug("outbox: %d overdue pending item(s) to re-enqueue: %s", len(pending), pending)
     return pending

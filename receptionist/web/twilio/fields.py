@@ -47,6 +47,7 @@ DIGITS_MAX_CHARS = 32             # DTMF keys in one <Gather>
 TOKEN_MAX_CHARS = 32              # enumerations: CallStatus, MessageStatus, OptOutType, ...
 URL_MAX_CHARS = 1024              # MediaUrl{N}, RecordingUrl
 MAX_STEP = 10_000                 # turns in one call (the <Gather> action's ``step``)
+MAX_RETRY = 99                    # our own <Redirect>'s ``retry`` count (the handler's bound is lower)
 MAX_CALL_DURATION_S = 86_400      # Twilio ends a call after 24 h at most
 MAX_MEDIA = 10                    # Twilio delivers at most 10 media items per MMS
 MAX_ERROR_CODE = 999_999          # Twilio error codes have five digits (30003, 63016)
@@ -246,17 +247,26 @@ class InboundCallFields(CallFields):
     to_number: str
     forwarded_from: str | None
     source: str | None
+    retry: int = 0
+
+
+def parse_retry(args: Mapping[str, str]) -> int:
+    """``retry`` of the query string: how many times Twilio came back to this webhook through
+    our own ``<Redirect>`` after it failed on our side (0 when absent). Raises
+    InvalidTwilioRequest when present and not a whole number from 0 to MAX_RETRY."""
+    raw = args.get("retry")
+    return 0 if raw is None else parse_int(raw, "retry", 0, MAX_RETRY)
 
 
 def voice_inbound(form: Mapping[str, str], args: Mapping[str, str]) -> InboundCallFields:
-    """Clean fields of a new call; ``args`` is the query string (``source``).
+    """Clean fields of a new call; ``args`` is the query string (``source``, ``retry``).
     Raises InvalidTwilioRequest without a valid CallSid or To."""
     f = _Form(form)
     return f.build(
         InboundCallFields, call_sid=f.call_sid(),
         from_number=f.optional("From", parse_address), to_number=f.required("To", parse_address),
         forwarded_from=f.optional("ForwardedFrom", parse_address),
-        source=parse_label(args.get("source")))
+        source=parse_label(args.get("source")), retry=parse_retry(args))
 
 
 @dataclass(frozen=True)
@@ -269,15 +279,17 @@ class GatherFields(CallFields):
     digits: str | None
     speech: str
     confidence: float | None
+    retry: int = 0
 
 
 def voice_gather(form: Mapping[str, str], args: Mapping[str, str]) -> GatherFields:
-    """Clean fields of a ``<Gather>`` result; ``args`` holds ``step`` (0..MAX_STEP).
-    Raises InvalidTwilioRequest without a valid CallSid or step."""
+    """Clean fields of a ``<Gather>`` result; ``args`` holds ``step`` (0..MAX_STEP) and
+    ``retry`` (:func:`parse_retry`). Raises InvalidTwilioRequest without a valid CallSid or step."""
     step = parse_int(args.get("step"), "step", 0, MAX_STEP)  # our own action URL's
+    retry = parse_retry(args)
     f = _Form(form)
     return f.build(
-        GatherFields, call_sid=f.call_sid(), step=step,
+        GatherFields, call_sid=f.call_sid(), step=step, retry=retry,
         digits=f.optional("Digits", parse_digits),
         speech=clean_text(f.raw("SpeechResult"), SPEECH_MAX_CHARS).strip(),
         confidence=f.optional("Confidence", parse_confidence))

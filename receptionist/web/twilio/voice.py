@@ -10,16 +10,21 @@ SpeechResult, Confidence, Digits, CallStatus, CallDuration).
 
 Whatever fails, a caller hears an apology in their language with HTTP 200, never Twilio's
 own "application error": the language rides in each ``<Gather>`` action URL (``lang``), so
-it is known even when the database is not.
+it is known even when the database is not. A call that cannot be started or answered because
+of our side (the database down or locked) is held: "one moment, please", a pause, and a
+``<Redirect>`` back to the same webhook (``retry=N``), up to HOLD_RETRIES times; the
+question the caller was answering is then asked again (``flow.Repeat``). Only after that does
+the caller hear "please call again" and the call end.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from receptionist.adapters.twiml import VoiceSetup, render_apology, render_turn
+from receptionist.adapters.twiml import VoiceSetup, render_apology, render_hold, render_turn
 from receptionist.engine import flow
 from receptionist.engine.languages import LANGUAGES
 from receptionist.engine.texts import Line, render
@@ -32,7 +37,10 @@ from .security import require_twilio_signature
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
-
+# A webhook that failed on our side holds the call: Twilio comes back this many times, each
+# after the apology and this pause (each attempt is bounded too: DB_* timeouts, under 10 s).
+HOLD_RETRIES = 3
+HOLD_PAUSE_S = 2
 
 _TWIML_TYPE = "text/xml; charset=utf-8"  # what mimetype="text/xml" gives, without building it per answer
 
@@ -68,20 +76,37 @@ def _recording_callback() -> str:
     return f"{base}/voice/recording" if base else url_for("voice.recording", _external=True)
 
 
-def _answer(call_sid: str, action: Callable, languages: Sequence[str], orm: bool = True,
+def _hold_url(retry: int) -> str | None:
+    """This request's own path and query with ``retry`` set to ``retry + 1``, or None once
+    HOLD_RETRIES were spent."""
+    if retry >= HOLD_RETRIES:
+        return None
+    args = {k: v for k, v in request.args.items() if k != "retry"}
+    return f"{request.path}?{urlencode({**args, 'retry': retry + 1})}"
+
+
+def _answer(call_sid: str, action: Callable, languages: Sequence[str], retry: int, orm: bool = True,
             autocommit_first: bool = False) -> Response:
     """Run ``action(session)`` as one unit of work (``orm=False``: ``action(connection)``;
-    ``autocommit_first``: see ``UnitOfWork.run``) and answer its TwiML; when it cannot complete
-    (the database down or locked past the retries, anything unexpected), nothing is stored and
-    the caller hears ``sorry_busy``."""
+    ``autocommit_first``: see ``UnitOfWork.run``) and answer its TwiML. When it cannot
+    complete (the database down or locked past the retries, anything unexpected), nothing is
+    stored and the call is held (``sorry_hold`` and a ``<Redirect>`` to this webhook,
+    :func:`_hold_url`) while ``retry`` (the times Twilio already came back) is under
+    HOLD_RETRIES; then the caller hears ``sorry_busy`` and the call ends."""
     try:
         return _twiml(current_app.extensions["container"].uow.run(action, orm=orm,
                                                                    autocommit_first=autocommit_first))
     except (calls.UnknownCall, calls.UnknownNumber):
         raise
-    except Exception:
-        log.exception("call %s: the webhook could not complete; the caller hears an apology", call_sid)
-        return _apology("sorry_busy", languages)
+    except Exception as exc:
+        again = _hold_url(retry)
+        log.exception("call %s: %s could not complete (%s); %s", call_sid, request.path, type(exc).__name__,
+                      f"the caller is held, Twilio comes back ({retry + 1} of {HOLD_RETRIES})" if again
+                      else f"the caller hears an apology and the call ends after {retry} retries")
+        if again is None:
+            return _apology("sorry_busy", languages)
+        return _twiml(render_hold([(render(Line("sorry_hold"), lang), lang) for lang in languages], again,
+                                  HOLD_PAUSE_S))
 
 
 def _refused(exc: fields.InvalidTwilioRequest, languages: Sequence[str]) -> Response:
@@ -105,20 +130,23 @@ def inbound():
     call = calls.InboundCall(call_sid=clean.call_sid, from_number=clean.from_number or "",
                              to_number=clean.to_number, forwarded_from=clean.forwarded_from, source=clean.source)
     try:
-        return _answer(call.call_sid, lambda c: calls.start_call(c, call, _renderer), _all_languages(), orm=False)
-    except calls.UnknownNumber:
-        log.warning("call to %s: no receptionist has this number", mask(call.to_number))
-        return _apology("sorry_unknown_number", _all_languages())
+        return _answer(call.call_sid, lambda c: calls.start_call(c, call, _renderer), _all_languages(), clean.retry,
+                       orm=False)
+    except calls.UnknownNumber as exc:
+        log.warning("call to %s: no receptionist has this number%s", mask(call.to_number),
+                    " (an SMS screening agent's: the caller is told to text it)" if exc.by_text else "")
+        return _apology("sorry_text_only" if exc.by_text else "sorry_unknown_number", _all_languages())
 
 
 def _event(clean: fields.GatherFields) -> flow.Event:
     """The caller's input: Digits, else SpeechResult with its Confidence (None when Twilio
-    sent none, or a malformed one: then it triggers no read-back), else silence."""
+    sent none, or a malformed one: then it triggers no read-back), else silence; no input on
+    our own ``<Redirect>`` after a failure (``retry``) asks the question again."""
     if clean.digits:
         return flow.Digits(clean.digits)
     if clean.speech:
         return flow.Speech(clean.speech, clean.confidence)
-    return flow.Silence()
+    return flow.Repeat() if clean.retry else flow.Silence()
 
 
 @bp.post("/gather")
@@ -133,7 +161,7 @@ def gather():
     call_sid, step, event = clean.call_sid, clean.step, _event(clean)
     try:
         return _answer(call_sid, lambda c: calls.answer_prompt(c, call_sid, step, event, _renderer), languages,
-                       orm=False, autocommit_first=True)
+                       clean.retry, orm=False, autocommit_first=True)
     except calls.UnknownCall:
         log.warning("gather for unknown call %s", call_sid)
         return _apology("sorry_lost", languages)
