@@ -156,7 +156,8 @@ def test_a_reply_to_the_language_question_in_one_language_chooses_it(twilio, db,
 
 def test_a_texter_never_understood_at_the_language_question_goes_on_in_english_not_dropped(twilio, db):
     assert LANGUAGE_QUESTION in text(twilio, "JOBS")
-    assert LANGUAGE_QUESTION in text(twilio, "Mike T")  # a name: no language in it, asked once more
+    assert LANGUAGE_QUESTION in text(twilio, "Mike T")  # a name: no language in it, asked again
+    assert LANGUAGE_QUESTION in text(twilio, "Mike T")
     reply = text(twilio, "Mike T")  # before: "Sorry, we couldn't finish here." and the thread abandoned
     assert "couldn't finish" not in reply
     assert "Para español, responda ESPAÑOL." in reply and "Which job are you interested in?" in reply
@@ -164,3 +165,15 @@ def test_a_texter_never_understood_at_the_language_question_goes_on_in_english_n
     assert "18 años" in text(twilio, "1")
     [thread] = sms_conversations(db)
     assert thread.status == ConversationStatus.in_progress and thread.language == "es"
+
+
+def test_a_texter_off_topic_twice_is_asked_again_not_turned_away(twilio, db):
+    text(twilio, "JOBS")
+    text(twilio, "1")
+    assert "Are you 18 years of age or older?" in text(twilio, "1")
+    assert "didn't understand" in text(twilio, "ok")
+    third = text(twilio, "what?")  # before: "Sorry, we couldn't finish here." and the thread abandoned
+    assert "didn't understand" in third and "Are you 18 years of age or older?" in third
+    assert "legally authorized" in text(twilio, "yes")
+    [thread] = sms_conversations(db)
+    assert thread.status == ConversationStatus.in_progress

@@ -232,9 +232,10 @@ class CallContext:
 
 def sms_context(today: dt.date, application: ApplicationSummary | None = None,
                 on_file: tuple[OnFile, ...] = (), language: str | None = None) -> CallContext:
-    """The context for an SMS screening: one clarifying reprompt, no keypad, no menu;
+    """The context for an SMS screening: two clarifying reprompts (a texter off topic for two
+    texts, "ok" or "what?", is not turned away on the third), no keypad, no menu;
     ``language``: the texter's language on file, if any."""
-    return CallContext(today=today, channel=Channel.sms, application=application, max_reprompts=1,
+    return CallContext(today=today, channel=Channel.sms, application=application, max_reprompts=2,
                        keypad_fallback=False, skip_menu=True, on_file=on_file, language=language)
 
 
