@@ -336,3 +336,10 @@ def test_an_answer_in_the_other_language_of_the_script_is_understood(before, ans
 def test_words_in_no_language_are_still_asked_again_in_the_calls_language():
     state, turns = run(SPANISH_TO_YEARS + [Speech("Mike T")])
     assert not effects(turns[-1], flow.AnswerGiven) and "Perdón, no le entendí" in said(turns[-1])
+
+
+@pytest.mark.parametrize("said_", ["warehouse", "the driver job", "Delivery Driver"])
+def test_a_job_named_by_its_title_in_the_other_language_is_picked(said_):
+    # Before: "Perdón, no le entendí" in a Spanish call for the job's English title.
+    state, turns = run([Speech("español"), Speech("solicitar"), Speech(said_)])
+    assert effects(turns[-1], flow.PostingChosen) and state.phase == "question" and turns[-1].language == "es"

@@ -592,20 +592,37 @@ def _on_faq(script, state, event, ctx):
 
 def _on_role(script, state, event, ctx):
     options = _role_options(script, state)
-    picked = _choose(event, options, state.language)
-    key = picked.value if picked is not None else None
-    if key is None and isinstance(event, Speech):  # the job in the caller's own words, and where
-        keys = {o.key for o in options}
-        found = match_role(event.text, [p.as_opening() for p in script.postings if p.key in keys], state.language)
-        if found is not None and found.unique:
-            key = found.keys[0]
-        elif found is not None and set(found.keys) != keys:  # narrowed: ask among these (never loops)
-            state = dataclasses.replace(state, role_choices=found.keys, failures=0)
-            return state, _prompt_turn(script, state, ctx, [Line("roles_matching")])
+    # The job by its title in the conversation's language, else in another of the script's
+    # ("forklift" in a Spanish call: job titles are often said in English).
+    others = [lang for lang in script.languages if lang != state.language] if isinstance(event, Speech) else []
+    for lang in [state.language, *others]:
+        key, narrowed = _role_said(script, event, options, lang)
+        if key is not None or narrowed:
+            break
+    if narrowed:  # several jobs match what was said: ask among these (never loops)
+        state = dataclasses.replace(state, role_choices=narrowed, failures=0)
+        return state, _prompt_turn(script, state, ctx, [Line("roles_matching")])
     if key is None:
         return _unclear(script, state, event, ctx)
     state = dataclasses.replace(state, posting=key, role_choices=None)
     return _next_question(script, dataclasses.replace(state, question=-1), ctx, [], [PostingChosen(key)])
+
+
+def _role_said(script, event: Event, options, lang: str) -> tuple[str | None, tuple[str, ...] | None]:
+    """(the posting ``event`` picks among ``options`` read in ``lang``, by number, title or the
+    caller's own words and place; or None and the postings it narrows them to, or None)."""
+    picked = _choose(event, options, lang)
+    if picked is not None:
+        return picked.value, None
+    if not isinstance(event, Speech):
+        return None, None
+    keys = {o.key for o in options}
+    found = match_role(event.text, [p.as_opening() for p in script.postings if p.key in keys], lang)
+    if found is not None and found.unique:
+        return found.keys[0], None
+    if found is not None and set(found.keys) != keys:
+        return None, tuple(found.keys)
+    return None, None
 
 
 def _interpret_answer(q: QuestionSpec, event: Event, lang: str, today: dt.date, asked: str | None = None):
