@@ -34,7 +34,8 @@ def confirmed_lines(lang: str, has_email: bool) -> list[Line]:
 def handle_confirmation_reply(session: Session, agent: Agent, candidate: Candidate, body: str,
                               now: dt.datetime) -> tuple[Conversation | None, list[str]]:
     """Apply a reply to the confirmation: YES confirms; an email or a name is stored and
-    echoed back; anything else gets a short line saying what is expected.
+    echoed back; anything else gets a short line saying what is expected, or, once the
+    details are confirmed ("thanks!", "ok"), that nothing more is needed.
     Returns the conversation (None when no confirmation was asked) and the reply lines."""
     conversation = latest_confirmation(session, agent, candidate)
     if conversation is None:
@@ -57,6 +58,8 @@ def handle_confirmation_reply(session: Session, agent: Agent, candidate: Candida
         lines += confirmed_lines(lang, bool(candidate.email))
     elif reply.understood:
         lines.append(Line("confirm_if_right"))
+    elif conversation.confirmation_status == ConfirmationStatus.confirmed:
+        lines.append(Line("already_confirmed"))  # not "reply YES to confirm" to a thank-you
     else:
         lines.append(Line("confirm_expected"))
     texts = [render(line, lang, "sms") for line in lines]

@@ -198,6 +198,15 @@ def test_confirmation_replies_after_a_call(twilio, db):
         assert conv.confirmation_status == "confirmed" and conv.confirmed_at is not None
 
 
+@pytest.mark.parametrize("thanks,expected", [("thank you!", "You're all set: your details are confirmed."),
+                                              ("have a good day", "You're all set: your details are confirmed.")])
+def test_a_thank_you_after_confirming_is_not_asked_to_confirm_again(twilio, db, thanks, expected):
+    completed_call(twilio)
+    text(twilio, "YES", to=RECEPTIONIST)
+    reply = text(twilio, thanks, to=RECEPTIONIST)  # before: "Sorry, I didn't get that. Reply YES to confirm..."
+    assert expected in reply and "didn't get that" not in reply
+
+
 def test_spanish_yes_confirms(twilio, db):
     completed_call(twilio)
     assert "all set" in text(twilio, "Sí", to=RECEPTIONIST)

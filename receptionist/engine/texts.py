@@ -174,6 +174,9 @@ PHRASES: dict[str, dict[str, Any]] = {
                     "es": "¡Gracias! Guardamos su correo como {email}."},
     "name_saved": {"en": "Thanks! We corrected your name to {name}.",
                    "es": "¡Gracias! Corregimos su nombre a {name}."},
+    "already_confirmed": {"en": "You're all set: your details are confirmed. A recruiter will be in touch.",
+                          "es": "Ya está todo listo: sus datos están confirmados. Un reclutador se comunicará "
+                                "con usted."},
     "confirm_if_right": {"en": "Reply YES if everything is right.",
                          "es": "Responda SÍ si todo está correcto."},
     "confirm_expected": {
