@@ -16,6 +16,29 @@ from receptionist.engine.interpret.yesno import is_yes_phrase, opens_with_yes
 from receptionist.engine.languages import LANGUAGES
 
 
+# Words that only go with thanks or an acknowledgement, besides the vocabulary's phrases.
+_COURTESY_EXTRA = frozenset("so much very lot again thx ty tysm thnx thanx appreciate it you u great awesome cool "
+                            "perfect good have a nice day muchas mucho mil perfecto genial excelente bien que tenga "
+                            "buen dia feliz bendiciones".split())
+
+
+def is_courtesy(body: str) -> bool:
+    """Whether a text only thanks, acknowledges or takes leave, in any language ("thanks!",
+    "ok thank you so much", "gracias 🙏", "👍"): it asks and answers nothing. The words are
+    the vocabulary's courtesies and acknowledgements (``engine.languages``)."""
+    said = words(body) if isinstance(body, str) else []
+    if not said:
+        return bool(isinstance(body, str) and body.strip())  # emoji, punctuation
+    return all(word in _courtesy_words() for word in said)
+
+
+@cache
+def _courtesy_words() -> frozenset[str]:
+    phrases = "|".join(f"{lang.words.names.courtesies}|{lang.words.yes_no.acknowledgements}"
+                       for lang in LANGUAGES.values())
+    return frozenset(word for phrase in phrases.split("|") for word in words(phrase)) | _COURTESY_EXTRA
+
+
 @dataclass(frozen=True)
 class ConfirmationReply:
     """What a reply says: ``confirmed``, and/or a corrected ``email`` or ``name``.

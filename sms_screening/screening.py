@@ -16,6 +16,8 @@ from receptionist.services.calls import local_today
 from receptionist.services.conversations import record_turn
 from receptionist.services.scripts import script_for
 
+from .replies import is_courtesy
+
 
 
 def text_event(body: str) -> flow.Event:
@@ -85,6 +87,8 @@ def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, 
     email = interpret.email(body) if started and on_file else None
     if email is not None:
         return None, _email_after_application(candidate, email.value, script)
+    if started and on_file and is_courtesy(body):  # "gracias!" after applying: no new screening
+        return None, [_in_language_of(candidate, script, Line("welcome"), Line("application_in"))]
     if started:
         state, turn = flow.start(script, ctx)
         if state.language == language and not candidate.language:
@@ -107,9 +111,13 @@ def _email_after_application(candidate: Candidate, email: str, script: AgentScri
     kept on the candidate, and answered in their language with how to apply for another job,
     rather than taken as the first text of a new screening."""
     candidate.email = email
+    return [_in_language_of(candidate, script, Line("email_saved", {"email": email}), Line("application_in"))]
+
+
+def _in_language_of(candidate: Candidate, script: AgentScript, *lines: Line) -> str:
+    """``lines`` as one text in the candidate's language (the script's default when none is on file)."""
     lang = candidate.language if candidate.language in script.languages else script.default_language
-    return ["\n".join(render(line, lang, "sms") for line in (Line("email_saved", {"email": email}),
-                                                             Line("application_in")))]
+    return "\n".join(render(line, lang, "sms") for line in lines)
 
 
 def _store_turn(session: Session, conversation: Conversation, state: flow.CallState, turn: flow.Turn,

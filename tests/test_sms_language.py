@@ -177,3 +177,13 @@ def test_a_texter_off_topic_twice_is_asked_again_not_turned_away(twilio, db):
     assert "legally authorized" in text(twilio, "yes")
     [thread] = sms_conversations(db)
     assert thread.status == ConversationStatus.in_progress
+
+
+@pytest.mark.parametrize("thanks", ["gracias!", "muchas gracias 🙏", "ok", "👍", "gracias, que tenga buen día"])
+def test_a_thank_you_after_applying_by_text_gets_a_short_reply_not_a_new_screening(twilio, db, thanks):
+    spanish_screening(twilio)
+    reply = text(twilio, thanks)  # before: the greeting, the disclosure and the offer of other jobs again
+    assert reply == ("¡De nada!\nSu solicitud ya está registrada y un reclutador se comunicará con usted. "
+                     "Para solicitar otro empleo, responda EMPLEO.")
+    assert len(sms_conversations(db)) == 1
+    assert "Ya tenemos su solicitud" in text(twilio, "EMPLEO")  # applying for another job still works
