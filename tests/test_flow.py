@@ -343,3 +343,36 @@ def test_a_job_named_by_its_title_in_the_other_language_is_picked(said_):
     # Before: "Perdón, no le entendí" in a Spanish call for the job's English title.
     state, turns = run([Speech("español"), Speech("solicitar"), Speech(said_)])
     assert effects(turns[-1], flow.PostingChosen) and state.phase == "question" and turns[-1].language == "es"
+
+
+TO_AGE = [Speech("english"), Speech("apply"), Speech("warehouse")]
+
+
+@pytest.mark.parametrize("aside,heard", [
+    # Before: each was "Sorry, I didn't understand that." and counted towards hanging up.
+    ("can you repeat that?", "Sure. Are you 18 or older?"),
+    ("what was the question?", "Sure. Are you 18 or older?"),
+    ("huh?", "Sure. Are you 18 or older?"),
+    ("hold on", "Sure, take your time. Are you 18 or older?"),
+    ("un momento", "Sure, take your time. Are you 18 or older?"),
+    ("how much does it pay?", "It pays $20 an hour. Are you 18 or older?"),
+    ("do you offer benefits?", "I'm sorry, I don't have an answer to that. A recruiter can help you with it. "
+                               "Are you 18 or older?"),
+])
+def test_an_aside_instead_of_an_answer_is_answered_and_the_question_asked_again(aside, heard):
+    state, turns = run(TO_AGE + [Speech(aside)])
+    assert said(turns[-1]).startswith(heard) and state.failures == 0 and state.phase == "question"
+    state, turns = run(TO_AGE + [Speech(aside), Speech("yes")])
+    assert effects(turns[-1], flow.AnswerGiven)[0].value is True
+
+
+def test_asides_are_bounded_then_count_as_failures():
+    state, turns = run(TO_AGE + [Speech("can you repeat that?")] * flow.MAX_ASIDES)
+    assert state.failures == 0 and state.asides == flow.MAX_ASIDES
+    state, turns = run(TO_AGE + [Speech("can you repeat that?")] * (flow.MAX_ASIDES + 1))
+    assert state.failures == 1 and "didn't understand" in said(turns[-1])
+
+
+def test_an_aside_at_a_read_back_repeats_the_read_back():
+    state, turns = run(TO_AGE + [Speech("no"), Speech("sorry, what?")])
+    assert state.phase == "readback" and said(turns[-1]).startswith("Sure. Just to confirm")

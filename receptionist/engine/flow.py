@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Union
 
 from . import interpret, readback
 from .faq import match_policy
-from .interpret.common import INFERRED, PLAIN, words
+from .interpret.common import INFERRED, PLAIN, find_phrases, phrase_table, words
 from .interpret.names import clean_name
 from .matching import match_role
 from .languages import LANGUAGES, in_language, language as find_language
@@ -169,6 +170,7 @@ class CallState:
     readbacks: int = 0
     on_file: tuple[str, ...] = ()  # postings the caller already applied to (not offered again)
     may_switch: bool = False  # greeted in the language on file: the first reply may name another
+    asides: int = 0  # replies that asked to repeat, to hold on or a policy question (see _aside)
 
     def to_dict(self) -> dict:
         # The fields as they are (JSON writes tuples as lists): dataclasses.asdict would
@@ -467,13 +469,58 @@ def _failed(script, state, ctx, why: Line) -> tuple[CallState, Turn]:
 def _unclear(script, state, event, ctx) -> tuple[CallState, Turn]:
     """Input not understood as the answer to the open question. On SMS, an e-mail address
     (``interpret.email``) is saved (:class:`EmailGiven`), acknowledged, and the question asked
-    again without counting a failure; anything else is :func:`_failed`."""
+    again without counting a failure; so is an aside (:func:`_aside`); anything else is
+    :func:`_failed`."""
     if ctx.channel is Channel.sms and isinstance(event, Speech):
         found = interpret.email(event.text)
         if found is not None:
             said = Line("email_saved", {"email": found.value})
             return state, _prompt_turn(script, state, ctx, [said], [EmailGiven(found.value)])
-    return _failed(script, state, ctx, Line("not_understood"))
+    return _aside(script, state, event, ctx) or _failed(script, state, ctx, Line("not_understood"))
+
+
+MAX_ASIDES = 6  # per conversation: then a reply that is no answer counts as a failure again
+_ASIDE_MAX_WORDS = 10  # "can you repeat the question please": longer replies are something else
+
+
+def _aside(script, state, event, ctx) -> tuple[CallState, Turn] | None:
+    """A reply that is no answer but no failure either: a question the company's policies
+    answer ("how much does it pay?": the answer), another question ("Sorry, I don't have an
+    answer to that"), asking for a moment ("hold on": "Sure, take your time") or to hear the
+    question again ("can you repeat that?", "¿cómo?": "Sure."). Each is answered and the open
+    question asked again, failures unchanged, up to MAX_ASIDES per conversation; None for
+    anything else."""
+    if not isinstance(event, Speech) or state.asides >= MAX_ASIDES:
+        return None
+    said = words(event.text)
+    if not said or len(said) > 2 * _ASIDE_MAX_WORDS:
+        return None
+    state = dataclasses.replace(state, asides=state.asides + 1)
+    lang = state.language
+    found = match_policy(event.text, script.policies, lang)
+    if found:
+        answer = in_language(found[0].answer, lang, script.default_language)
+        return state, _prompt_turn(script, state, ctx, [Line("text", {"text": answer})])
+    if len(said) > _ASIDE_MAX_WORDS:
+        return None
+    if _has_phrase(said, "hold_requests"):
+        return state, _prompt_turn(script, state, ctx, [Line("take_your_time")])
+    if _has_phrase(said, "repeat_requests"):
+        return state, _prompt_turn(script, state, ctx, [Line("sure")])
+    if event.text.rstrip().endswith("?") and len(said) >= 3 and state.phase is not Phase.name:
+        # ("Why do you need it?" to the name question is no question for a recruiter.)
+        return state, _prompt_turn(script, state, ctx, [Line("faq_unknown")])
+    return None
+
+
+@functools.cache
+def _aside_phrases(kind: str) -> dict:
+    """Every language's phrases of the vocabulary field ``kind``: callers mix languages."""
+    return phrase_table({True: "|".join(getattr(lang.words, kind) for lang in LANGUAGES.values())})
+
+
+def _has_phrase(said: list[str], kind: str) -> bool:
+    return next(find_phrases(said, _aside_phrases(kind)), None) is not None
 
 
 # ---------------------------------------------------------------- phase handlers

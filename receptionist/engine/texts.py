@@ -153,6 +153,8 @@ PHRASES: dict[str, dict[str, Any]] = {
     # An e-mail address texted, with no screening open, by a texter with an application on
     # file (sms_screening.screening): after "email_saved", how to apply for another job.
     "welcome": {"en": "You're welcome!", "es": "¡De nada!"},
+    "sure": {"en": "Sure.", "es": "Claro."},
+    "take_your_time": {"en": "Sure, take your time.", "es": "Claro, tómese su tiempo."},
     "application_in": {
         "en": "Your application is in, and a recruiter will be in touch. To apply for another job, reply JOBS.",
         "es": "Su solicitud ya está registrada y un reclutador se comunicará con usted. Para solicitar otro "

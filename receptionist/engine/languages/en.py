@@ -199,6 +199,13 @@ WORDS = Vocabulary(
     confirm_words="confirm|confirmed|all good|looks good",
     corrections="no wait|wait|no sorry|sorry|i mean|i meant|actually|no actually|scratch that|make that|or rather"
     "|let me correct that|correction",
+    repeat_requests="repeat|repeat that|repeat the question|say that again|say it again|come again|once more"
+    "|one more time|what was the question|whats the question|what was that|what did you say|what was it"
+    "|i didnt hear|i didnt catch that|i didnt get that|didnt hear you|didnt catch that|i cant hear you"
+    "|what do you mean|i dont understand|i dont understand the question|what|huh|pardon|sorry|excuse me",
+    hold_requests="hold on|hold on a second|hold on a sec|one moment|one sec|one second|just a moment"
+    "|just a second|just a sec|give me a second|give me a sec|give me a minute|hang on|wait a second"
+    "|wait a minute|let me think|let me see|let me check",
     menu={"apply": ("apply", "job", "jobs", "apply for a job", "work"),
           "status": ("status", "check", "application", "check on my application"),
           "question": ("question", "ask a question", "information", "questions")},

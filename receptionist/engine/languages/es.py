@@ -202,6 +202,12 @@ WORDS = Vocabulary(
     confirm_words="confirmo|confirmado|todo bien",
     corrections="no espera|espera|no perdon|perdon|perdona|disculpa|digo|mejor dicho|mejor|quiero decir"
     "|no mejor|corrijo|me equivoque",
+    repeat_requests="repita|repitame|repite|repiteme|me repite|puede repetir|podria repetir|otra vez|de nuevo"
+    "|cual era la pregunta|cual es la pregunta|que pregunto|que dijo|que dice|no escuche|no le escuche"
+    "|no le oi|no entendi|no le entendi|no entiendo|no entiendo la pregunta|como|que|mande|perdon|disculpe"
+    "|como dijo|como dice",
+    hold_requests="un momento|un momentito|un segundo|un segundito|espere|espereme|esperame|espere un momento"
+    "|deme un segundo|dame un segundo|deme un momento|dejeme pensar|dejame pensar|dejeme ver|dejame ver",
     menu={"apply": ("solicitar", "empleo", "trabajo", "aplicar"),
           "status": ("estado", "consultar", "mi solicitud"),
           "question": ("pregunta", "hacer una pregunta", "información", "preguntas")},

@@ -233,7 +233,8 @@ class Vocabulary:
     status_words: {conversation status value: how the caller hears it};
     stopwords: heard words that say nothing about a question's topic (FAQ matching);
     corrections: phrases with which a caller takes back what they just said ("no wait",
-    "I mean", "perdón", "digo"): the answer is what follows the last one.
+    "I mean", "perdón", "digo"): the answer is what follows the last one;
+    repeat_requests / hold_requests: asking to hear the question again, or for a moment.
     """
 
     yes_no: YesNoWords
@@ -250,3 +251,8 @@ class Vocabulary:
     status_words: Mapping[str, str]
     stopwords: frozenset[str]
     corrections: str = ""
+    # What a caller says instead of an answer (``engine.flow``: the question is asked again,
+    # no failure counted): asking to hear it again ("can you repeat that", "what was the
+    # question"), or for a moment ("hold on", "un momento").
+    repeat_requests: str = ""
+    hold_requests: str = ""
