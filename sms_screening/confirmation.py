@@ -31,11 +31,20 @@ def confirmed_lines(lang: str, has_email: bool) -> list[Line]:
     return [Line("confirmed"), Line("text", {"text": render(Line("confirm_email_ask"), lang, "sms").strip()})]
 
 
+def _with_last_name(name: str | None, last_name: str) -> str:
+    """The name on file with its last name replaced ("Jon Smth" + "Smythe" -> "Jon Smythe");
+    the last name alone when none is on file."""
+    words = (name or "").split()
+    return " ".join([*(words[:-1] if len(words) > 1 else words), last_name])
+
+
 def handle_confirmation_reply(session: Session, agent: Agent, candidate: Candidate, body: str,
                               now: dt.datetime) -> tuple[Conversation | None, list[str]]:
-    """Apply a reply to the confirmation: YES confirms; an email or a name is stored and
-    echoed back; anything else gets a short line saying what is expected, or, once the
-    details are confirmed ("thanks!", "ok"), that nothing more is needed.
+    """Apply a reply to the confirmation: YES confirms; an email, a name or a last name ("my
+    last name is Smythe") is stored and echoed back; "no" / "that's wrong" is answered with
+    how to correct it and flags the call for a recruiter; anything else gets a short line
+    saying what is expected, or, once the details are confirmed ("thanks!", "ok"), that
+    nothing more is needed.
     Returns the conversation (None when no confirmation was asked) and the reply lines."""
     conversation = latest_confirmation(session, agent, candidate)
     if conversation is None:
@@ -47,9 +56,10 @@ def handle_confirmation_reply(session: Session, agent: Agent, candidate: Candida
     if reply.email:
         candidate.email = reply.email
         lines.append(Line("email_saved", {"email": reply.email}))
-    if reply.name:
-        candidate.name = reply.name
-        lines.append(Line("name_saved", {"name": reply.name}))
+    name = reply.name or (_with_last_name(candidate.name, reply.last_name) if reply.last_name else None)
+    if name:
+        candidate.name = name
+        lines.append(Line("name_saved", {"name": name}))
     if reply.confirmed:
         conversation.confirmation_status = ConfirmationStatus.confirmed
         conversation.confirmed_at = now
@@ -58,6 +68,9 @@ def handle_confirmation_reply(session: Session, agent: Agent, candidate: Candida
         lines += confirmed_lines(lang, bool(candidate.email))
     elif reply.understood:
         lines.append(Line("confirm_if_right"))
+    elif reply.denied:  # "no", "that's wrong": how to correct it, and a recruiter will check
+        conversation.flag(FollowUpReason.details_unconfirmed, f"the candidate says the details are wrong: {body}")
+        lines.append(Line("confirm_denied"))
     elif conversation.confirmation_status == ConfirmationStatus.confirmed:
         lines.append(Line("already_confirmed"))  # not "reply YES to confirm" to a thank-you
     else:

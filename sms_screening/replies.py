@@ -11,7 +11,7 @@ from functools import cache
 
 from receptionist.engine import interpret
 from receptionist.engine.interpret.common import clauses, phrase_table, words
-from receptionist.engine.interpret.names import after_name_cue, clean_name
+from receptionist.engine.interpret.names import after_name_cue, clean_name, last_name_only
 from receptionist.engine.interpret.yesno import is_yes_phrase, opens_with_yes
 from receptionist.engine.languages import LANGUAGES
 
@@ -47,10 +47,12 @@ class ConfirmationReply:
     confirmed: bool = False
     email: str | None = None
     name: str | None = None
+    last_name: str | None = None  # "my last name is Smythe": the first name on file stays
+    denied: bool = False  # "no", "that's wrong": the details are not right, no correction given
 
     @property
     def understood(self) -> bool:
-        return self.confirmed or bool(self.email or self.name)
+        return self.confirmed or bool(self.email or self.name or self.last_name)
 
 
 @cache
@@ -80,10 +82,31 @@ def parse_confirmation_reply(body: str) -> ConfirmationReply:
     email_found = interpret.email(text)
     email = email_found.value if email_found else None
     name = None
-    rest = after_name_cue(text)
+    # What follows a leading "no," or "that's wrong." ("no, my name is Jane Smith").
+    parts = re.split(r"[,.;!]\s*", text, maxsplit=1)
+    correction = parts[1] if len(parts) == 2 and _denies(parts[0]) else text
+    rest = after_name_cue(correction)
     if rest is not None:
         if email_found:  # "name Jane Smith, jane@x.com": keep the name part only
             rest = re.split(r"[,;\n]|\S+@\S+", rest)[0]
-        name = clean_name(rest)
+        name = None if _denies(rest) else clean_name(rest)  # "the name is wrong" names no one
+    last_name = last_name_only(correction) if name is None and not email else None
     remainder = text if not email else text.replace(email, " ")
-    return ConfirmationReply(confirmed=not name and _confirms(remainder), email=email, name=name)
+    confirmed = not (name or last_name) and _confirms(remainder)
+    denied = not (confirmed or name or last_name or email) and _denies(text)
+    return ConfirmationReply(confirmed=confirmed, email=email, name=name, last_name=last_name, denied=denied)
+
+
+def _denies(text: str) -> bool:
+    """Whether ``text`` says the details are wrong: a no in any language ("no", "nope",
+    "that's not right") or a phrase of the vocabulary's ``deny_words`` ("it's wrong", "está
+    mal"), as the whole text or its first clause."""
+    first = " ".join(next(iter(clauses(text)), []))
+    if any(tuple(words(part)) in _deny_words() for part in (text, first)):
+        return True
+    return any((found := interpret.yes_no(first, code)) is not None and found.value is False for code in LANGUAGES)
+
+
+@cache
+def _deny_words() -> frozenset[tuple[str, ...]]:
+    return frozenset(phrase_table({True: "|".join(lang.words.deny_words for lang in LANGUAGES.values())}))

@@ -224,3 +224,23 @@ def test_opting_out_in_other_words_is_confirmed_by_us(twilio, db, body):
     assert "unsubscribed" in text(twilio, body)
     assert candidate(db).opted_out
     assert text(twilio, "1") == ""
+
+
+@pytest.mark.parametrize("reply,heard,name", [
+    # Before: "Sorry, I didn't get that" to each; "the name is wrong" renamed Jane Doe "Wrong".
+    ("no", "Sorry about that. Reply NAME followed by the right name", "Jane Doe"),
+    ("it's wrong", "Sorry about that.", "Jane Doe"),
+    ("the name is wrong", "Sorry about that.", "Jane Doe"),
+    ("está mal", "Sorry about that.", "Jane Doe"),
+    ("no, my name is Jane Smith", "corrected your name to Jane Smith", "Jane Smith"),
+    ("my last name is spelled S M Y T H E", "corrected your name to Jane Smythe", "Jane Smythe"),
+    ("wrong, my last name is Smythe", "corrected your name to Jane Smythe", "Jane Smythe"),
+])
+def test_a_confirmation_reply_that_says_the_details_are_wrong(twilio, db, reply, heard, name):
+    completed_call(twilio)
+    assert heard in text(twilio, reply, to=RECEPTIONIST)
+    assert candidate(db).name == name
+    with db.transaction() as s:
+        conv = s.scalars(select(Conversation).where(Conversation.channel == Channel.voice)).one()
+        flagged = conv.follow_up_reason == "details_unconfirmed" and "details are wrong" in conv.follow_up_note
+        assert flagged == (name == "Jane Doe")  # a denial without a correction asks a recruiter to check

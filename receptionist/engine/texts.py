@@ -180,6 +180,12 @@ PHRASES: dict[str, dict[str, Any]] = {
     "already_confirmed": {"en": "You're all set: your details are confirmed. A recruiter will be in touch.",
                           "es": "Ya está todo listo: sus datos están confirmados. Un reclutador se comunicará "
                                 "con usted."},
+    "confirm_denied": {
+        "en": "Sorry about that. Reply NAME followed by the right name (for example: NAME Jane Doe), or send "
+              "your email address. A recruiter will check the rest with you.",
+        "es": "Disculpe. Responda NOMBRE seguido del nombre correcto (por ejemplo: NOMBRE Ana López), o envíe "
+              "su correo electrónico. Un reclutador revisará lo demás con usted.",
+    },
     "confirm_if_right": {"en": "Reply YES if everything is right.",
                          "es": "Responda SÍ si todo está correcto."},
     "confirm_expected": {

@@ -104,6 +104,16 @@ def after_name_cue(text: str) -> str | None:
     return text[tokens[size].offset :] if 0 < size < len(tokens) else None
 
 
+def last_name_only(text: str) -> str | None:
+    """The last name of a reply that gives only that, in a frame ("my last name is Smythe",
+    "last name S-M-Y-T-H-E", "mi apellido es Pérez") -> "Smythe" / "Pérez"; None when it gives
+    a first name too, or no last-name frame ("Jane Smythe", "my name is Jane")."""
+    tokens = _tokens(text) if isinstance(text, str) else []
+    table = _parts_table()
+    said = {table[phrase] for _, phrase in find_phrases([token.word for token in tokens], table)}
+    return clean_name(text) if said == {_PART_ORDER.index("last")} else None
+
+
 def clean_name(text: str) -> str | None:
     """A caller's name from what they said: "my name is jane doe." -> "Jane Doe"; None when
     the answer holds no name ("", "my name is", "I don't know", "why do you need it?").

@@ -178,7 +178,7 @@ WORDS = Vocabulary(
         greetings="hi|hello|yes|yeah|okay|ok|sure|hey|hi there|hello there|good morning"
         "|good afternoon|good evening|yep|yup|alright|all right|oh|well|so|okay so|yeah so"
         "|right|of course|absolutely|sure thing|yes maam|yes sir",
-        fillers="uh|um|umm|uhm|uhh|er|erm|ah|ahh|eh|hmm|hm|mm|mmm",
+        fillers="uh|um|umm|uhm|uhh|er|erm|ah|ahh|eh|hmm|hm|mm|mmm|spelled|spelt|its spelled|spelled like",
         courtesies="thank you|thanks|thank|thank you very much|thank you so much|thanks a lot"
         "|please|bye|goodbye|thats it|thats all|thats my name|and thats it"
         "|nice to meet you|pleased to meet you|nice meeting you|here|speaking",  # "Tom Hanks here"
@@ -197,6 +197,9 @@ WORDS = Vocabulary(
         particles="van|von|der|den|da|di|du|de|la|le|bin|ibn",  # "Ludwig van Beethoven"
     ),
     confirm_words="confirm|confirmed|all good|looks good",
+    deny_words="wrong|its wrong|thats wrong|thats not right|its not right|not right|incorrect|not correct"
+    "|thats incorrect|its incorrect|misspelled|mispelled|spelled wrong|typo|mistake|theres a mistake"
+    "|the name is wrong|name is wrong|wrong name|thats not me|not me|not my name",
     corrections="no wait|wait|no sorry|sorry|i mean|i meant|actually|no actually|scratch that|make that|or rather"
     "|let me correct that|correction",
     repeat_requests="repeat|repeat that|repeat the question|say that again|say it again|come again|once more"

@@ -186,7 +186,7 @@ WORDS = Vocabulary(
         # Also what opens an answer before the name: "pues", "bueno", "sí claro".
         greetings="hola|si|buenos dias|buenas tardes|buenas noches|buenas|claro|si claro|pues"
         "|bueno|bueno pues|ok|okay|vale|ah|oh|ya|o sea|a ver|si senor|si senora|si senorita",
-        fillers="eh|em|ehm|este|mmm|mm|ehh",
+        fillers="eh|em|ehm|este|mmm|mm|ehh|se escribe|deletreado",
         courtesies="gracias|muchas gracias|mil gracias|por favor|adios|eso es todo|es todo"
         "|para servirle|para servirte|a sus ordenes|a la orden|mucho gusto|un gusto|encantado|encantada",
         titles="senor|senora|senorita|sr|sra|srta|don|dona",
@@ -200,6 +200,8 @@ WORDS = Vocabulary(
         particles="de|del|la|las|los|y",
     ),
     confirm_words="confirmo|confirmado|todo bien",
+    deny_words="mal|esta mal|estan mal|incorrecto|no es correcto|no esta bien|equivocado|hay un error|error"
+    "|esta mal escrito|mal escrito|el nombre esta mal|nombre equivocado|no soy yo|ese no es mi nombre",
     corrections="no espera|espera|no perdon|perdon|perdona|disculpa|digo|mejor dicho|mejor|quiero decir"
     "|no mejor|corrijo|me equivoque",
     repeat_requests="repita|repitame|repite|repiteme|me repite|puede repetir|podria repetir|otra vez|de nuevo"

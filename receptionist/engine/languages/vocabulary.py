@@ -226,7 +226,8 @@ class Vocabulary:
     """Everything one language contributes besides its wording (``engine.texts.PHRASES``).
 
     confirm_words: phrases that confirm the details in a confirmation text, besides the
-    yes phrases ("looks good");
+    yes phrases ("looks good"); deny_words: phrases that say they are wrong, besides the no
+    phrases ("that's wrong", "está mal");
     menu: {menu option key: labels a caller may say, the first one shown};
     language_names: {language code: what a speaker of this language calls it, heard forms};
     yes_no_hints / date_hints: speech-recognition hints (Twilio ``<Gather hints>``);
@@ -251,6 +252,7 @@ class Vocabulary:
     status_words: Mapping[str, str]
     stopwords: frozenset[str]
     corrections: str = ""
+    deny_words: str = ""
     # What a caller says instead of an answer (``engine.flow``: the question is asked again,
     # no failure counted): asking to hear it again ("can you repeat that", "what was the
     # question"), or for a moment ("hold on", "un momento").
