@@ -90,7 +90,7 @@ def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, 
     if started and on_file and is_courtesy(body):  # "gracias!" after applying: no new screening
         return None, [_in_language_of(candidate, script, Line("welcome"), Line("application_in"))]
     if started:
-        state, turn = flow.start(script, ctx)
+        state, turn = flow.start(script, ctx, said=body)
         if state.language == language and not candidate.language:
             candidate.language = language  # kept as if chosen: the next thread starts in it too
         conversation = Conversation(channel=Channel.sms, agent=agent, candidate=candidate, to_number=to_number,

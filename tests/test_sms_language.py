@@ -187,3 +187,17 @@ def test_a_thank_you_after_applying_by_text_gets_a_short_reply_not_a_new_screeni
                      "Para solicitar otro empleo, responda EMPLEO.")
     assert len(sms_conversations(db)) == 1
     assert "Ya tenemos su solicitud" in text(twilio, "EMPLEO")  # applying for another job still works
+
+
+def test_a_first_text_asking_a_policy_question_is_answered_then_the_application_begins(twilio, db):
+    reply = text(twilio, "hi, how much does it pay?")  # before: greeted, the question ignored
+    assert reply.startswith("Hi! This is Acme Staffing's hiring assistant.")
+    assert "Warehouse associates start at 19 dollars 50 an hour" in reply
+    assert reply.index("19 dollars 50") < reply.index("Which job are you interested in?")
+
+
+def test_a_policy_question_texted_mid_screening_is_answered_and_the_question_asked_again(twilio, db):
+    text(twilio, "JOBS")
+    text(twilio, "1")
+    reply = text(twilio, "where is the job located?")  # before: "I don't have an answer" (no policies)
+    assert "1200 Logistics Parkway" in reply and "Which job are you interested in?" in reply

@@ -273,19 +273,24 @@ def asks_to_switch(state: dict | None, text: str | None) -> bool:
 # ---------------------------------------------------------------- entry points
 
 
-def start(script: AgentScript, ctx: CallContext) -> tuple[CallState, Turn]:
+def start(script: AgentScript, ctx: CallContext, said: str | None = None) -> tuple[CallState, Turn]:
     """Begin a conversation: greeting, AI and recording disclosure, then the first prompt.
     An SMS texter whose language is known (``ctx.language``, one of the script's) is greeted
     in it, offered the other languages in one line each, and goes straight on (see
-    :func:`_switch_language` for a first reply that names another language)."""
+    :func:`_switch_language` for a first reply that names another language); ``said``, the
+    first text, is answered first when the company's policies answer it ("how much does it
+    pay?")."""
     known = ctx.skip_menu and ctx.language in script.languages
     language = ctx.language if known else script.languages[0]
     intro = _intro(script, language)
     if ctx.skip_menu and (known or len(script.languages) == 1):
         others = [code for code in script.languages if code != language]
         offer = [Line("switch_language", {"languages": others})] if others else []
+        found = match_policy(said, script.policies, language) if said else None
+        answer = [Line("text", {"text": in_language(found[0].answer, language, script.default_language)})] \
+            if found else []
         state = CallState(phase=Phase.menu, language=language, may_switch=bool(others))
-        return _begin_application(script, state, ctx, before=intro + offer)
+        return _begin_application(script, state, ctx, before=intro + answer + offer)
     phase = Phase.language if len(script.languages) > 1 else Phase.menu
     state = CallState(phase=phase, language=language)
     return state, _prompt_turn(script, state, ctx, intro)
