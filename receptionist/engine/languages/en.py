@@ -158,10 +158,22 @@ WORDS = Vocabulary(
         "|either|either one|either is fine|both|all|all of them|doesnt matter|does not matter"
         "|it doesnt matter|i dont mind|dont mind|no preference|i have no preference|flexible"
         "|im flexible|open|im open|anytime|any time|up to you|whatever you need|i dont care|dont care"
-        "|whenever|whenever you need|whatever you have|whatever is open|anything works|any is fine|any of those"
+        "|idc|whenever|whenever you need|whatever you have|whatever is open|anything works|any is fine|any of those"
         "|i can do any|i can work any|doesnt matter to me|it doesnt matter to me",
         both_words=frozenset("and both plus".split()),
         except_words="but|except|other than|besides|anything but",
+        meanings=(
+            "day|days|day shift|days only|daytime|day time|daytimes|morning|mornings|morning shift"
+            "|first shift|1st shift",
+            "night|nights|nite|nites|night shift|nite shift|nighttime|night time|overnight|overnights"
+            "|overnight shift|graveyard|graveyard shift|third shift|3rd shift|late nights",
+            "evening|evenings|evening shift|swing|swing shift|second shift|2nd shift",
+            "weekend|weekends|weekend shift|wknd|wknds|wkend|wkends|saturday and sunday"
+            "|saturdays and sundays|sat and sun|sat sun|saturday sunday|saturdays sundays",
+            "full time|fulltime|ft",
+            "part time|parttime|pt",
+        ),
+        homophones={"4": "for", "2": "to"},
     ),
     email=EmailWords(
         symbols={"_": r"under ?score", "@": r"at sign|at", ".": r"dot", "-": r"dash|hyphen",

@@ -172,6 +172,17 @@ WORDS = Vocabulary(
         "|puedo cualquiera",
         both_words=frozenset("y ambos ambas".split()),
         except_words="menos|excepto|salvo|fuera de|todo menos",
+        meanings=(
+            "dia|dias|de dia|turno de dia|en el dia|diurno|turno diurno|manana|mananas|en la manana"
+            "|por la manana|matutino|turno matutino|primer turno",
+            "noche|noches|de noche|turno de noche|en la noche|por la noche|nocturno|turno nocturno"
+            "|tercer turno",
+            "tarde|tardes|en la tarde|por la tarde|vespertino|turno vespertino|segundo turno",
+            "fin de semana|fines de semana|sabado y domingo|sabados y domingos|sabado domingo"
+            "|finde|findes",
+            "tiempo completo|full time",
+            "medio tiempo|tiempo parcial|part time",
+        ),
     ),
     email=EmailWords(
         symbols={"_": r"guion bajo|barra baja", "@": r"arroba", ".": r"punto", "-": r"guion"},

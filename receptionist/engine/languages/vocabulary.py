@@ -177,6 +177,12 @@ class ChoiceWords:
     any_words: str = ""  # phrases meaning "any of them": "whatever works", "me da igual"
     both_words: frozenset[str] = frozenset()  # "days and nights", "both"
     except_words: str = ""  # phrases before an option that rule it out: "anything but nights"
+    # Common option meanings, each phrases said for it: an option whose label holds one of a
+    # meaning's phrases ("night shift" holds "night") is also picked by the others ("overnight",
+    # "graveyard", "nites"), whole phrase only, when no other option holds one.
+    meanings: tuple[str, ...] = ()
+    # Digits a recognizer writes for a word said beside an option's word ("4 lift": "forklift").
+    homophones: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
