@@ -15,6 +15,7 @@ from .common import GUESSED, INFERRED, PLAIN, Interpretation, corrected, fold, s
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![^\W\d])")  # not "1st", "2º", "v2"
 _MAX_DIGITS = 12  # more is not a quantity anyone answers with
 _EARLIEST_YEAR = 1940  # "since 2015": a calendar year, not a count
+AGE_OF_MAJORITY = 18  # in every US state but Alabama and Nebraska (19) and Mississippi (21)
 # Question units (company YAML ``unit``) -> months per unit.
 UNITS = {"years": 12.0, "months": 1.0}
 
@@ -198,7 +199,8 @@ def _number(text: str, language: str, unit: str | None, today: datetime.date | N
 def bounds(text: str, language: str) -> tuple[float, float] | None:
     """The range of whole numbers an answer allows, for a yes/no question a number answers
     ("Are you 18 or older?"): "I'm 17" -> (17, 17); "over 21" -> (22, inf); "under 18" ->
-    (-inf, 17); "18 or older" -> (18, inf); "20 to 25" -> (20, 25); else None."""
+    (-inf, 17); "18 or older" -> (18, inf); "20 to 25" -> (20, 25); with no number, "I'm an
+    adult" / "soy mayor de edad" -> (18, inf), "soy menor de edad" -> (-inf, 17); else None."""
     if not isinstance(text, str):
         return None
     lang = find_language(language)
@@ -206,6 +208,13 @@ def bounds(text: str, language: str) -> tuple[float, float] | None:
     if parsed is None:
         return None
     converted, found, _ = parsed
+    if not found:
+        said, words = " ".join(words_of(text)), lang.words.numbers
+        if re.search(words.minor, said):
+            return -math.inf, AGE_OF_MAJORITY - 1
+        if re.search(words.adult, said):
+            return AGE_OF_MAJORITY, math.inf
+        return None
     quantities = _quantities(converted, found, lang)
     if len(quantities) == 2 and _is_range(converted, found[0], found[1], lang):
         low, high = sorted(q.value for q in quantities)

@@ -9,7 +9,8 @@ WORDS = Vocabulary(
         yes="yes|yeah|yep|yup|yea|yah|yeh|yesh|yeppers|ya|sure|correct|absolutely|affirmative|definitely"
         "|certainly|indeed|exactly|of course|for sure|thats right|that is right"
         "|thats correct|that is correct|uh huh|mhm|mm hmm|no problem|no doubt|why not|you bet"
-        "|no worries|not a problem|no problemo|not an issue|no issue|totally|sure thing|you got it|by all means",
+        "|no worries|not a problem|no problemo|not an issue|no issue|totally|sure thing|you got it|by all means"
+        "|yessir|yes sir|ofc|defo|deffo",
         # Agreement that answers a yes/no question ("Can you work weekends?" "That's fine."); not
         # "that's okay", which often declines.
         yes_loose="pretty much|easily|i think so|i believe so|i guess so|i sure am|i sure do|i sure can"
@@ -54,6 +55,9 @@ WORDS = Vocabulary(
         number_hedges="turn|turning|will be|ill be|next|soon|in|until|was|almost|nearly",
         negators=frozenset("not dont cant cannot never wont didnt isnt arent wasnt".split()),
         unsure_when_negated=frozenset({"sure"}),  # "I'm not really sure"
+        clipped=frozenset("im ive ill id its".split()),
+        lapsed="expired|expire|expires|expiring|ran out|runs out|pending|in process|in progress"
+        "|being processed|renewing|revoked",
     ),
     numbers=NumberWords(
         # Matched on words without apostrophes: "I don't have any" is "i dont have any".
@@ -82,6 +86,8 @@ WORDS = Vocabulary(
         below=r"under|less than|below|younger than|fewer than|not even|shy of",
         starting=r"\b(?:(?:just|only just|recently) (?:started|starting|began|begun|beginning|got started)"
         r"|just getting started|brand new|im new|i am new|new (?:to|at) (?:this|it))\b",
+        adult=r"\b(?:an adult|of (?:legal )?age|legal age)\b",
+        minor=r"\b(?:a minor|underage|under age|not of (?:legal )?age)\b",
     ),
     dates=DateWords(
         months=("January", "February", "March", "April", "May", "June", "July", "August",
@@ -211,6 +217,7 @@ WORDS = Vocabulary(
     confirm_words="confirm|confirmed|all good|looks good",
     corrections="no wait|wait|no sorry|sorry|i mean|i meant|actually|no actually|scratch that|make that|or rather"
     "|let me correct that|correction",
+    hesitations="well|oh|uh|um|ok|okay",
     menu={"apply": ("apply", "job", "jobs", "apply for a job", "work"),
           "status": ("status", "check", "application", "check on my application"),
           "question": ("question", "ask a question", "information", "questions")},

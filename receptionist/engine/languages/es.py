@@ -54,6 +54,8 @@ WORDS = Vocabulary(
         number_hedges="cumplo|cumplire|voy a cumplir|proximo|que viene|en|hasta|tenia|casi",
         negators=frozenset("no nunca jamas".split()),
         unsure_when_negated=frozenset({"seguro"}),
+        lapsed="vencido|vencida|vencio|se vencio|se me vencio|expirado|expirada|expiro|en tramite"
+        "|en proceso|tramitando|pendiente",
     ),
     numbers=NumberWords(
         zero=r"\b(?:ninguno|ninguna|ningun|nada|sin experiencia|no tengo experiencia|nunca|no tengo$)\b",
@@ -83,6 +85,8 @@ WORDS = Vocabulary(
         starting=r"\b(?:(?:apenas|recien|hace poco) (?:empece|empiezo|comence|comienzo|estoy empezando"
         r"|voy empezando|empezando|comenzando|inicie)|acabo de (?:empezar|comenzar|iniciar)"
         r"|soy nuev[oa]|estoy empezando|voy empezando)\b",
+        adult=r"\bmayor de edad\b",
+        minor=r"\bmenor de edad\b",
     ),
     dates=DateWords(
         months=("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
@@ -213,6 +217,7 @@ WORDS = Vocabulary(
     confirm_words="confirmo|confirmado|todo bien",
     corrections="no espera|espera|no perdon|perdon|perdona|disculpa|digo|mejor dicho|mejor|quiero decir"
     "|no mejor|corrijo|me equivoque",
+    hesitations="bueno|pues|este|o sea|ah|eh",
     menu={"apply": ("solicitar", "empleo", "trabajo", "aplicar"),
           "status": ("estado", "consultar", "mi solicitud"),
           "question": ("pregunta", "hacer una pregunta", "información", "preguntas")},

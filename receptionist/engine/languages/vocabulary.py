@@ -53,6 +53,10 @@ class YesNoWords:
     weakeners: str = ""
     number_hedges: str = ""
     echo_tail: frozenset[str] = frozenset()  # may follow an echo besides the question's words: "I have one"
+    # Echoes that cannot end a sentence: "I'm" alone is cut off, not "I am".
+    clipped: frozenset[str] = frozenset()
+    # Phrases that leave an implied phrase in doubt: "my work permit expired", "en trámite".
+    lapsed: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,10 @@ class NumberWords:
     # "just started", "apenas empecé": less than a year of it, matched on words without
     # apostrophes or accents; read as 0, unsure (read back).
     starting: str = r"$^"
+    # Of age or not, with no number: the age of majority, 18 in the United States ("mayor de
+    # edad"), for a question a number answers ("Are you 18 or older?").
+    adult: str = r"$^"
+    minor: str = r"$^"
 
 
 @dataclass(frozen=True)
@@ -239,7 +247,8 @@ class Vocabulary:
     status_words: {conversation status value: how the caller hears it};
     stopwords: heard words that say nothing about a question's topic (FAQ matching);
     corrections: phrases with which a caller takes back what they just said ("no wait",
-    "I mean", "perdón", "digo"): the answer is what follows the last one.
+    "I mean", "perdón", "digo"): the answer is what follows the last one; hesitations: words
+    that may open a lone "no" that takes back the answer before it ("sí, bueno no, no tengo").
     """
 
     yes_no: YesNoWords
@@ -256,3 +265,4 @@ class Vocabulary:
     status_words: Mapping[str, str]
     stopwords: frozenset[str]
     corrections: str = ""
+    hesitations: str = ""
