@@ -15,6 +15,7 @@ from .common import GUESSED, INFERRED, PLAIN, Interpretation, corrected, fold, s
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![^\W\d])")  # not "1st", "2º", "v2"
 _MAX_DIGITS = 12  # more is not a quantity anyone answers with
 _EARLIEST_YEAR = 1940  # "since 2015": a calendar year, not a count
+_MOST_YEARS = 70  # of experience: more is a misheard number ("twenty twenty years"), not a count
 AGE_OF_MAJORITY = 18  # in every US state but Alabama and Nebraska (19) and Mississippi (21)
 # Question units (company YAML ``unit``) -> months per unit.
 UNITS = {"years": 12.0, "months": 1.0}
@@ -186,6 +187,8 @@ def _number(text: str, language: str, unit: str | None, today: datetime.date | N
         return None
     confidence = GUESSED if any(q.bound for q in quantities) else INFERRED if inferred else PLAIN
     values = [in_unit(q) for q in quantities]
+    if per_month and max(values) * per_month / 12 > _MOST_YEARS:
+        return None
     if len(set(values)) == 1:
         return Interpretation(_whole(values[0]), confidence)
     if per_month and len(quantities) == 2 and all(q.unit_months for q in quantities) \

@@ -64,20 +64,24 @@ WORDS = Vocabulary(
         zero=r"\b(?:none|nothing|no experience|not any|never|(?:dont|do not|havent) (?:have |got )?any"
         r"|(?:i dont|i do not) have(?: experience)?$)\b",
         phrases=(
+            # A rate's "a week" is no second quantity: "35 hours a week" is 35.
+            (r"\b(hours?|hrs?|days?|shifts?|weeks?|months?)\s+(?:a|an|per|each|every)\s+(?:day|week|month|year)\b",
+             r"\1"),
             (r"\ba couple(?: of)?\b|\bcouple of\b", "2"),
             (r"\ba dozen\b", "12"),
             (r"\bhalf an?\b", "0.5"),
             (rf"\ban?\s+(?={_UNITS}\b)", "1 "),  # "a year and a half"
             (r"(?<!\d )(?<!\ba )(?<!\ban )(?<!\bone )\b(?=(?:year|month) and a half\b)", "1 "),  # "year and a half"
             (r"\b(\d+) 1/2\b", r"\1 and a half"),  # "2 1/2 years", as a recogniser writes it
+            (r"(?<=\d)-?ish\b", ""),  # "8ish years", as texted
         ),
         half=r"and a half",
-        range_joiner=r"or|to|through|-|–",
+        range_joiner=r"(?:or )?maybe|or possibly|possibly|or|to|through|-|–",  # "a year and a half maybe two"
         between=("between", "and"),
         decimal_comma=False,
         point=r"point",
         multipliers={r"dozens?": 12, r"hundred": 100},
-        units={r"decades?": 120, r"years?|yrs?": 12, r"months?": 1, r"weeks?": 12 / 52, r"days?": 12 / 365},
+        units={r"decades?": 120, r"years?|yrs?": 12, r"months?|mos?|mths?": 1, r"weeks?": 12 / 52, r"days?": 12 / 365},
         since=r"since|ever since|starting in|started in|beginning in|from",
         since_age=r"since i was|from when i was|since age|since the age of|when i was",
         until_now=r"(?:until|till|to|through) (?:now|today|the present|present|this year)",

@@ -69,7 +69,7 @@ WORDS = Vocabulary(
             (r"(?<!\d )(?<!\bun )(?<!\buno )\b(?=(?:ano|mes) y medi[oa]\b)", "1 "),
         ),
         half=r"y medi[oa]",
-        range_joiner=r"o|u|a|hasta|-|–",
+        range_joiner=r"(?:o )?tal vez|(?:o )?quizas?|o a lo mejor|o|u|a|hasta|-|–",  # "año y medio tal vez dos"
         between=("entre", "y"),
         decimal_comma=True,
         point=r"punto|coma",
