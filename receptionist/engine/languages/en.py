@@ -105,11 +105,12 @@ WORDS = Vocabulary(
         tomorrow=r"tomorrow|tomorow|tmrw|tmrow|tmr|tmw|2morrow|2moro|2mrw",  # as texted
         day_after_tomorrow=r"(?:the )?day after tomorrow",
         this_weekday=r"this(?: coming)?|coming",
-        next_week=r"next week|the following week",
+        next_week=r"next week|the following week|(?:next|nxt) wk|nxt week",
         next_month=r"next month|the following month",
-        offset=r"\b(?:(?:in|within|after)\s+)?(?P<n>\d+|an?|a couple of|a couple)\s+"
+        # "in to weeks": a recognizer's "to" for "two", after "in"/"within" only.
+        offset=r"\b(?:(?:in|within|after)\s+)?(?P<n>\d+|an?|a couple of|a couple|(?<=in )too?)\s+"
         r"(?P<unit>days?|weeks?|wks?|months?)\b",
-        offset_two=r"a couple(?: of)?",
+        offset_two=r"a couple(?: of)?|too?",
         units={"day": "day", "week": "week", "wk": "week", "month": "month"},
         the=r"the",
         of=r"of",
