@@ -204,7 +204,8 @@ WORDS = Vocabulary(
         fillers="uh|um|umm|uhm|uhh|er|erm|ah|ahh|eh|hmm|hm|mm|mmm",
         courtesies="thank you|thanks|thank|thank you very much|thank you so much|thanks a lot"
         "|please|bye|goodbye|thats it|thats all|thats my name|and thats it"
-        "|nice to meet you|pleased to meet you|nice meeting you|here|speaking",  # "Tom Hanks here"
+        "|nice to meet you|pleased to meet you|nice meeting you|here|speaking"  # "Tom Hanks here"
+        "|thx|tysm|pls|plz|lol|haha",  # not "ty": Ty Jones  # as texted: "mike jones lol"
         titles="mr|mister|mrs|missus|ms|miss|mz|dr|doctor",
         given_names="don",
         parts={"first": "first name|given name|first names",

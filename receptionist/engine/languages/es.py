@@ -203,7 +203,8 @@ WORDS = Vocabulary(
         "|bueno|bueno pues|ok|okay|vale|ah|oh|ya|o sea|a ver|si senor|si senora|si senorita",
         fillers="eh|em|ehm|este|mmm|mm|ehh",
         courtesies="gracias|muchas gracias|mil gracias|por favor|adios|eso es todo|es todo"
-        "|para servirle|para servirte|a sus ordenes|a la orden|mucho gusto|un gusto|encantado|encantada",
+        "|para servirle|para servirte|a sus ordenes|a la orden|mucho gusto|un gusto|encantado|encantada"
+        "|grax|porfa|xfa|jaja|jajaja",  # as texted
         titles="senor|senora|senorita|sr|sra|srta|don|dona",
         parts={"first": "primer nombre",
                "middle": "segundo nombre",
