@@ -205,7 +205,7 @@ WORDS = Vocabulary(
         courtesies="thank you|thanks|thank|thank you very much|thank you so much|thanks a lot"
         "|please|bye|goodbye|thats it|thats all|thats my name|and thats it"
         "|nice to meet you|pleased to meet you|nice meeting you|here|speaking"  # "Tom Hanks here"
-        "|thx|tysm|pls|plz|lol|haha",  # not "ty": Ty Jones  # as texted: "mike jones lol"
+        "|thx|tysm|pls|plz|lol|haha",  # as texted: "mike jones lol" (not "ty": Ty Jones)
         titles="mr|mister|mrs|missus|ms|miss|mz|dr|doctor",
         given_names="don",
         parts={"first": "first name|given name|first names",
