@@ -323,6 +323,11 @@ def choice(text: str, options: Sequence[Choice], language: str) -> Interpretatio
     "no de noche" likewise. Where an option means "any" (a label such as "any",
     "whatever", "cualquiera"): "whatever works" / "me da igual" / "days and nights" /
     "either one" -> that option (0.75); without one, None.
+    A common meaning the option's labels hold is heard in its other words too
+    (``ChoiceWords.meanings``): "overnight", "graveyard", "third shift", "nites", "nocturno"
+    -> "nights"; "Saturdays and Sundays" -> "weekends"; "FT" -> "full time"; never when two
+    options hold it. A recognizer's digit for a word is heard as the word: "4 lift" ->
+    "Forklift Operator" (fuzzy).
     Order: exact label, contained label, distinctive label word, ordinal or number, fuzzy.
     """
     return _read(text, options, language)[0]

@@ -136,13 +136,15 @@ def number(text: str, language: str, unit: str | None = None,
     Examples: "twenty one" -> 21, "cinco años" -> 5, "two and a half years" -> 2.5,
     "point seven" -> 0.7, "punto cinco" -> 0.5, "two dozen" -> 24, "a couple" -> 2
     (0.75), "none" / "no experience" / "ninguno" -> 0. Ranges give their lower bound (0.6):
-    "three or four" / "entre 3 y 5" -> 3, and so do open ones: "more than 5" / "at least
-    5" -> 5. "less than N" -> 0 only for N up to 1 (else not understood). Not understood
+    "three or four" / "entre 3 y 5" -> 3, "a year and a half maybe two" -> 1.5, and so do
+    open ones: "more than 5" / "at least 5" -> 5. "less than N" -> 0 only for N up to 1 (else not understood). Not understood
     (None): two unrelated numbers ("I'm 25 with 3 years"), "since I was 16" (needs the
     caller's age), "a few years" / "unos cuantos años" (any count from 2 to 5: asked again
     rather than one picked). "just started" / "apenas empecé", with a unit and no number
     -> 0 (0.6: less than a year, read back). A correction counts as said last: "two, no
-    wait, three years" / "dos, no, tres años" -> 3 (0.75).
+    wait, three years" / "dos, no, tres años" -> 3 (0.75). A rate's period is no second
+    number: "35 hours a week" -> 35. With a unit, over 70 years is not understood ("twenty
+    twenty years").
     """
     if (tail := corrected(text, language)) is not None and (found := _number(tail, language, unit, today)):
         return Interpretation(found.value, min(found.confidence, INFERRED))

@@ -186,9 +186,12 @@ def yes_no(text: str, language: str, question: str | None = None,
     verdad no", "I'd say no", "nel" -> False; "simón" (alone), "sip" -> True. Not
     understood (None): "yes no", "not
     sure", "no sé", "I have plans already", "I can't wait", "never been better", "I would
-    rather ...", "con ayuda sí", "yes if ...", "bueno", "okey", and an echo of a verb the
-    question does not use. A correction counts as said last: "no, wait, yes I do" -> True,
-    "sí, no, perdón, no tengo" -> False (0.75).
+    rather ...", "con ayuda sí", "yes if ...", "bueno", "okey", an echo of a verb the
+    question does not use, and a clipped echo alone ("I'm", cut off). A denied echo followed
+    by the question's own verb answers whatever follows: "I can't lift that much" -> False.
+    A correction counts as said last: "no, wait, yes I do" -> True, "sí, no, perdón, no
+    tengo" / "sí, bueno no, no tengo" -> False (0.75). With ``implied_by_number``, "soy mayor
+    de edad" / "I'm an adult" mean 18 or older.
     """
     if (tail := corrected(text, language)) is not None and (
             found := _yes_no(tail, language, question, implied_by_number, implied_by_phrases)) is not None:
