@@ -12,16 +12,22 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from ..engine import interpret
 from ..engine.interpret import Choice
+from ..engine.languages import LANGUAGES
+from ..services.company import question_values
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
 ABSTAIN = "abstain"
+EXAMPLES = DATA.parents[1] / "examples"
 KINDS = ("yes_no", "date", "number", "email", "choice")
 
 
@@ -58,6 +64,20 @@ def _rule(text: str) -> dict | None:
     return {name: float(value)}
 
 
+@functools.cache
+def _phrases(spec: str) -> dict | None:
+    """"acme-staffing.yaml#work-authorization" -> that question's ``implied_by_phrases`` in the
+    sample company file (examples/), read by the loader's own validator, so the labelled set
+    reads its answers as a call does."""
+    if not spec:
+        return None
+    name, _, key = spec.partition("#")
+    company = yaml.safe_load((EXAMPLES / name).read_text(encoding="utf-8"))
+    questions = (q for agent in company["agents"] for q in agent.get("questions") or ())
+    question = next(q for q in questions if q["key"] == key)
+    return question_values(question, list(LANGUAGES), name)["implied_by_phrases"]
+
+
 def _options(spec: str) -> list[Choice]:
     """"days=days/day shift;nights=nights" -> [Choice("days", ("days", "day shift")), ...]."""
     out = []
@@ -72,7 +92,8 @@ def _today(case: dict) -> dt.date:
 
 
 def _yes_no(case):
-    found = interpret.yes_no(case["text"], case["language"], case["question"], _rule(case.get("rule", "")))
+    found = interpret.yes_no(case["text"], case["language"], case["question"], _rule(case.get("rule") or ""),
+                             _phrases(case.get("phrases") or ""))
     return None if found is None else ("yes" if found.value else "no")
 
 

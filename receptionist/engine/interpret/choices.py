@@ -2,7 +2,7 @@
 in part, its position ("the second one", "la dos"), or a misheard label (rapidfuzz)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -25,6 +25,7 @@ class _Words:
     any_words: PhraseTable  # "whatever works", "me da igual": the "any" option if offered
     both_words: frozenset[str]  # "days and nights", "both": two options mean "any"
     except_words: frozenset[str]  # "anything but nights", "cualquiera menos de noche"
+    homophones: Mapping[str, str]  # "4" -> "for": "4 lift" heard for "forklift"
 
 
 @cache
@@ -40,6 +41,7 @@ def _vocabulary(code: str) -> _Words:
         any_words=phrase_table({True: _singular_phrases(w.any_words)}),
         both_words=w.both_words,
         except_words=frozenset(_singular_phrases(w.except_words).split("|")) - {""},
+        homophones=w.homophones,
     )
 
 
@@ -61,6 +63,11 @@ def _singular(word: str) -> str:
     meets "nights" (never shorter than 3 letters: "yes", "dos" stay)."""
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
+
+# Every language's option meanings ("night|nights|overnight|graveyard"), as label words: an
+# English script's caller may answer in Spanish and the other way round.
+_MEANINGS = tuple(frozenset(tuple(map(_singular, p.split())) for p in meaning.split("|") if p.strip())
+                  for lang in LANGUAGES.values() for meaning in lang.words.choices.meanings)
 
 @dataclass(frozen=True)
 class _Heard:
@@ -101,13 +108,34 @@ def _options(options: tuple[Choice, ...]) -> tuple[tuple[frozenset[tuple[str, ..
     more than two letters that are no function word and no other option's); frozen, as
     every caller's answer shares them."""
     labels = tuple(frozenset({tuple(map(_singular, words(label))) for label in o.labels} - {()}) for o in options)
-    significant = [
+    labels = _with_meanings(labels)
+    significant = [  # from the company's own labels: "third" of "third shift" is no position's word
         {w for label in option for w in label if len(w) > 2 and w not in _FUNCTION_WORDS}
-        for option in labels
+        for option in (tuple(frozenset({tuple(map(_singular, words(label))) for label in o.labels} - {()})
+                       for o in options))
     ]
     distinctive = tuple(frozenset(own.difference(*significant[:i], *significant[i + 1 :]))
                         for i, own in enumerate(significant))
     return labels, distinctive
+
+
+def _holds(label: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    """Whether ``phrase`` is a run of whole words of ``label``."""
+    return any(label[i : i + len(phrase)] == phrase for i in range(len(label) - len(phrase) + 1))
+
+
+def _with_meanings(labels: tuple[frozenset[tuple[str, ...]], ...]) -> tuple[frozenset[tuple[str, ...]], ...]:
+    """Each option's labels and the phrases of the common meanings it alone holds ("nights"
+    also "overnight", "graveyard"; "día" also "diurno"), less any phrase that is or holds
+    another option's label or is held by one."""
+    extra: list[set[tuple[str, ...]]] = [set() for _ in labels]
+    for meaning in _MEANINGS:
+        holders = [i for i, option in enumerate(labels) if any(_holds(label, p) for label in option for p in meaning)]
+        if len(holders) != 1:
+            continue  # no option means it, or several do: the caller's word picks none
+        others = [label for j, option in enumerate(labels) if j != holders[0] for label in option]
+        extra[holders[0]] |= {p for p in meaning if not any(_holds(o, p) or _holds(p, o) for o in others)}
+    return tuple(option | added for option, added in zip(labels, extra))
 
 
 _NEGATION_WINDOW = 3  # "not the night shift", "no el de almacén"
@@ -186,8 +214,11 @@ def _fuzzy(heard: _Heard) -> tuple[set[int], float]:
     """Misheard labels ("knights") or label words ("wearhouse"), scored with rapidfuzz."""
     if not heard.content:
         return set(), 0.0
+    homophones = heard.words.homophones
+    said = tuple(homophones.get(t, t) if i + 1 < len(heard.content) else t  # "4 lift"; "option 4" stays
+                 for i, t in enumerate(heard.content))
     scores = [
-        _fuzzy_score(heard.content, labels | {(w,) for w in words})
+        _fuzzy_score(said, labels | {(w,) for w in words})
         for labels, words in zip(heard.labels, heard.distinctive)
     ]
     best = max(scores)
@@ -292,6 +323,11 @@ def choice(text: str, options: Sequence[Choice], language: str) -> Interpretatio
     "no de noche" likewise. Where an option means "any" (a label such as "any",
     "whatever", "cualquiera"): "whatever works" / "me da igual" / "days and nights" /
     "either one" -> that option (0.75); without one, None.
+    A common meaning the option's labels hold is heard in its other words too
+    (``ChoiceWords.meanings``): "overnight", "graveyard", "third shift", "nites", "nocturno"
+    -> "nights"; "Saturdays and Sundays" -> "weekends"; "FT" -> "full time"; never when two
+    options hold it. A recognizer's digit for a word is heard as the word: "4 lift" ->
+    "Forklift Operator" (fuzzy).
     Order: exact label, contained label, distinctive label word, ordinal or number, fuzzy.
     """
     return _read(text, options, language)[0]

@@ -158,17 +158,19 @@ def _alternation(names: tuple[str, ...]) -> str:
     return "|".join(sorted(map(re.escape, names), key=len, reverse=True))
 
 
-# A "no" said on its own between two answers takes back the first ("two, no, three"), and so
-# does one between two numbers ("20 no 25"); "days, no nights" (no pause after it) is no
-# correction: it rules nights out.
-_LONE_NO = r"[,.;!?]\s*no\s*[,.;!?]|(?<=\d)\s*,?\s*no\s*,?\s*(?=\d)"
+# A "no" said on its own between two answers takes back the first ("two, no, three"; after a
+# hesitation too: "sí, bueno no, no tengo"), and so does one between two numbers ("20 no 25");
+# "days, no nights" (no pause after it) is no correction: it rules nights out.
+_LONE_NO = r"[,.;!?]\s*(?:(?:{hesitations})\s+)?no\s*[,.;!?]|(?<=\d)\s*,?\s*no\s*,?\s*(?=\d)"
 
 
 @functools.lru_cache(maxsize=16)
 def _correction_pattern(code: str) -> re.Pattern:
-    phrases = find_language(code).words.corrections.split("|")
+    vocabulary = find_language(code).words
+    phrases = vocabulary.corrections.split("|")
     markers = (r"[\s,.]+".join(map(re.escape, p.split())) for p in sorted(phrases, key=len, reverse=True) if p)
-    return re.compile(rf"(?<!\w)(?:{'|'.join(markers)})(?!\w)|{_LONE_NO}")
+    lone_no = _LONE_NO.format(hesitations=alternation(filter(None, vocabulary.hesitations.split("|"))) or "$^")
+    return re.compile(rf"(?<!\w)(?:{'|'.join(markers)})(?!\w)|{lone_no}")
 
 
 def corrected(text: str, language: str) -> str | None:

@@ -141,10 +141,12 @@ def clean_name(text: str) -> str | None:
 
 
 def _without_fillers(tokens: list[_Token]) -> list[_Token]:
-    """``tokens`` without hesitations, wherever they are ("my name is uh John")."""
+    """``tokens`` without hesitations, wherever they are ("my name is uh John"), and without
+    a false start the recognizer cut off ("Kev- Kevin Brown")."""
     kept, i = [], 0
     while i < len(tokens):
-        size = _phrase_at(tokens, i, "fillers")
+        cut_off = tokens[i].raw.endswith("-") and i + 1 < len(tokens) and tokens[i + 1].word.startswith(tokens[i].word)
+        size = 1 if cut_off else _phrase_at(tokens, i, "fillers")
         if not size:
             kept.append(tokens[i])
         i += size or 1

@@ -15,6 +15,8 @@ from .common import GUESSED, INFERRED, PLAIN, Interpretation, corrected, fold, s
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![^\W\d])")  # not "1st", "2º", "v2"
 _MAX_DIGITS = 12  # more is not a quantity anyone answers with
 _EARLIEST_YEAR = 1940  # "since 2015": a calendar year, not a count
+_MOST_YEARS = 70  # of experience: more is a misheard number ("twenty twenty years"), not a count
+AGE_OF_MAJORITY = 18  # in every US state but Alabama and Nebraska (19) and Mississippi (21)
 # Question units (company YAML ``unit``) -> months per unit.
 UNITS = {"years": 12.0, "months": 1.0}
 
@@ -134,13 +136,15 @@ def number(text: str, language: str, unit: str | None = None,
     Examples: "twenty one" -> 21, "cinco años" -> 5, "two and a half years" -> 2.5,
     "point seven" -> 0.7, "punto cinco" -> 0.5, "two dozen" -> 24, "a couple" -> 2
     (0.75), "none" / "no experience" / "ninguno" -> 0. Ranges give their lower bound (0.6):
-    "three or four" / "entre 3 y 5" -> 3, and so do open ones: "more than 5" / "at least
-    5" -> 5. "less than N" -> 0 only for N up to 1 (else not understood). Not understood
+    "three or four" / "entre 3 y 5" -> 3, "a year and a half maybe two" -> 1.5, and so do
+    open ones: "more than 5" / "at least 5" -> 5. "less than N" -> 0 only for N up to 1 (else not understood). Not understood
     (None): two unrelated numbers ("I'm 25 with 3 years"), "since I was 16" (needs the
     caller's age), "a few years" / "unos cuantos años" (any count from 2 to 5: asked again
     rather than one picked). "just started" / "apenas empecé", with a unit and no number
     -> 0 (0.6: less than a year, read back). A correction counts as said last: "two, no
-    wait, three years" / "dos, no, tres años" -> 3 (0.75).
+    wait, three years" / "dos, no, tres años" -> 3 (0.75). A rate's period is no second
+    number: "35 hours a week" -> 35. With a unit, over 70 years is not understood ("twenty
+    twenty years").
     """
     if (tail := corrected(text, language)) is not None and (found := _number(tail, language, unit, today)):
         return Interpretation(found.value, min(found.confidence, INFERRED))
@@ -185,6 +189,8 @@ def _number(text: str, language: str, unit: str | None, today: datetime.date | N
         return None
     confidence = GUESSED if any(q.bound for q in quantities) else INFERRED if inferred else PLAIN
     values = [in_unit(q) for q in quantities]
+    if per_month and max(values) * per_month / 12 > _MOST_YEARS:
+        return None
     if len(set(values)) == 1:
         return Interpretation(_whole(values[0]), confidence)
     if per_month and len(quantities) == 2 and all(q.unit_months for q in quantities) \
@@ -198,7 +204,8 @@ def _number(text: str, language: str, unit: str | None, today: datetime.date | N
 def bounds(text: str, language: str) -> tuple[float, float] | None:
     """The range of whole numbers an answer allows, for a yes/no question a number answers
     ("Are you 18 or older?"): "I'm 17" -> (17, 17); "over 21" -> (22, inf); "under 18" ->
-    (-inf, 17); "18 or older" -> (18, inf); "20 to 25" -> (20, 25); else None."""
+    (-inf, 17); "18 or older" -> (18, inf); "20 to 25" -> (20, 25); with no number, "I'm an
+    adult" / "soy mayor de edad" -> (18, inf), "soy menor de edad" -> (-inf, 17); else None."""
     if not isinstance(text, str):
         return None
     lang = find_language(language)
@@ -206,6 +213,13 @@ def bounds(text: str, language: str) -> tuple[float, float] | None:
     if parsed is None:
         return None
     converted, found, _ = parsed
+    if not found:
+        said, words = " ".join(words_of(text)), lang.words.numbers
+        if re.search(words.minor, said):
+            return -math.inf, AGE_OF_MAJORITY - 1
+        if re.search(words.adult, said):
+            return AGE_OF_MAJORITY, math.inf
+        return None
     quantities = _quantities(converted, found, lang)
     if len(quantities) == 2 and _is_range(converted, found[0], found[1], lang):
         low, high = sorted(q.value for q in quantities)

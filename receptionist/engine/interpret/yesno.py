@@ -83,13 +83,20 @@ def _question_words(question: str, code: str) -> tuple[frozenset[str], frozenset
     return said, frozenset(said & lang.words.yes_no.echoes.keys())
 
 
-def _echo_verdict(meaning: _Meaning, rest: Sequence[str], asked: frozenset[str] | None,
+def _echo_verdict(meaning: _Meaning, phrase: tuple[str, ...], rest: Sequence[str], asked: frozenset[str] | None,
                   echoable: frozenset[str], lang: Language) -> tuple[bool, float] | None:
     """An echo answers only the question that asked with its word, and only when nothing
-    follows it but words of the question itself ("I have a car" to "Do you have a car?")."""
+    follows it but words of the question itself ("I have a car" to "Do you have a car?"), or,
+    denied, when the question's own verb follows it, whatever comes after ("I can't lift that
+    much" to "Can you lift ...?"). A clipped echo with nothing after it ("I'm") is cut off."""
     if not echoable & meaning.asked_by:
         return None
     neutral = lang.words.stopwords | lang.words.yes_no.echo_tail | (asked or frozenset())
+    if len(phrase) == 1 and phrase[0] in lang.words.yes_no.clipped and set(rest) <= lang.words.stopwords:
+        return None  # "I'm", "I'm uh": cut off before the answer
+    said = [t for t in rest if t not in neutral or t in (asked or frozenset()) - lang.words.stopwords]
+    if meaning.polarity is _NO and said and asked and said[0] in asked:
+        return _NO, meaning.confidence  # "I can't lift that much": the question's own verb denied
     if any(t not in neutral and not set(words(to_digits(t, lang.code))) <= neutral for t in rest):
         return None  # "I have plans already"; "I'm eighteen" meets the question's "18"
     if rest and asked is None:
@@ -121,6 +128,11 @@ def _implied(text: str, lang: Language, rule: Mapping | None) -> tuple[bool, flo
 _PHRASE_NEGATION_WINDOW = 4
 
 
+@cache
+def _lapsed(code: str) -> PhraseTable:
+    return phrase_table({True: find_language(code).words.yes_no.lapsed})
+
+
 @lru_cache(maxsize=256)  # a few questions' lists per language, asked of every caller
 def _phrase_polarities(yes: tuple[str, ...], no: tuple[str, ...]) -> PhraseTable:
     """{phrase words: polarity} of a question's implied phrases, folded as the caller's words are."""
@@ -133,13 +145,15 @@ def _implied_phrases(clause: Sequence[str], lang: Language, lists: Mapping | Non
     """(verdicts, positions of the negators used) of the question's implied phrases in one
     clause. ``lists``: {"yes": [...], "no": [...]} for ``lang``. A phrase implies its
     polarity at INFERRED confidence; a negator up to four words before it turns it over
-    ("I don't have a work permit" -> no, "I don't need sponsorship" -> yes)."""
+    ("I don't have a work permit" -> no, "I don't need sponsorship" -> yes); a lapse said in
+    the clause leaves it in doubt ("my work permit expired", "mi permiso está vencido")."""
     if not lists:
         return [], set()
     table = _phrase_polarities(tuple(lists.get("yes") or ()), tuple(lists.get("no") or ()))
     negators, verdicts, used = lang.words.yes_no.negators, [], set()
+    lapsed = next(find_phrases(clause, _lapsed(lang.code)), None) is not None
     for start, phrase in find_phrases(clause, table):
-        polarity = table[phrase]
+        polarity = _UNSURE if lapsed else table[phrase]
         window = range(max(0, start - _PHRASE_NEGATION_WINDOW), start)
         negator = next((i for i in reversed(window) if clause[i] in negators), None)
         if negator is not None:
@@ -172,9 +186,12 @@ def yes_no(text: str, language: str, question: str | None = None,
     verdad no", "I'd say no", "nel" -> False; "simón" (alone), "sip" -> True. Not
     understood (None): "yes no", "not
     sure", "no sé", "I have plans already", "I can't wait", "never been better", "I would
-    rather ...", "con ayuda sí", "yes if ...", "bueno", "okey", and an echo of a verb the
-    question does not use. A correction counts as said last: "no, wait, yes I do" -> True,
-    "sí, no, perdón, no tengo" -> False (0.75).
+    rather ...", "con ayuda sí", "yes if ...", "bueno", "okey", an echo of a verb the
+    question does not use, and a clipped echo alone ("I'm", cut off). A denied echo followed
+    by the question's own verb answers whatever follows: "I can't lift that much" -> False.
+    A correction counts as said last: "no, wait, yes I do" -> True, "sí, no, perdón, no
+    tengo" / "sí, bueno no, no tengo" -> False (0.75). With ``implied_by_number``, "soy mayor
+    de edad" / "I'm an adult" mean 18 or older.
     """
     if (tail := corrected(text, language)) is not None and (
             found := _yes_no(tail, language, question, implied_by_number, implied_by_phrases)) is not None:
@@ -229,7 +246,7 @@ def _yes_no(text: str, language: str, question: str | None, implied_by_number: M
             elif meaning.kind in (_ALONE, _SPOKEN) and len(phrase) == len(clause):
                 verdicts.append((meaning.polarity, meaning.confidence))
             elif meaning.kind == _ECHO:
-                found = _echo_verdict(meaning, clause[start + len(phrase):], asked, echoable, lang)
+                found = _echo_verdict(meaning, phrase, clause[start + len(phrase):], asked, echoable, lang)
                 if found is not None and found[0] is _YES and negated(clause, start, vocabulary.negators):
                     found = (_NO, found[1])  # "no lo tengo"
                 if found is not None:

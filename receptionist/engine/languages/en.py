@@ -9,7 +9,8 @@ WORDS = Vocabulary(
         yes="yes|yeah|yep|yup|yea|yah|yeh|yesh|yeppers|ya|sure|correct|absolutely|affirmative|definitely"
         "|certainly|indeed|exactly|of course|for sure|thats right|that is right"
         "|thats correct|that is correct|uh huh|mhm|mm hmm|no problem|no doubt|why not|you bet"
-        "|no worries|not a problem|no problemo|not an issue|no issue|totally|sure thing|you got it|by all means",
+        "|no worries|not a problem|no problemo|not an issue|no issue|totally|sure thing|you got it|by all means"
+        "|yessir|yes sir|ofc|defo|deffo",
         # Agreement that answers a yes/no question ("Can you work weekends?" "That's fine."); not
         # "that's okay", which often declines.
         yes_loose="pretty much|easily|i think so|i believe so|i guess so|i sure am|i sure do|i sure can"
@@ -54,26 +55,33 @@ WORDS = Vocabulary(
         number_hedges="turn|turning|will be|ill be|next|soon|in|until|was|almost|nearly",
         negators=frozenset("not dont cant cannot never wont didnt isnt arent wasnt".split()),
         unsure_when_negated=frozenset({"sure"}),  # "I'm not really sure"
+        clipped=frozenset("im ive ill id its".split()),
+        lapsed="expired|expire|expires|expiring|ran out|runs out|pending|in process|in progress"
+        "|being processed|renewing|revoked",
     ),
     numbers=NumberWords(
         # Matched on words without apostrophes: "I don't have any" is "i dont have any".
         zero=r"\b(?:none|nothing|no experience|not any|never|(?:dont|do not|havent) (?:have |got )?any"
         r"|(?:i dont|i do not) have(?: experience)?$)\b",
         phrases=(
+            # A rate's "a week" is no second quantity: "35 hours a week" is 35.
+            (r"\b(hours?|hrs?|days?|shifts?|weeks?|months?)\s+(?:a|an|per|each|every)\s+(?:day|week|month|year)\b",
+             r"\1"),
             (r"\ba couple(?: of)?\b|\bcouple of\b", "2"),
             (r"\ba dozen\b", "12"),
             (r"\bhalf an?\b", "0.5"),
             (rf"\ban?\s+(?={_UNITS}\b)", "1 "),  # "a year and a half"
             (r"(?<!\d )(?<!\ba )(?<!\ban )(?<!\bone )\b(?=(?:year|month) and a half\b)", "1 "),  # "year and a half"
             (r"\b(\d+) 1/2\b", r"\1 and a half"),  # "2 1/2 years", as a recogniser writes it
+            (r"(?<=\d)-?ish\b", ""),  # "8ish years", as texted
         ),
         half=r"and a half",
-        range_joiner=r"or|to|through|-|–",
+        range_joiner=r"(?:or )?maybe|or possibly|possibly|or|to|through|-|–",  # "a year and a half maybe two"
         between=("between", "and"),
         decimal_comma=False,
         point=r"point",
         multipliers={r"dozens?": 12, r"hundred": 100},
-        units={r"decades?": 120, r"years?|yrs?": 12, r"months?": 1, r"weeks?": 12 / 52, r"days?": 12 / 365},
+        units={r"decades?": 120, r"years?|yrs?": 12, r"months?|mos?|mths?": 1, r"weeks?": 12 / 52, r"days?": 12 / 365},
         since=r"since|ever since|starting in|started in|beginning in|from",
         since_age=r"since i was|from when i was|since age|since the age of|when i was",
         until_now=r"(?:until|till|to|through) (?:now|today|the present|present|this year)",
@@ -82,6 +90,8 @@ WORDS = Vocabulary(
         below=r"under|less than|below|younger than|fewer than|not even|shy of",
         starting=r"\b(?:(?:just|only just|recently) (?:started|starting|began|begun|beginning|got started)"
         r"|just getting started|brand new|im new|i am new|new (?:to|at) (?:this|it))\b",
+        adult=r"\b(?:an adult|of (?:legal )?age|legal age)\b",
+        minor=r"\b(?:a minor|underage|under age|not of (?:legal )?age)\b",
     ),
     dates=DateWords(
         months=("January", "February", "March", "April", "May", "June", "July", "August",
@@ -95,11 +105,12 @@ WORDS = Vocabulary(
         tomorrow=r"tomorrow|tomorow|tmrw|tmrow|tmr|tmw|2morrow|2moro|2mrw",  # as texted
         day_after_tomorrow=r"(?:the )?day after tomorrow",
         this_weekday=r"this(?: coming)?|coming",
-        next_week=r"next week|the following week",
+        next_week=r"next week|the following week|(?:next|nxt) wk|nxt week",
         next_month=r"next month|the following month",
-        offset=r"\b(?:(?:in|within|after)\s+)?(?P<n>\d+|an?|a couple of|a couple)\s+"
+        # "in to weeks": a recognizer's "to" for "two", after "in"/"within" only.
+        offset=r"\b(?:(?:in|within|after)\s+)?(?P<n>\d+|an?|a couple of|a couple|(?<=in )too?)\s+"
         r"(?P<unit>days?|weeks?|wks?|months?)\b",
-        offset_two=r"a couple(?: of)?",
+        offset_two=r"a couple(?: of)?|too?",
         units={"day": "day", "week": "week", "wk": "week", "month": "month"},
         the=r"the",
         of=r"of",
@@ -158,10 +169,22 @@ WORDS = Vocabulary(
         "|either|either one|either is fine|both|all|all of them|doesnt matter|does not matter"
         "|it doesnt matter|i dont mind|dont mind|no preference|i have no preference|flexible"
         "|im flexible|open|im open|anytime|any time|up to you|whatever you need|i dont care|dont care"
-        "|whenever|whenever you need|whatever you have|whatever is open|anything works|any is fine|any of those"
+        "|idc|whenever|whenever you need|whatever you have|whatever is open|anything works|any is fine|any of those"
         "|i can do any|i can work any|doesnt matter to me|it doesnt matter to me",
         both_words=frozenset("and both plus".split()),
         except_words="but|except|other than|besides|anything but",
+        meanings=(
+            "day|days|day shift|days only|daytime|day time|daytimes|morning|mornings|morning shift"
+            "|first shift|1st shift",
+            "night|nights|nite|nites|night shift|nite shift|nighttime|night time|overnight|overnights"
+            "|overnight shift|graveyard|graveyard shift|third shift|3rd shift|late nights",
+            "evening|evenings|evening shift|swing|swing shift|second shift|2nd shift",
+            "weekend|weekends|weekend shift|wknd|wknds|wkend|wkends|saturday and sunday"
+            "|saturdays and sundays|sat and sun|sat sun|saturday sunday|saturdays sundays",
+            "full time|fulltime|ft",
+            "part time|parttime|pt",
+        ),
+        homophones={"4": "for", "2": "to"},
     ),
     email=EmailWords(
         symbols={"_": r"under ?score", "@": r"at sign|at", ".": r"dot", "-": r"dash|hyphen",
@@ -181,7 +204,8 @@ WORDS = Vocabulary(
         fillers="uh|um|umm|uhm|uhh|er|erm|ah|ahh|eh|hmm|hm|mm|mmm|spelled|spelt|its spelled|spelled like",
         courtesies="thank you|thanks|thank|thank you very much|thank you so much|thanks a lot"
         "|please|bye|goodbye|thats it|thats all|thats my name|and thats it"
-        "|nice to meet you|pleased to meet you|nice meeting you|here|speaking",  # "Tom Hanks here"
+        "|nice to meet you|pleased to meet you|nice meeting you|here|speaking"  # "Tom Hanks here"
+        "|thx|tysm|pls|plz|lol|haha",  # as texted: "mike jones lol" (not "ty": Ty Jones)
         titles="mr|mister|mrs|missus|ms|miss|mz|dr|doctor",
         given_names="don",
         parts={"first": "first name|given name|first names",
@@ -209,6 +233,7 @@ WORDS = Vocabulary(
     hold_requests="hold on|hold on a second|hold on a sec|one moment|one sec|one second|just a moment"
     "|just a second|just a sec|give me a second|give me a sec|give me a minute|hang on|wait a second"
     "|wait a minute|let me think|let me see|let me check",
+    hesitations="well|oh|uh|um|ok|okay",
     menu={"apply": ("apply", "job", "jobs", "apply for a job", "work"),
           "status": ("status", "check", "application", "check on my application"),
           "question": ("question", "ask a question", "information", "questions")},

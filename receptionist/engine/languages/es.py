@@ -54,6 +54,8 @@ WORDS = Vocabulary(
         number_hedges="cumplo|cumplire|voy a cumplir|proximo|que viene|en|hasta|tenia|casi",
         negators=frozenset("no nunca jamas".split()),
         unsure_when_negated=frozenset({"seguro"}),
+        lapsed="vencido|vencida|vencio|se vencio|se me vencio|expirado|expirada|expiro|en tramite"
+        "|en proceso|tramitando|pendiente",
     ),
     numbers=NumberWords(
         zero=r"\b(?:ninguno|ninguna|ningun|nada|sin experiencia|no tengo experiencia|nunca|no tengo$)\b",
@@ -67,7 +69,7 @@ WORDS = Vocabulary(
             (r"(?<!\d )(?<!\bun )(?<!\buno )\b(?=(?:ano|mes) y medi[oa]\b)", "1 "),
         ),
         half=r"y medi[oa]",
-        range_joiner=r"o|u|a|hasta|-|–",
+        range_joiner=r"(?:o )?tal vez|(?:o )?quizas?|o a lo mejor|o|u|a|hasta|-|–",  # "año y medio tal vez dos"
         between=("entre", "y"),
         decimal_comma=True,
         point=r"punto|coma",
@@ -83,6 +85,8 @@ WORDS = Vocabulary(
         starting=r"\b(?:(?:apenas|recien|hace poco) (?:empece|empiezo|comence|comienzo|estoy empezando"
         r"|voy empezando|empezando|comenzando|inicie)|acabo de (?:empezar|comenzar|iniciar)"
         r"|soy nuev[oa]|estoy empezando|voy empezando)\b",
+        adult=r"\bmayor de edad\b",
+        minor=r"\bmenor de edad\b",
     ),
     dates=DateWords(
         months=("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
@@ -172,6 +176,17 @@ WORDS = Vocabulary(
         "|puedo cualquiera",
         both_words=frozenset("y ambos ambas".split()),
         except_words="menos|excepto|salvo|fuera de|todo menos",
+        meanings=(
+            "dia|dias|de dia|turno de dia|en el dia|diurno|turno diurno|manana|mananas|en la manana"
+            "|por la manana|matutino|turno matutino|primer turno",
+            "noche|noches|de noche|turno de noche|en la noche|por la noche|nocturno|turno nocturno"
+            "|tercer turno",
+            "tarde|tardes|en la tarde|por la tarde|vespertino|turno vespertino|segundo turno",
+            "fin de semana|fines de semana|sabado y domingo|sabados y domingos|sabado domingo"
+            "|finde|findes",
+            "tiempo completo|full time",
+            "medio tiempo|tiempo parcial|part time",
+        ),
     ),
     email=EmailWords(
         symbols={"_": r"guion bajo|barra baja", "@": r"arroba", ".": r"punto", "-": r"guion"},
@@ -188,7 +203,8 @@ WORDS = Vocabulary(
         "|bueno|bueno pues|ok|okay|vale|ah|oh|ya|o sea|a ver|si senor|si senora|si senorita",
         fillers="eh|em|ehm|este|mmm|mm|ehh|se escribe|deletreado",
         courtesies="gracias|muchas gracias|mil gracias|por favor|adios|eso es todo|es todo"
-        "|para servirle|para servirte|a sus ordenes|a la orden|mucho gusto|un gusto|encantado|encantada",
+        "|para servirle|para servirte|a sus ordenes|a la orden|mucho gusto|un gusto|encantado|encantada"
+        "|grax|porfa|xfa|jaja|jajaja",  # as texted
         titles="senor|senora|senorita|sr|sra|srta|don|dona",
         parts={"first": "primer nombre",
                "middle": "segundo nombre",
@@ -210,6 +226,7 @@ WORDS = Vocabulary(
     "|como dijo|como dice",
     hold_requests="un momento|un momentito|un segundo|un segundito|espere|espereme|esperame|espere un momento"
     "|deme un segundo|dame un segundo|deme un momento|dejeme pensar|dejame pensar|dejeme ver|dejame ver",
+    hesitations="bueno|pues|este|o sea|ah|eh",
     menu={"apply": ("solicitar", "empleo", "trabajo", "aplicar"),
           "status": ("estado", "consultar", "mi solicitud"),
           "question": ("pregunta", "hacer una pregunta", "información", "preguntas")},

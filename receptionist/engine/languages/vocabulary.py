@@ -53,6 +53,10 @@ class YesNoWords:
     weakeners: str = ""
     number_hedges: str = ""
     echo_tail: frozenset[str] = frozenset()  # may follow an echo besides the question's words: "I have one"
+    # Echoes that cannot end a sentence: "I'm" alone is cut off, not "I am".
+    clipped: frozenset[str] = frozenset()
+    # Phrases that leave an implied phrase in doubt: "my work permit expired", "en trámite".
+    lapsed: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,10 @@ class NumberWords:
     # "just started", "apenas empecé": less than a year of it, matched on words without
     # apostrophes or accents; read as 0, unsure (read back).
     starting: str = r"$^"
+    # Of age or not, with no number: the age of majority, 18 in the United States ("mayor de
+    # edad"), for a question a number answers ("Are you 18 or older?").
+    adult: str = r"$^"
+    minor: str = r"$^"
 
 
 @dataclass(frozen=True)
@@ -177,6 +185,12 @@ class ChoiceWords:
     any_words: str = ""  # phrases meaning "any of them": "whatever works", "me da igual"
     both_words: frozenset[str] = frozenset()  # "days and nights", "both"
     except_words: str = ""  # phrases before an option that rule it out: "anything but nights"
+    # Common option meanings, each phrases said for it: an option whose label holds one of a
+    # meaning's phrases ("night shift" holds "night") is also picked by the others ("overnight",
+    # "graveyard", "nites"), whole phrase only, when no other option holds one.
+    meanings: tuple[str, ...] = ()
+    # Digits a recognizer writes for a word said beside an option's word ("4 lift": "forklift").
+    homophones: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -234,7 +248,8 @@ class Vocabulary:
     status_words: {conversation status value: how the caller hears it};
     stopwords: heard words that say nothing about a question's topic (FAQ matching);
     corrections: phrases with which a caller takes back what they just said ("no wait",
-    "I mean", "perdón", "digo"): the answer is what follows the last one;
+    "I mean", "perdón", "digo"): the answer is what follows the last one; hesitations: words
+    that may open a lone "no" that takes back the answer before it ("sí, bueno no, no tengo");
     repeat_requests / hold_requests: asking to hear the question again, or for a moment.
     """
 
@@ -252,6 +267,7 @@ class Vocabulary:
     status_words: Mapping[str, str]
     stopwords: frozenset[str]
     corrections: str = ""
+    hesitations: str = ""
     deny_words: str = ""
     # What a caller says instead of an answer (``engine.flow``: the question is asked again,
     # no failure counted): asking to hear it again ("can you repeat that", "what was the
