@@ -301,6 +301,8 @@ def test_dismiss_needs_a_reason_and_an_unknown_posting_is_refused(acme, world):
     assert r.status_code == 422 and r.get_json()["data"]["field"] == "posting_id"
     d = acme("POST", f"/v4/approvals/{app_id}/dismiss", json={"reason": "Role filled"})
     assert d.status_code == 200 and d.get_json()["data"]["routing"] == "dismissed"
+    again = acme("POST", f"/v4/approvals/{app_id}/dismiss", json={"reason": "Role filled"})  # a retry: the same answer
+    assert again.status_code == 200 and again.get_json()["data"]["routing_history"] == d.get_json()["data"]["routing_history"]
     assert acme("POST", f"/v4/approvals/{app_id}/approve", json={}).status_code == 409
 
 

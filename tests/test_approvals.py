@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from receptionist.adapters.models import (Application, Company, OutboxItem, Posting, RoutingEvent, RoutingMode,
                                           RoutingState)
@@ -113,6 +113,11 @@ def test_dismiss_with_reason_and_polite_text(container):
         assert event.reason == "no forklift licence"
     with pytest.raises(Conflict):
         container.uow.run(lambda s: approvals.approve(s, cid, app_id))
+    # Dismissed again (a retry after a timeout, a second tap): nothing more is sent or recorded.
+    container.uow.run(lambda s: approvals.dismiss(s, cid, app_id, reason="again", notify_candidate=True))
+    with container.database.transaction() as s:
+        assert len(outbox(s, "sms")) == 1 and len(outbox(s, "webhook")) == 1
+        assert s.scalar(select(func.count()).select_from(RoutingEvent).filter_by(to_state=RoutingState.dismissed)) == 1
 
 
 def test_dismissing_an_approved_application_cancels_its_unsent_invite(container):

@@ -11,8 +11,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from receptionist.adapters.models import Application, OutboxItem, Posting, RoutingEvent, User
-from receptionist.engine.vocabulary import RoutingState
+from receptionist.adapters.models import (Agent, Application, Candidate, Conversation, OutboxItem, Posting,
+                                          RoutingEvent, User)
+from receptionist.engine.vocabulary import DuplicateCheck, RoutingState
 from receptionist.jobs.outbox import run_item
 from receptionist.services import users
 
@@ -265,8 +266,72 @@ def test_dismiss_needs_a_reason_and_is_kept_in_the_history(container, pipeline):
     pipeline.post(f"/applications/{application}/dismiss", {"reason": "No forklift licence", "next": "/approvals"})
     assert _routing(container, application) == RoutingState.dismissed
     html = pipeline.get(f"/candidates/{candidate_id(container, '+12025550111')}").get_data(as_text=True)
-    assert "No forklift licence" in html and f"recruiter:{ACME}" in html
+    assert "No forklift licence" in html and f'data-label="By">{ACME}<' in html
     assert "Nothing waits for approval" in pipeline.get("/approvals").get_data(as_text=True)
+
+
+def test_a_flash_names_who_was_approved_or_dismissed_and_for_which_posting(container, pipeline):
+    """Approving between meetings on a phone: the message after the tap is the proof of what
+    happened (whose application, which posting), and a second tap says nothing went wrong."""
+    ann = ats_checked(container, "+12025550111")
+    bob = ats_checked(container, "+12025550122")
+    driver = container.uow.run(lambda s: s.scalars(select(Posting.id).filter_by(key="delivery-driver")).one())
+    for _ in range(2):  # the double tap: the second changes nothing and is no error
+        pipeline.post(f"/applications/{ann}/approve", {"posting_id": str(driver), "next": "/approvals"}, page="/approvals")
+        flash = re.search(r'class="flash (\w+)"[^>]*>([^<]+)<', pipeline.get("/approvals").get_data(as_text=True))
+        assert flash.groups() == ("ok", "Approved Ann Lee for Delivery Driver: the interview invite is on its way.")
+    for _ in range(2):
+        pipeline.post(f"/applications/{bob}/dismiss", {"reason": "Role filled", "notify": "1", "next": "/approvals"},
+                      page="/approvals")
+        assert "Dismissed Bob Stone. They will get a text." in pipeline.get("/approvals").get_data(as_text=True)
+    with container.database.transaction() as s:
+        assert len(s.scalars(select(OutboxItem).filter_by(purpose="dismissal")).all()) == 1
+
+
+def test_a_duplicate_found_after_the_invite_does_not_claim_it_was_never_routed(container, pipeline):
+    """The e-mail confirmed after the application was routed matches an ATS record: the page
+    must not say "never routed" beside "pending approval" (or "invited")."""
+    application = ats_checked(container, "+12025550122")
+
+    def found_later(s):
+        s.get(Application, application).duplicate_check = DuplicateCheck.duplicate
+    container.uow.run(found_later)
+    html = pipeline.get(f"/candidates/{candidate_id(container, '+12025550122')}").get_data(as_text=True)
+    assert "found after routing: pending approval" in html and "this job: not routed" not in html
+
+
+@pytest.mark.parametrize("timezone, at_utc, shown, day", [
+    # A call at 8:30 PM in Ohio is past midnight UTC: it is the recruiter's Nov 24, not Nov 25.
+    ("America/New_York", dt.datetime(2026, 11, 25, 1, 30), "2026-11-24 20:30 EST", "2026-11-24"),
+    ("America/New_York", dt.datetime(2026, 7, 1, 3, 0), "2026-06-30 23:00 EDT", "2026-06-30"),  # summer time
+    ("America/Los_Angeles", dt.datetime(2026, 3, 10, 6, 59), "2026-03-09 23:59 PDT", "2026-03-09"),
+    ("Europe/Madrid", dt.datetime(2026, 11, 24, 23, 15), "2026-11-25 00:15 CET", "2026-11-25"),
+])
+def test_times_and_date_filters_are_in_the_companys_timezone(container, pipeline, timezone, at_utc, shown, day):
+    def set_clock(s):
+        for agent in s.scalars(select(Agent)).all():
+            agent.timezone = timezone
+        for phone, at in [("+12025550111", at_utc), ("+12025550122", at_utc + dt.timedelta(days=3))]:
+            conversation = s.scalars(select(Conversation).join(Candidate).filter_by(phone=phone)).one()
+            conversation.started_at = conversation.last_activity_at = at.replace(tzinfo=dt.timezone.utc)
+    container.uow.run(set_clock)
+    assert shown in pipeline.get("/?q=ann").get_data(as_text=True)
+    assert shown in pipeline.get(f"/candidates/{candidate_id(container, '+12025550111')}").get_data(as_text=True)
+    that_day = pipeline.get(f"/?since={day}&until={day}").get_data(as_text=True)
+    assert "Ann Lee" in that_day and "Bob Stone" not in that_day
+
+
+def test_an_error_page_says_what_went_wrong_and_leads_back(app, acme):
+    for path, status, words in [("/candidates/99999", 404, "not in your company&#39;s pipeline"),
+                                ("/funnel?since=yesterday", 400, "&#39;yesterday&#39; is not a date"),
+                                ("/export.csv?until=24/11/2026", 400, "is not a date")]:
+        response = acme.get(path)
+        html = response.get_data(as_text=True)
+        assert response.status_code == status and words in html, path
+        assert 'href="/">Back to the pipeline' in html and ">Approvals</a>" in html, path
+    expired = acme.client.post("/applications/1/approve", data={"csrf_token": "stale"})
+    html = expired.get_data(as_text=True)
+    assert expired.status_code == 400 and "Nothing was changed" in html and "Back to the pipeline" in html
 
 
 def test_nudge_with_nothing_unfinished_says_so(container, pipeline):

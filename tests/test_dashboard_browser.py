@@ -139,3 +139,45 @@ def test_pages_fit_a_phone(server, browser, candidates, container):
         shot(page, name)
         # Nothing wider than the screen: no sideways scrolling on a phone.
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+
+
+def test_a_recruiter_between_meetings_approves_and_dismisses_on_a_phone(server, browser, candidates, container):
+    """On a phone: approve one for another posting and dismiss one with the polite text from the
+    approval queue; each message names who; the candidate page fits the screen and shows times
+    in the company's timezone; the back button resubmits nothing; a dead link leads back."""
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    sign_in(page, server)
+    page.goto(server + "/approvals")
+    bob = page.locator("article.pending", has_text="Bob Stone")
+    bob.locator("select[name=posting_id]").select_option(label="Warehouse Associate")
+    with page.expect_navigation(url=server + "/approvals"):
+        bob.locator("button:has-text('Approve')").tap()
+    assert page.locator(".flash").inner_text() == ("Approved Bob Stone for Warehouse Associate: "
+                                                   "the interview invite is on its way.")
+    ann = page.locator("article.pending", has_text="Ann Lee")
+    ann.locator("input[name=reason]").fill("We filled the forklift roles this week")
+    ann.locator("input[name=notify]").check()
+    with page.expect_navigation(url=server + "/approvals"):
+        ann.locator("button:has-text('Dismiss')").tap()
+    assert page.locator(".flash").inner_text() == "Dismissed Ann Lee. They will get a text."
+    shot(page, "phone-after-dismiss")
+    sent = len(posts)
+    page.go_back()
+    page.go_back()
+    assert len(posts) == sent  # back after a form: the redirect's page, never the POST again
+
+    page.goto(f"{server}/candidates/{candidate_id(container, '+12025550122')}")
+    history = page.locator("table.history").inner_text()
+    assert EMAIL in history and "recruiter:" not in history
+    when = page.locator("table.history time").first.inner_text()
+    assert when.endswith((" EST", " EDT")), when  # the sample's agents hire in America/New_York
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "phone-candidate-approved")
+
+    page.goto(server + "/candidates/99999")
+    assert "not in your company" in page.inner_text("main")
+    page.click("text=Back to the pipeline")
+    page.wait_for_url(server + "/")
+    assert page.locator("table.list tbody tr").count() == 3

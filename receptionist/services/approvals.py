@@ -66,16 +66,19 @@ def dismiss(session: Session, company_id: int, application_id: int, reason: str,
             actor: str = "api") -> Application:
     """Dismiss a pending (or approved, not yet invited) application with ``reason``; with
     ``notify_candidate`` a polite text goes to the candidate through the outbox. Emits
-    ``candidate.dismissed``. A queued invite that has not run is cancelled.
+    ``candidate.dismissed``. A queued invite that has not run is cancelled. Dismissing again
+    (a retried request, a second tap) changes nothing: no second text, event or history row.
 
     Raises NotFound, Invalid("reason") (empty or longer than ``MAX_REASON``), Conflict
-    (already invited or dismissed, or never routed).
+    (already invited, or never routed).
     """
     application = _application(session, company_id, application_id)
     reason = (reason or "").strip() if isinstance(reason, str) else ""
     if not reason or len(reason) > MAX_REASON:
         raise Invalid("reason", f"a reason of 1 to {MAX_REASON} characters is required")
     state = RoutingState(application.routing)
+    if state == RoutingState.dismissed:
+        return application
     if state not in (RoutingState.pending_approval, RoutingState.approved):
         raise Conflict(f"application {application.id} is {state}; only a pending or approved one can be dismissed")
     invite = routing.invite_row(session, application)

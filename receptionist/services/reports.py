@@ -40,6 +40,15 @@ def agents(session: Session, company_id: int) -> list[Agent]:
         .options(selectinload(Agent.phone_numbers), selectinload(Agent.questions), selectinload(Agent.policies))))
 
 
+def company_timezone(session: Session, company_id: int) -> str:
+    """The IANA timezone a recruiter of the company reads times in: the one most of its agents
+    use (ties: the oldest agent's), "UTC" when it has no agent. Times are stored in UTC; the
+    agents' timezones are where the company hires (their business hours run in them)."""
+    zone = session.scalar(select(Agent.timezone).where(Agent.company_id == company_id)
+                          .group_by(Agent.timezone).order_by(func.count().desc(), func.min(Agent.id)).limit(1))
+    return zone or "UTC"
+
+
 def _range(column, since: dt.datetime | None, until: dt.datetime | None) -> list:
     return [c for c in (column >= since if since else None, column < until if until else None) if c is not None]
 

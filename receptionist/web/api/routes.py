@@ -287,7 +287,7 @@ def approve(session, company_id, approval_id, body):
 @operation(bp, "POST", "/approvals/<int:approval_id>/dismiss", summary="Dismiss with a reason", tag="approvals",
            data=ApprovalOut, body=DismissIn, conflict=True)
 def dismiss(session, company_id, approval_id, body):
-    """``notify_candidate`` sends the candidate a polite text."""
+    """``notify_candidate`` sends the candidate a polite text. Dismissing twice changes nothing."""
     return _approval(session, approvals.dismiss(session, company_id, approval_id, body.reason,
                                                 notify_candidate=body.notify_candidate, actor=_actor()))
 

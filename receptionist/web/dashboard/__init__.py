@@ -10,19 +10,23 @@
   for that company only (another company's id is "not found").
 - Content-Security-Policy: no inline script, nothing from another origin, so text a caller
   said is shown, never run, even if escaping were ever missed.
+- Times: stored in UTC, shown (and date filters read) in the company's timezone
+  (``services.reports.company_timezone``): a recruiter in Ohio reads the call they just took
+  at 8 PM as 8 PM, and "since today" means their today.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Blueprint, Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import ValidationError
 
 from ...adapters.models import utcnow
-from ...services import users
+from ...services import reports, users
 from ...settings import local_secret
 
 bp = Blueprint("dashboard", __name__, template_folder="templates", static_folder="static",
@@ -41,6 +45,7 @@ class SignedIn:
     email: str
     company_id: int
     company_name: str
+    timezone: str = "UTC"  # IANA name: the company's (``reports.company_timezone``)
 
 
 def container():
@@ -63,7 +68,7 @@ def require_sign_in():
     if not user_id or not signed_in_at or utcnow() - dt.datetime.fromisoformat(signed_in_at) > lifetime:
         session.clear()
         return redirect(url_for("dashboard.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
-    found = container().uow.run(lambda s: _signed_in(users.get(s, user_id)))
+    found = container().uow.run(lambda s: _signed_in(s, users.get(s, user_id)))
     if found is None:
         session.clear()
         return redirect(url_for("dashboard.login"))
@@ -71,8 +76,26 @@ def require_sign_in():
     return None
 
 
-def _signed_in(user) -> SignedIn | None:
-    return user and SignedIn(user.id, user.email, user.company_id, user.company.name)
+def _signed_in(s, user) -> SignedIn | None:
+    return user and SignedIn(user.id, user.email, user.company_id, user.company.name,
+                             reports.company_timezone(s, user.company_id))
+
+
+def zone() -> dt.tzinfo:
+    """The signed-in recruiter's company's timezone (UTC without a sign-in or for an unknown name)."""
+    name = g.user.timezone if "user" in g else "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.timezone.utc
+
+
+def local_time(t: dt.datetime | None) -> str:
+    """``t`` (aware) as the recruiter reads it: "2026-11-24 20:01 EST", in the company's timezone."""
+    if t is None:
+        return ""
+    here = t.astimezone(zone())
+    return f"{here:%Y-%m-%d %H:%M} {here.tzname()}"
 
 
 @bp.after_request
@@ -85,12 +108,31 @@ def security_headers(response):
     return response
 
 
+def error_page(status: int, heading: str, message: str):
+    """A page in the layout (navigation, a way back) saying what went wrong, with ``status``."""
+    return render_template("dashboard/error.html", heading=heading, message=message), status
+
+
 @bp.app_errorhandler(CSRFError)
 def csrf_failed(exc: CSRFError):
     """A form without a valid token (expired page, another site): 400 and nothing done."""
-    return current_app.response_class(
-        f"This form has expired or did not come from this site ({exc.description}). "
-        "Go back, reload the page and try again.", status=400, mimetype="text/plain")
+    return error_page(400, "This form has expired",
+                      f"Nothing was changed: the form had expired or did not come from this site "
+                      f"({exc.description}). Reload the page and try again.")
+
+
+@bp.errorhandler(404)
+def not_found(_exc):
+    """An unknown or another company's candidate: said plainly, with the way back."""
+    return error_page(404, "Not found", "This candidate or page is not in your company's pipeline.")
+
+
+@bp.errorhandler(400)
+def bad_request(exc):
+    """A filter that cannot be read (e.g. a date typed by hand): named, with the way back."""
+    if isinstance(exc, CSRFError):  # a handler by code wins over one by class: send it on
+        return csrf_failed(exc)
+    return error_page(400, "Cannot show this page", f"Check the filters: {exc.description}")
 
 
 def init_app(app: Flask) -> None:
@@ -108,6 +150,7 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=settings.session_lifetime_s,
     )
     app.jinja_env.globals["csrf_token"] = generate_csrf
+    app.jinja_env.filters["local_time"] = local_time
     if settings.trusted_proxy_hops:
         # Only the client address: the Twilio signature keeps using PUBLIC_BASE_URL.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)

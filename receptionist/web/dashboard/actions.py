@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, request
 
-from ...services import approvals, nudges
+from ...services import approvals, nudges, reports, routing
 from ...services.errors import Conflict, Invalid, NotFound
 from . import bp, company_id, container
 from .auth import _safe_next
@@ -19,17 +19,31 @@ def _actor() -> str:
     return f"recruiter:{g.user.email}"[:120]
 
 
-def _act(action, done: str):
-    """Run ``action(session)`` in one unit of work; flash ``done`` or the service's reason."""
+def _act(action, done):
+    """Run ``action(session)`` in one unit of work; flash ``done`` (a string, or a function of
+    the application the action returns, read in the same transaction) or the service's reason."""
+    def run(s):
+        result = action(s)
+        return done(result) if callable(done) else done
     try:
-        container().uow.run(action)
+        message = container().uow.run(run)
     except NotFound:
         flash("That application is not in your company's pipeline.", "error")
     except (Conflict, Invalid) as exc:
         flash(f"Nothing changed: {exc}", "error")
     else:
-        flash(done, "ok")
+        flash(message, "ok")
     return redirect(_safe_next(request.form.get("next")), code=303)
+
+
+def _who(application) -> str:
+    return application.candidate.name or application.candidate.phone or "The candidate"
+
+
+def _approved(application) -> str:
+    """Names who was approved and for which posting: after a tap on a phone, the proof of what happened."""
+    posting = reports.title(routing.target_posting(application).title)
+    return f"Approved {_who(application)} for {posting}: the interview invite is on its way."
 
 
 @bp.post("/applications/<int:application_id>/approve")
@@ -37,7 +51,7 @@ def approve(application_id: int):
     """Approve (shortlist) for the posting chosen in the form (preselected: the application's own)."""
     cid, posting = company_id(), request.form.get("posting_id", type=int)
     return _act(lambda s: approvals.approve(s, cid, application_id, posting_id=posting, actor=_actor()),
-                "Approved: the interview invite is on its way.")
+                _approved)
 
 
 @bp.post("/applications/<int:application_id>/dismiss")
@@ -46,7 +60,7 @@ def dismiss(application_id: int):
     cid, reason = company_id(), request.form.get("reason", "")
     notify = request.form.get("notify") == "1"
     return _act(lambda s: approvals.dismiss(s, cid, application_id, reason, notify_candidate=notify, actor=_actor()),
-                "Dismissed." + (" The candidate will get a text." if notify else ""))
+                lambda a: f"Dismissed {_who(a)}." + (" They will get a text." if notify else ""))
 
 
 @bp.post("/applications/<int:application_id>/retry")

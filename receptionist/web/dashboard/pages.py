@@ -13,7 +13,7 @@ from flask import Response, abort, render_template, request, stream_with_context
 from ...services import candidates, reports
 from ...services.errors import Invalid, NotFound
 from ..csv_export import csv_lines
-from . import bp, charts, company_id, container, filters
+from . import bp, charts, company_id, container, filters, zone
 
 PAGE_SIZE = 50
 
@@ -31,7 +31,7 @@ def pipeline():
     def read(s):
         agents = _agents_menu(s, cid)
         try:
-            page = candidates.search(s, cid, **filters.search_kwargs(args), limit=PAGE_SIZE, starting_after=after)
+            page = candidates.search(s, cid, **filters.search_kwargs(args, zone()), limit=PAGE_SIZE, starting_after=after)
         except Invalid as exc:
             return agents, None, exc
         return agents, page, None
@@ -85,7 +85,8 @@ def funnel():
     per agent and date range, drawn as inline SVG."""
     cid, args = company_id(), request.args
     try:
-        since, until = filters.day(args.get("since"), "since"), filters.day(args.get("until"), "until", end=True)
+        since = filters.day(args.get("since"), "since", tz=zone())
+        until = filters.day(args.get("until"), "until", end=True, tz=zone())
         agent_id = int(args["agent"]) if args.get("agent") else None
     except (Invalid, ValueError) as exc:
         abort(400, description=str(exc))
@@ -124,7 +125,7 @@ def _export_rows(cid: int, kwargs: dict) -> Iterator[dict]:
 def _export_args() -> tuple[int, dict]:
     cid = company_id()
     try:
-        kwargs = filters.search_kwargs(request.args)
+        kwargs = filters.search_kwargs(request.args, zone())
         container().uow.run(lambda s: candidates.search(s, cid, **kwargs, limit=1))  # fail before streaming
     except Invalid as exc:
         abort(400, description=str(exc))
