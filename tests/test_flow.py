@@ -376,3 +376,17 @@ def test_asides_are_bounded_then_count_as_failures():
 def test_an_aside_at_a_read_back_repeats_the_read_back():
     state, turns = run(TO_AGE + [Speech("no"), Speech("sorry, what?")])
     assert state.phase == "readback" and said(turns[-1]).startswith("Sure. Just to confirm")
+
+
+@pytest.mark.parametrize("reply", ["no, that's all, thanks", "nothing else", "eso es todo, gracias", "bye"])
+def test_a_caller_who_needs_nothing_more_at_the_menu_hears_goodbye(reply):
+    # Before: "I'm sorry, I don't have an answer to that" and the menu again, until they hung up.
+    state, turns = run([Speech("english"), Speech("how much does it pay?"), Speech(reply)])
+    [ended] = effects(turns[-1], flow.Ended)
+    assert said(turns[-1]) == "Thank you for calling. Goodbye." and turns[-1].gather is None
+    assert ended.status == "abandoned" and ended.follow_up is None  # nothing for a recruiter to do
+
+
+def test_a_no_that_goes_on_to_a_request_is_the_request():
+    state, turns = run([Speech("english"), Speech("no, I want to apply")])
+    assert state.phase == "role"

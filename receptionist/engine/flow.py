@@ -528,6 +528,11 @@ def _has_phrase(said: list[str], kind: str) -> bool:
     return next(find_phrases(said, _aside_phrases(kind)), None) is not None
 
 
+def _only_phrases(said: list[str], kind: str) -> bool:
+    """Whether ``said`` is made of phrases of ``kind`` only, one after another."""
+    return bool(said) and sum(len(phrase) for _, phrase in find_phrases(said, _aside_phrases(kind))) == len(said)
+
+
 # ---------------------------------------------------------------- phase handlers
 
 
@@ -564,6 +569,9 @@ def _in_language(script, state, ctx, lang: str, effects: list, before: list | No
 
 def _on_menu(script, state, event, ctx):
     picked = _choose(event, MENU, state.language)
+    if picked is None and isinstance(event, Speech) and _only_phrases(words(event.text), "closings"):
+        # "No, that's all, thanks" to "anything else?": goodbye, nothing for a recruiter to do.
+        return _end(state, [Line("goodbye_menu")], (), ConversationStatus.abandoned, None, "nothing more at the menu")
     if picked is None and isinstance(event, Speech):
         # A caller who asks a question straight away gets the answer.
         found = match_policy(event.text, script.policies, state.language)

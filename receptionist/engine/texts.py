@@ -136,6 +136,10 @@ PHRASES: dict[str, dict[str, Any]] = {
                         "confirmar sus datos. Adiós.",
                "sms": "¡Gracias{name_part}! Recibimos su solicitud. Un reclutador se comunicará pronto."},
     },
+    "goodbye_menu": {  # the caller needs nothing more at the menu ("no, that's all, thanks")
+        "en": "Thank you for calling. Goodbye.",
+        "es": "Gracias por llamar. Adiós.",
+    },
     "goodbye_no_text": {
         "en": "Thank you{name_part}. A recruiter will review your answers. Goodbye.",
         "es": "Gracias{name_part}. Un reclutador revisará sus respuestas. Adiós.",

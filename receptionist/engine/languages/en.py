@@ -230,6 +230,8 @@ WORDS = Vocabulary(
     "|one more time|what was the question|whats the question|what was that|what did you say|what was it"
     "|i didnt hear|i didnt catch that|i didnt get that|didnt hear you|didnt catch that|i cant hear you"
     "|what do you mean|i dont understand|i dont understand the question|what|huh|pardon|sorry|excuse me",
+    closings="no|nope|nah|no thanks|no thank you|thats all|thats it|thats everything|nothing|nothing else"
+    "|im good|im all set|all set|im done|bye|goodbye|bye bye|have a good day|have a nice day|thank you|thanks",
     hold_requests="hold on|hold on a second|hold on a sec|one moment|one sec|one second|just a moment"
     "|just a second|just a sec|give me a second|give me a sec|give me a minute|hang on|wait a second"
     "|wait a minute|let me think|let me see|let me check",

@@ -224,6 +224,8 @@ WORDS = Vocabulary(
     "|cual era la pregunta|cual es la pregunta|que pregunto|que dijo|que dice|no escuche|no le escuche"
     "|no le oi|no entendi|no le entendi|no entiendo|no entiendo la pregunta|como|que|mande|perdon|disculpe"
     "|como dijo|como dice",
+    closings="no|no gracias|eso es todo|es todo|eso seria todo|nada|nada mas|estoy bien|asi esta bien|ya esta"
+    "|adios|hasta luego|bye|gracias|muchas gracias|que tenga buen dia",
     hold_requests="un momento|un momentito|un segundo|un segundito|espere|espereme|esperame|espere un momento"
     "|deme un segundo|dame un segundo|deme un momento|dejeme pensar|dejame pensar|dejeme ver|dejame ver",
     hesitations="bueno|pues|este|o sea|ah|eh",

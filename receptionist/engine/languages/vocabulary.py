@@ -274,3 +274,5 @@ class Vocabulary:
     # question"), or for a moment ("hold on", "un momento").
     repeat_requests: str = ""
     hold_requests: str = ""
+    # Needing nothing more, at the menu ("no, that's all", "eso es todo"): the call ends.
+    closings: str = ""
