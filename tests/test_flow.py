@@ -390,3 +390,14 @@ def test_a_caller_who_needs_nothing_more_at_the_menu_hears_goodbye(reply):
 def test_a_no_that_goes_on_to_a_request_is_the_request():
     state, turns = run([Speech("english"), Speech("no, I want to apply")])
     assert state.phase == "role"
+
+
+@pytest.mark.parametrize("event", [Speech("I want to talk to a real person"), Digits("0"), Speech("representative"),
+                                   Speech("quiero hablar con una persona")])
+def test_a_caller_asking_for_a_person_is_told_what_the_line_can_do(event):
+    # Before: "I don't have an answer to that" / "Sorry, I didn't understand that".
+    state, turns = run([Speech("english"), event])
+    assert said(turns[-1]).startswith("I'm an automated assistant, so I can't transfer you to a person.")
+    assert state.phase == "menu" and state.failures == 0
+    state, turns = run([Speech("english")] + [event] * (flow.MAX_ASIDES + 1))
+    assert state.failures == 1  # bounded like the other asides

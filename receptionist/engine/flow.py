@@ -491,7 +491,8 @@ _ASIDE_MAX_WORDS = 10  # "can you repeat the question please": longer replies ar
 def _aside(script, state, event, ctx) -> tuple[CallState, Turn] | None:
     """A reply that is no answer but no failure either: a question the company's policies
     answer ("how much does it pay?": the answer), another question ("Sorry, I don't have an
-    answer to that"), asking for a moment ("hold on": "Sure, take your time") or to hear the
+    answer to that"), asking for a person ("no one to transfer to"), for a moment ("hold
+    on": "Sure, take your time") or to hear the
     question again ("can you repeat that?", "¿cómo?": "Sure."). Each is answered and the open
     question asked again, failures unchanged, up to MAX_ASIDES per conversation; None for
     anything else."""
@@ -508,6 +509,8 @@ def _aside(script, state, event, ctx) -> tuple[CallState, Turn] | None:
         return state, _prompt_turn(script, state, ctx, [Line("text", {"text": answer})])
     if len(said) > _ASIDE_MAX_WORDS:
         return None
+    if _has_phrase(said, "human_requests"):
+        return state, _prompt_turn(script, state, ctx, [Line("no_transfer")])
     if _has_phrase(said, "hold_requests"):
         return state, _prompt_turn(script, state, ctx, [Line("take_your_time")])
     if _has_phrase(said, "repeat_requests"):
@@ -568,6 +571,11 @@ def _in_language(script, state, ctx, lang: str, effects: list, before: list | No
 
 
 def _on_menu(script, state, event, ctx):
+    if state.asides < MAX_ASIDES and ((isinstance(event, Digits) and event.digits.strip("#") == "0") or (
+            isinstance(event, Speech) and _has_phrase(words(event.text), "human_requests"))):
+        # "0" or "representative": there is no one to transfer to; say what the line can do.
+        state = dataclasses.replace(state, asides=state.asides + 1)
+        return state, _prompt_turn(script, state, ctx, [Line("no_transfer")])
     picked = _choose(event, MENU, state.language)
     if picked is None and isinstance(event, Speech) and _only_phrases(words(event.text), "closings"):
         # "No, that's all, thanks" to "anything else?": goodbye, nothing for a recruiter to do.
@@ -579,8 +587,8 @@ def _on_menu(script, state, event, ctx):
             state = dataclasses.replace(state, failures=0)
             answer = in_language(found[0].answer, state.language, script.default_language)
             return state, _prompt_turn(script, state, ctx, [Line("text", {"text": answer}), Line("anything_else")])
-        if len(event.text.split()) >= 4:  # a real question we have no policy for
-            state = dataclasses.replace(state, failures=0)
+        if len(event.text.split()) >= 4 and state.asides < MAX_ASIDES:  # a real question we have no policy for
+            state = dataclasses.replace(state, failures=0, asides=state.asides + 1)
             return state, _prompt_turn(script, state, ctx, [Line("faq_unknown"), Line("anything_else")])
     if picked is None:
         return _unclear(script, state, event, ctx)

@@ -158,6 +158,12 @@ PHRASES: dict[str, dict[str, Any]] = {
     # file (sms_screening.screening): after "email_saved", how to apply for another job.
     "welcome": {"en": "You're welcome!", "es": "¡De nada!"},
     "sure": {"en": "Sure.", "es": "Claro."},
+    "no_transfer": {  # asked for a person: say what the line can do instead
+        "en": "I'm an automated assistant, so I can't transfer you to a person. I can take your application "
+              "now, and a recruiter will follow up with you.",
+        "es": "Soy un asistente automático, así que no puedo transferirle con una persona. Puedo tomar su "
+              "solicitud ahora, y un reclutador se comunicará con usted.",
+    },
     "take_your_time": {"en": "Sure, take your time.", "es": "Claro, tómese su tiempo."},
     "application_in": {
         "en": "Your application is in, and a recruiter will be in touch. To apply for another job, reply JOBS.",

@@ -232,6 +232,9 @@ WORDS = Vocabulary(
     "|what do you mean|i dont understand|i dont understand the question|what|huh|pardon|sorry|excuse me",
     closings="no|nope|nah|no thanks|no thank you|thats all|thats it|thats everything|nothing|nothing else"
     "|im good|im all set|all set|im done|bye|goodbye|bye bye|have a good day|have a nice day|thank you|thanks",
+    human_requests="real person|a person|live person|actual person|human|a human|human being|representative"
+    "|operator|live agent|an agent|customer service|someone real|talk to someone|speak to someone|talk to somebody"
+    "|speak to somebody|talk to a recruiter|speak to a recruiter|speak with a recruiter|talk with a recruiter",
     hold_requests="hold on|hold on a second|hold on a sec|one moment|one sec|one second|just a moment"
     "|just a second|just a sec|give me a second|give me a sec|give me a minute|hang on|wait a second"
     "|wait a minute|let me think|let me see|let me check",

@@ -226,6 +226,9 @@ WORDS = Vocabulary(
     "|como dijo|como dice",
     closings="no|no gracias|eso es todo|es todo|eso seria todo|nada|nada mas|estoy bien|asi esta bien|ya esta"
     "|adios|hasta luego|bye|gracias|muchas gracias|que tenga buen dia",
+    human_requests="una persona|persona real|un humano|humano|representante|operador|operadora|un agente"
+    "|hablar con alguien|hablar con una persona|hablar con un reclutador|hablar con una reclutadora"
+    "|comunicarme con alguien|con alguien de verdad",
     hold_requests="un momento|un momentito|un segundo|un segundito|espere|espereme|esperame|espere un momento"
     "|deme un segundo|dame un segundo|deme un momento|dejeme pensar|dejame pensar|dejeme ver|dejame ver",
     hesitations="bueno|pues|este|o sea|ah|eh",

@@ -276,3 +276,5 @@ class Vocabulary:
     hold_requests: str = ""
     # Needing nothing more, at the menu ("no, that's all", "eso es todo"): the call ends.
     closings: str = ""
+    # Asking for a person ("representative", "una persona"): told what the line can do instead.
+    human_requests: str = ""
