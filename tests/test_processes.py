@@ -239,6 +239,21 @@ def test_stopping_serve_stops_web_worker_cron_and_redis(tmp_path, how):
         assert not socket_path.exists(), "Redis removed its socket as it shut down"
 
 
+def test_serve_on_a_port_in_use_says_so_and_starts_nothing(tmp_path):
+    # Before: Redis, the migrations, the worker and cron started, then waitress's traceback
+    # "OSError: [Errno 98] Address already in use" (make run with another serve on 5000).
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        instance = tmp_path / "instance"
+        done = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "serve", "--port", str(port)], cwd=ROOT,
+                              env=_environment(instance), capture_output=True, text=True, timeout=START_TIMEOUT_S)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert f"port {port} on 127.0.0.1 is in use" in done.stderr and "--port" in done.stderr
+    assert "serve (pid" not in done.stdout and processes_of(instance) == []
+
+
 def test_serve_restarts_a_dead_redis_and_worker_and_the_work_goes_on(tmp_path):
     with running_serve(tmp_path) as serve:
         pids = serve.pids()
