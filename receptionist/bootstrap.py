@@ -92,10 +92,14 @@ def _build_ats(database: Database, company: "CompanyATS") -> ATS:
 
 
 def sms_sender(settings: Settings) -> SmsSender:
-    """Twilio's REST API when ``TWILIO_ACCOUNT_SID`` is set; else texts are only logged (development)."""
+    """Twilio's REST API when ``TWILIO_ACCOUNT_SID`` is set; else texts are only logged
+    (development), with a warning when the settings say Twilio points here
+    (``Settings.texts_not_sent``; ``flask --app app health`` reports it too)."""
     if settings.twilio_account_sid:
         return TwilioSmsSender(settings.twilio_account_sid, settings.twilio_auth_token,
                                public_base_url=settings.public_base_url, api_base_url=settings.twilio_api_base_url)
+    if why := settings.texts_not_sent():
+        log.warning("%s", why)
     return LogSmsSender(log_bodies=settings.log_message_bodies)
 
 
