@@ -467,6 +467,9 @@ def test_a_worker_started_after_one_was_killed_runs_the_delayed_jobs_within_seco
         assert took_s < RESCHEDULE_BOUND_S, f"the delayed job ran {took_s:.0f} s after the kill"
         assert redis.get(lock) not in (None, killed_lock), "the new scheduler holds the lock"
         assert "taking it over" in (tmp_path / "worker1.log").read_text()
+        # Its start is logged (before: nothing until its first job).
+        assert f"worker (pid {killed.pid}) on queue {QUEUE_NAME}, with RQ's scheduler" in (
+            tmp_path / "worker0.log").read_text()
 
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=STOP_TIMEOUT_S) == 0
