@@ -106,14 +106,14 @@ def sms_sender(settings: Settings) -> SmsSender:
 def interview_platform(settings: Settings) -> InterviewPlatform:
     """The interview platform of the seeds when ``INTERVIEW_PLATFORM_URL`` and its key are set;
     else the generic signed driver when ``INTERVIEW_WEBHOOK_URL`` is; else the built-in stand-in
-    (local links under ``PUBLIC_BASE_URL`` or http://127.0.0.1:5000)."""
+    (local links under ``PUBLIC_BASE_URL``, else ``RECEPTIONIST_URL``, else http://127.0.0.1:5000)."""
     if settings.interview_platform_url and settings.interview_platform_api_key:
         return PlatformInterview(settings.interview_platform_url, settings.interview_platform_api_key)
     if settings.interview_webhook_url:
         if not settings.interview_webhook_secret:
             raise ValueError("INTERVIEW_WEBHOOK_URL needs INTERVIEW_WEBHOOK_SECRET to sign invites")
         return SignedInterview(settings.interview_webhook_url, settings.interview_webhook_secret)
-    return LocalInterview(settings.public_base_url or "http://127.0.0.1:5000",
+    return LocalInterview(settings.public_base_url or settings.local_base_url or "http://127.0.0.1:5000",
                           secret=settings.secret_key or local_secret("secret-key", settings.instance_path))
 
 

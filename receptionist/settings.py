@@ -222,6 +222,9 @@ class Settings:
     instance_path: Path
     twilio_api_base_url: str | None = None
     twilio_auth_token_from_env: bool = False  # TWILIO_AUTH_TOKEN set (not the development token)
+    # RECEPTIONIST_URL: where this service answers on this machine (the simulators' --url; serve
+    # sets it for its children): the local interview stand-in's links, without PUBLIC_BASE_URL.
+    local_base_url: str | None = None
     log_message_bodies: bool = False
     confirmation_reminder_after_s: int = DEFAULTS_S["confirmation_reminder_after_s"]
     confirmation_expires_after_s: int = DEFAULTS_S["confirmation_expires_after_s"]
@@ -257,6 +260,7 @@ class Settings:
             instance_path=inst,
             twilio_api_base_url=os.environ.get("TWILIO_API_BASE_URL") or None,
             twilio_auth_token_from_env=bool(os.environ.get("TWILIO_AUTH_TOKEN")),
+            local_base_url=(os.environ.get("RECEPTIONIST_URL") or "").rstrip("/") or None,
             log_message_bodies=os.environ.get("LOG_MESSAGE_BODIES", "").strip().lower() in ("1", "true", "yes"),
             interview_platform_url=(os.environ.get("INTERVIEW_PLATFORM_URL") or "").rstrip("/") or None,
             interview_platform_api_key=os.environ.get("INTERVIEW_PLATFORM_API_KEY") or None,

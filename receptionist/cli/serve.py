@@ -71,8 +71,11 @@ def serve_command(host: str, port: int) -> None:
                                  stop_timeout_s=redis_server.EMBEDDED_STOP_TIMEOUT_S)
         url = redis_server.redis_url(settings)
         click.echo(prepare_database(sample_if_empty=True))
-        # The children find the same Redis through REDIS_URL, and this process through SUPERVISOR_ENV.
-        env = {**os.environ, "REDIS_URL": url, SUPERVISOR_ENV: str(os.getpid())}
+        # The children find the same Redis through REDIS_URL, and this process through
+        # SUPERVISOR_ENV; the worker's local interview links name this server (RECEPTIONIST_URL:
+        # they said port 5000 whatever --port was).
+        env = {**os.environ, "REDIS_URL": url, SUPERVISOR_ENV: str(os.getpid()),
+               "RECEPTIONIST_URL": local_url(host, http.effective_port)}
         # WORKER_PROCESSES workers ("worker", "worker2", ...); the first runs RQ's scheduler.
         for n in range(1, settings.worker_processes + 1):
             supervisor.watch("worker" if n == 1 else f"worker{n}",
@@ -87,13 +90,20 @@ def serve_command(host: str, port: int) -> None:
         click.echo(f"Receptionist on http://{host}:{http.effective_port}  (database "
                    f"{settings.database_url.split('://')[0]}, "
                    f"signatures checked against {settings.public_base_url or 'the request URL'})")
-        url_option = "" if http.effective_port == 5000 else f" --url http://{host}:{http.effective_port}"
+        url_option = "" if http.effective_port == 5000 else f" --url {local_url(host, http.effective_port)}"
         click.echo(f"Try a call:  flask --app app call{url_option}   (or --script examples/calls/qualified.txt)")
         http.run()
     finally:
         _ignore_further_signals()
         http.close()
         supervisor.stop()
+
+
+def local_url(host: str, port: int) -> str:
+    """The URL this machine reaches a server bound to ``host``:``port`` at (a wildcard
+    address, 0.0.0.0 or ::, through the loopback), e.g. ``http://127.0.0.1:5050``."""
+    reach = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    return f"http://[{reach}]:{port}" if ":" in reach else f"http://{reach}:{port}"
 
 
 def _bind(app: Flask, host: str, port: int):
