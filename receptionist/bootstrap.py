@@ -93,13 +93,10 @@ def _build_ats(database: Database, company: "CompanyATS") -> ATS:
 
 def sms_sender(settings: Settings) -> SmsSender:
     """Twilio's REST API when ``TWILIO_ACCOUNT_SID`` is set; else texts are only logged
-    (development), with a warning when the settings say Twilio points here
-    (``Settings.texts_not_sent``; ``flask --app app health`` reports it too)."""
+    (development; :func:`create_app` warns when the settings say Twilio points here)."""
     if settings.twilio_account_sid:
         return TwilioSmsSender(settings.twilio_account_sid, settings.twilio_auth_token,
                                public_base_url=settings.public_base_url, api_base_url=settings.twilio_api_base_url)
-    if why := settings.texts_not_sent():
-        log.warning("%s", why)
     return LogSmsSender(log_bodies=settings.log_message_bodies)
 
 
@@ -155,6 +152,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     container = container or build(settings or Settings.from_env())
     app = make_flask(container)
+    # Once per process (web, worker, cron, each command), after make_flask set up logging.
+    if why := container.settings.texts_not_sent():
+        log.warning("%s", why)
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms_status.bp)
     app.register_blueprint(sms_bp)
