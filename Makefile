@@ -15,8 +15,9 @@ node_modules/.bin/prism: package-lock.json
 .PHONY: install run test bench bench-load bench-ats eval
 install: $(VENV)/.installed
 
+# make run PORT=5050: another port than 5000 (then call with --url http://127.0.0.1:5050).
 run: $(VENV)/.installed
-	$(VENV)/bin/flask --app app serve
+	$(VENV)/bin/flask --app app serve $(if $(PORT),--port $(PORT))
 
 test: $(VENV)/.installed node_modules/.bin/prism
 	$(VENV)/bin/python -m pytest -q

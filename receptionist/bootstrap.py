@@ -92,7 +92,8 @@ def _build_ats(database: Database, company: "CompanyATS") -> ATS:
 
 
 def sms_sender(settings: Settings) -> SmsSender:
-    """Twilio's REST API when ``TWILIO_ACCOUNT_SID`` is set; else texts are only logged (development)."""
+    """Twilio's REST API when ``TWILIO_ACCOUNT_SID`` is set; else texts are only logged
+    (development; :func:`create_app` warns when the settings say Twilio points here)."""
     if settings.twilio_account_sid:
         return TwilioSmsSender(settings.twilio_account_sid, settings.twilio_auth_token,
                                public_base_url=settings.public_base_url, api_base_url=settings.twilio_api_base_url)
@@ -102,14 +103,14 @@ def sms_sender(settings: Settings) -> SmsSender:
 def interview_platform(settings: Settings) -> InterviewPlatform:
     """The interview platform of the seeds when ``INTERVIEW_PLATFORM_URL`` and its key are set;
     else the generic signed driver when ``INTERVIEW_WEBHOOK_URL`` is; else the built-in stand-in
-    (local links under ``PUBLIC_BASE_URL`` or http://127.0.0.1:5000)."""
+    (local links under ``PUBLIC_BASE_URL``, else ``RECEPTIONIST_URL``, else http://127.0.0.1:5000)."""
     if settings.interview_platform_url and settings.interview_platform_api_key:
         return PlatformInterview(settings.interview_platform_url, settings.interview_platform_api_key)
     if settings.interview_webhook_url:
         if not settings.interview_webhook_secret:
             raise ValueError("INTERVIEW_WEBHOOK_URL needs INTERVIEW_WEBHOOK_SECRET to sign invites")
         return SignedInterview(settings.interview_webhook_url, settings.interview_webhook_secret)
-    return LocalInterview(settings.public_base_url or "http://127.0.0.1:5000",
+    return LocalInterview(settings.public_base_url or settings.local_base_url or "http://127.0.0.1:5000",
                           secret=settings.secret_key or local_secret("secret-key", settings.instance_path))
 
 
@@ -151,6 +152,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     container = container or build(settings or Settings.from_env())
     app = make_flask(container)
+    # Once per process (web, worker, cron, each command), after make_flask set up logging.
+    if why := container.settings.texts_not_sent():
+        log.warning("%s", why)
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms_status.bp)
     app.register_blueprint(sms_bp)

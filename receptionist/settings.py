@@ -221,6 +221,10 @@ class Settings:
     public_base_url: str | None
     instance_path: Path
     twilio_api_base_url: str | None = None
+    twilio_auth_token_from_env: bool = False  # TWILIO_AUTH_TOKEN set (not the development token)
+    # RECEPTIONIST_URL: where this service answers on this machine (the simulators' --url; serve
+    # sets it for its children): the local interview stand-in's links, without PUBLIC_BASE_URL.
+    local_base_url: str | None = None
     log_message_bodies: bool = False
     confirmation_reminder_after_s: int = DEFAULTS_S["confirmation_reminder_after_s"]
     confirmation_expires_after_s: int = DEFAULTS_S["confirmation_expires_after_s"]
@@ -255,6 +259,8 @@ class Settings:
             public_base_url=(os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             instance_path=inst,
             twilio_api_base_url=os.environ.get("TWILIO_API_BASE_URL") or None,
+            twilio_auth_token_from_env=bool(os.environ.get("TWILIO_AUTH_TOKEN")),
+            local_base_url=(os.environ.get("RECEPTIONIST_URL") or "").rstrip("/") or None,
             log_message_bodies=os.environ.get("LOG_MESSAGE_BODIES", "").strip().lower() in ("1", "true", "yes"),
             interview_platform_url=(os.environ.get("INTERVIEW_PLATFORM_URL") or "").rstrip("/") or None,
             interview_platform_api_key=os.environ.get("INTERVIEW_PLATFORM_API_KEY") or None,
@@ -271,3 +277,17 @@ class Settings:
         )
         values.update(overrides)
         return cls(**values)
+
+    def texts_not_sent(self) -> str | None:
+        """Why texts are only logged although Twilio points at this service, or None: without
+        ``TWILIO_ACCOUNT_SID`` the development sender logs each text and marks it sent, which
+        a deployment given ``TWILIO_AUTH_TOKEN`` or ``PUBLIC_BASE_URL`` (a real number's
+        webhooks) never means: its candidates would get no text while the pages say sent."""
+        if self.twilio_account_sid:
+            return None
+        given = [name for name, on in (("TWILIO_AUTH_TOKEN", self.twilio_auth_token_from_env),
+                                       ("PUBLIC_BASE_URL", self.public_base_url)) if on]
+        if not given:
+            return None
+        return (f"texts are logged, not sent: TWILIO_ACCOUNT_SID is unset ({' and '.join(given)} "
+                f"{'is' if len(given) == 1 else 'are'} set)")

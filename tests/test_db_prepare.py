@@ -46,3 +46,27 @@ def test_a_database_named_by_database_url_is_migrated_only_unless_asked(tmp_path
     assert prepare(_env(tmp_path, DATABASE_URL=url)) == "database at the newest revision"
     assert companies(url) == []
     assert "loaded the sample company" in prepare(_env(tmp_path, DATABASE_URL=url), "--sample")
+
+
+def flask(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_loading_a_company_into_a_database_not_migrated_names_the_command(tmp_path):
+    # Before: SQLAlchemy's traceback, 'no such table: companies' (PostgreSQL: relation
+    # "companies" does not exist), or a release's new column missing after an upgrade of the code.
+    url = f"sqlite:///{tmp_path / 'prod.db'}"
+    env = _env(tmp_path, DATABASE_URL=url)
+    sample = str(ROOT / "examples" / "acme-staffing.yaml")
+    for revision, says in [(None, "no schema (the migrations never ran)"),
+                           ("0009_candidate_list", "schema at revision 0009_candidate_list")]:
+        if revision:
+            assert flask(env, "db", "upgrade", revision).returncode == 0
+        done = flask(env, "load-company", sample)
+        assert done.returncode == 1 and "Traceback" not in done.stderr
+        assert f"not loaded: the database has {says}" in done.stderr
+        assert "run flask --app app db upgrade" in done.stderr
+    assert flask(env, "db", "upgrade").returncode == 0
+    done = flask(env, "load-company", sample)
+    assert done.returncode == 0 and companies(url) == ["acme-staffing"]

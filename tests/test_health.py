@@ -18,7 +18,7 @@ from receptionist.adapters.models import OutboxItem, OutboxStatus, utcnow
 from receptionist.jobs.sweeps import sweep
 from receptionist.services.health import OUTBOX_STUCK_AFTER_S
 
-COMPONENTS = ["database", "redis", "worker", "cron", "outbox"]
+COMPONENTS = ["database", "redis", "worker", "cron", "outbox", "sms"]
 
 
 @pytest.fixture
@@ -139,3 +139,35 @@ def test_a_database_not_migrated_makes_healthz_503_naming_the_command(tmp_path, 
         assert by_component(body)["database"]["ok"] and by_component(body)["database"]["detail"] == "SELECT 1 answered"
     finally:
         database.dispose()
+
+
+def test_a_health_check_writes_nothing_to_the_log(app, caplog):
+    # Before: each /healthz logged Alembic's "Context impl ..." and "Will assume ... DDL" at
+    # INFO (the revision read through MigrationContext): a load balancer's check every few
+    # seconds buried the calls in the web log.
+    caplog.set_level("INFO")
+    for _ in range(3):
+        assert healthz(app)[0] == 200
+    assert [r.getMessage() for r in caplog.records if r.levelno < 30] == []
+
+
+@pytest.mark.parametrize("env,ok,detail", [
+    ({}, True, "development: texts are logged, not sent"),
+    (dict(twilio_account_sid="AC" + "1" * 32, twilio_auth_token_from_env=True,
+          public_base_url="https://jobs.example.com"), True, "sent with Twilio's REST API"),
+    (dict(twilio_auth_token_from_env=True), False,
+     "texts are logged, not sent: TWILIO_ACCOUNT_SID is unset (TWILIO_AUTH_TOKEN is set)"),
+    (dict(twilio_auth_token_from_env=True, public_base_url="https://jobs.example.com"), False,
+     "texts are logged, not sent: TWILIO_ACCOUNT_SID is unset (TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL are set)"),
+], ids=["development", "twilio", "token without account", "deployed without account"])
+def test_a_deployment_whose_texts_are_only_logged_is_reported(settings, db, caplog, env, ok, detail):
+    # Before: a service deployed with TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL but no
+    # TWILIO_ACCOUNT_SID logged each text as "development, not sent", marked it sent, and
+    # health said ok: candidates got no text and nothing told the operator.
+    caplog.set_level("WARNING", logger="receptionist.bootstrap")
+    app = bootstrap.create_app(container=bootstrap.build(dataclasses.replace(settings, **env), database=db))
+    code, body = healthz(app)
+    assert code == 200 and by_component(body)["sms"] == {
+        "component": "sms", "ok": ok, "critical": False, "detail": detail, "age_s": None}
+    warnings = [r.getMessage() for r in caplog.records if r.name == "receptionist.bootstrap"]
+    assert warnings == ([] if ok else [detail])

@@ -256,6 +256,19 @@ def test_bootstrap_picks_the_driver_from_the_environment(settings):
                       SignedInterview)
 
 
+@pytest.mark.parametrize("public,local,base", [
+    (None, None, "http://127.0.0.1:5000"),
+    (None, "http://127.0.0.1:5050", "http://127.0.0.1:5050"),  # make run PORT=5050 (serve sets it)
+    ("https://jobs.example.com", "http://127.0.0.1:5050", "https://jobs.example.com"),
+])
+def test_the_local_stand_in_links_to_where_the_service_answers(settings, public, local, base):
+    # Before: http://127.0.0.1:5000 whatever port serve listened on.
+    import dataclasses
+    platform = bootstrap.interview_platform(dataclasses.replace(settings, public_base_url=public,
+                                                                local_base_url=local))
+    assert isinstance(platform, LocalInterview) and platform.base_url == base
+
+
 def test_a_finished_screening_emits_conversation_completed(container, twilio, platform):
     from .test_voice_webhooks import QUALIFIED, Call
     cid = container.uow.run(lambda s: s.scalars(select(Company.id)).one())

@@ -239,6 +239,21 @@ def test_stopping_serve_stops_web_worker_cron_and_redis(tmp_path, how):
         assert not socket_path.exists(), "Redis removed its socket as it shut down"
 
 
+def test_serve_on_a_port_in_use_says_so_and_starts_nothing(tmp_path):
+    # Before: Redis, the migrations, the worker and cron started, then waitress's traceback
+    # "OSError: [Errno 98] Address already in use" (make run with another serve on 5000).
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        instance = tmp_path / "instance"
+        done = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "serve", "--port", str(port)], cwd=ROOT,
+                              env=_environment(instance), capture_output=True, text=True, timeout=START_TIMEOUT_S)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert f"port {port} on 127.0.0.1 is in use" in done.stderr and "--port" in done.stderr
+    assert "serve (pid" not in done.stdout and processes_of(instance) == []
+
+
 def test_serve_restarts_a_dead_redis_and_worker_and_the_work_goes_on(tmp_path):
     with running_serve(tmp_path) as serve:
         pids = serve.pids()
@@ -452,6 +467,9 @@ def test_a_worker_started_after_one_was_killed_runs_the_delayed_jobs_within_seco
         assert took_s < RESCHEDULE_BOUND_S, f"the delayed job ran {took_s:.0f} s after the kill"
         assert redis.get(lock) not in (None, killed_lock), "the new scheduler holds the lock"
         assert "taking it over" in (tmp_path / "worker1.log").read_text()
+        # Its start is logged (before: nothing until its first job).
+        assert f"worker (pid {killed.pid}) on queue {QUEUE_NAME}, with RQ's scheduler" in (
+            tmp_path / "worker0.log").read_text()
 
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=STOP_TIMEOUT_S) == 0
@@ -569,6 +587,11 @@ def test_make_run_stopped_mid_call_and_mid_send_loses_nothing(tmp_path, fake_twi
         second.status()
         wait_for(lambda: sorted(r["form"]["To"] for r in fake_twilio.sends) == sorted([done, halfway] * 2),
                  WORK_TIMEOUT_S, "each caller's confirmation and interview link reach Twilio")
+        # The interview link names the server the caller reached (it said port 5000 whatever
+        # serve's --port was).
+        [link] = [r["form"]["Body"] for r in fake_twilio.sends if r["form"]["To"] == halfway and "/interview/" in
+                  r["form"]["Body"]]
+        assert f"http://127.0.0.1:{serve.port}/interview/" in link
         time.sleep(3)  # three more sweeps: nothing goes out twice
         assert sorted(r["form"]["To"] for r in fake_twilio.sends) == sorted([done, halfway] * 2)
         assert sorted((r.recipient, r.status.value, r.attempts) for r in _outbox_rows(serve.instance)

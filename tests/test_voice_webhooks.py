@@ -371,3 +371,28 @@ def test_webhook_answers_carry_twiml_and_no_cookie(twilio):
         assert answer.data.startswith(b'<?xml version="1.0" encoding="UTF-8"?><Response>')
     for answer in answers:
         assert "Set-Cookie" not in answer.headers and "Vary" not in answer.headers
+
+
+KNOCKOUT = [dict(Digits="1"), dict(Digits="1"), dict(Digits="1"), dict(SpeechResult="no", Confidence="0.9"),
+            dict(SpeechResult="Yes, that's right.", Confidence="0.87")]
+
+
+@pytest.mark.parametrize("inputs,ends", [
+    (QUALIFIED, r"conversation completed; application \d+ \(forklift-operator\): qualified, score \d+(\.\d+)?$"),
+    (KNOCKOUT, r"conversation knocked_out; application \d+ \(warehouse-associate\): knocked_out$"),
+    (QUALIFIED[:5], r"conversation abandoned; application \d+ \(forklift-operator\): incomplete; "
+                    r"follow-up: caller hung up \(completed\) during \w+$"),
+    (QUALIFIED[:1], r"conversation abandoned; follow-up: caller hung up \(completed\) during \w+$"),
+], ids=["qualified", "knocked out", "hung up mid-screening", "hung up at the menu"])
+def test_the_log_line_of_a_calls_end_says_what_happened_to_it(twilio, db, caplog, inputs, ends):
+    # Before: "call CA... ended: completed, conversation completed" and nothing of the job,
+    # the outcome or the score: the log alone could not tell an operator what a call gave.
+    caplog.set_level("INFO", logger="receptionist.services.calls")
+    call = Call(twilio)
+    call.start()
+    for step in inputs:
+        call.send(**step)
+    assert call.status().status_code == 204
+    [line] = [r.getMessage() for r in caplog.records if " ended: " in r.getMessage()]
+    assert re.fullmatch(rf"call {call.sid} ended: completed, {ends}", line), line
+    assert "Jane" not in line and "0123" not in line  # no personal data (tests/test_pii_logs.py)

@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from receptionist.adapters.db import schema_behind
 from receptionist.adapters.models import Company
 from receptionist.services.company import CompanyFileError, load_company
 from receptionist.settings import PROJECT_ROOT
@@ -56,11 +57,18 @@ def prepare_database(sample_if_empty: bool) -> str:
 
 
 def load_company_file(path: Path) -> str:
-    """Load ``path`` in one transaction; returns the report. Raises click.ClickException."""
+    """Load ``path`` in one transaction; returns the report. Raises click.ClickException, also
+    when the database's schema is behind this code's (naming ``db upgrade``; before, an
+    unmigrated database answered with SQLAlchemy's traceback, e.g. relation "companies" does
+    not exist, and a release's new columns with "column ... does not exist")."""
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise click.ClickException(f"cannot read {path}: {exc}") from exc
+    with current_app.extensions["db"].engine.connect() as conn:
+        behind = schema_behind(conn)
+    if behind:
+        raise click.ClickException(f"{path} not loaded: the database has {behind}")
     try:
         return str(current_app.extensions["container"].uow.run(lambda session: load_company(session, data or {})))
     except CompanyFileError as exc:

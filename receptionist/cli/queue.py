@@ -25,6 +25,7 @@ logged once as it starts and once as it ends. A stop signal during an outage end
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import signal
 import threading
@@ -45,6 +46,7 @@ from receptionist.adapters.redis_server import patient_connection, redis_url, st
 
 from .serve import exit_with_supervisor
 
+log = logging.getLogger(__name__)
 
 # RQ restarts a dead scheduler process only in its maintenance, every 600 s by default; its
 # lock expires 61 s after its last heartbeat. The cron keeps the worker's loop turning
@@ -384,6 +386,10 @@ def worker_command(burst: bool, scheduler: bool, fork: bool, rq_log_level: str) 
     exit_with_supervisor()
     if not fork:
         bootstrap.current()  # built now, not during the first job
+    # One line at start (RQ's own are WARNING and up by default): the worker's log said
+    # nothing until its first job, so an operator could not tell it had started.
+    log.info("worker (pid %s) on queue %s, %s RQ's scheduler", os.getpid(), QUEUE_NAME,
+             "with" if scheduler else "without")
     worker_class = PatientForkingWorker if fork else PatientWorker
     worker_class([QUEUE_NAME], connection=connection).work(with_scheduler=scheduler, burst=burst,
                                                            logging_level=rq_log_level.upper())

@@ -10,6 +10,7 @@ owner of the instance folder (``adapters.redis_server.claim``).
 """
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
@@ -51,11 +52,13 @@ def serve_command(host: str, port: int) -> None:
     """Run the service: start the embedded Redis (when REDIS_URL is unset), migrate, load the
     sample company into an empty database, start the RQ worker and cron as child processes,
     serve HTTP. A child that dies is restarted; all of them stop when this does (Ctrl-C, SIGTERM)."""
-    import waitress
-
     app = current_app._get_current_object()
     settings = app.config["SETTINGS"]
     app_path = click.get_current_context().find_object(ScriptInfo).app_import_path or "app"
+    # Bound first, before Redis, the migrations and the children: a port in use is said in one
+    # line (it was a traceback after all of them had started). --port 0 takes a free port,
+    # the one printed (tests run side by side).
+    http = _bind(app, host, port)
     supervisor = Supervisor()
     _stop_on_signals()
     try:
@@ -68,8 +71,11 @@ def serve_command(host: str, port: int) -> None:
                                  stop_timeout_s=redis_server.EMBEDDED_STOP_TIMEOUT_S)
         url = redis_server.redis_url(settings)
         click.echo(prepare_database(sample_if_empty=True))
-        # The children find the same Redis through REDIS_URL, and this process through SUPERVISOR_ENV.
-        env = {**os.environ, "REDIS_URL": url, SUPERVISOR_ENV: str(os.getpid())}
+        # The children find the same Redis through REDIS_URL, and this process through
+        # SUPERVISOR_ENV; the worker's local interview links name this server (RECEPTIONIST_URL:
+        # they said port 5000 whatever --port was).
+        env = {**os.environ, "REDIS_URL": url, SUPERVISOR_ENV: str(os.getpid()),
+               "RECEPTIONIST_URL": local_url(host, http.effective_port)}
         # WORKER_PROCESSES workers ("worker", "worker2", ...); the first runs RQ's scheduler.
         for n in range(1, settings.worker_processes + 1):
             supervisor.watch("worker" if n == 1 else f"worker{n}",
@@ -81,16 +87,38 @@ def serve_command(host: str, port: int) -> None:
             f"{name} pid {pid}" for name, pid in supervisor.pids().items()) + f"; Redis: {where}")
         click.echo(f"sweep every {settings.sweep_interval_s} s; a child that dies is restarted")
         logging.basicConfig()  # as waitress.serve does (idempotent)
-        # Bound here; --port 0 takes a free port, the one printed (tests run side by side).
-        http = waitress.create_server(app, host=host, port=port, threads=8, ident="receptionist")
         click.echo(f"Receptionist on http://{host}:{http.effective_port}  (database "
                    f"{settings.database_url.split('://')[0]}, "
                    f"signatures checked against {settings.public_base_url or 'the request URL'})")
-        click.echo("Try a call:  flask --app app call   (or --script examples/calls/qualified.txt)")
+        url_option = "" if http.effective_port == 5000 else f" --url {local_url(host, http.effective_port)}"
+        click.echo(f"Try a call:  flask --app app call{url_option}   (or --script examples/calls/qualified.txt)")
         http.run()
     finally:
         _ignore_further_signals()
+        http.close()
         supervisor.stop()
+
+
+def local_url(host: str, port: int) -> str:
+    """The URL this machine reaches a server bound to ``host``:``port`` at (a wildcard
+    address, 0.0.0.0 or ::, through the loopback), e.g. ``http://127.0.0.1:5050``."""
+    reach = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    return f"http://[{reach}]:{port}" if ":" in reach else f"http://{reach}:{port}"
+
+
+def _bind(app: Flask, host: str, port: int):
+    """waitress's server for ``app``, bound to ``host``:``port`` (not yet serving). Raises
+    click.ClickException naming the way out when the address is taken or not ours."""
+    import waitress
+
+    try:
+        return waitress.create_server(app, host=host, port=port, threads=8, ident="receptionist")
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise click.ClickException(
+                f"port {port} on {host} is in use (another serve?): stop it, or serve on another "
+                f"port with --port (make run PORT=...) and call it with --url or RECEPTIONIST_URL") from exc
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
 def _flask_child(app_path: str, command: list[str], env: dict) -> tuple[subprocess.Popen,

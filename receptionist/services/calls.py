@@ -12,10 +12,11 @@ from dataclasses import dataclass, replace
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, bindparam, func, insert, literal, null, or_, select, update
+from sqlalchemy import (Integer, bindparam, func, insert, literal, literal_column, null, or_, select,
+                        update)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from ..adapters.ats import normal_email
 from ..adapters.db import Prepared, begin_here, reads_before_write_lock
@@ -710,7 +711,8 @@ def end_call(connection: Connection, call_sid: str, call_status: str, duration_s
     # or an unknown CallSid go on through the ORM below.
     closed = _CLOSE_ENDED.execute(connection, {"sid": call_sid, "now": now, "duration": duration_s}).first()
     if closed is not None:
-        log.info("call %s ended: %s, conversation %s", call_sid, call_status, closed.status.value)
+        log.info("%s", ended_line(call_sid, call_status, closed.status, closed.application_id, closed.posting_key,
+                                  closed.outcome, closed.score, closed.follow_up_note))
         return True
     # A Session joined to this transaction: its commit flushes and runs the flush hooks (the
     # candidate list's refresh) but leaves the commit itself to the unit of work
@@ -767,17 +769,49 @@ def _end_unfinished(session: Session, call_sid: str, call_status: str, duration_
     conversation.ended_at = conversation.ended_at or now
     if duration_s is not None:
         conversation.call_duration = duration_s
-    log.info("call %s ended: %s, conversation %s", call_sid, call_status, conversation.status.value)
+    application = conversation.application
+    log.info("%s", ended_line(call_sid, call_status, conversation.status, conversation.application_id,
+                              application.posting.key if application is not None else None,
+                              application.screening_outcome if application is not None else None,
+                              application.score if application is not None else None,
+                              conversation.follow_up_note))
     return True
 
 
+def ended_line(call_sid: str, call_status: str, status: ConversationStatus, application_id: int | None,
+               posting_key: str | None, outcome: str | None, score: float | None, follow_up: str | None) -> str:
+    """The log line of a call's end: what happened to it, with no personal data, e.g.
+    ``call CA.. ended: completed, conversation completed; application 7 (forklift-operator):
+    qualified, score 82`` or ``... conversation abandoned; application 8 (picker): incomplete;
+    follow-up: caller hung up (completed) during question``. ``score`` 0-100 or None; the
+    follow-up note is the flow's own words (question keys and phases, never what was said)."""
+    line = f"call {call_sid} ended: {call_status}, conversation {ConversationStatus(status).value}"
+    if application_id is not None:
+        line += f"; application {application_id} ({posting_key}): {outcome}"
+        if score is not None:
+            line += f", score {score:g}"
+    if follow_up:
+        line += f"; follow-up: {follow_up}"
+    return line
+
+
+_ENDED_APP, _ENDED_POSTING = aliased(Application, name="ended_app"), aliased(Posting, name="ended_posting")
+_OF_ENDED_CALL = literal_column("ended_app.id") == literal_column("conversations.application_id")
 _CLOSE_ENDED = Prepared(
     update(Conversation)
     .where(Conversation.call_sid == bindparam("sid"), Conversation.status != ConversationStatus.in_progress,
            or_(Conversation.ended_at.is_(None), Conversation.call_duration.is_(None)))
     .values(ended_at=func.coalesce(Conversation.ended_at, bindparam("now", type_=Conversation.ended_at.type)),
             call_duration=func.coalesce(bindparam("duration", type_=Integer), Conversation.call_duration))
-    .returning(Conversation.status))
+    # What the log line says of the call's end (ended_line): its application's job, outcome and
+    # score, by subqueries on aliases. Their conditions are literal columns: SQLite's RETURNING
+    # is compiled without table names, and "id = application_id" was then ambiguous.
+    .returning(Conversation.status, Conversation.application_id, Conversation.follow_up_note,
+               *(select(column).where(_OF_ENDED_CALL).scalar_subquery().label(name)
+                 for name, column in (("outcome", _ENDED_APP.screening_outcome), ("score", _ENDED_APP.score))),
+               select(_ENDED_POSTING.key).select_from(_ENDED_APP, _ENDED_POSTING)
+               .where(_OF_ENDED_CALL, literal_column("ended_posting.id") == literal_column("ended_app.posting_id"))
+               .scalar_subquery().label("posting_key")))
 
 
 def store_recording(session: Session, call_sid: str, recording_sid: str, url: str | None, duration_s: int | None,

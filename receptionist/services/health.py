@@ -1,6 +1,6 @@
 """Health of each component, for ``GET /healthz`` and ``flask --app app health``.
 
-Five probes, run side by side, each bounded by ``PROBE_TIMEOUT_S`` (a probe that has not
+Six probes, run side by side, each bounded by ``PROBE_TIMEOUT_S`` (a probe that has not
 answered by then is reported failed and left to end within its own client's bounds), so a
 health check never hangs whatever the database or Redis does:
 
@@ -16,11 +16,15 @@ cron        the time of the last sweep (``queue.last_sweep``, written by    neve
             ``jobs.sweeps.sweep`` each run)                                 than ``stale_after_s``
 outbox      age of the oldest row still ``pending`` and due                 older than
                                                                             ``OUTBOX_STUCK_AFTER_S``
+sms         the sender the settings choose (no I/O)                         texts only logged
+                                                                            though Twilio points
+                                                                            here (``Settings.
+                                                                            texts_not_sent``)
 ==========  ==============================================================  =================
 
 Only the database is *critical*: without it this web process cannot take a call (it
 answers with the apology), so ``/healthz`` answers 503 and a load balancer should send
-traffic elsewhere. Redis, the worker, the cron and the outbox are reported but keep 200:
+traffic elsewhere. Redis, the worker, the cron, the outbox and the SMS sender are reported but keep 200:
 webhooks are answered without them (texts wait in the outbox), and taking every web
 process out of rotation for them would only turn apologies into Twilio's errors. The
 ``health`` command exits 1 when any component is unhealthy: alert on that.
@@ -80,6 +84,7 @@ def check(container: "Container", timeout_s: float = PROBE_TIMEOUT_S) -> list[Ch
         "worker": lambda: _worker(settings, now, limit),
         "cron": lambda: _cron(settings, now, limit),
         "outbox": lambda: _outbox(container, now),
+        "sms": lambda: _sms(settings),
     }
     return _run_bounded(probes, timeout_s)
 
@@ -171,3 +176,11 @@ def _outbox(container: "Container", now: dt.datetime) -> Check:
     if age > OUTBOX_STUCK_AFTER_S:
         return Check("outbox", False, f"oldest due pending row {age:g} s old (> {OUTBOX_STUCK_AFTER_S} s)", age)
     return Check("outbox", True, f"oldest due pending row {age:g} s old", age)
+
+
+def _sms(settings) -> Check:
+    if settings.twilio_account_sid:
+        return Check("sms", True, "sent with Twilio's REST API")
+    if why := settings.texts_not_sent():
+        return Check("sms", False, why)
+    return Check("sms", True, "development: texts are logged, not sent")
