@@ -53,6 +53,10 @@ def recording(candidate_id: int, conversation_id: int):
             return error_page(404, "Recording not found at Twilio",
                               "Twilio no longer has this recording (it was deleted, or the call ended before "
                               "it was saved).")
+        if exc.status in (401, 403):
+            return error_page(502, "Twilio refused this server's credentials",
+                              "Twilio would not send the recording: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN on "
+                              "this server do not match the account that recorded the call. Ask whoever runs it.")
         return error_page(502, "Twilio did not send the recording",
                           "The recording could not be fetched from Twilio just now "
                           f"({'no answer' if exc.status is None else f'HTTP {exc.status}'}). Try again in a minute.")
