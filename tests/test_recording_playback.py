@@ -17,8 +17,10 @@ from receptionist.adapters import twilio_recordings
 from receptionist.adapters.models import Conversation
 
 from .conftest import AUTH_TOKEN
-from .dashboard_helpers import add_other_company, candidate_id, create_recruiter, qualified_call
+from .dashboard_helpers import PASSWORD, add_other_company, candidate_id, create_recruiter, qualified_call
 from .test_dashboard import ACME, BETA, Browser
+from .test_dashboard_browser import CHROMIUM, browser, shot  # noqa: F401  (the fixture: headless Chromium)
+from .test_sms_concurrency import server  # noqa: F401  (the fixture: the app on a real server, 127.0.0.1)
 from .test_recording import recording_params
 
 pytestmark = pytest.mark.usefixtures("sample_company")
@@ -234,3 +236,28 @@ def test_without_twilio_credentials_the_page_says_so(app, container, twilio, rec
     answer = acme.get(recording_path(container))
     assert answer.status_code == 503 and "TWILIO_ACCOUNT_SID" in answer.get_data(as_text=True)
     assert twilio_media.seen == []
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install chromium)")
+def test_the_player_in_a_real_browser_on_a_phone(app, container, twilio, recruiters, twilio_media, server, browser):
+    """Headless Chromium at a phone's width: the player is on the candidate page, fits the
+    screen, and its address answers the browser's own range requests with the signed-in cookie."""
+    recorded_call(twilio)
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page.goto(server + "/login")
+    page.fill("input[name=email]", ACME)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url(server + "/")
+    page.goto(f"{server}/candidates/{candidate_id(container, PHONE)}")
+    player = page.locator("audio[controls]")
+    assert player.count() == 1 and player.is_visible()
+    assert player.get_attribute("preload") == "none"
+    assert page.locator("a:has-text('Download the recording')").get_attribute("href").endswith("?download=1")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "phone-candidate-recording")
+    got = page.evaluate("""async () => {
+        const r = await fetch(document.querySelector('audio').src, {headers: {Range: 'bytes=0-9'}});
+        return [r.status, r.headers.get('content-type'), (await r.arrayBuffer()).byteLength];
+    }""")
+    assert got == [206, "audio/mpeg", 10]
