@@ -531,6 +531,18 @@ def conversation(session: Session, company_id: int, conversation_id: int) -> Con
     return _conversation(session, found)
 
 
+def recording_url(session: Session, company_id: int, candidate_id: int, conversation_id: int) -> str | None:
+    """The RecordingUrl stored for ``candidate_id``'s conversation (None: not recorded).
+    Raises :class:`NotFound` for an unknown conversation, another candidate's or another
+    company's."""
+    found = session.execute(select(Conversation.recording_url).where(
+        Conversation.id == conversation_id, Conversation.candidate_id == candidate_id,
+        Conversation.agent_id.in_(_company_agents(company_id)))).first()
+    if found is None:
+        raise NotFound(f"no conversation {conversation_id}")
+    return found.recording_url
+
+
 def _conversation(session: Session, c: Conversation) -> ConversationDetail:
     answers = session.execute(
         select(Answer, ScreeningQuestion).join(ScreeningQuestion, ScreeningQuestion.id == Answer.question_id)
@@ -543,8 +555,7 @@ def _conversation(session: Session, c: Conversation) -> ConversationDetail:
         forwarded_from=c.forwarded_from, started_at=c.started_at, ended_at=c.ended_at,
         call_duration=c.call_duration, confirmation=_str(c.confirmation_status),
         follow_up_reason=_str(c.follow_up_reason), follow_up_note=c.follow_up_note,
-        # The recording's URL column arrives with the recording work; until then there is none.
-        recording_url=getattr(c, "recording_url", None),
+        recording_url=c.recording_url,
         answers=[AnswerDetail(question_id=q.id, question_key=q.key, question_kind=str(q.kind),
                               question_text=q.text, raw_text=a.raw_text, value=(a.value or {}).get("value"),
                               confidence=a.confidence, source=str(a.source), knocked_out=a.knocked_out,

@@ -137,7 +137,7 @@ def bad_request(exc):
 
 def init_app(app: Flask) -> None:
     """Configure sessions and CSRF on ``app`` and register the pages' blueprint."""
-    from . import actions, auth, pages  # noqa: F401  (the views register on ``bp``)
+    from . import actions, auth, pages, recordings  # noqa: F401  (the views register on ``bp``)
 
     settings = app.config["SETTINGS"]
     app.secret_key = settings.secret_key or local_secret("secret-key", settings.instance_path)

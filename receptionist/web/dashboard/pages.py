@@ -68,7 +68,8 @@ def candidate(candidate_id: int):
         abort(404)
     titles = dict(postings) | {a.posting_id: reports.title(a.posting_title) for a in found.applications}
     return render_template("dashboard/candidate.html", c=found, invites=invites, postings=postings,
-                           titles=titles, title=reports.title)
+                           titles=titles, title=reports.title,
+                           can_play=bool(container().settings.twilio_account_sid))
 
 
 @bp.get("/agents")
