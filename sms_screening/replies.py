@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from receptionist.engine import interpret
-from receptionist.engine.interpret.common import clauses, phrase_table, words
+from receptionist.engine.interpret.common import clauses, every_language, words
 from receptionist.engine.interpret.names import after_name_cue, clean_name, last_name_only
 from receptionist.engine.interpret.yesno import is_yes_phrase, opens_with_yes
 from receptionist.engine.languages import LANGUAGES
@@ -55,9 +55,6 @@ class ConfirmationReply:
         return self.confirmed or bool(self.email or self.name or self.last_name)
 
 
-@cache
-def _confirm_words() -> frozenset[tuple[str, ...]]:
-    return frozenset(phrase_table({True: "|".join(lang.words.confirm_words for lang in LANGUAGES.values())}))
 
 
 def _confirms(text: str) -> bool:
@@ -65,7 +62,7 @@ def _confirms(text: str) -> bool:
     "sí"), or its first clause opens with a plain yes ("Yes, thanks", "yes but call me
     Jo") and no language reads that clause as anything but yes ("yes no"; "no problem"
     is a no in Spanish)."""
-    if tuple(words(text)) in _confirm_words() or any(is_yes_phrase(text, code) for code in LANGUAGES):
+    if tuple(words(text)) in every_language("confirm_words") or any(is_yes_phrase(text, code) for code in LANGUAGES):
         return True
     first = " ".join(next(iter(clauses(text)), []))
     if not any(opens_with_yes(first, code) for code in LANGUAGES):
@@ -102,11 +99,7 @@ def _denies(text: str) -> bool:
     "that's not right") or a phrase of the vocabulary's ``deny_words`` ("it's wrong", "está
     mal"), as the whole text or its first clause."""
     first = " ".join(next(iter(clauses(text)), []))
-    if any(tuple(words(part)) in _deny_words() for part in (text, first)):
+    if any(tuple(words(part)) in every_language("deny_words") for part in (text, first)):
         return True
     return any((found := interpret.yes_no(first, code)) is not None and found.value is False for code in LANGUAGES)
 
-
-@cache
-def _deny_words() -> frozenset[tuple[str, ...]]:
-    return frozenset(phrase_table({True: "|".join(lang.words.deny_words for lang in LANGUAGES.values())}))

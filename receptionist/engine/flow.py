@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Union
 
 from . import interpret, readback
 from .faq import match_policy
-from .interpret.common import INFERRED, PLAIN, find_phrases, phrase_table, words
+from .interpret.common import INFERRED, PLAIN, every_language, find_phrases, words
 from .interpret.names import clean_name
 from .matching import match_role
 from .languages import LANGUAGES, in_language, language as find_language
@@ -517,19 +516,13 @@ def _aside(script, state, event, ctx) -> tuple[CallState, Turn] | None:
     return None
 
 
-@functools.cache
-def _aside_phrases(kind: str) -> dict:
-    """Every language's phrases of the vocabulary field ``kind``: callers mix languages."""
-    return phrase_table({True: "|".join(getattr(lang.words, kind) for lang in LANGUAGES.values())})
-
-
 def _has_phrase(said: list[str], kind: str) -> bool:
-    return next(find_phrases(said, _aside_phrases(kind)), None) is not None
+    return next(find_phrases(said, every_language(kind)), None) is not None
 
 
 def _only_phrases(said: list[str], kind: str) -> bool:
     """Whether ``said`` is made of phrases of ``kind`` only, one after another."""
-    return bool(said) and sum(len(phrase) for _, phrase in find_phrases(said, _aside_phrases(kind))) == len(said)
+    return bool(said) and sum(len(phrase) for _, phrase in find_phrases(said, every_language(kind))) == len(said)
 
 
 # ---------------------------------------------------------------- phase handlers
@@ -567,12 +560,13 @@ def _in_language(script, state, ctx, lang: str, effects: list, before: list | No
 
 
 def _on_menu(script, state, event, ctx):
-    if state.asides < MAX_ASIDES and ((isinstance(event, Digits) and event.digits.strip("#") == "0") or (
-            isinstance(event, Speech) and _has_phrase(words(event.text), "human_requests"))):
+    picked = _choose(event, MENU, state.language)
+    if picked is None and state.asides < MAX_ASIDES and (
+            (isinstance(event, Digits) and event.digits.strip("#") == "0")
+            or (isinstance(event, Speech) and _has_phrase(words(event.text), "human_requests"))):
         # "0" or "representative": there is no one to transfer to; say what the line can do.
         state = dataclasses.replace(state, asides=state.asides + 1)
         return state, _prompt_turn(script, state, ctx, [Line("no_transfer")])
-    picked = _choose(event, MENU, state.language)
     if picked is None and isinstance(event, Speech) and _only_phrases(words(event.text), "closings"):
         # "No, that's all, thanks" to "anything else?": goodbye, nothing for a recruiter to do.
         return _end(state, [Line("goodbye_menu")], (), ConversationStatus.abandoned, None, "nothing more at the menu")

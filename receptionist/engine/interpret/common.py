@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from text_to_num import alpha2digit
 
-from ..languages import language as find_language
+from ..languages import LANGUAGES, language as find_language
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,14 @@ def phrase_table(spec: dict[object, str]) -> PhraseTable:
     """{meaning: "a|b c"} -> {("a",): meaning, ("b", "c"): meaning}; empty phrases are skipped."""
     return {tuple(p.split()): meaning for meaning, phrases in spec.items()
             for p in phrases.split("|") if p.strip()}
+
+
+@functools.cache
+def every_language(field: str) -> PhraseTable:
+    """The phrases of the ``Vocabulary`` field ``field`` ("confirm_words", "closings"...) of
+    every registered language in one table: a reply with no language to go by, or a caller
+    mixing them."""
+    return phrase_table({True: "|".join(getattr(lang.words, field) for lang in LANGUAGES.values())})
 
 
 def find_phrases(tokens: Sequence[str], table: PhraseTable) -> Iterator[tuple[int, tuple[str, ...]]]:
