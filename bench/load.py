@@ -364,7 +364,8 @@ def _run_service(name: str, stack: Stack, outcome: Outcome, opts, pg: Path | Non
     redis_url = start_redis(stack, ports(REDIS_PORTS))
     profiled = name == "postgres" and opts.pg_statements > 0
     database_url = (f"sqlite:///{workdir / 'bench.db'}" if name == "sqlite"
-                    else start_postgres(stack, ports(PG_PORTS), pg, settings=PG_STATEMENTS if profiled else None))
+                    else start_postgres(stack, ports(PG_PORTS), pg, settings=PG_STATEMENTS if profiled else None,
+                                     unix_socket=opts.pg_socket))
     env = service_env(stack, database_url, redis_url)
     flask = [sys.executable, "-m", "flask", "--app", "app"]
     stack.run("migrate", flask + ["db", "upgrade"], env=env, cwd=ROOT)
@@ -627,6 +628,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--drain-timeout", type=float, default=180,
                         help="seconds to wait for the texts after the last call (default 180)")
     parser.add_argument("--keep-dir", action="store_true", help="keep the temporary directory (logs, databases)")
+    parser.add_argument("--pg-socket", action="store_true",
+                        help="PostgreSQL through its Unix-domain socket instead of TCP on 127.0.0.1")
     parser.add_argument("--pg-statements", type=int, default=0, metavar="N",
                         help="print PostgreSQL's N longest statements per call (pg_stat_statements; default 0: off)")
     opts = parser.parse_args(argv)

@@ -246,11 +246,13 @@ def postgres_bin() -> Path | None:
 
 
 def start_postgres(stack: Stack, ports: range, bindir: Path, user: str = "postgres",
-                   settings: dict[str, str] | None = None) -> str:
+                   settings: dict[str, str] | None = None, unix_socket: bool = False) -> str:
     """A private PostgreSQL cluster on 127.0.0.1 (initdb refuses root: it runs as ``user``,
     in a data dir under the workdir, which ``user`` must be able to reach); returns a SQLAlchemy URL to a fresh database. Server
     settings are PostgreSQL's defaults (durable commits), as an operator would run it, plus
-    ``settings`` (name to value, each passed as ``-c name=value``: a profiling extension, say)."""
+    ``settings`` (name to value, each passed as ``-c name=value``: a profiling extension, say).
+    ``unix_socket``: the URL connects through the server's Unix-domain socket (in the data dir)
+    instead of TCP on 127.0.0.1, as a service on the database's own host can."""
     data = stack.workdir / "pg"
     # ``user`` must reach the data dir: a mkdtemp workdir is 0700 (owner only), so let others traverse it.
     stack.workdir.chmod(stack.workdir.stat().st_mode | 0o011)
@@ -272,4 +274,6 @@ def start_postgres(stack: Stack, ports: range, bindir: Path, user: str = "postgr
         time.sleep(0.2)
     stack.run("createdb", [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
                            "receptionist"], env=env, cwd=data, user=user)
+    if unix_socket:
+        return f"postgresql+psycopg://postgres@/receptionist?host={data}&port={port}"
     return f"postgresql+psycopg://postgres@127.0.0.1:{port}/receptionist"
