@@ -334,6 +334,22 @@ def test_an_error_page_says_what_went_wrong_and_leads_back(app, acme):
     assert expired.status_code == 400 and "Nothing was changed" in html and "Back to the pipeline" in html
 
 
+def test_a_mistyped_address_gets_the_page_with_the_way_back_and_candidates_leads_to_the_pipeline(acme):
+    html_accept = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}  # as a browser asks
+    for path in ("/candidate/3", "/pipeline", "/candidates/3/edit"):
+        response = acme.get(path, headers=html_accept)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 404 and "There is no page at this address" in html, path
+        assert 'href="/">Back to the pipeline' in html, path
+    shortened = acme.get("/candidates?status=qualified&q=ann", headers=html_accept)
+    assert shortened.status_code == 302 and shortened.headers["Location"] == "/?status=qualified&q=ann"
+    # Not a recruiter's browser: the API's JSON, and the plain answer for Twilio or a script.
+    assert acme.get("/v4/nope").get_json()["data"]["type"] == "not_found"
+    for path, headers in (("/voice/nope", html_accept), ("/nope", {"Accept": "application/json"})):
+        response = acme.get(path, headers=headers)
+        assert response.status_code == 404 and "Back to the pipeline" not in response.get_data(as_text=True)
+
+
 def test_nudge_with_nothing_unfinished_says_so(container, pipeline):
     page = f"/candidates/{candidate_id(container, '+12025550111')}"
     pipeline.post(f"/candidates/{candidate_id(container, '+12025550111')}/nudge", {"next": page}, page=page)

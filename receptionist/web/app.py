@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, Response, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.exceptions import HTTPException
 
 from .form_request import FormRequest
 
@@ -52,6 +53,19 @@ def make_flask(container: "Container") -> Flask:
         logging.getLogger("httpx").setLevel(logging.WARNING)  # the simulators' client: a line per request is noise
 
     from .twilio.fields import InvalidTwilioRequest
+
+    # An HTTP error outside any view (no such path, a method not allowed, a body too large)
+    # has no blueprint to answer it: each part that can say it better (the API in JSON, the
+    # recruiter pages as a page) adds a renderer here; the first that answers wins.
+    app.extensions["http_error_renderers"] = []
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        for render in app.extensions["http_error_renderers"]:
+            response = render(exc)
+            if response is not None:
+                return response
+        return exc
 
     @app.errorhandler(InvalidTwilioRequest)
     def refused(exc: InvalidTwilioRequest):

@@ -91,9 +91,10 @@ def bad_request(exc):
 
 
 def _http_error(exc: HTTPException):
-    """Routing errors under /v4 (no such path, method, a body too large) answer in JSON too."""
+    """Routing errors under /v4 (no such path, method, a body too large) answer in JSON too;
+    None elsewhere (``make_flask``'s renderers)."""
     if not request.path.startswith(PREFIX + "/") and request.path != PREFIX:
-        return exc
+        return None
     kind = {404: "not_found", 401: "unauthorized", 405: "bad_request"}.get(exc.code or 400, "bad_request")
     response = error(exc.code or 400, kind, exc.description or exc.name)
     if exc.code == 405 and exc.valid_methods:
@@ -105,4 +106,4 @@ def register(app: Flask) -> None:
     """Attach the API and its routes to ``app``."""
     from . import routes  # noqa: F401  (registers the operations on bp)
     app.register_blueprint(bp)
-    app.register_error_handler(HTTPException, _http_error)
+    app.extensions["http_error_renderers"].append(_http_error)

@@ -127,6 +127,21 @@ def not_found(_exc):
     return error_page(404, "Not found", "This candidate or page is not in your company's pipeline.")
 
 
+# Paths whose callers are not recruiters in a browser: Twilio's webhooks, the candidate's
+# interview stand-in, the load balancer's probe (the API answers its own, in JSON).
+_NOT_PAGES = ("/voice/", "/sms/", "/interview/", "/healthz")
+
+
+def _unknown_address(exc):
+    """A recruiter's browser asking for an address no view has (a mistyped or shortened link):
+    the layout's 404 page with the way back instead of the bare default. None otherwise
+    (``make_flask``'s renderers)."""
+    if exc.code != 404 or request.method not in ("GET", "HEAD") or request.path.startswith(_NOT_PAGES) \
+            or not request.accept_mimetypes.accept_html:
+        return None
+    return error_page(404, "Not found", "There is no page at this address.")
+
+
 @bp.errorhandler(400)
 def bad_request(exc):
     """A filter that cannot be read (e.g. a date typed by hand): named, with the way back."""
@@ -138,6 +153,8 @@ def bad_request(exc):
 def init_app(app: Flask) -> None:
     """Configure sessions and CSRF on ``app`` and register the pages' blueprint."""
     from . import actions, auth, pages, recordings  # noqa: F401  (the views register on ``bp``)
+
+    app.extensions["http_error_renderers"].append(_unknown_address)
 
     settings = app.config["SETTINGS"]
     app.secret_key = settings.secret_key or local_secret("secret-key", settings.instance_path)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Iterator
 
-from flask import Response, abort, render_template, request, stream_with_context
+from flask import Response, abort, redirect, render_template, request, stream_with_context, url_for
 
 from ...services import candidates, reports
 from ...services.errors import Invalid, NotFound
@@ -40,6 +40,14 @@ def pipeline():
     return render_template("dashboard/pipeline.html", agents=agents, page=page, error=error, args=args,
                            kept=filters.kept(args), statuses=list(candidates.PipelineStatus),
                            sorts=candidates.SORTS), (400 if error else 200)
+
+
+@bp.get("/candidates")
+def candidates_index():
+    """The list of candidates is the pipeline (a candidate's page is ``/candidates/<id>``):
+    a shortened address leads there, its filters kept."""
+    query = request.query_string.decode()
+    return redirect(url_for("dashboard.pipeline") + (f"?{query}" if query else ""))
 
 
 @bp.get("/approvals")
