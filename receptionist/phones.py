@@ -54,6 +54,21 @@ def to_e164(raw: str, region: str = "US") -> str:
     return e164
 
 
+def for_people(e164: str | None, region: str = "US") -> str:
+    """``e164`` as a person reads and dials it: a number of ``region`` in its national format
+    ("+12025550127" -> "(202) 555-0127"), another country's in the international one
+    ("+525512345678" -> "+52 55 1234 5678"); "" for None, anything unparseable as given."""
+    if not e164:
+        return ""
+    try:
+        parsed = _number(e164, None if e164.startswith("+") else region)._parsed
+    except phonenumbers.NumberParseException:
+        return e164
+    same_country = phonenumbers.region_code_for_number(parsed) == region
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL if same_country
+                                      else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def mask(number: str | None) -> str:
     """A number safe for logs: "+12025550123" -> "+1202***0123"."""
     if not number:

@@ -185,6 +185,7 @@ def test_search_by_name_and_phone_and_filter_by_status(pipeline):
     assert "Ann Lee" in page and "Bob Stone" not in page and "<strong>1</strong> candidate" in page
     by_phone = pipeline.get("/?q=(202) 555-0122").get_data(as_text=True)
     assert "Bob Stone" in by_phone and "Ann Lee" not in by_phone
+    assert "(202) 555-0122" in by_phone and "+12025550122" not in by_phone  # as a recruiter dials it
     waiting = pipeline.get("/?status=pending_approval").get_data(as_text=True)
     assert "Ann Lee" in waiting and "Bob Stone" not in waiting
     bad = pipeline.get("/?score_min=lots")

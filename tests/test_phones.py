@@ -5,7 +5,7 @@ from __future__ import annotations
 import phonenumbers
 import pytest
 
-from receptionist.phones import can_receive_sms, to_e164
+from receptionist.phones import can_receive_sms, for_people, to_e164
 
 NUMBERS = ["+13125550001", "(202) 555-0100", " +1 202 555 0100", "+442079460000", "+447700900123",
            "020 7946 0000", "Anonymous", "+266696687", "", "12"]
@@ -51,3 +51,14 @@ def test_a_number_is_parsed_once_whatever_is_asked_of_it(monkeypatch):
     assert to_e164(number, "GB") == to_e164(number) == number
     assert can_receive_sms(number) and can_receive_sms(to_e164(number, "US"))
     assert (len(parses), len(types)) == (1, 1)
+
+
+@pytest.mark.parametrize("e164, shown", [
+    ("+12025550127", "(202) 555-0127"),          # the company's country: national, as dialled there
+    ("+525512345678", "+52 55 1234 5678"),       # another country's: with its code
+    ("+447911123456", "+44 7911 123456"),
+    (None, ""),
+    ("not a number", "not a number"),            # never lost: shown as stored
+])
+def test_numbers_are_shown_as_people_dial_them(e164, shown):
+    assert for_people(e164) == shown
