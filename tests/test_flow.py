@@ -387,6 +387,16 @@ def test_a_caller_who_needs_nothing_more_at_the_menu_hears_goodbye(reply):
     assert ended.status == "abandoned" and ended.follow_up is None  # nothing for a recruiter to do
 
 
+@pytest.mark.parametrize("before", [[Speech("english")], TO_AGE], ids=["menu", "question"])
+@pytest.mark.parametrize("asked", ["are you a robot?", "Am I talking to a real person?", "is this a recording",
+                                   "who am I speaking with", "¿Eres un robot?", "¿estoy hablando con una persona?"])
+def test_a_caller_asking_whether_this_is_a_person_hears_the_truth(before, asked):
+    # Before: "Sorry, I didn't understand that" (a failure) or "I can't transfer you" (no answer).
+    state, turns = run(before + [Speech(asked)])
+    assert said(turns[-1]).startswith("I'm an automated AI assistant, not a person.")
+    assert state.failures == 0 and state.phase == ("menu" if len(before) == 1 else "question")
+
+
 def test_a_no_that_goes_on_to_a_request_is_the_request():
     state, turns = run([Speech("english"), Speech("no, I want to apply")])
     assert state.phase == "role"

@@ -488,7 +488,8 @@ _ASIDE_MAX_WORDS = 10  # "can you repeat the question please": longer replies ar
 def _aside(script, state, event, ctx) -> tuple[CallState, Turn] | None:
     """A reply that is no answer but no failure either: a question the company's policies
     answer ("how much does it pay?": the answer), another question ("Sorry, I don't have an
-    answer to that"), asking for a person ("no one to transfer to"), for a moment ("hold
+    answer to that"), whether this is a person ("are you a robot?": "I'm an automated AI
+    assistant"), asking for a person ("no one to transfer to"), for a moment ("hold
     on": "Sure, take your time") or to hear the
     question again ("can you repeat that?", "¿cómo?": "Sure."). Each is answered and the open
     question asked again, failures unchanged, up to MAX_ASIDES per conversation; None for
@@ -504,6 +505,8 @@ def _aside(script, state, event, ctx) -> tuple[CallState, Turn] | None:
         return state, _prompt_turn(script, state, ctx, [answer])
     if len(said) > _ASIDE_MAX_WORDS:
         return None
+    if _has_phrase(said, "identity_questions"):  # before a person asked for: "am I talking to a real person?"
+        return state, _prompt_turn(script, state, ctx, [Line("automated")])
     if _has_phrase(said, "human_requests"):
         return state, _prompt_turn(script, state, ctx, [Line("no_transfer")])
     if _has_phrase(said, "hold_requests"):
@@ -561,6 +564,10 @@ def _in_language(script, state, ctx, lang: str, effects: list, before: list | No
 
 def _on_menu(script, state, event, ctx):
     picked = _choose(event, MENU, state.language)
+    if picked is None and state.asides < MAX_ASIDES and isinstance(event, Speech) \
+            and _has_phrase(words(event.text), "identity_questions"):
+        state = dataclasses.replace(state, asides=state.asides + 1)
+        return state, _prompt_turn(script, state, ctx, [Line("automated")])
     if picked is None and state.asides < MAX_ASIDES and (
             (isinstance(event, Digits) and event.digits.strip("#") == "0")
             or (isinstance(event, Speech) and _has_phrase(words(event.text), "human_requests"))):

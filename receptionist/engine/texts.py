@@ -164,6 +164,11 @@ PHRASES: dict[str, dict[str, Any]] = {
         "es": "Soy un asistente automático, así que no puedo transferirle con una persona. Puedo tomar su "
               "solicitud ahora, y un reclutador se comunicará con usted.",
     },
+    "automated": {  # asked whether this is a person: the truth, then the open question again
+        "en": "I'm an automated AI assistant, not a person. A recruiter reviews every application.",
+        "es": "Soy un asistente automático de inteligencia artificial, no una persona. Un reclutador revisa "
+              "cada solicitud.",
+    },
     "take_your_time": {"en": "Sure, take your time.", "es": "Claro, tómese su tiempo."},
     "application_in": {
         "en": "Your application is in, and a recruiter will be in touch. To apply for another job, reply JOBS.",

@@ -235,6 +235,13 @@ WORDS = Vocabulary(
     human_requests="real person|a person|live person|actual person|human|a human|human being|representative"
     "|operator|live agent|an agent|customer service|someone real|talk to someone|speak to someone|talk to somebody"
     "|speak to somebody|talk to a recruiter|speak to a recruiter|speak with a recruiter|talk with a recruiter",
+    identity_questions="are you a robot|are you a bot|is this a robot|is this a bot|are you real|are you a real person"
+    "|are you a person|are you human|are you a human|is this a real person|is this a person|is this a human"
+    "|is this a machine|are you a machine|are you a computer|is this a computer|is this automated"
+    "|is this a recording|is this a recorded message|are you ai|are you an ai|is this ai|is this an ai"
+    "|am i talking to a real person|am i talking to a person|am i talking to a human|am i talking to a robot"
+    "|am i talking to a machine|am i speaking to a real person|am i speaking to a person|am i speaking with a person"
+    "|am i speaking to a robot|who am i talking to|who am i speaking to|who am i speaking with|who is this",
     hold_requests="hold on|hold on a second|hold on a sec|one moment|one sec|one second|just a moment"
     "|just a second|just a sec|give me a second|give me a sec|give me a minute|hang on|wait a second"
     "|wait a minute|let me think|let me see|let me check",

@@ -229,6 +229,12 @@ WORDS = Vocabulary(
     human_requests="una persona|persona real|un humano|humano|representante|operador|operadora|un agente"
     "|hablar con alguien|hablar con una persona|hablar con un reclutador|hablar con una reclutadora"
     "|comunicarme con alguien|con alguien de verdad",
+    identity_questions="eres un robot|es un robot|es usted un robot|eres una maquina|es una maquina|eres real"
+    "|es real|eres una persona|es una persona|es usted una persona|es una persona real|eres una persona real"
+    "|eres humano|es humano|es usted humano|es una grabacion|es un mensaje grabado|es automatico|eres automatico"
+    "|eres una computadora|es una computadora|eres inteligencia artificial|es inteligencia artificial"
+    "|estoy hablando con una persona|estoy hablando con un robot|estoy hablando con una maquina"
+    "|hablo con una persona|hablo con un robot|con quien hablo|con quien estoy hablando|quien habla|quien es",
     hold_requests="un momento|un momentito|un segundo|un segundito|espere|espereme|esperame|espere un momento"
     "|deme un segundo|dame un segundo|deme un momento|dejeme pensar|dejame pensar|dejeme ver|dejame ver",
     hesitations="bueno|pues|este|o sea|ah|eh",

@@ -278,3 +278,6 @@ class Vocabulary:
     closings: str = ""
     # Asking for a person ("representative", "una persona"): told what the line can do instead.
     human_requests: str = ""
+    # Asking whether this is a person or a machine ("are you a robot?", "¿es una persona?"):
+    # answered truthfully (an automated AI assistant) before a request for a person is read.
+    identity_questions: str = ""
