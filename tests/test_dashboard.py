@@ -232,6 +232,15 @@ def test_what_a_caller_said_is_shown_as_text(app, container, acme):
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
 
 
+def test_a_candidate_page_names_the_language_and_the_number_as_people_read_them(app, container, acme):
+    from .test_voice_webhooks import Call
+    call = Call(_twilio(app), call_sid="CA" + "7" * 32, from_number="+12025550177")
+    call.start()
+    call.send(Digits="2")  # español
+    html = acme.get(f"/candidates/{candidate_id(container, '+12025550177')}").get_data(as_text=True)
+    assert "speaks Spanish" in html and "(202) 555-0177" in html  # were "speaks es", "+12025550177"
+
+
 # ---------------------------------------------------------------- actions
 
 def test_approve_for_another_posting_then_the_invite_shows(app, container, pipeline):

@@ -79,3 +79,10 @@ def in_language(texts: Mapping[str, T] | None, code: str | None,
         if key is not None and texts.get(key):
             return texts[key]
     return next((value for value in texts.values() if value), None)
+
+
+def english_name(code: str | None) -> str:
+    """The language of ``code`` named in English for the recruiter pages ("es" -> "Spanish");
+    an unregistered code as given."""
+    names = LANGUAGES[DEFAULT_LANGUAGE].words.language_names.get(str(code or ""))
+    return names[0].capitalize() if names else str(code or "")

@@ -27,6 +27,7 @@ from wtforms import ValidationError
 
 from ...adapters.models import utcnow
 from ...services import reports, users
+from ...engine.languages import english_name
 from ...phones import for_people
 from ...settings import local_secret
 
@@ -169,6 +170,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals["csrf_token"] = generate_csrf
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["language_name"] = english_name
     app.jinja_env.filters["phone"] = for_people  # "(202) 555-0127": E.164 stays in exports and the API
     if settings.trusted_proxy_hops:
         # Only the client address: the Twilio signature keeps using PUBLIC_BASE_URL.
