@@ -396,3 +396,27 @@ def test_the_log_line_of_a_calls_end_says_what_happened_to_it(twilio, db, caplog
     [line] = [r.getMessage() for r in caplog.records if " ended: " in r.getMessage()]
     assert re.fullmatch(rf"call {call.sid} ended: completed, {ends}", line), line
     assert "Jane" not in line and "0123" not in line  # no personal data (tests/test_pii_logs.py)
+
+
+@pytest.mark.parametrize("routing, heard", [
+    (None, "Its status is: received and under review. A recruiter will contact you"),
+    ("invited", "Good news: you're invited to a short interview. We sent you the link by text message."),
+    ("approved", "Good news: you're invited to a short interview. You'll get the link by text message shortly."),
+    ("dismissed", "It is closed. Thank you for your interest."),
+])
+def test_a_caller_checking_on_an_application_hears_what_was_decided(twilio, db, routing, heard):
+    # Before: "received and under review ... a recruiter will contact you" after the interview
+    # link was sent, and after a recruiter dismissed the application.
+    from receptionist.adapters.models import Application
+    first = Call(twilio, call_sid="CA" + "f" * 32)
+    first.start()
+    for inputs in QUALIFIED:
+        first.send(**inputs)
+    first.status()
+    if routing:
+        with db.transaction() as s:
+            s.scalars(select(Application)).one().routing = routing
+    again = Call(twilio, call_sid="CA" + "9" * 32)
+    again.start()
+    again.send(Digits="1")  # English
+    assert heard in said(again.send(Digits="2"))  # the menu's "check on an application"

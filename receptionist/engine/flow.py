@@ -193,10 +193,12 @@ _STATE_FIELDS = tuple(f.name for f in dataclasses.fields(CallState))
 
 @dataclass(frozen=True)
 class ApplicationSummary:
-    """The caller's latest earlier application, for "check on an application"."""
+    """The caller's latest earlier application, for "check on an application": ``status`` a
+    ``ConversationStatus`` value, or once decided a ``RoutingState`` one ("approved",
+    "invited", "dismissed")."""
 
     started: dt.date
-    status: ConversationStatus
+    status: str
     role: str | None = None
 
 
@@ -597,10 +599,16 @@ def _on_menu(script, state, event, ctx):
         if app is None:
             said = Line("no_application")
         else:
-            said = Line("application_found", {"role": app.role, "date": spoken_date(app.started, state.language),
-                                              "status": status_words(app.status, state.language)})
+            said = Line(_STATUS_LINES.get(app.status, "application_found"), {
+                "role": app.role, "date": spoken_date(app.started, state.language),
+                "status": status_words(app.status, state.language)})
         return state, _prompt_turn(script, state, ctx, [said, Line("anything_else")])
     return _begin_application(script, state, ctx)
+
+
+# What a caller checking on an application hears once it was decided (else its status).
+_STATUS_LINES = {"invited": "application_invited", "approved": "application_approved",
+                 "dismissed": "application_closed", "knocked_out": "application_closed"}
 
 
 def _begin_application(script, state, ctx, effects=(), before=()):

@@ -55,6 +55,23 @@ PHRASES: dict[str, dict[str, Any]] = {
         "es": "Encontré su solicitud{role_part}, del {date}. Su estado es: {status}. "
               "Un reclutador se comunicará con usted cuando haya novedades.",
     },
+    # The same, once decided (``flow.ApplicationSummary.status``): an interview, or closed.
+    "application_invited": {
+        "en": "I found your application{role_part}, from {date}. Good news: you're invited to a short interview. "
+              "We sent you the link by text message.",
+        "es": "Encontré su solicitud{role_part}, del {date}. Buenas noticias: está invitado a una breve entrevista. "
+              "Le enviamos el enlace por mensaje de texto.",
+    },
+    "application_approved": {
+        "en": "I found your application{role_part}, from {date}. Good news: you're invited to a short interview. "
+              "You'll get the link by text message shortly.",
+        "es": "Encontré su solicitud{role_part}, del {date}. Buenas noticias: está invitado a una breve entrevista. "
+              "En breve recibirá el enlace por mensaje de texto.",
+    },
+    "application_closed": {
+        "en": "I found your application{role_part}, from {date}. It is closed. Thank you for your interest.",
+        "es": "Encontré su solicitud{role_part}, del {date}. Está cerrada. Gracias por su interés.",
+    },
     "no_application": {
         "en": "I couldn't find an application from this phone number.",
         "es": "No encontré ninguna solicitud de este número de teléfono.",
@@ -392,7 +409,7 @@ def render(line: Line, language: str, channel: str = "voice") -> str:
                       if len(roles) > 1 else roles[0])
         kind = "help_yes_no_keys" if p.get("keys_only") else "help_yes_no"
         return f"{_phrase(line.key, language, channel).format(**p)} {_phrase(kind, language, channel)}"
-    if line.key == "application_found":
+    if line.key.startswith("application_") and line.key != "application_in":
         p["role_part"] = f" ({p['role']})" if p.get("role") else ""
     if line.key in ("goodbye", "goodbye_no_text"):
         p["name_part"] = f", {p['name']}" if p.get("name") else ""

@@ -853,8 +853,11 @@ def local_today(agent: Agent, now: dt.datetime) -> dt.date:
     return now.astimezone(ZoneInfo(agent.timezone)).date()
 
 
-_PREVIOUS = Prepared(select(_conversations.c.started_at, _conversations.c.status, _postings.c.title)
+_PREVIOUS = Prepared(select(_conversations.c.started_at, _conversations.c.status, _postings.c.title,
+                            Application.__table__.c.routing)
                      .outerjoin(_postings, _postings.c.id == _conversations.c.posting_id)
+                     .outerjoin(Application.__table__,
+                                Application.__table__.c.id == _conversations.c.application_id)
                      .where(_conversations.c.candidate_id == bindparam("candidate_id"),
                             _conversations.c.id != bindparam("exclude"))
                      .order_by(_conversations.c.started_at.desc()).limit(1))
@@ -863,12 +866,19 @@ _PREVIOUS = Prepared(select(_conversations.c.started_at, _conversations.c.status
 def _previous_application(connection, candidate_id: int, exclude: int, tz: ZoneInfo,
                           language: str | None) -> flow.ApplicationSummary | None:
     """The caller's latest conversation other than ``exclude`` (one statement), as the flow's
-    summary: its date in ``tz``, its status and the job's title in ``language``; None when none."""
+    summary: its date in ``tz``, its status and the job's title in ``language``; None when none.
+    Once a recruiter or routing decided (approved, invited, dismissed), that is the status
+    the caller hears, not the screening's "completed"."""
     previous = _PREVIOUS.execute(connection, {"candidate_id": candidate_id, "exclude": exclude}).first()
     if previous is None:
         return None
     role = previous.title.get(language or "en") if previous.title else None
-    return flow.ApplicationSummary(previous.started_at.astimezone(tz).date(), previous.status.value, role)
+    decided = previous.routing in _DECIDED
+    return flow.ApplicationSummary(previous.started_at.astimezone(tz).date(),
+                                   (previous.routing if decided else previous.status).value, role)
+
+
+_DECIDED = frozenset({RoutingState.approved, RoutingState.invited, RoutingState.dismissed})
 
 
 _STORED_TWIML = Prepared(select(CallTurn.__table__.c.twiml).where(
