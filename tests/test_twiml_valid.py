@@ -244,3 +244,39 @@ SAY = '<Say language="en-US" voice="Polly.Joanna-Neural">Hi.</Say>'
 def test_the_rules_catch_what_twilio_would_refuse(document, rule):
     found = twiml_violations(document)
     assert (found == []) if rule is None else any(rule in problem for problem in found), found
+
+
+@pytest.mark.parametrize("voices,error", [
+    ({"es": "Polly.Joanna-Neural"}, "voices.es: 'Polly.Joanna-Neural' speaks en-US, not 'es'"),
+    ({"es": "Google.en-US-Neural2-C"}, "speaks en-US, not 'es'"),
+    ({"en": "Joanna"}, "voices.en: 'Joanna' is not a Twilio voice"),
+    ({"en": "alice"}, "is not a Twilio voice"),
+    ({"fr": "Polly.Lea-Neural"}, "voices.fr: not one of the agent's languages"),
+    ({"en": ["Polly.Joanna"]}, "is not a Twilio voice"),
+])
+def test_a_voice_that_does_not_speak_its_language_does_not_load(voices, error, app, tmp_path):
+    """Before, any string loaded, and Twilio failed each <Say> in that voice (13511)."""
+    data = yaml.safe_load(SAMPLE.read_text())
+    receptionist(data)["voices"] = voices
+    path = tmp_path / "company.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    result = app.test_cli_runner().invoke(args=["load-company", str(path)])
+    assert result.exit_code != 0 and error in result.output, result.output
+
+
+@pytest.mark.parametrize("voice,say_language", [
+    ("Polly.Mia-Neural", "es-MX"), ("Polly.Lupe", "es-US"), ("Google.es-US-Neural2-B", "es-US"),
+    ("Polly.Lucia-Generative", "es-ES"), ("woman", "es"), ("Polly.Nuevo-Neural", "es-US"),  # not known: the tag
+])
+def test_a_spanish_voice_is_said_with_its_own_locale_and_heard_in_es_us(voice, say_language, app, tmp_path,
+                                                                        heard, client):
+    """"es-MX vs es-US": each <Say> carries the locale its voice speaks; speech recognition
+    (<Gather language>) stays es-US, the Spanish of a US phone line."""
+    load_company(app, tmp_path, lambda d: receptionist(d)["voices"].update(es=voice))
+    sim = phone(client)
+    sim.start()
+    sim.say("español")
+    assert violations(heard) == []
+    root = ET.fromstring(heard[-1][1].encode())
+    assert {(s.get("voice"), s.get("language")) for s in root.iter("Say")} == {(voice, say_language)}
+    assert root.find("Gather").get("language") == "es-US"
