@@ -121,6 +121,13 @@ PHRASES: dict[str, dict[str, Any]] = {
                          "es": "Para confirmar, a la pregunta: {question} Entendí: {answer}. ¿Es correcto?"},
     "read_back_denied": {"en": "Sorry about that. Let's try again.", "es": "Disculpe. Intentemos de nuevo."},
     "answer_yes": {"en": "yes", "es": "sí"},
+    # A quantity read back in words with its unit (spoken_quantity): "2 years and 6 months".
+    "years_one": {"en": "1 year", "es": "1 año"},
+    "years_many": {"en": "{n} years", "es": "{n} años"},
+    "months_one": {"en": "1 month", "es": "1 mes"},
+    "months_many": {"en": "{n} months", "es": "{n} meses"},
+    "quantity_and": {"en": " and ", "es": " y "},
+    "decimal_point": {"en": ".", "es": ","},
     "answer_no": {"en": "no", "es": "no"},
     "ask_name": {
         "en": {"voice": "Last question: please say your first and last name.",
@@ -309,6 +316,25 @@ def status_words(status: str, language: str) -> str:
     return find_language(language).words.status_words.get(status, status)
 
 
+def spoken_quantity(value: float, unit: str | None, language: str) -> str:
+    """A number answer as the caller should hear it read back, with its question's ``unit``
+    ("years", "months" or None): 0.5 years -> "6 months", 2.5 -> "2 years and 6 months",
+    1 -> "1 year"; "1 año y 6 meses"; without a unit 2.5 -> "2.5" / "2,5" (a voice reads
+    "0.5" as "zero point five", and a Spanish one reads the point as English writes it)."""
+    def count(n: int, unit_key: str) -> str:
+        return _phrase(f"{unit_key}_one" if n == 1 else f"{unit_key}_many", language, "voice").format(n=n)
+
+    if unit == "years":
+        years, months = int(value), round((value - int(value)) * 12)
+        years, months = (years + 1, 0) if months == 12 else (years, months)
+        parts = ([count(years, "years")] if years or not months else []) + ([count(months, "months")] if months else [])
+        return _phrase("quantity_and", language, "voice").join(parts)
+    if float(value).is_integer():
+        return count(int(value), "months") if unit == "months" else str(int(value))
+    number = f"{value:g}".replace(".", _phrase("decimal_point", language, "voice"))
+    return _phrase("months_many", language, "voice").format(n=number) if unit == "months" else number
+
+
 def _phrase(key: str, language: str, channel: str) -> str:
     text = in_language(PHRASES[key], language)
     if isinstance(text, dict):
@@ -346,6 +372,8 @@ def _read_back(p: dict, language: str, channel: str) -> str:
     else:
         if p["kind"] == "yes_no":
             value = _phrase("answer_yes" if value else "answer_no", language, channel)
+        elif p["kind"] == "number" and isinstance(value, (int, float)):
+            value = spoken_quantity(value, p.get("unit"), language)
         elif isinstance(value, dt.date):
             value = spoken_date(value, language)
         said = _phrase("read_back_answer", language, channel).format(question=p["question"], answer=value)
