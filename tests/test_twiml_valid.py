@@ -184,10 +184,10 @@ def test_company_text_with_symbols_control_characters_and_long_labels_is_valid(a
         shift["options"][0]["labels"]["en"][0] = "days " + "from early in the morning until the afternoon " * 3
     load_company(app, tmp_path, change)
     sim = phone(client)
-    assert '"Acme" <Staffing> & Logistics' in sim.start()
+    assert '"Acme" <Staffing> and Logistics' in sim.start()  # "&" said as a word: for_voice
     sim.press("1")
     sim.press("3")
-    assert "& up, paid <weekly>" in sim.say("how much does it pay")
+    assert "and up, paid <weekly>" in sim.say("how much does it pay")
     for answer in ("apply", "2", "yes", "yes", "yes", "four years", "right away"):
         sim.say(answer) if not answer.isdigit() else sim.press(answer)
     assert "from early in the morning" in sim.last_heard
@@ -280,3 +280,22 @@ def test_a_spanish_voice_is_said_with_its_own_locale_and_heard_in_es_us(voice, s
     root = ET.fromstring(heard[-1][1].encode())
     assert {(s.get("voice"), s.get("language")) for s in root.iter("Say")} == {(voice, say_language)}
     assert root.find("Gather").get("language") == "es-US"
+
+
+@pytest.mark.parametrize("language,choose,written,heard_as", [
+    ("en", "1", "Pay is $18.50/hr & up, w/ weekly pay, for day/night shifts and/or weekends.",
+     "Pay is $18.50 an hour and up, with weekly pay, for day or night shifts or weekends."),
+    ("es", "2", "El pago es de $18.50/hora y más, w/ pago semanal, en turnos día/noche y/o fines de semana.",
+     "El pago es de $18.50 por hora y más, con pago semanal, en turnos día o noche o fines de semana."),
+])
+def test_a_policy_written_in_shorthand_is_read_in_words(language, choose, written, heard_as, app, tmp_path, heard,
+                                                        client):
+    """Before, a voice read "$18.50/hr" as "eighteen fifty slash H R" and "day/night" as
+    "day slash night"; a caller on the phone could not follow."""
+    load_company(app, tmp_path, lambda d: receptionist(d)["policies"][0]["answer"].update({language: written}))
+    sim = phone(client)
+    sim.start()
+    sim.press(choose)
+    sim.press("3")
+    assert heard_as in sim.say(POLICIES[0]["questions"][language][0])
+    assert violations(heard) == [] and spoken(heard) == []

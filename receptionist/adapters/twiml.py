@@ -27,6 +27,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ..engine.flow import Gather, Turn
 from ..engine.languages import language as find_language
+from ..engine.texts import for_voice
 from ..settings import SpeechSettings
 from .voices import say_voice
 
@@ -124,12 +125,13 @@ def _voiced(text: str, language: str, voices: Mapping[str, str] | None = None) -
 
 
 def _say(verb, says: Sequence[tuple[str, str, str | None]]) -> None:
-    """``<Say>`` per (text, ``<Say language>``, voice or None), as many as the text needs
-    (:func:`say_parts`); none for a text with nothing to say (an empty ``<Say>`` is
+    """``<Say>`` per (text, ``<Say language>``, voice or None), worded for a voice
+    (``texts.for_voice``), as many as the text needs (:func:`say_parts`); none for a text with nothing to say (an empty ``<Say>`` is
     Twilio's warning 13520)."""
     for text, tag, voice in says:
         family = (voice or "").partition(".")[0]
-        for part in say_parts(text, SAY_MAX_BYTES.get(family, SAY_MAX_BYTES_BASIC)):
+        spoken = for_voice(text, find_language(tag).code)  # "$19.50/hr" -> "$19.50 an hour"
+        for part in say_parts(spoken, SAY_MAX_BYTES.get(family, SAY_MAX_BYTES_BASIC)):
             verb.say(part, language=tag, **({"voice": voice} if voice else {}))
 
 

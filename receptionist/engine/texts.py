@@ -11,6 +11,7 @@ unsupported language gets the default language's words (``in_language``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -128,6 +129,13 @@ PHRASES: dict[str, dict[str, Any]] = {
     "months_many": {"en": "{n} months", "es": "{n} meses"},
     "quantity_and": {"en": " and ", "es": " y "},
     "decimal_point": {"en": ".", "es": ","},
+    # Company text said aloud (for_voice): what a written symbol or abbreviation means.
+    "per_hour": {"en": "an hour", "es": "por hora"},
+    "per_week": {"en": "a week", "es": "por semana"},
+    "per_month": {"en": "a month", "es": "al mes"},
+    "per_year": {"en": "a year", "es": "al año"},
+    "symbol_and": {"en": "and", "es": "y"},
+    "symbol_with": {"en": "with", "es": "con"},
     "answer_no": {"en": "no", "es": "no"},
     "ask_name": {
         "en": {"voice": "Last question: please say your first and last name.",
@@ -333,6 +341,38 @@ def spoken_quantity(value: float, unit: str | None, language: str) -> str:
         return count(int(value), "months") if unit == "months" else str(int(value))
     number = f"{value:g}".replace(".", _phrase("decimal_point", language, "voice"))
     return _phrase("months_many", language, "voice").format(n=number) if unit == "months" else number
+
+
+# Written shorthand a voice reads letter by letter or by the symbol's name ("slash"), and
+# the phrase that says it: "$19.50/hr" -> "$19.50 an hour", "w/ benefits" -> "with benefits".
+_PER_UNIT = re.compile(r"\s*/\s*(?:(hr|hrs|hour|h|hora)|(wk|week|semana)|(mo|month|mes)|(yr|year|año))\b", re.I)
+_PER_KEYS = ("per_hour", "per_week", "per_month", "per_year")
+_WITH = re.compile(r"\bw/\s*", re.I)
+_AND = re.compile(r"\s*&\s*")
+_WORD_SLASH_WORD = re.compile(r"(?<=[^\W\d_])/(?=[^\W\d_])")
+_AND_OR = re.compile(r"\b(?:and|y)/(or|o)\b", re.I)
+
+
+def for_voice(text: str, language: str) -> str:
+    """Written ``text`` (a company's policy, a job title) as a voice should read it in
+    ``language``: a rate's unit in words ("$19.50/hr" -> "$19.50 an hour", "por hora"),
+    "w/" -> "with", "&" -> "and" ("y"), "and/or" -> "or", "days/nights" -> "days or
+    nights"; a web or email address is left as written (a voice reads it out by its dots).
+    Numbers, prices and times stay digits: Twilio's voices read "$19.50", "7:00 AM" and
+    "1-800-555-0100" as a person would."""
+    def say(key: str) -> str:
+        return _phrase(key, language, "voice")
+
+    def plain(token: str) -> str:
+        if "://" in token or "@" in token or token.lower().startswith("www.") or re.search(r"\w\.\w+/", token):
+            return token
+        token = _AND_OR.sub(lambda m: m.group(1), token)
+        return _WORD_SLASH_WORD.sub(f" {say('or')} ", token)
+
+    text = _PER_UNIT.sub(lambda m: " " + say(_PER_KEYS[next(i for i, g in enumerate(m.groups()) if g)]), text)
+    text = _WITH.sub(say("symbol_with") + " ", text)
+    text = _AND.sub(f" {say('symbol_and')} ", text)
+    return re.sub(r"\S+", lambda m: plain(m.group()), text)
 
 
 def _phrase(key: str, language: str, channel: str) -> str:
