@@ -145,30 +145,31 @@ def _say(el: ET.Element) -> list[str]:
     return found
 
 
+def _whole(value: str) -> bool:
+    return bool(_WHOLE_SECONDS.fullmatch(value))
+
+
+# <Gather> attributes with one value each: (name, Twilio's default or None, valid, what is allowed).
+_GATHER_VALUES = (
+    ("method", "POST", lambda v: v in ("GET", "POST"), "GET or POST"),
+    ("timeout", "5", _whole, "whole seconds"),
+    ("finishOnKey", "#", lambda v: v in set("0123456789#*") | {""}, "one of 0-9 # * or empty"),
+    ("numDigits", None, _whole, "a positive integer"),
+    ("speechTimeout", None, lambda v: v == "auto" or _whole(v), "13327: auto or whole seconds"),
+    ("language", None, lambda v: bool(_TAG.fullmatch(v)), "13512: a language tag with its region, e.g. en-US"),
+    ("action", None, lambda v: _url(v), "a relative or absolute URL"),
+) + tuple((flag, None, lambda v: v in ("true", "false"), "true or false")
+          for flag in ("actionOnEmptyResult", "profanityFilter", "enhanced"))
+
+
 def _gather(el: ET.Element) -> list[str]:
-    found = []
+    found = [f"<Gather {name}={el.get(name)!r}>: {allowed}" for name, default, valid, allowed in _GATHER_VALUES
+             if el.get(name, default) is not None and not valid(el.get(name, default))]
     inputs = el.get("input", "dtmf").split()
     if not inputs or set(inputs) - {"dtmf", "speech"} or len(set(inputs)) != len(inputs):
         found.append(f"<Gather input={el.get('input')!r}>: dtmf, speech or 'dtmf speech'")
-    if el.get("method", "POST") not in ("GET", "POST"):
-        found.append(f"<Gather method={el.get('method')!r}>: GET or POST")
-    if not _WHOLE_SECONDS.fullmatch(el.get("timeout", "5")):
-        found.append(f"<Gather timeout={el.get('timeout')!r}>: whole seconds")
-    key = el.get("finishOnKey", "#")
-    if key not in set("0123456789#*") | {""}:
-        found.append(f"<Gather finishOnKey={key!r}>: one of 0-9 # * or empty")
-    digits = el.get("numDigits")
-    if digits is not None and not _WHOLE_SECONDS.fullmatch(digits):
-        found.append(f"<Gather numDigits={digits!r}>: a positive integer")
-    speech_timeout = el.get("speechTimeout")
-    if speech_timeout is not None:
-        if speech_timeout != "auto" and not _WHOLE_SECONDS.fullmatch(speech_timeout):
-            found.append(f"13327: <Gather speechTimeout={speech_timeout!r}>: auto or whole seconds")
-        if speech_timeout == "auto" and el.get("speechModel"):
-            found.append(f"13335: speechTimeout auto with speechModel {el.get('speechModel')!r}")
-    language = el.get("language")
-    if language is not None and not _TAG.fullmatch(language):
-        found.append(f"13512: <Gather language={language!r}>: a language tag with its region, e.g. en-US")
+    if el.get("speechTimeout") == "auto" and el.get("speechModel"):
+        found.append(f"13335: speechTimeout auto with speechModel {el.get('speechModel')!r}")
     hints = el.get("hints")
     if hints is not None:
         entries = [h.strip() for h in hints.split(",")]
@@ -178,11 +179,6 @@ def _gather(el: ET.Element) -> list[str]:
                   for h in entries if len(h) > HINT_MAX_CHARS]
         if any(not h for h in entries):
             found.append(f"13330: an empty hint in {hints[:60]!r}")
-    for flag in ("actionOnEmptyResult", "profanityFilter", "enhanced"):
-        if el.get(flag) is not None and el.get(flag) not in ("true", "false"):
-            found.append(f"<Gather {flag}={el.get(flag)!r}>: true or false")
-    if "action" in el.attrib and not _url(el.get("action")):
-        found.append(f"<Gather action={el.get('action')!r}>: not a URL")
     return found
 
 
@@ -195,7 +191,7 @@ def _redirect(el: ET.Element) -> list[str]:
 
 def _pause(el: ET.Element) -> list[str]:
     length = el.get("length", "1")
-    return [] if _WHOLE_SECONDS.fullmatch(length) else [f"<Pause length={length!r}>: whole seconds"]
+    return [] if _whole(length) else [f"<Pause length={length!r}>: whole seconds"]
 
 
 def _recording(el: ET.Element) -> list[str]:
