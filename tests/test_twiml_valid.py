@@ -76,7 +76,7 @@ POLICIES = yaml.safe_load(SAMPLE.read_text())["agents"][0]["policies"]
 
 @pytest.mark.parametrize("language,choose", [("en", "1"), ("es", "2")])
 def test_every_policy_answer_and_the_menu_in_both_languages(language, choose, heard, client):
-    sim = phone(client)
+    sim = phone(client, source="ivr", forwarded_from="+12025559999")  # "press 1 for jobs" at the IVR
     sim.start()
     sim.press(choose)
     for policy in POLICIES:
