@@ -2,6 +2,7 @@
 pure, no server. A knockout never ends a screening on an answer that was not confirmed."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -237,3 +238,29 @@ def test_a_nudge_during_a_read_back_repeats_it():
     state, _ = run([Speech("no", source="sms")], ctx=SMS)
     line = flow.current_prompt(SCRIPT, state)
     assert render(line, "en", "sms").startswith("Just to confirm: you are not legally authorized")
+
+
+@pytest.mark.parametrize("language,said_years,heard", [
+    ("English", "six months", "I understood: 6 months. Is that right?"),  # before: "I understood: 0.5."
+    ("English", "two and a half years", "I understood: 2 years and 6 months."),
+    ("English", "one year", "I understood: 1 year."),
+    ("español", "seis meses", "Entendí: 6 meses."),
+    ("español", "un año y medio", "Entendí: 1 año y 6 meses."),  # before: "1.5", read the English way
+])
+def test_a_number_in_years_is_read_back_in_years_and_months(language, said_years, heard):
+    years = dataclasses.replace(SCRIPT.questions[1], unit="years")
+    script = dataclasses.replace(SCRIPT, questions=(SCRIPT.questions[0], years))
+    state, turns = run([Speech("yes" if language == "English" else "sí"), Speech(said_years, 0.2)], language=language,
+                       script=script)
+    assert state.phase == "readback" and heard in said(turns[-1]), said(turns[-1])
+
+
+@pytest.mark.parametrize("value,unit,english,spanish", [
+    (0.5, "years", "6 months", "6 meses"), (1, "years", "1 year", "1 año"), (4, "years", "4 years", "4 años"),
+    (1.25, "years", "1 year and 3 months", "1 año y 3 meses"), (0, "years", "0 years", "0 años"),
+    (6, "months", "6 months", "6 meses"), (1, "months", "1 month", "1 mes"), (2.5, None, "2.5", "2,5"), (7, None, "7", "7"),
+])
+def test_spoken_quantities(value, unit, english, spanish):
+    from receptionist.engine.texts import spoken_quantity
+
+    assert (spoken_quantity(value, unit, "en"), spoken_quantity(value, unit, "es")) == (english, spanish)

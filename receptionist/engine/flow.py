@@ -855,6 +855,8 @@ def _read_back_words(script, q: QuestionSpec, state: CallState) -> dict:
         params["statement"] = readback.statement(text, bool(value), lang)
     elif q.kind is QuestionKind.choice:
         params["value"] = next((o.label(lang) for o in q.options if o.key == value), value)
+    elif q.kind is QuestionKind.number:
+        params["unit"] = q.unit
     return params
 
 

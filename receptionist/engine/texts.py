@@ -11,6 +11,7 @@ unsupported language gets the default language's words (``in_language``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -138,6 +139,20 @@ PHRASES: dict[str, dict[str, Any]] = {
                          "es": "Para confirmar, a la pregunta: {question} Entendí: {answer}. ¿Es correcto?"},
     "read_back_denied": {"en": "Sorry about that. Let's try again.", "es": "Disculpe. Intentemos de nuevo."},
     "answer_yes": {"en": "yes", "es": "sí"},
+    # A quantity read back in words with its unit (spoken_quantity): "2 years and 6 months".
+    "years_one": {"en": "1 year", "es": "1 año"},
+    "years_many": {"en": "{n} years", "es": "{n} años"},
+    "months_one": {"en": "1 month", "es": "1 mes"},
+    "months_many": {"en": "{n} months", "es": "{n} meses"},
+    "quantity_and": {"en": " and ", "es": " y "},
+    "decimal_point": {"en": ".", "es": ","},
+    # Company text said aloud (for_voice): what a written symbol or abbreviation means.
+    "per_hour": {"en": "an hour", "es": "por hora"},
+    "per_week": {"en": "a week", "es": "por semana"},
+    "per_month": {"en": "a month", "es": "al mes"},
+    "per_year": {"en": "a year", "es": "al año"},
+    "symbol_and": {"en": "and", "es": "y"},
+    "symbol_with": {"en": "with", "es": "con"},
     "answer_no": {"en": "no", "es": "no"},
     "ask_name": {
         "en": {"voice": "Last question: please say your first and last name.",
@@ -331,6 +346,57 @@ def status_words(status: str, language: str) -> str:
     return find_language(language).words.status_words.get(status, status)
 
 
+def spoken_quantity(value: float, unit: str | None, language: str) -> str:
+    """A number answer as the caller should hear it read back, with its question's ``unit``
+    ("years", "months" or None): 0.5 years -> "6 months", 2.5 -> "2 years and 6 months",
+    1 -> "1 year"; "1 año y 6 meses"; without a unit 2.5 -> "2.5" / "2,5" (a voice reads
+    "0.5" as "zero point five", and a Spanish one reads the point as English writes it)."""
+    def count(n: int, unit_key: str) -> str:
+        return _phrase(f"{unit_key}_one" if n == 1 else f"{unit_key}_many", language, "voice").format(n=n)
+
+    if unit == "years":
+        years, months = int(value), round((value - int(value)) * 12)
+        years, months = (years + 1, 0) if months == 12 else (years, months)
+        parts = ([count(years, "years")] if years or not months else []) + ([count(months, "months")] if months else [])
+        return _phrase("quantity_and", language, "voice").join(parts)
+    if float(value).is_integer():
+        return count(int(value), "months") if unit == "months" else str(int(value))
+    number = f"{value:g}".replace(".", _phrase("decimal_point", language, "voice"))
+    return _phrase("months_many", language, "voice").format(n=number) if unit == "months" else number
+
+
+# Written shorthand a voice reads letter by letter or by the symbol's name ("slash"), and
+# the phrase that says it: "$19.50/hr" -> "$19.50 an hour", "w/ benefits" -> "with benefits".
+_PER_UNIT = re.compile(r"\s*/\s*(?:(hr|hrs|hour|h|hora)|(wk|week|semana)|(mo|month|mes)|(yr|year|año))\b", re.I)
+_PER_KEYS = ("per_hour", "per_week", "per_month", "per_year")
+_WITH = re.compile(r"\bw/\s*", re.I)
+_AND = re.compile(r"\s*&\s*")
+_WORD_SLASH_WORD = re.compile(r"(?<=[^\W\d_])/(?=[^\W\d_])")
+_AND_OR = re.compile(r"\b(?:and|y)/(or|o)\b", re.I)
+
+
+def for_voice(text: str, language: str) -> str:
+    """Written ``text`` (a company's policy, a job title) as a voice should read it in
+    ``language``: a rate's unit in words ("$19.50/hr" -> "$19.50 an hour", "por hora"),
+    "w/" -> "with", "&" -> "and" ("y"), "and/or" -> "or", "days/nights" -> "days or
+    nights"; a web or email address is left as written (a voice reads it out by its dots).
+    Numbers, prices and times stay digits: Twilio's voices read "$19.50", "7:00 AM" and
+    "1-800-555-0100" as a person would."""
+    def say(key: str) -> str:
+        return _phrase(key, language, "voice")
+
+    def plain(token: str) -> str:
+        if "://" in token or "@" in token or token.lower().startswith("www.") or re.search(r"\w\.\w+/", token):
+            return token
+        token = _AND_OR.sub(lambda m: m.group(1), token)
+        return _WORD_SLASH_WORD.sub(f" {say('or')} ", token)
+
+    text = _PER_UNIT.sub(lambda m: " " + say(_PER_KEYS[next(i for i, g in enumerate(m.groups()) if g)]), text)
+    text = _WITH.sub(say("symbol_with") + " ", text)
+    text = _AND.sub(f" {say('symbol_and')} ", text)
+    return re.sub(r"\S+", lambda m: plain(m.group()), text)
+
+
 def _phrase(key: str, language: str, channel: str) -> str:
     text = in_language(PHRASES[key], language)
     if isinstance(text, dict):
@@ -368,6 +434,8 @@ def _read_back(p: dict, language: str, channel: str) -> str:
     else:
         if p["kind"] == "yes_no":
             value = _phrase("answer_yes" if value else "answer_no", language, channel)
+        elif p["kind"] == "number" and isinstance(value, (int, float)):
+            value = spoken_quantity(value, p.get("unit"), language)
         elif isinstance(value, dt.date):
             value = spoken_date(value, language)
         said = _phrase("read_back_answer", language, channel).format(question=p["question"], answer=value)

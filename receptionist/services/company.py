@@ -21,6 +21,7 @@ from ..engine.screening import validate_rule
 from ..engine.scoring import validate_scoring
 from ..adapters.models import (Agent, AgentKind, Company, PhoneNumber, Policy, Posting, QuestionKind, RoutingMode,
                       ScreeningQuestion)
+from ..adapters.voices import voice_problem
 from ..phones import to_e164
 from ..settings import SpeechSettings
 
@@ -173,7 +174,7 @@ def _load_agent(loader: _Loader, company: Company, a: dict, where: str) -> None:
         "name": _require(a, "name", where),
         "timezone": _timezone(a.get("timezone", "America/New_York"), where),
         "languages": languages,
-        "voices": dict(a.get("voices") or {}),
+        "voices": _voices(a.get("voices"), languages, where),
         "greeting": _texts(_require(a, "greeting", where), languages, where + ".greeting"),
         "disclosure": _texts(_require(a, "disclosure", where), languages, where + ".disclosure"),
         "help_text": _texts(a["help_text"], languages, where + ".help_text") if a.get("help_text") else {},
@@ -186,6 +187,25 @@ def _load_agent(loader: _Loader, company: Company, a: dict, where: str) -> None:
     _load_numbers(loader, agent, a.get("phone_numbers") or [], where)
     _load_questions(loader, agent, a.get("questions") or [], languages, where)
     _load_policies(loader, agent, a.get("policies") or [], languages, where)
+
+
+def _voices(value: Any, languages: list[str], where: str) -> dict[str, str]:
+    """The agent's ``voices`` ({language: Twilio ``<Say voice>``}, each optional: a language
+    without one is said in the registry's voice), each a voice that speaks its language
+    (``adapters.voices.voice_problem``: Twilio fails a ``<Say>`` whose voice and language do
+    not go together). Raises CompanyFileError naming the language."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise CompanyFileError(f"{where}.voices: expected a mapping of language to voice, e.g. "
+                               "{en: Polly.Joanna-Neural, es: Polly.Lupe-Neural}")
+    for lang, voice in value.items():
+        if lang not in languages:
+            raise CompanyFileError(f"{where}.voices.{lang}: not one of the agent's languages ({', '.join(languages)})")
+        problem = voice_problem(voice, lang)
+        if problem:
+            raise CompanyFileError(f"{where}.voices.{lang}: {problem}")
+    return dict(value)
 
 
 # How each language says a call is recorded ("this call is recorded", "esta llamada se graba").

@@ -34,17 +34,21 @@ class Language:
     Twilio, "TwiML Voice: <Say>", supported languages, and "<Gather>", languages for speech
     recognition). es-US fits the Spanish speakers of a US phone line.
     words: what callers say and hear in this language.
+    voice: the ``<Say voice>`` for this language when an agent names none (its company
+    YAML's ``voices``), so every ``<Say>`` has a voice that speaks it (Twilio's default
+    voice "man" speaks no es-US: ``adapters.voices``); None: Twilio's default.
     """
 
     code: str
     name: str
     twilio_tag: str
     words: Vocabulary
+    voice: str | None = None
 
 
 _REGISTERED = {lang.code: lang for lang in (
-    Language("en", "English", "en-US", en.WORDS),
-    Language("es", "español", "es-US", es.WORDS),
+    Language("en", "English", "en-US", en.WORDS, "Polly.Joanna-Neural"),
+    Language("es", "español", "es-US", es.WORDS, "Polly.Lupe-Neural"),
 )}
 LANGUAGES: Mapping[str, Language] = MappingProxyType(_REGISTERED)  # read-only view
 DEFAULT_LANGUAGE = "en"  # for a caller whose language is unknown or not supported
