@@ -64,6 +64,53 @@ def _table(code: str) -> PhraseTable:
 
 
 @cache
+def _negative_words(code: str) -> frozenset[str]:
+    """The negators and one-word no answers of a language: a yes-phrase holding one carries its
+    own negation ("why not", "no problem", "por qué no") and a negator before it does not turn
+    it over ("I don't see why not", "I don't have no problem", "no veo por qué no")."""
+    w = find_language(code).words.yes_no
+    return w.negators | {p for p in w.no.split("|") if p and " " not in p}
+
+
+def _self_negated(phrase: tuple[str, ...], lang: Language) -> bool:
+    return bool(set(phrase) & _negative_words(lang.code))
+
+
+def _double_negatives(clause: Sequence[str], found: Sequence[tuple[int, tuple[str, ...]]],
+                      lang: Language) -> set[int]:
+    """Positions of the negators that turn a self-negated yes-phrase into a double negative
+    ("no veo por qué no": the first "no" negates "veo", it is no answer of its own)."""
+    table, negators, used = _table(lang.code), lang.words.yes_no.negators, set()
+    for start, phrase in found:
+        meaning = table[phrase]
+        if meaning.kind == _ANSWER and meaning.polarity is _YES and _self_negated(phrase, lang):
+            used.update(i for i in range(max(0, start - 2), start) if clause[i] in negators)
+    return used
+
+
+@cache
+def _turnaround(code: str) -> re.Pattern | None:
+    """The opening "no" of a turnaround phrase ("no pues sí"), across the commas between its words."""
+    phrases = [p.split() for p in find_language(code).words.yes_no.turnarounds.split("|") if len(p.split()) > 1]
+    if not phrases:
+        return None
+    gap = r"[\W_]+"
+    openings = (rf"{re.escape(p[0])}{gap}(?={gap.join(map(re.escape, p[1:]))}\b)" for p in phrases)
+    return re.compile(rf"^[\W_]*(?:{'|'.join(openings)})")
+
+
+def _turned(text: str, language: str) -> str | None:
+    """``text`` folded, without the "no" that opens a turnaround ("no yeah, I'm a citizen" ->
+    "yeah, I'm a citizen"; "no, sí puedo" -> "sí puedo"), or None when none opens it."""
+    pattern = _turnaround(find_language(language).code)
+    if pattern is None or not isinstance(text, str):
+        return None
+    folded = fold(text)
+    turned = pattern.sub("", folded, count=1)
+    return turned if turned != folded else None
+
+
+@cache
 def _number_hedges(code: str) -> PhraseTable:
     return phrase_table({True: find_language(code).words.yes_no.number_hedges})
 
@@ -192,7 +239,16 @@ def yes_no(text: str, language: str, question: str | None = None,
     A correction counts as said last: "no, wait, yes I do" -> True, "sí, no, perdón, no
     tengo" / "sí, bueno no, no tengo" -> False (0.75). With ``implied_by_number``, "soy mayor
     de edad" / "I'm an adult" mean 18 or older.
+
+    Indirect answers: a "no" at once taken back by a yes is a discourse marker ("no yeah",
+    "no pues sí", "no, sí puedo" -> True, 0.75); a double negative is a yes ("I don't see why
+    not", "no veo por qué no"); a wish is a no ("I wish", "ojalá tuviera", "in my dreams");
+    "yeah right" is not understood (sarcasm as often as not); a question whose answer is
+    obviously yes, said back, is a yes ("Is the Pope Catholic?"); laughter is dropped.
     """
+    if (turned := _turned(text, language)) is not None:
+        found = yes_no(turned, language, question, implied_by_number, implied_by_phrases)
+        return None if found is None else Interpretation(found.value, min(found.confidence, INFERRED))
     if (tail := corrected(text, language)) is not None and (
             found := _yes_no(tail, language, question, implied_by_number, implied_by_phrases)) is not None:
         return Interpretation(found.value, min(found.confidence, INFERRED))
@@ -206,12 +262,14 @@ _EMOJI_PATTERN = re.compile("|".join(_EMOJI))
 
 
 def _said(text: str, lang: Language) -> list[list[str]]:
-    """The clauses of an answer, with texting undone: emoji as words ("👍" -> "yes"), and a
-    word drawn out for emphasis as the answer it draws out ("yesss", "nooo", "siii")."""
+    """The clauses of an answer, with texting undone: emoji as words ("👍" -> "yes"), a word
+    drawn out for emphasis as the answer it draws out ("yesss", "nooo", "siii"), laughter
+    dropped ("I wish lol")."""
     yes, no = lang.words.yes_no_hints
     text = _EMOJI_PATTERN.sub(lambda m: f" {yes if _EMOJI[m[0]] else no} ", text)
-    table = _table(lang.code)
-    return [[_undrawn(token, table) for token in clause] for clause in clauses(text)]
+    table, laughter = _table(lang.code), lang.words.yes_no.laughter
+    said = ([_undrawn(token, table) for token in clause if token not in laughter] for clause in clauses(text))
+    return [clause for clause in said if clause]
 
 
 def _undrawn(token: str, table: PhraseTable) -> str:
@@ -235,7 +293,9 @@ def _yes_no(text: str, language: str, question: str | None, implied_by_number: M
     for clause in _said(text, lang):
         implied, negators_used = _implied_phrases(clause, lang, phrase_lists)
         verdicts += implied
-        for start, phrase in find_phrases(clause, table):
+        found = list(find_phrases(clause, table))
+        negators_used |= _double_negatives(clause, found, lang)
+        for start, phrase in found:
             if start in negators_used:
                 continue  # "no necesito patrocinio": that "no" negates the phrase, it is no answer
             meaning = table[phrase]
@@ -259,7 +319,7 @@ def _yes_no(text: str, language: str, question: str | None, implied_by_number: M
                 continue
             elif meaning.kind == _ANSWER:
                 polarity, conf = meaning.polarity, meaning.confidence
-                if polarity is _YES and negated(clause, start, vocabulary.negators):
+                if polarity is _YES and negated(clause, start, vocabulary.negators) and not _self_negated(phrase, lang):
                     # "not sure" means "don't know"; "not right" means no.
                     unsure = len(phrase) == 1 and phrase[0] in vocabulary.unsure_when_negated
                     polarity, conf = (_UNSURE if unsure else _NO), INFERRED

@@ -32,8 +32,12 @@ class YesNoWords:
     ("if", "con ayuda"); weakeners: make a yes not understood ("but", "pero"); number_hedges:
     make a number answer to an age-like question not understood ("I turn 18 in May").
     echo_tail: words that may follow an echo, besides stopwords and the question's own.
-    negators: words that turn a following yes-word into a no ("that's not right");
+    negators: words that turn a following yes-word into a no ("that's not right"), except a
+    yes-phrase that carries its own negation ("I don't see why not", "no veo por qué no");
     unsure_when_negated: yes-words whose negation means "don't know" ("not sure").
+    turnarounds: a plain no said first and at once followed by a plain yes, a discourse
+    marker whose yes is the answer ("no yeah", "no pues sí": the "no" is dropped);
+    laughter: words that are no answer, dropped wherever they are ("lol", "jaja").
     """
 
     yes: str
@@ -55,8 +59,11 @@ class YesNoWords:
     echo_tail: frozenset[str] = frozenset()  # may follow an echo besides the question's words: "I have one"
     # Echoes that cannot end a sentence: "I'm" alone is cut off, not "I am".
     clipped: frozenset[str] = frozenset()
-    # Phrases that leave an implied phrase in doubt: "my work permit expired", "en trámite".
+    # Phrases that leave an implied phrase in doubt: "my work permit expired", "en trámite",
+    # "I'm waiting on my work permit".
     lapsed: str = ""
+    turnarounds: str = ""
+    laughter: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
