@@ -297,10 +297,13 @@ PHRASES: dict[str, dict[str, Any]] = {
 }
 
 
-def spoken_date(day: dt.date, language: str) -> str:
-    """A date as said to the caller: "November 18" / "18 de noviembre" (no year, no weekday)."""
+def spoken_date(day: dt.date, language: str, weekday: bool = False) -> str:
+    """A date as said to the caller: "November 18" / "18 de noviembre" (no year); with
+    ``weekday``, "Wednesday, November 18" / "miércoles 18 de noviembre", so that a caller who
+    said "in two weeks" or "en quince días" can check what was understood."""
     words = find_language(language).words.dates
-    return words.spoken_format.format(month=words.months[day.month - 1], day=day.day)
+    form = words.spoken_weekday_format if weekday else words.spoken_format
+    return form.format(month=words.months[day.month - 1], day=day.day, weekday=words.weekdays[day.weekday()])
 
 
 def status_words(status: str, language: str) -> str:
@@ -347,7 +350,7 @@ def _read_back(p: dict, language: str, channel: str) -> str:
         if p["kind"] == "yes_no":
             value = _phrase("answer_yes" if value else "answer_no", language, channel)
         elif isinstance(value, dt.date):
-            value = spoken_date(value, language)
+            value = spoken_date(value, language, weekday=True)
         said = _phrase("read_back_answer", language, channel).format(question=p["question"], answer=value)
     return said if p.get("brief") else f"{said} {_phrase('help_yes_no', language, channel)}"
 

@@ -87,7 +87,7 @@ WORDS = Vocabulary(
             (rf"\ban?\s+(?={_UNITS}\b)", "1 "),  # "a year and a half"
             (r"(?<!\d )(?<!\ba )(?<!\ban )(?<!\bone )\b(?=(?:year|month) and a half\b)", "1 "),  # "year and a half"
             (r"\b(\d+) 1/2\b", r"\1 and a half"),  # "2 1/2 years", as a recogniser writes it
-            (r"(?<=\d)-?ish\b", ""),  # "8ish years", as texted
+            (r"(?<=\d)-?ish\b|(?<=\w)(?:-|\s+)ish\b", ""),  # "8ish years" texted, "five-ish years"
         ),
         half=r"and a half",
         range_joiner=r"(?:or )?maybe|or possibly|possibly|or|to|through|-|–",  # "a year and a half maybe two"
@@ -114,6 +114,7 @@ WORDS = Vocabulary(
         month_aliases={"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "febuary": 2,
                        "sept": 9, "sep": 9, "oct": 10, "nov": 11, "dec": 12},
         spoken_format="{month} {day}",
+        spoken_weekday_format="{weekday}, {month} {day}",
         now=r"right away|immediately|right now|now|today|asap|a s a p|as soon as possible"
         r"|any ?time",
         tomorrow=r"tomorrow|tomorow|tmrw|tmrow|tmr|tmw|2morrow|2moro|2mrw",  # as texted

@@ -103,8 +103,10 @@ WORDS = Vocabulary(
                        "jul": 7, "ago": 8, "sep": 9, "sept": 9, "set": 9, "oct": 10, "nov": 11,
                        "dic": 12},
         spoken_format="{day} de {month}",
-        now=r"ahorita mismo|ahorita|ahora mismo|ahora|ya mismo|ya|inmediatamente|de inmediato|hoy mismo|hoy"
-        r"|cuanto antes|lo antes posible|lo mas pronto posible",
+        spoken_weekday_format="{weekday} {day} de {month}",
+        # "ya mero", "ya casi" (almost, soon) are no "ya" (now); "luego luego" is right away.
+        now=r"ahorita mismo|ahorita|ahora mismo|ahora|ya mismo|ya(?! (?:mero|merito|casi|pronto)\b)|inmediatamente"
+        r"|de inmediato|hoy mismo|hoy|cuanto antes|lo antes posible|lo mas pronto posible|luego luego|de volada",
         tomorrow=r"(?<!la )manana",  # "por la mañana" is "in the morning"
         day_after_tomorrow=r"pasado manana",
         this_weekday=r"este|esta",

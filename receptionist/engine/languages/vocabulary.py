@@ -109,7 +109,8 @@ class DateWords:
 
     months / weekdays: said names, January and Monday first; month_aliases: heard
     abbreviations and variants, folded ("sept" -> 9); spoken_format: how a date is said,
-    with ``{month}`` and ``{day}``. The regex fields are documented where
+    with ``{month}`` and ``{day}``; spoken_weekday_format: the same with ``{weekday}``, for a
+    read-back the caller can check ("Wednesday, June 25" for "in two weeks"). The regex fields are documented where
     ``interpret.date`` uses them; ``offset`` has groups ``n`` (digits, an article meaning
     1, or ``offset_two``) and ``unit`` (a word starting with a key of ``units``).
     """
@@ -118,6 +119,7 @@ class DateWords:
     weekdays: tuple[str, ...]
     month_aliases: Mapping[str, int]
     spoken_format: str
+    spoken_weekday_format: str
     now: str
     tomorrow: str
     day_after_tomorrow: str
