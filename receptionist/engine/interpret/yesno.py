@@ -89,25 +89,41 @@ def _double_negatives(clause: Sequence[str], found: Sequence[tuple[int, tuple[st
 
 
 @cache
-def _turnaround(code: str) -> re.Pattern | None:
-    """The opening "no" of a turnaround phrase ("no pues sí"), across the commas between its words."""
-    phrases = [p.split() for p in find_language(code).words.yes_no.turnarounds.split("|") if len(p.split()) > 1]
-    if not phrases:
-        return None
-    gap = r"[\W_]+"
-    openings = (rf"{re.escape(p[0])}{gap}(?={gap.join(map(re.escape, p[1:]))}\b)" for p in phrases)
-    return re.compile(rf"^[\W_]*(?:{'|'.join(openings)})")
+def _openings(code: str) -> tuple[re.Pattern, ...]:
+    """Patterns of what ``_turned`` drops: a turnaround's opening "no" ("no pues sí"), across
+    the commas between its words; a marker ("yeah no") with what follows as group ``rest``."""
+    w, gap = find_language(code).words.yes_no, r"[\W_]+"
+    turnarounds = [p.split() for p in w.turnarounds.split("|") if len(p.split()) > 1]
+    markers = [p.split() for p in w.markers.split("|") if len(p.split()) > 1]
+    patterns = []
+    if turnarounds:
+        openings = (rf"{re.escape(p[0])}{gap}(?={gap.join(map(re.escape, p[1:]))}\b)" for p in turnarounds)
+        patterns.append(re.compile(rf"^[\W_]*(?:{'|'.join(openings)})"))
+    if markers:
+        said = "|".join(gap.join(map(re.escape, p)) for p in markers)
+        patterns.append(re.compile(rf"^[\W_]*(?:{said})\b(?=(?P<rest>[\W_]*\w.*))", re.DOTALL))
+    return tuple(patterns)
 
 
 def _turned(text: str, language: str) -> str | None:
     """``text`` folded, without the "no" that opens a turnaround ("no yeah, I'm a citizen" ->
-    "yeah, I'm a citizen"; "no, sí puedo" -> "sí puedo"), or None when none opens it."""
-    pattern = _turnaround(find_language(language).code)
-    if pattern is None or not isinstance(text, str):
+    "yeah, I'm a citizen"; "no, sí puedo" -> "sí puedo") or a marker with more after it
+    ("yeah no, I need sponsorship" -> ", I need sponsorship"; not "yeah no problem", whose
+    "no" belongs to "no problem"); None when none opens it."""
+    if not isinstance(text, str):
         return None
+    lang = find_language(language)
     folded = fold(text)
-    turned = pattern.sub("", folded, count=1)
-    return turned if turned != folded else None
+    for pattern in _openings(lang.code):
+        m = pattern.match(folded)
+        if m is None:
+            continue
+        if "rest" in pattern.groupindex:
+            last = words(folded[:m.end()])[-1:]  # the marker's "no" must be an answer word of its own
+            if next(find_phrases(last + words(m["rest"]), _table(lang.code)), (0, ()))[1] != tuple(last):
+                continue
+        return folded[m.end():]
+    return None
 
 
 @cache

@@ -10,7 +10,7 @@ WORDS = Vocabulary(
         "|certainly|indeed|exactly|of course|for sure|thats right|that is right"
         "|thats correct|that is correct|uh huh|mhm|mm hmm|no problem|no doubt|why not|you bet"
         "|no worries|not a problem|no problemo|not an issue|no issue|totally|sure thing|you got it|by all means"
-        "|yessir|yes sir|ofc|defo|deffo|no question|no question about it|without a doubt|without question"
+        "|yessir|yes sir|ofc|defo|deffo|yuh|no question|no question about it|without a doubt|without question"
         "|no doubt about it",
         # Agreement that answers a yes/no question ("Can you work weekends?" "That's fine."); not
         # "that's okay", which often declines.
@@ -19,6 +19,7 @@ WORDS = Vocabulary(
         "|sounds good|that sounds good|that works|that works for me|works for me"
         "|i suppose so|id say so|i would say so|i would think so|i should think so|id think so|piece of cake"
         "|no reason i cant|no reason why i cant|no reason i couldnt|its not like i cant|not like i cant"
+        "|i dont not|dont not|i do not not"  # "I don't not have one"
         # Questions whose answer is obviously yes, said back: "Is the Pope Catholic?"
         "|is the pope catholic|does a bear|is water wet|do fish swim",
         no="no|nope|nah|negative|not really|not at all|no way|not yet|not right now"
@@ -29,7 +30,7 @@ WORDS = Vocabulary(
         no_loose="afraid not|im afraid not|i guess not|i think not|probably not|not that i know of"
         "|not since|in my dreams|only in my dreams|dream on|pigs fly|when pigs fly",  # "not since my accident"
         yes_alone="y|ye|si",  # typed in a text; "sí" from a Spanish speaker
-        no_alone="n|never|never ever|not|uh uh|nuh uh|mm mm"  # "uh-uh": a no, said alone
+        no_alone="n|never|never ever|not|uh uh|nuh uh|mm mm|cant|cannot"  # "uh-uh", "can't.": a no, said alone
         # A wish is counterfactual: what is wished for is not so.
         "|i wish|i wish i could|i wish i was|i wish i were|i wish i did|i wish i had|i wish i had one|i wish i do"
         "|i wish i am|i wish i can",
@@ -71,6 +72,7 @@ WORDS = Vocabulary(
         "|getting my|about to get|in the works|on the way",
         # A bare "no, yes" stays unclear; restated with a verb it is a yes.
         turnarounds="no yeah|nah yeah|no yea|no yes i am|no yes i can|no yes i do|no yes i have",
+        markers="yeah no|yea no|ya no|yeah nah",
         laughter=frozenset("lol lmao lmfao rofl haha hahaha hehe".split()),
     ),
     numbers=NumberWords(
@@ -104,8 +106,8 @@ WORDS = Vocabulary(
         below=r"under|less than|below|younger than|fewer than|not even|shy of",
         starting=r"\b(?:(?:just|only just|recently) (?:started|starting|began|begun|beginning|got started)"
         r"|just getting started|brand new|im new|i am new|new (?:to|at) (?:this|it))\b",
-        adult=r"\b(?:an adult|of (?:legal )?age|legal age)\b",
-        minor=r"\b(?:a minor|underage|under age|not of (?:legal )?age)\b",
+        adult=r"\b(?:an adult|of (?:legal )?age|legal age|old enough)\b",
+        minor=r"\b(?:a minor|underage|under age|not of (?:legal )?age|not old enough)\b",
     ),
     dates=DateWords(
         months=("January", "February", "March", "April", "May", "June", "July", "August",
@@ -170,7 +172,7 @@ WORDS = Vocabulary(
         },
         filler=r"um+|uh+|er|well|i think|i guess|i can start|i could start|i can begin"
         r"|ill be able to start|i will be able to start|i would be able to start"
-        r"|im available|i am available|available|starting|start|on|by|maybe|probably",
+        r"|im available|i am available|available|starting|start|on|by|maybe|probably|really|honestly",
     ),
     choices=ChoiceWords(
         ordinals=("first|1st", "second|2nd", "third|3rd", "fourth|4th", "fifth|5th", "sixth|6th",

@@ -37,6 +37,8 @@ class YesNoWords:
     unsure_when_negated: yes-words whose negation means "don't know" ("not sure").
     turnarounds: a plain no said first and at once followed by a plain yes, a discourse
     marker whose yes is the answer ("no yeah", "no pues sí": the "no" is dropped);
+    markers: a yes at once followed by a no that open an answer and are no answer of their own
+    when more follows ("yeah no, I need sponsorship": dropped); alone they stay unclear;
     laughter: words that are no answer, dropped wherever they are ("lol", "jaja").
     """
 
@@ -63,6 +65,7 @@ class YesNoWords:
     # "I'm waiting on my work permit".
     lapsed: str = ""
     turnarounds: str = ""
+    markers: str = ""
     laughter: frozenset[str] = frozenset()
 
 
