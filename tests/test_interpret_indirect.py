@@ -9,7 +9,9 @@ import datetime as dt
 import pytest
 
 from receptionist.devtools import evaluate
-from receptionist.engine import interpret
+from receptionist.engine import flow, interpret
+from receptionist.engine.flow import CallContext, Speech
+from receptionist.engine.script import AgentScript, QuestionSpec
 from receptionist.engine.texts import Line, render
 
 WEDNESDAY = dt.date(2025, 6, 11)
@@ -183,3 +185,22 @@ def test_a_start_date_is_read_back_with_its_weekday(language, said):
     """"In two weeks" / "en quince días" read back as a date the caller can check."""
     line = Line("read_back", {"question": "When?", "kind": "date", "value": dt.date(2025, 6, 25)})
     assert said in render(line, language)
+
+
+@pytest.mark.parametrize("language, question, answer, said", [
+    ("en", "When is the earliest you could start?", "whenever", "I understood: today, Wednesday, June 11."),
+    ("en", "When is the earliest you could start?", "tomorrow", "I understood: tomorrow, Thursday, June 12."),
+    ("en", "When is the earliest you could start?", "in two weeks", "I understood: Wednesday, June 25."),
+    ("es", "¿Cuándo es lo más pronto que podría empezar?", "cuando sea", "Entendí: hoy, miércoles 11 de junio."),
+    ("es", "¿Cuándo es lo más pronto que podría empezar?", "luego luego", "Entendí: hoy, miércoles 11 de junio."),
+    ("es", "¿Cuándo es lo más pronto que podría empezar?", "en quince días", "Entendí: jueves 26 de junio."),
+])
+def test_an_unsure_start_date_is_read_back_as_the_caller_can_check_it(language, question, answer, said):
+    """Heard with low confidence, a scored start date is read back: "whenever" as today, with
+    its weekday, rather than a bare "June 11" the caller has to work out."""
+    script = AgentScript("A", (language,), {language: "Hi."}, {language: "AI."},
+                         questions=(QuestionSpec("start", "date", {language: question}, weight=15),))
+    ctx = CallContext(today=WEDNESDAY, skip_menu=True)
+    state, _ = flow.start(script, ctx)
+    state, turn = flow.advance(script, state, Speech(answer, 0.4), ctx)
+    assert state.phase == "readback" and said in " ".join(render(line, language) for line in turn.lines)

@@ -120,6 +120,9 @@ PHRASES: dict[str, dict[str, Any]] = {
     "read_back_answer": {"en": "Just to confirm, to the question: {question} I understood: {answer}. Is that right?",
                          "es": "Para confirmar, a la pregunta: {question} Entendí: {answer}. ¿Es correcto?"},
     "read_back_denied": {"en": "Sorry about that. Let's try again.", "es": "Disculpe. Intentemos de nuevo."},
+    # A start date read back that is today or tomorrow says so: "whenever" is "today, Wednesday, June 11".
+    "date_today": {"en": "today, {date}", "es": "hoy, {date}"},
+    "date_tomorrow": {"en": "tomorrow, {date}", "es": "mañana, {date}"},
     "answer_yes": {"en": "yes", "es": "sí"},
     "answer_no": {"en": "no", "es": "no"},
     "ask_name": {
@@ -342,7 +345,8 @@ def render_parts(line: Line, language: str, channel: str = "voice") -> list[tupl
 
 
 def _read_back(p: dict, language: str, channel: str) -> str:
-    """A read-back with the yes/no instructions (none when brief)."""
+    """A read-back with the yes/no instructions (none when brief). A date is said with its
+    weekday, and as today or tomorrow when it is one (``p["today"]``, the agent's date)."""
     value = p["value"]
     if p.get("statement"):
         said = _phrase("read_back_statement", language, channel).format(statement=p["statement"])
@@ -350,7 +354,10 @@ def _read_back(p: dict, language: str, channel: str) -> str:
         if p["kind"] == "yes_no":
             value = _phrase("answer_yes" if value else "answer_no", language, channel)
         elif isinstance(value, dt.date):
+            relative = {0: "date_today", 1: "date_tomorrow"}.get((value - p["today"]).days) if p.get("today") else None
             value = spoken_date(value, language, weekday=True)
+            if relative:
+                value = _phrase(relative, language, channel).format(date=value)
         said = _phrase("read_back_answer", language, channel).format(question=p["question"], answer=value)
     return said if p.get("brief") else f"{said} {_phrase('help_yes_no', language, channel)}"
 
