@@ -257,8 +257,9 @@ def yes_no(text: str, language: str, question: str | None = None,
     de edad" / "I'm an adult" mean 18 or older.
 
     Indirect answers: a "no" at once taken back by a yes is a discourse marker ("no yeah",
-    "no pues sí", "no, sí puedo" -> True, 0.75); a double negative is a yes ("I don't see why
-    not", "no veo por qué no"); a wish is a no ("I wish", "ojalá tuviera", "in my dreams");
+    "no pues sí", "no, sí puedo" -> True, 0.75), and so is a "yeah no" with an answer after it
+    ("yeah no, I need sponsorship" -> False; "yeah no" alone, "no, yes" and "no, sí" -> None);
+    a double negative is a yes ("I don't see why not", "no veo por qué no"); a wish is a no ("I wish", "ojalá tuviera", "in my dreams");
     "yeah right" is not understood (sarcasm as often as not); a question whose answer is
     obviously yes, said back, is a yes ("Is the Pope Catholic?"); laughter is dropped.
     """
