@@ -72,6 +72,9 @@ def _negative_words(code: str) -> frozenset[str]:
     return w.negators | {p for p in w.no.split("|") if p and " " not in p}
 
 
+_NEGATION_WINDOW = 2  # words before a yes-word a negator reaches, as common.negated's default
+
+
 def _self_negated(phrase: tuple[str, ...], lang: Language) -> bool:
     return bool(set(phrase) & _negative_words(lang.code))
 
@@ -84,7 +87,7 @@ def _double_negatives(clause: Sequence[str], found: Sequence[tuple[int, tuple[st
     for start, phrase in found:
         meaning = table[phrase]
         if meaning.kind == _ANSWER and meaning.polarity is _YES and _self_negated(phrase, lang):
-            used.update(i for i in range(max(0, start - 2), start) if clause[i] in negators)
+            used.update(i for i in range(max(0, start - _NEGATION_WINDOW), start) if clause[i] in negators)
     return used
 
 
@@ -259,9 +262,11 @@ def yes_no(text: str, language: str, question: str | None = None,
     Indirect answers: a "no" at once taken back by a yes is a discourse marker ("no yeah",
     "no pues sí", "no, sí puedo" -> True, 0.75), and so is a "yeah no" with an answer after it
     ("yeah no, I need sponsorship" -> False; "yeah no" alone, "no, yes" and "no, sí" -> None);
-    a double negative is a yes ("I don't see why not", "no veo por qué no"); a wish is a no ("I wish", "ojalá tuviera", "in my dreams");
-    "yeah right" is not understood (sarcasm as often as not); a question whose answer is
-    obviously yes, said back, is a yes ("Is the Pope Catholic?"); laughter is dropped.
+    a double negative is a yes ("I don't see why not", "no veo por qué no"); a wish is a no
+    ("I wish", "ojalá tuviera", "in my dreams"); "yeah right" is not understood (sarcasm as
+    often as not); a question whose answer is obviously yes, said back, is a yes ("Is the
+    Pope Catholic?"); laughter is dropped; waiting for papers is not having them ("I'm
+    waiting on my work permit", "I applied for my green card" -> None).
     """
     if (turned := _turned(text, language)) is not None:
         found = yes_no(turned, language, question, implied_by_number, implied_by_phrases)
