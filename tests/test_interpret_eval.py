@@ -25,17 +25,19 @@ def test_precision_and_coverage_hold_on_the_labelled_set(kind):
         assert score.coverage >= COVERAGE, f"{kind}/{language} coverage {score.coverage:.1%}"
 
 
-def test_every_set_has_answers_to_abstain_on_and_names_its_sources():
-    for kind in evaluate.KINDS:
-        rows = list(evaluate.cases(kind))
+@pytest.mark.parametrize("labelled_set, kinds", [(evaluate.LABELLED, evaluate.KINDS),
+                                                   (evaluate.INDIRECT, evaluate.INDIRECT_KINDS)])
+def test_every_set_has_answers_to_abstain_on_and_names_its_sources(labelled_set, kinds):
+    for kind in kinds:
+        rows = list(evaluate.cases(kind, labelled_set))
         assert any(r["expected"] == evaluate.ABSTAIN for r in rows), kind
         assert all(r["source"] for r in rows), kind
-        header = (evaluate.DATA / f"interpret_{kind}.csv").read_text(encoding="utf-8").split("\n", 1)[0]
+        header = (evaluate.DATA / f"{labelled_set}_{kind}.csv").read_text(encoding="utf-8").split("\n", 1)[0]
         assert header.startswith("#"), kind
 
 
 def test_a_wrong_commit_counts_against_precision_and_a_miss_against_coverage(monkeypatch):
-    monkeypatch.setattr(evaluate, "cases", lambda kind: iter([
+    monkeypatch.setattr(evaluate, "cases", lambda kind, labelled_set=evaluate.LABELLED: iter([
         {"language": "en", "question": "Q?", "text": "yes", "expected": "no", "rule": "", "source": "t"},
         {"language": "en", "question": "Q?", "text": "maybe", "expected": "yes", "rule": "", "source": "t"},
         {"language": "en", "question": "Q?", "text": "no", "expected": "no", "rule": "", "source": "t"},

@@ -171,7 +171,7 @@ def test_a_pending_read_back_survives_the_json_round_trip():
                          questions=(QuestionSpec("start", "date", {"en": "When?"}, weight=10),))
     state, turn = flow.start(script, VOICE)
     state, turn = flow.advance(script, state, Speech("next Monday", 0.1), VOICE)
-    assert state.phase == "readback" and "I understood: November 23" in said(turn)
+    assert state.phase == "readback" and "I understood: Monday, November 23" in said(turn)
     again = flow.CallState.from_dict(json.loads(json.dumps(state.to_dict())))
     assert again == state
     _, turn = flow.advance(script, again, Speech("yes"), VOICE)

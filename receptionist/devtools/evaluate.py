@@ -1,7 +1,9 @@
 """How well the interpreters understand callers: `make eval` (``python -m
 receptionist.devtools.evaluate``) prints, per interpreter and language, n, coverage
 (committed / answerable) and precision (correct / committed) on the labelled sets in
-``tests/data/interpret_*.csv``.
+``tests/data/interpret_*.csv``, then on the battery of indirect answers in
+``tests/data/indirect_*.csv`` ("I wish", "no pues sí", "five-ish years", "luego luego"),
+labelled apart and held to its own levels (tests/test_interpret_indirect.py).
 
 A case is *answerable* unless its expected value is ``abstain`` (a careful recruiter would
 ask again: hedged, conditional, past dates ...). A commit on an abstain case counts
@@ -29,6 +31,8 @@ DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
 ABSTAIN = "abstain"
 EXAMPLES = DATA.parents[1] / "examples"
 KINDS = ("yes_no", "date", "number", "email", "choice")
+LABELLED, INDIRECT = "interpret", "indirect"  # the sets: tests/data/<set>_<kind>.csv
+INDIRECT_KINDS = ("yes_no", "date", "number", "choice")
 
 
 @dataclass
@@ -50,9 +54,9 @@ class Score:
         return self.correct / self.committed if self.committed else 1.0
 
 
-def cases(kind: str) -> Iterator[dict]:
-    """The rows of ``tests/data/interpret_<kind>.csv`` (lines starting with # are comments)."""
-    with open(DATA / f"interpret_{kind}.csv", newline="", encoding="utf-8") as f:
+def cases(kind: str, labelled_set: str = LABELLED) -> Iterator[dict]:
+    """The rows of ``tests/data/<labelled_set>_<kind>.csv`` (lines starting with # are comments)."""
+    with open(DATA / f"{labelled_set}_{kind}.csv", newline="", encoding="utf-8") as f:
         yield from csv.DictReader(line for line in f if not line.startswith("#"))
 
 
@@ -129,11 +133,11 @@ READERS: dict[str, Callable[[dict], object]] = {
     "yes_no": _yes_no, "date": _date, "number": _number, "email": _email, "choice": _choice}
 
 
-def evaluate(kind: str, mistakes: list | None = None) -> dict[str, Score]:
-    """{language: Score} for one interpreter; wrong commits and missed answers are appended
-    to ``mistakes`` as (language, text, expected, got)."""
+def evaluate(kind: str, mistakes: list | None = None, labelled_set: str = LABELLED) -> dict[str, Score]:
+    """{language: Score} for one interpreter on one set (LABELLED or INDIRECT); wrong commits
+    and missed answers are appended to ``mistakes`` as (language, text, expected, got)."""
     scores: dict[str, Score] = {}
-    for case in cases(kind):
+    for case in cases(kind, labelled_set):
         score = scores.setdefault(case["language"], Score())
         expected = case["expected"]
         got = READERS[kind](case)
@@ -153,24 +157,26 @@ def evaluate(kind: str, mistakes: list | None = None) -> dict[str, Score]:
     return scores
 
 
-def table(kinds=KINDS) -> str:
-    """The `make eval` table."""
+def table(kinds=KINDS, labelled_set: str = LABELLED) -> str:
+    """The `make eval` table of one set."""
     lines = [f"{'interpreter':<12} {'lang':<4} {'n':>5} {'answerable':>10} {'coverage':>9} {'precision':>9}"]
     for kind in kinds:
-        for language, s in sorted(evaluate(kind).items()):
+        for language, s in sorted(evaluate(kind, labelled_set=labelled_set).items()):
             lines.append(f"{kind:<12} {language:<4} {s.n:>5} {s.answerable:>10} {s.coverage:>9.1%} {s.precision:>9.1%}")
     return "\n".join(lines)
 
 
 def main(argv: list[str]) -> int:
-    """`python -m receptionist.devtools.evaluate [--mistakes KIND]`."""
-    if argv[:1] == ["--mistakes"] and len(argv) == 2:
+    """`python -m receptionist.devtools.evaluate [--mistakes KIND [indirect]]`."""
+    if argv[:1] == ["--mistakes"] and len(argv) in (2, 3):
         found: list = []
-        evaluate(argv[1], found)
+        evaluate(argv[1], found, argv[2] if len(argv) == 3 else LABELLED)
         for language, text, expected, got in found:
             print(f"{language}\t{text!r}\texpected {expected}\tgot {got}")
         return 0
     print(table())
+    print(f"\nIndirect answers (tests/data/{INDIRECT}_*.csv):")
+    print(table(INDIRECT_KINDS, INDIRECT))
     return 0
 
 

@@ -370,7 +370,8 @@ def _keypad_possible(script: AgentScript, state: CallState) -> bool:
     return state.phase is Phase.question and _question(script, state).kind is not QuestionKind.free_text
 
 
-def _prompt(script: AgentScript, state: CallState, keys_only: bool = False) -> tuple[Line, Gather]:
+def _prompt(script: AgentScript, state: CallState, keys_only: bool = False,
+            today: dt.date | None = None) -> tuple[Line, Gather]:
     """The line that asks for the current phase's input, and how to gather it."""
     lang = state.language
     inputs = "dtmf" if keys_only else "speech dtmf"
@@ -396,7 +397,7 @@ def _prompt(script: AgentScript, state: CallState, keys_only: bool = False) -> t
     q = _question(script, state)
     if state.phase is Phase.readback:
         line = Line("read_back", {**_read_back_words(script, q, state),
-                                  "brief": state.failures == 0 and state.readbacks > 1})
+                                  "brief": state.failures == 0 and state.readbacks > 1, "today": today})
         return line, Gather(inputs, find_language(lang).words.yes_no_hints, 1)
     text = in_language(q.text, lang, script.default_language)
     if q.kind is QuestionKind.choice:
@@ -422,7 +423,7 @@ def _ask_choice(text: dict, options, lang: str, keys_only: bool) -> Line:
 
 
 def _prompt_turn(script, state, ctx, before=(), effects=(), keys_only=False) -> Turn:
-    line, gather = _prompt(script, state, keys_only)
+    line, gather = _prompt(script, state, keys_only, ctx.today)
     return Turn(tuple(before) + (line,), state.language, gather, tuple(effects))
 
 

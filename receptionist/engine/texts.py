@@ -138,6 +138,9 @@ PHRASES: dict[str, dict[str, Any]] = {
     "read_back_answer": {"en": "Just to confirm, to the question: {question} I understood: {answer}. Is that right?",
                          "es": "Para confirmar, a la pregunta: {question} Entendí: {answer}. ¿Es correcto?"},
     "read_back_denied": {"en": "Sorry about that. Let's try again.", "es": "Disculpe. Intentemos de nuevo."},
+    # A start date read back that is today or tomorrow says so: "whenever" is "today, Wednesday, June 11".
+    "date_today": {"en": "today, {date}", "es": "hoy, {date}"},
+    "date_tomorrow": {"en": "tomorrow, {date}", "es": "mañana, {date}"},
     "answer_yes": {"en": "yes", "es": "sí"},
     # A quantity read back in words with its unit (spoken_quantity): "2 years and 6 months".
     "years_one": {"en": "1 year", "es": "1 año"},
@@ -334,10 +337,13 @@ PHRASES: dict[str, dict[str, Any]] = {
 }
 
 
-def spoken_date(day: dt.date, language: str) -> str:
-    """A date as said to the caller: "November 18" / "18 de noviembre" (no year, no weekday)."""
+def spoken_date(day: dt.date, language: str, weekday: bool = False) -> str:
+    """A date as said to the caller: "November 18" / "18 de noviembre" (no year); with
+    ``weekday``, "Wednesday, November 18" / "miércoles 18 de noviembre", so that a caller who
+    said "in two weeks" or "en quince días" can check what was understood."""
     words = find_language(language).words.dates
-    return words.spoken_format.format(month=words.months[day.month - 1], day=day.day)
+    form = words.spoken_weekday_format if weekday else words.spoken_format
+    return form.format(month=words.months[day.month - 1], day=day.day, weekday=words.weekdays[day.weekday()])
 
 
 def status_words(status: str, language: str) -> str:
@@ -427,7 +433,8 @@ def render_parts(line: Line, language: str, channel: str = "voice") -> list[tupl
 
 
 def _read_back(p: dict, language: str, channel: str) -> str:
-    """A read-back with the yes/no instructions (none when brief)."""
+    """A read-back with the yes/no instructions (none when brief). A date is said with its
+    weekday, and as today or tomorrow when it is one (``p["today"]``, the agent's date)."""
     value = p["value"]
     if p.get("statement"):
         said = _phrase("read_back_statement", language, channel).format(statement=p["statement"])
@@ -437,7 +444,10 @@ def _read_back(p: dict, language: str, channel: str) -> str:
         elif p["kind"] == "number" and isinstance(value, (int, float)):
             value = spoken_quantity(value, p.get("unit"), language)
         elif isinstance(value, dt.date):
-            value = spoken_date(value, language)
+            relative = {0: "date_today", 1: "date_tomorrow"}.get((value - p["today"]).days) if p.get("today") else None
+            value = spoken_date(value, language, weekday=True)
+            if relative:
+                value = _phrase(relative, language, channel).format(date=value)
         said = _phrase("read_back_answer", language, channel).format(question=p["question"], answer=value)
     return said if p.get("brief") else f"{said} {_phrase('help_yes_no', language, channel)}"
 

@@ -319,15 +319,22 @@ def _rule_day_of_next_month(s, c, today):
 
 
 def _rule_weekday_and_day(s, c, today):
-    """"Monday the 30th", "el lunes 30": the day of the month, if it falls on that weekday."""
-    m = re.search(rf"\b(?P<day>{alternation(c.weekdays)})\s+(?:(?:{c.words.day_prefix})\s+)?"
-                  rf"(?P<d>\d{{1,2}})(?:{c.words.ordinal})?\b(?!\s+(?:{c.words.of}\s+)?(?:{alternation(c.months)}))", s)
-    if not m:
+    """"Monday the 30th", "el lunes 30", "Wednesday, June 25", "miércoles 25 de junio": the
+    day, if it falls on that weekday (the weekday only confirms it)."""
+    weekday = re.search(rf"\b(?P<day>{alternation(c.weekdays)})\s+", s)
+    if not weekday:
         return None
-    found = _next_day_of_month(today, int(m["d"])) if 1 <= int(m["d"]) <= 31 else None
-    if found is None or found.weekday() != c.weekdays[m["day"]]:
+    rest = s[weekday.end():]
+    if (dated := _month_day_pattern(c).match(re.sub(rf"^(?:{c.words.day_prefix})\s+", "", rest))) is not None:
+        found = _month_day(dated, c, today)
+    else:
+        m = re.match(rf"(?:(?:{c.words.day_prefix})\s+)?(?P<d>\d{{1,2}})(?:{c.words.ordinal})?\b", rest)
+        if not m:
+            return None
+        found = (_next_day_of_month(today, int(m["d"])), PLAIN) if 1 <= int(m["d"]) <= 31 else _NOT_A_DATE
+    if found[0] is None or found[0].weekday() != c.weekdays[weekday["day"]]:
         return _NOT_A_DATE  # "Monday the 31st" when the 31st is a Thursday: which one?
-    return found, PLAIN
+    return found
 
 
 def _rule_weekdays_from_now(s, c, today):
@@ -397,16 +404,21 @@ def _rule_next_month(s, c, today):
     return (_add_months(today.replace(day=1), 1), PLAIN) if _has(c.words.next_month, s) else None
 
 
-def _rule_month_day(s, c, today):
+def _month_day_pattern(c) -> re.Pattern:
+    """"March 15", "15 de marzo", "March the 15th 2027": groups m1/d1 or d2/m2, and year."""
     month, ordinal = alternation(c.months), c.words.ordinal
-    m = re.search(
+    return re.compile(
         rf"\b(?:(?P<m1>{month})\s+(?:(?:{c.words.the})\s+)?(?P<d1>\d{{1,2}})(?:{ordinal})?"
         rf"|(?P<d2>\d{{1,2}})(?:{ordinal})?\s+(?:(?:{c.words.of})\s+)?(?P<m2>{month}))\b"
-        rf"(?:\s+(?:(?:{c.words.of})\s+)?(?P<year>\d{{4}}))?",
-        s,
-    )
-    if not m:
-        return None
+        rf"(?:\s+(?:(?:{c.words.of})\s+)?(?P<year>\d{{4}}))?")
+
+
+def _rule_month_day(s, c, today):
+    m = _month_day_pattern(c).search(s)
+    return _month_day(m, c, today) if m else None
+
+
+def _month_day(m: re.Match, c, today):
     month_number = c.months[m["m1"] or m["m2"]]
     day = int(m["d1"] or m["d2"])
     if not m["year"]:

@@ -64,6 +64,72 @@ def _table(code: str) -> PhraseTable:
 
 
 @cache
+def _negative_words(code: str) -> frozenset[str]:
+    """The negators and one-word no answers of a language: a yes-phrase holding one carries its
+    own negation ("why not", "no problem", "por qué no") and a negator before it does not turn
+    it over ("I don't see why not", "I don't have no problem", "no veo por qué no")."""
+    w = find_language(code).words.yes_no
+    return w.negators | {p for p in w.no.split("|") if p and " " not in p}
+
+
+_NEGATION_WINDOW = 2  # words before a yes-word a negator reaches, as common.negated's default
+
+
+def _self_negated(phrase: tuple[str, ...], lang: Language) -> bool:
+    return bool(set(phrase) & _negative_words(lang.code))
+
+
+def _double_negatives(clause: Sequence[str], found: Sequence[tuple[int, tuple[str, ...]]],
+                      lang: Language) -> set[int]:
+    """Positions of the negators that turn a self-negated yes-phrase into a double negative
+    ("no veo por qué no": the first "no" negates "veo", it is no answer of its own)."""
+    table, negators, used = _table(lang.code), lang.words.yes_no.negators, set()
+    for start, phrase in found:
+        meaning = table[phrase]
+        if meaning.kind == _ANSWER and meaning.polarity is _YES and _self_negated(phrase, lang):
+            used.update(i for i in range(max(0, start - _NEGATION_WINDOW), start) if clause[i] in negators)
+    return used
+
+
+@cache
+def _openings(code: str) -> tuple[re.Pattern, ...]:
+    """Patterns of what ``_turned`` drops: a turnaround's opening "no" ("no pues sí"), across
+    the commas between its words; a marker ("yeah no") with what follows as group ``rest``."""
+    w, gap = find_language(code).words.yes_no, r"[\W_]+"
+    turnarounds = [p.split() for p in w.turnarounds.split("|") if len(p.split()) > 1]
+    markers = [p.split() for p in w.markers.split("|") if len(p.split()) > 1]
+    patterns = []
+    if turnarounds:
+        openings = (rf"{re.escape(p[0])}{gap}(?={gap.join(map(re.escape, p[1:]))}\b)" for p in turnarounds)
+        patterns.append(re.compile(rf"^[\W_]*(?:{'|'.join(openings)})"))
+    if markers:
+        said = "|".join(gap.join(map(re.escape, p)) for p in markers)
+        patterns.append(re.compile(rf"^[\W_]*(?:{said})\b(?=(?P<rest>[\W_]*\w.*))", re.DOTALL))
+    return tuple(patterns)
+
+
+def _turned(text: str, language: str) -> str | None:
+    """``text`` folded, without the "no" that opens a turnaround ("no yeah, I'm a citizen" ->
+    "yeah, I'm a citizen"; "no, sí puedo" -> "sí puedo") or a marker with more after it
+    ("yeah no, I need sponsorship" -> ", I need sponsorship"; not "yeah no problem", whose
+    "no" belongs to "no problem"); None when none opens it."""
+    if not isinstance(text, str):
+        return None
+    lang = find_language(language)
+    folded = fold(text)
+    for pattern in _openings(lang.code):
+        m = pattern.match(folded)
+        if m is None:
+            continue
+        if "rest" in pattern.groupindex:
+            last = words(folded[:m.end()])[-1:]  # the marker's "no" must be an answer word of its own
+            if next(find_phrases(last + words(m["rest"]), _table(lang.code)), (0, ()))[1] != tuple(last):
+                continue
+        return folded[m.end():]
+    return None
+
+
+@cache
 def _number_hedges(code: str) -> PhraseTable:
     return phrase_table({True: find_language(code).words.yes_no.number_hedges})
 
@@ -192,7 +258,19 @@ def yes_no(text: str, language: str, question: str | None = None,
     A correction counts as said last: "no, wait, yes I do" -> True, "sí, no, perdón, no
     tengo" / "sí, bueno no, no tengo" -> False (0.75). With ``implied_by_number``, "soy mayor
     de edad" / "I'm an adult" mean 18 or older.
+
+    Indirect answers: a "no" at once taken back by a yes is a discourse marker ("no yeah",
+    "no pues sí", "no, sí puedo" -> True, 0.75), and so is a "yeah no" with an answer after it
+    ("yeah no, I need sponsorship" -> False; "yeah no" alone, "no, yes" and "no, sí" -> None);
+    a double negative is a yes ("I don't see why not", "no veo por qué no"); a wish is a no
+    ("I wish", "ojalá tuviera", "in my dreams"); "yeah right" is not understood (sarcasm as
+    often as not); a question whose answer is obviously yes, said back, is a yes ("Is the
+    Pope Catholic?"); laughter is dropped; waiting for papers is not having them ("I'm
+    waiting on my work permit", "I applied for my green card" -> None).
     """
+    if (turned := _turned(text, language)) is not None:
+        found = yes_no(turned, language, question, implied_by_number, implied_by_phrases)
+        return None if found is None else Interpretation(found.value, min(found.confidence, INFERRED))
     if (tail := corrected(text, language)) is not None and (
             found := _yes_no(tail, language, question, implied_by_number, implied_by_phrases)) is not None:
         return Interpretation(found.value, min(found.confidence, INFERRED))
@@ -206,12 +284,14 @@ _EMOJI_PATTERN = re.compile("|".join(_EMOJI))
 
 
 def _said(text: str, lang: Language) -> list[list[str]]:
-    """The clauses of an answer, with texting undone: emoji as words ("👍" -> "yes"), and a
-    word drawn out for emphasis as the answer it draws out ("yesss", "nooo", "siii")."""
+    """The clauses of an answer, with texting undone: emoji as words ("👍" -> "yes"), a word
+    drawn out for emphasis as the answer it draws out ("yesss", "nooo", "siii"), laughter
+    dropped ("I wish lol")."""
     yes, no = lang.words.yes_no_hints
     text = _EMOJI_PATTERN.sub(lambda m: f" {yes if _EMOJI[m[0]] else no} ", text)
-    table = _table(lang.code)
-    return [[_undrawn(token, table) for token in clause] for clause in clauses(text)]
+    table, laughter = _table(lang.code), lang.words.yes_no.laughter
+    said = ([_undrawn(token, table) for token in clause if token not in laughter] for clause in clauses(text))
+    return [clause for clause in said if clause]
 
 
 def _undrawn(token: str, table: PhraseTable) -> str:
@@ -235,7 +315,9 @@ def _yes_no(text: str, language: str, question: str | None, implied_by_number: M
     for clause in _said(text, lang):
         implied, negators_used = _implied_phrases(clause, lang, phrase_lists)
         verdicts += implied
-        for start, phrase in find_phrases(clause, table):
+        found = list(find_phrases(clause, table))
+        negators_used |= _double_negatives(clause, found, lang)
+        for start, phrase in found:
             if start in negators_used:
                 continue  # "no necesito patrocinio": that "no" negates the phrase, it is no answer
             meaning = table[phrase]
@@ -259,7 +341,7 @@ def _yes_no(text: str, language: str, question: str | None, implied_by_number: M
                 continue
             elif meaning.kind == _ANSWER:
                 polarity, conf = meaning.polarity, meaning.confidence
-                if polarity is _YES and negated(clause, start, vocabulary.negators):
+                if polarity is _YES and negated(clause, start, vocabulary.negators) and not _self_negated(phrase, lang):
                     # "not sure" means "don't know"; "not right" means no.
                     unsure = len(phrase) == 1 and phrase[0] in vocabulary.unsure_when_negated
                     polarity, conf = (_UNSURE if unsure else _NO), INFERRED

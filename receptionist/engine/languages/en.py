@@ -10,20 +10,30 @@ WORDS = Vocabulary(
         "|certainly|indeed|exactly|of course|for sure|thats right|that is right"
         "|thats correct|that is correct|uh huh|mhm|mm hmm|no problem|no doubt|why not|you bet"
         "|no worries|not a problem|no problemo|not an issue|no issue|totally|sure thing|you got it|by all means"
-        "|yessir|yes sir|ofc|defo|deffo",
+        "|yessir|yes sir|ofc|defo|deffo|yuh|no question|no question about it|without a doubt|without question"
+        "|no doubt about it",
         # Agreement that answers a yes/no question ("Can you work weekends?" "That's fine."); not
         # "that's okay", which often declines.
         yes_loose="pretty much|easily|i think so|i believe so|i guess so|i sure am|i sure do|i sure can"
         "|thats fine|that is fine|that would be fine|thats fine with me|fine with me|fine by me"
-        "|sounds good|that sounds good|that works|that works for me|works for me",
+        "|sounds good|that sounds good|that works|that works for me|works for me"
+        "|i suppose so|id say so|i would say so|i would think so|i should think so|id think so|piece of cake"
+        "|no reason i cant|no reason why i cant|no reason i couldnt|its not like i cant|not like i cant"
+        "|i dont not|dont not|i do not not"  # "I don't not have one"
+        # Questions whose answer is obviously yes, said back: "Is the Pope Catholic?"
+        "|is the pope catholic|does a bear|is water wet|do fish swim",
         no="no|nope|nah|negative|not really|not at all|no way|not yet|not right now"
         "|not at the moment|not currently|not anymore|no longer|not quite|never have|never did"
         "|i dont think so|i do not think so|absolutely not|definitely not|of course not"
         "|certainly not|i dont think i can|i dont think i am|i dont think i do|i dont think i have"
         "|i dont think i will|totally not|not a chance|no chance",
-        no_loose="afraid not|im afraid not|i guess not|i think not|probably not|not that i know of",
+        no_loose="afraid not|im afraid not|i guess not|i think not|probably not|not that i know of"
+        "|not since|in my dreams|only in my dreams|dream on|pigs fly|when pigs fly",  # "not since my accident"
         yes_alone="y|ye|si",  # typed in a text; "sí" from a Spanish speaker
-        no_alone="n|never|never ever|not|uh uh|nuh uh|mm mm",  # "uh-uh": a no, said alone
+        no_alone="n|never|never ever|not|uh uh|nuh uh|mm mm|cant|cannot"  # "uh-uh", "can't.": a no, said alone
+        # A wish is counterfactual: what is wished for is not so.
+        "|i wish|i wish i could|i wish i was|i wish i were|i wish i did|i wish i had|i wish i had one|i wish i do"
+        "|i wish i am|i wish i can",
         acknowledgements="ok|okay|okey|alright|all right|fine|right|got it",
         # The question's auxiliary or verb -> how a caller echoes it. "Do you have ...?" is
         # answered "I do" or "I have"; "I'm not" answers "Are you ...?".
@@ -45,19 +55,25 @@ WORDS = Vocabulary(
         },
         unsure="not sure|im not sure|i am not sure|not really sure|maybe|perhaps"
         "|i dont know|i do not know|dont know|dunno|it depends|depends|kind of|sort of"
-        "|i guess|more or less|not exactly|not totally|not completely",
+        "|i guess|more or less|not exactly|not totally|not completely"
+        "|yeah right|yea right|ya right|yah right",  # sarcasm as often as not
         hedges="if|unless|as long as|depending|with help|with some help|with assistance"
         "|hopefully|rather|id rather|i would rather|might|should be|almost|nearly|sometimes"
         "|soon|usually|mostly|with a|with an|using a|used to|i used to",
         weakeners="but|though|although|probably|except|only",
         echo_tail=frozenset("one ones them it that too also both already yes yeah sure definitely really easy easily"
                             .split()),
-        number_hedges="turn|turning|will be|ill be|next|soon|in|until|was|almost|nearly",
+        number_hedges="turn|turning|will be|ill be|next|soon|in|until|was|almost|nearly|wish",
         negators=frozenset("not dont cant cannot never wont didnt isnt arent wasnt".split()),
         unsure_when_negated=frozenset({"sure"}),  # "I'm not really sure"
         clipped=frozenset("im ive ill id its".split()),
         lapsed="expired|expire|expires|expiring|ran out|runs out|pending|in process|in progress"
-        "|being processed|renewing|revoked",
+        "|being processed|renewing|revoked|waiting on|waiting for|still waiting|applied for|applying for"
+        "|getting my|about to get|in the works|on the way",
+        # A bare "no, yes" stays unclear; restated with a verb it is a yes.
+        turnarounds="no yeah|nah yeah|no yea|no yes i am|no yes i can|no yes i do|no yes i have",
+        markers="yeah no|yea no|ya no|yeah nah",
+        laughter=frozenset("lol lmao lmfao rofl haha hahaha hehe".split()),
     ),
     numbers=NumberWords(
         # Matched on words without apostrophes: "I don't have any" is "i dont have any".
@@ -73,7 +89,7 @@ WORDS = Vocabulary(
             (rf"\ban?\s+(?={_UNITS}\b)", "1 "),  # "a year and a half"
             (r"(?<!\d )(?<!\ba )(?<!\ban )(?<!\bone )\b(?=(?:year|month) and a half\b)", "1 "),  # "year and a half"
             (r"\b(\d+) 1/2\b", r"\1 and a half"),  # "2 1/2 years", as a recogniser writes it
-            (r"(?<=\d)-?ish\b", ""),  # "8ish years", as texted
+            (r"(?<=\d)-?ish\b|(?<=\w)(?:-|\s+)ish\b", ""),  # "8ish years" texted, "five-ish years"
         ),
         half=r"and a half",
         range_joiner=r"(?:or )?maybe|or possibly|possibly|or|to|through|-|–",  # "a year and a half maybe two"
@@ -90,8 +106,8 @@ WORDS = Vocabulary(
         below=r"under|less than|below|younger than|fewer than|not even|shy of",
         starting=r"\b(?:(?:just|only just|recently) (?:started|starting|began|begun|beginning|got started)"
         r"|just getting started|brand new|im new|i am new|new (?:to|at) (?:this|it))\b",
-        adult=r"\b(?:an adult|of (?:legal )?age|legal age)\b",
-        minor=r"\b(?:a minor|underage|under age|not of (?:legal )?age)\b",
+        adult=r"\b(?:an adult|of (?:legal )?age|legal age|old enough)\b",
+        minor=r"\b(?:a minor|underage|under age|not of (?:legal )?age|not old enough)\b",
     ),
     dates=DateWords(
         months=("January", "February", "March", "April", "May", "June", "July", "August",
@@ -100,6 +116,7 @@ WORDS = Vocabulary(
         month_aliases={"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "febuary": 2,
                        "sept": 9, "sep": 9, "oct": 10, "nov": 11, "dec": 12},
         spoken_format="{month} {day}",
+        spoken_weekday_format="{weekday}, {month} {day}",
         now=r"right away|immediately|right now|now|today|asap|a s a p|as soon as possible"
         r"|any ?time",
         tomorrow=r"tomorrow|tomorow|tmrw|tmrow|tmr|tmw|2morrow|2moro|2mrw",  # as texted
@@ -155,7 +172,7 @@ WORDS = Vocabulary(
         },
         filler=r"um+|uh+|er|well|i think|i guess|i can start|i could start|i can begin"
         r"|ill be able to start|i will be able to start|i would be able to start"
-        r"|im available|i am available|available|starting|start|on|by|maybe|probably",
+        r"|im available|i am available|available|starting|start|on|by|maybe|probably|really|honestly",
     ),
     choices=ChoiceWords(
         ordinals=("first|1st", "second|2nd", "third|3rd", "fourth|4th", "fifth|5th", "sixth|6th",

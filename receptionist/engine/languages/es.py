@@ -10,16 +10,18 @@ WORDS = Vocabulary(
         "|exactamente|cierto|efectivamente|afirmativo|seguro|sin duda|no hay problema"
         "|sin problema|como no|por que no|con gusto|si senor|si senora|sip|simon que si|obvio|obviamente"
         "|no hay bronca|ningun problema|no hay ningun problema|no tengo problema|no tengo ningun problema"
-        "|no hay inconveniente|ningun inconveniente|no tengo inconveniente|no hay pedo|no hay tos",  # no problem
+        "|no hay inconveniente|ningun inconveniente|no tengo inconveniente|no hay pedo|no hay tos"  # no problem
+        "|a huevo",
         yes_loose="creo que si|pienso que si|me parece que si",
         no="no|para nada|nunca|jamas|negativo|claro que no|por supuesto que no"
         "|de ninguna manera|tampoco|todavia no|aun no|ahorita no|ahora no|ya no|no todavia"
         "|creo que no|no se puede|en absoluto|nel|nel pastel|nop|nones|nah|obvio que no|obviamente no"
         "|ni de chiste|ni de broma|ni loco|ni loca",
-        no_loose="me temo que no|parece que no|no creo|probablemente no",
+        no_loose="me temo que no|parece que no|no creo|probablemente no|ni en suenos|ni sonando",
         yes_alone="s|yes|yeah|yep|yup",  # typed in a text; Spanglish
         yes_alone_spoken="simon",  # Mexican "yes"
-        no_alone="n|nope",
+        # "Ojalá tuviera", "ya quisiera": a wish for what is not so (a bare "ojalá" may be a hope).
+        no_alone="n|nope|ojala pudiera|ojala tuviera|ojala fuera|ojala estuviera|ya quisiera|ya quisiera yo",
         acknowledgements="ok|okay|okey|oki|vale|de acuerdo|bueno|esta bien|sale|orale|aja"
         "|entendido|perfecto|muy bien|bien",
         # The question's verb (usted or tú) -> its first person: "¿Tiene ...?" -> "tengo".
@@ -51,11 +53,16 @@ WORDS = Vocabulary(
         "|a veces|casi|pronto|mas bien|con un|con una|con el|con la|antes|solia|usaba",
         weakeners="pero|aunque|probablemente|excepto|menos|solo|nomas",
         echo_tail=frozenset("uno una ella el ello eso esa ese ellas ellos tambien ya si claro".split()),
-        number_hedges="cumplo|cumplire|voy a cumplir|proximo|que viene|en|hasta|tenia|casi",
+        number_hedges="cumplo|cumplire|voy a cumplir|proximo|que viene|en|hasta|tenia|casi|ojala|quisiera",
         negators=frozenset("no nunca jamas".split()),
         unsure_when_negated=frozenset({"seguro"}),
         lapsed="vencido|vencida|vencio|se vencio|se me vencio|expirado|expirada|expiro|en tramite"
-        "|en proceso|tramitando|pendiente",
+        "|en proceso|tramitando|pendiente|esperando|solicite|estoy solicitando|aplique|voy a sacar|estoy sacando"
+        "|sacando",
+        # A bare "no, sí" stays unclear; with "pues" or a verb it is a yes.
+        turnarounds="no pues si|no pos si|no ps si|no bueno si|no este si|no si puedo|no si tengo|no si soy"
+        "|no si estoy|no si cuento",
+        laughter=frozenset("jaja jajaja jajajaja jeje jejeje lol".split()),
     ),
     numbers=NumberWords(
         zero=r"\b(?:ninguno|ninguna|ningun|nada|sin experiencia|no tengo experiencia|nunca|no tengo$)\b",
@@ -96,8 +103,10 @@ WORDS = Vocabulary(
                        "jul": 7, "ago": 8, "sep": 9, "sept": 9, "set": 9, "oct": 10, "nov": 11,
                        "dic": 12},
         spoken_format="{day} de {month}",
-        now=r"ahorita mismo|ahorita|ahora mismo|ahora|ya mismo|ya|inmediatamente|de inmediato|hoy mismo|hoy"
-        r"|cuanto antes|lo antes posible|lo mas pronto posible",
+        spoken_weekday_format="{weekday} {day} de {month}",
+        # "ya mero", "ya casi" (almost, soon) are no "ya" (now); "luego luego" is right away.
+        now=r"ahorita mismo|ahorita|ahora mismo|ahora|ya mismo|ya(?! (?:mero|merito|casi|pronto)\b)|inmediatamente"
+        r"|de inmediato|hoy mismo|hoy|cuanto antes|lo antes posible|lo mas pronto posible|luego luego|de volada",
         tomorrow=r"(?<!la )manana",  # "por la mañana" is "in the morning"
         day_after_tomorrow=r"pasado manana",
         this_weekday=r"este|esta",

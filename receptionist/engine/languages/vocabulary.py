@@ -32,8 +32,14 @@ class YesNoWords:
     ("if", "con ayuda"); weakeners: make a yes not understood ("but", "pero"); number_hedges:
     make a number answer to an age-like question not understood ("I turn 18 in May").
     echo_tail: words that may follow an echo, besides stopwords and the question's own.
-    negators: words that turn a following yes-word into a no ("that's not right");
+    negators: words that turn a following yes-word into a no ("that's not right"), except a
+    yes-phrase that carries its own negation ("I don't see why not", "no veo por qué no");
     unsure_when_negated: yes-words whose negation means "don't know" ("not sure").
+    turnarounds: a plain no said first and at once followed by a plain yes, a discourse
+    marker whose yes is the answer ("no yeah", "no pues sí": the "no" is dropped);
+    markers: a yes at once followed by a no that open an answer and are no answer of their own
+    when more follows ("yeah no, I need sponsorship": dropped); alone they stay unclear;
+    laughter: words that are no answer, dropped wherever they are ("lol", "jaja").
     """
 
     yes: str
@@ -55,8 +61,12 @@ class YesNoWords:
     echo_tail: frozenset[str] = frozenset()  # may follow an echo besides the question's words: "I have one"
     # Echoes that cannot end a sentence: "I'm" alone is cut off, not "I am".
     clipped: frozenset[str] = frozenset()
-    # Phrases that leave an implied phrase in doubt: "my work permit expired", "en trámite".
+    # Phrases that leave an implied phrase in doubt: "my work permit expired", "en trámite",
+    # "I'm waiting on my work permit".
     lapsed: str = ""
+    turnarounds: str = ""
+    markers: str = ""
+    laughter: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -102,7 +112,8 @@ class DateWords:
 
     months / weekdays: said names, January and Monday first; month_aliases: heard
     abbreviations and variants, folded ("sept" -> 9); spoken_format: how a date is said,
-    with ``{month}`` and ``{day}``. The regex fields are documented where
+    with ``{month}`` and ``{day}``; spoken_weekday_format: the same with ``{weekday}``, for a
+    read-back the caller can check ("Wednesday, June 25" for "in two weeks"). The regex fields are documented where
     ``interpret.date`` uses them; ``offset`` has groups ``n`` (digits, an article meaning
     1, or ``offset_two``) and ``unit`` (a word starting with a key of ``units``).
     """
@@ -111,6 +122,7 @@ class DateWords:
     weekdays: tuple[str, ...]
     month_aliases: Mapping[str, int]
     spoken_format: str
+    spoken_weekday_format: str
     now: str
     tomorrow: str
     day_after_tomorrow: str
