@@ -193,7 +193,7 @@ def test_a_start_date_is_read_back_with_its_weekday(language, said):
     ("en", "When is the earliest you could start?", "in two weeks", "I understood: Wednesday, June 25."),
     ("es", "¿Cuándo es lo más pronto que podría empezar?", "cuando sea", "Entendí: hoy, miércoles 11 de junio."),
     ("es", "¿Cuándo es lo más pronto que podría empezar?", "luego luego", "Entendí: hoy, miércoles 11 de junio."),
-    ("es", "¿Cuándo es lo más pronto que podría empezar?", "en quince días", "Entendí: jueves 26 de junio."),
+    ("es", "¿Cuándo es lo más pronto que podría empezar?", "en quince días", "Entendí: miércoles 25 de junio."),
 ])
 def test_an_unsure_start_date_is_read_back_as_the_caller_can_check_it(language, question, answer, said):
     """Heard with low confidence, a scored start date is read back: "whenever" as today, with

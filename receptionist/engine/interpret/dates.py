@@ -374,6 +374,8 @@ def _rule_offset(s, c, today):
     start = _weekday_on_or_after(today, c.weekdays[after["day"]], strictly_after=True) if after else today
     if unit == "month":
         return _add_months(start, n), PLAIN
+    if unit == "day" and n in c.words.days_meaning_weeks:
+        n, unit = c.words.days_meaning_weeks[n], "week"
     return start + datetime.timedelta(days=n * (7 if unit == "week" else 1)), PLAIN
 
 

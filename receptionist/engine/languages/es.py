@@ -117,6 +117,7 @@ WORDS = Vocabulary(
         r"(?P<unit>dias?|semanas?|mes(?:es)?)\b",
         offset_two=r"(?:un|1) par de",
         units={"dia": "day", "semana": "week", "mes": "month"},
+        days_meaning_weeks={8: 1, 15: 2},
         the=r"el",
         of=r"de|del",
         ordinal=r"o|a|er|ero|era|ro|ra",  # "1º", "1ª" fold to "1o", "1a"; "1.er" is rejoined; "1ro" texted

@@ -145,6 +145,9 @@ class DateWords:
     # Holidays: regex -> "MM-DD" (fixed) or "MM:weekday:n[+days]" (n-th weekday of the month,
     # -1 for the last; weekday 0 = Monday): Black Friday is "11:3:4+1".
     holidays: Mapping[str, str] = field(default_factory=dict)
+    # Day counts that are an idiom for weeks: "en ocho días" is in a week, "en quince días"
+    # in two (RAE: "ocho días", "quince días"), not 8 and 15 days.
+    days_meaning_weeks: Mapping[int, int] = field(default_factory=dict)
     this_month: str = r"$^"  # "the 4th of this month": this month's day, even if it has passed
     bound: str = r"$^"  # "after Christmas", "before the 15th": a bound, not a day
     asks: str = r"$^"  # a question back opens with these ("what day is it today?")
