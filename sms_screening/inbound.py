@@ -20,7 +20,8 @@ from receptionist.services.unit_of_work import orm_session
 
 from .confirmation import handle_confirmation_reply
 from .keywords import Keyword, classify
-from .screening import handle_screening_text, open_screening
+from .reactions import read_reaction
+from .screening import handle_screening_reaction, handle_screening_text, open_screening
 from .turns import Computed, plain_answer
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,8 @@ def _route(session, text: InboundText, body: str, record: InboundMessage, expire
         return note + _pending_question(session, agent, candidate)
     if agent.kind == AgentKind.receptionist:
         conversation, replies = handle_confirmation_reply(session, agent, candidate, body, now)
+    elif read_reaction(body) is not None:
+        conversation, replies = handle_screening_reaction(session, agent, candidate, body, now, expires_after)
     else:
         conversation, replies = handle_screening_text(session, agent, candidate, body, number.e164, now,
                                                       expires_after, computed)

@@ -10,10 +10,10 @@ from receptionist.engine import flow, interpret
 from receptionist.engine.script import AgentScript
 from receptionist.engine.texts import Line, render
 from receptionist.adapters.models import (Agent, Candidate, Channel, Conversation, ConversationStatus, FollowUpReason,
-                                          ScreeningOutcome)
+                                          ScreeningOutcome, Speaker)
 from receptionist.services import duplicates
 from receptionist.services.calls import local_today
-from receptionist.services.conversations import record_turn
+from receptionist.services.conversations import add_transcript, record_turn
 from receptionist.services.scripts import script_for
 
 from .replies import is_courtesy
@@ -47,6 +47,27 @@ def expire(conversation: Conversation, now: dt.datetime) -> None:
     conversation.flag(FollowUpReason.sms_expired, "SMS screening expired after silence")
     if conversation.application is not None:
         conversation.application.screening_outcome = ScreeningOutcome.incomplete
+
+
+def handle_screening_reaction(session: Session, agent: Agent, candidate: Candidate, body: str, now: dt.datetime,
+                              expires_after: int) -> tuple[Conversation | None, list[str]]:
+    """A reaction to one of our texts (``reactions.read_reaction``: ``Liked “Which shift…”``)
+    during a screening: not an answer, whatever it quotes. The open question is asked again
+    after a line saying so, and both go in the transcript; with no screening open (or one
+    silent longer than ``expires_after`` seconds) a reaction starts none and gets no reply.
+    Returns the conversation (or None) and the reply texts."""
+    conversation = open_screening(session, agent, candidate)
+    if conversation is None or (now - (conversation.last_activity_at or conversation.started_at)
+                                ).total_seconds() > expires_after:
+        return None, []
+    state = flow.CallState.from_dict(conversation.state)
+    prompt = flow.current_prompt(script_for(agent), state)
+    lines = [Line("reaction_not_answer")] + ([prompt] if prompt else [])
+    reply = "\n".join(render(line, state.language, "sms") for line in lines)
+    conversation.nudged_at = None  # they are there: a new silence may be nudged once again
+    add_transcript(session, conversation, [(Speaker.candidate, body), (Speaker.agent, reply)], now)
+    conversation.last_activity_at = now
+    return conversation, [reply]
 
 
 def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, body: str, to_number: str,

@@ -6,7 +6,7 @@ Most texts of a screening answer its question and get the next one: read in one 
 screening), computed by the engine, and written as a voice call's plain turn is
 (``services.calls.store_plain_turn``) plus the message's row with its reply. On the
 receptionist's number a YES alone is stored by :func:`confirmation_yes`. Anything else (a
-first text, a keyword, media, an opted-out or unknown sender, an expired screening, the end
+first text, a keyword, media, a reaction, an opted-out or unknown sender, an expired screening, the end
 of a screening, another reply to the confirmation, a claim lost to a racing text) returns
 having written nothing, and ``inbound.handle_text`` takes it through the ORM, given the turn
 computed here when it still applies (:class:`Computed`).
@@ -37,6 +37,7 @@ from receptionist.services.conversations import insert_transcript, turn_lines
 
 from .confirmation import confirmed_lines
 from .keywords import classify
+from .reactions import read_reaction
 from .replies import parse_confirmation_reply
 from .screening import text_event
 
@@ -104,7 +105,7 @@ def plain_answer(session: Session | Connection, text: InboundText, to: str | Non
         return None
     if row.stored is not None:
         return row.stored
-    if (row.candidate_id is None or row.opted_out or text.media_urls
+    if (row.candidate_id is None or row.opted_out or text.media_urls or read_reaction(body) is not None
             or classify(body, text.opt_out_type, row.opted_out) is not None):
         return None
     if row.kind == AgentKind.receptionist:
