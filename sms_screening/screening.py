@@ -16,6 +16,7 @@ from receptionist.services.calls import local_today
 from receptionist.services.conversations import add_transcript, record_turn
 from receptionist.services.scripts import script_for
 
+from .cleaning import answer_text
 from .replies import is_courtesy
 
 
@@ -29,6 +30,18 @@ def text_event(body: str) -> flow.Event:
     if compact.isdigit() and len(compact) <= 8:
         return flow.Digits(compact, source="sms")
     return flow.Speech(stripped, 1.0, source="sms")
+
+
+def without_our_question(said: str, script: AgentScript, state: dict | flow.CallState) -> str:
+    """``said`` without the open question pasted into it ("Monday\nWhen is the earliest you
+    could start? Reply with a date, like next Monday or 3/15, or NOW." -> "Monday"):
+    ``cleaning.answer_text`` given the question as we texted it. ``state``: the screening's
+    (``Conversation.state``, or a ``flow.CallState``). A text of one line is returned as is."""
+    if "\n" not in said:
+        return said
+    state = state if isinstance(state, flow.CallState) else flow.CallState.from_dict(state)
+    prompt = flow.current_prompt(script, state)
+    return answer_text(said, [render(prompt, state.language, "sms")]) if prompt else said
 
 
 def open_screening(session: Session, agent: Agent, candidate: Candidate) -> Conversation | None:
@@ -87,6 +100,8 @@ def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, 
         if (now - idle_since).total_seconds() > expires_after:
             expire(conversation, now)
             conversation = None
+    if conversation is not None:  # as turns.plain_answer reads it
+        body = without_our_question(body, script_for(agent), conversation.state)
     if computed is not None and conversation is not None and (computed.conversation_id, computed.step) == (
             conversation.id, conversation.step):
         return conversation, _store_turn(session, conversation, computed.state, computed.turn, text_event(body), now,
