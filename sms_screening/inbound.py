@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
 from receptionist.engine import flow
+from receptionist.engine.gsm7 import plain_punctuation
 from receptionist.engine.texts import Line, render
 from receptionist.adapters.models import Agent, AgentKind, Candidate, InboundMessage, PhoneNumber, utcnow
 from receptionist.phones import mask, to_e164
@@ -115,7 +116,7 @@ def _route(session, text: InboundText, body: str, record: InboundMessage, expire
     if keyword is Keyword.help:
         help_text = (agent.help_text or {}).get(lang) or render(Line("help_default", {"company": company}), lang,
                                                                  "sms")
-        return [] if text.opt_out_type else [help_text]
+        return [] if text.opt_out_type else [plain_punctuation(help_text)]
     if candidate.opted_out:
         return []  # we may not text them; the message is stored for recruiters
     note = [render(Line("media_unsupported"), lang, "sms")] if text.media_urls else []

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from .gsm7 import plain_punctuation
 from .languages import LANGUAGES, in_language, language as find_language
 
 
@@ -359,12 +360,31 @@ def _read_back(p: dict, language: str, channel: str) -> str:
     return said if p.get("brief") else f"{said} {_phrase('help_yes_no', language, channel)}"
 
 
+# Parameters the company wrote (its greeting, questions, options, policies, posting titles),
+# not the candidate: a curly quote or a dash pasted from a word processor would send the
+# whole text as UCS-2 at 70 characters a segment (engine.gsm7), so texts carry their GSM-7
+# forms. The candidate's own words (name, email, an answer read back) are sent as they are.
+COMPANY_WRITTEN = frozenset({"text", "custom", "options", "roles", "title", "company", "job", "question",
+                             "statement"})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str):
+        return plain_punctuation(value)
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        return [plain_punctuation(item) for item in value]
+    return value
+
+
 def render(line: Line, language: str, channel: str = "voice") -> str:
     """The words for ``line`` in ``language`` ("en"/"es") on ``channel`` ("voice"/"sms").
 
     Raises KeyError for an unknown phrase key (a programming error, not caller input).
+    By text, the company's words (:data:`COMPANY_WRITTEN`) go with GSM-7 punctuation.
     """
     p = dict(line.params)
+    if channel == "sms":
+        p.update({k: _plain(v) for k, v in p.items() if k in COMPANY_WRITTEN})
     if line.key in _OFFERS_LANGUAGES:
         return " ".join(text for text, _ in render_parts(line, language, channel))
     if line.key == "read_back":
