@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from receptionist.engine.gsm7 import plain_punctuation
+
 # A signature: on its own line, or after a dash, comma or "--" at the end of the text; a few
 # words after "sent from/with/via" ("Sent from my Verizon, Samsung Galaxy smartphone").
 _SENT = (r"(?:sent|enviado|env[ií]ado)\s+(?:from|with|via|using|desde|con|por|de)\s+"
@@ -25,7 +27,8 @@ MIN_PASTED_LINE = 20
 
 
 def _normal(line: str) -> str:
-    return " ".join(line.translate(str.maketrans("‘’“”", "''\"\"")).casefold().split())
+    """A line as compared with ours: spaces, case and typographic punctuation aside."""
+    return " ".join(plain_punctuation(line).casefold().split())
 
 
 def answer_text(body: str, ours: Iterable[str] = ()) -> str:

@@ -433,9 +433,8 @@ _ELLIPSIS = re.compile(r"\s*(?:…|\.\.\.)\s*$")
 
 
 def _normal(text: str) -> str:
-    """Spaces and line breaks as one space, curly apostrophes and quotes as straight ones, casefolded."""
-    text = text.translate(str.maketrans("‘’“”", "''\"\"")).casefold()
-    return " ".join(text.split())
+    """Spaces and line breaks as one space, typographic punctuation as GSM-7's, casefolded."""
+    return " ".join(plain_punctuation(text).casefold().split())
 
 
 @functools.lru_cache(maxsize=None)
