@@ -6,10 +6,10 @@ Most texts of a screening answer its question and get the next one: read in one 
 screening), computed by the engine, and written as a voice call's plain turn is
 (``services.calls.store_plain_turn``) plus the message's row with its reply. On the
 receptionist's number a YES alone is stored by :func:`confirmation_yes`. Anything else (a
-first text, a keyword, media, a reaction, an opted-out or unknown sender, an expired screening, the end
-of a screening, another reply to the confirmation, a claim lost to a racing text) returns
-having written nothing, and ``inbound.handle_text`` takes it through the ORM, given the turn
-computed here when it still applies (:class:`Computed`).
+first text, a keyword, media, a reaction, an opted-out or unknown sender, an expired
+screening, the end of a screening, another reply to the confirmation, a claim lost to a
+racing text) returns having written nothing, and ``inbound.handle_text`` takes it through
+the ORM, given the turn computed here when it still applies (:class:`Computed`).
 
 In-process CPU per text (``bench/texts.py``, SQLite, medians): an answer about 4.4 ms before,
 1.8 now; the YES about 7.3 before, 3.3 now.
@@ -36,8 +36,8 @@ from receptionist.services.calls import advance_turn, store_plain_turn
 from receptionist.services.scripts import compiled_by_id
 from receptionist.services.conversations import insert_transcript, turn_lines
 
-from .confirmation import confirmed_lines
 from .cleaning import answer_text
+from .confirmation import confirmed_lines
 from .keywords import classify
 from .reactions import read_reaction
 from .replies import parse_confirmation_reply

@@ -18,7 +18,8 @@ from .test_sms_reactions import _voice
 
 pytestmark = pytest.mark.usefixtures("sample_company")
 # The answers that reach each question of the sample's SMS screening (tests.test_sms_inbound.SCREENING).
-_STEPS = ["1", "2", "yes", "yes", "yes", "3", "next monday", "2"]  # language, role, age, work, lift, years, start, shift
+# The language, the role, 18 or older, authorized, can lift, years, the start, the shift.
+_STEPS = ["1", "2", "yes", "yes", "yes", "3", "next monday", "2"]
 BEFORE = {"role": _STEPS[:1], "age-18": _STEPS[:2], "experience-years": _STEPS[:5], "earliest-start": _STEPS[:6],
           "shift": _STEPS[:7], "name": _STEPS[:8]}
 DATE_Q = "When is the earliest you could start? Reply with a date, like next Monday or 3/15, or NOW."

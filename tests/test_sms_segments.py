@@ -95,7 +95,8 @@ def test_company_typography_is_texted_in_gsm7(app, twilio, db, tmp_path):
     """A recruiter's greeting, question, option and help text with curly quotes, dashes and an
     ellipsis (before: each text sent as UCS-2, 70 characters a segment)."""
     yaml = SAMPLE.read_text()
-    for plain, typeset in [("Hi! This is Acme Staffing's hiring assistant.", "Hi! This is Acme Staffing’s hiring assistant…"),
+    for plain, typeset in [("Hi! This is Acme Staffing's hiring assistant.",
+                            "Hi! This is Acme Staffing’s hiring assistant…"),
                            ("Are you 18 years of age or older?", "Are you 18 years of age or older — “legally”?"),
                            ("Acme Staffing text-to-apply. Answer", "Acme Staffing’s text-to-apply – answer")]:
         assert plain in yaml
