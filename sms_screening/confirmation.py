@@ -12,7 +12,8 @@ from receptionist.adapters.models import (Agent, Candidate, Channel, Confirmatio
 from receptionist.services import duplicates
 from receptionist.services.conversations import add_transcript
 
-from .replies import parse_confirmation_reply
+from .reactions import read_reaction
+from .replies import parse_confirmation_reply, reaction_reply
 
 
 def latest_confirmation(session: Session, agent: Agent, candidate: Candidate) -> Conversation | None:
@@ -44,14 +45,24 @@ def handle_confirmation_reply(session: Session, agent: Agent, candidate: Candida
     last name is Smythe") is stored and echoed back; "no" / "that's wrong" is answered with
     how to correct it and flags the call for a recruiter; anything else gets a short line
     saying what is expected, or, once the details are confirmed ("thanks!", "ok"), that
-    nothing more is needed.
+    nothing more is needed. A reaction to one of our texts (``Liked “Reply YES if…”``) is read
+    as ``replies.reaction_reply`` says, never by the words it quotes; one that answers nothing
+    gets the request for a YES again, briefly (none once confirmed, or when taken back).
     Returns the conversation (None when no confirmation was asked) and the reply lines."""
+    reaction = read_reaction(body)
     conversation = latest_confirmation(session, agent, candidate)
     if conversation is None:
+        if reaction is not None:  # a tap on one of our texts asks nothing
+            return None, []
         lang = candidate.language or agent.languages[0]
         return None, [render(Line("no_confirmation_pending", {"company": agent.company.name}), lang, "sms")]
     lang = conversation.language or "en"
-    reply = parse_confirmation_reply(body)
+    reply = parse_confirmation_reply(body) if reaction is None else reaction_reply(reaction)
+    done = conversation.confirmation_status == ConfirmationStatus.confirmed
+    if reaction is not None and (reply is None or done or not (reply.confirmed or reply.denied)):
+        texts = [] if reply is None or done else [render(Line("confirm_if_right"), lang, "sms")]
+        add_transcript(session, conversation, [(Speaker.candidate, body)] + [(Speaker.agent, t) for t in texts], now)
+        return conversation, texts
     lines: list[Line] = []
     if reply.email:
         candidate.email = reply.email

@@ -12,15 +12,18 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
 from receptionist.engine import flow
+from receptionist.engine.gsm7 import plain_punctuation
 from receptionist.engine.texts import Line, render
 from receptionist.adapters.models import Agent, AgentKind, Candidate, InboundMessage, PhoneNumber, utcnow
 from receptionist.phones import mask, to_e164
 from receptionist.services.scripts import script_for
 from receptionist.services.unit_of_work import orm_session
 
+from .cleaning import answer_text
 from .confirmation import handle_confirmation_reply
 from .keywords import Keyword, classify
-from .screening import handle_screening_text, open_screening
+from .reactions import read_reaction
+from .screening import handle_screening_reaction, handle_screening_text, open_screening
 from .turns import Computed, plain_answer
 
 log = logging.getLogger(__name__)
@@ -54,9 +57,10 @@ def handle_text(db: Session | Connection, text: InboundText, render_reply: Calla
     """
     now = now or utcnow()
     body = (text.body or "")[:MAX_BODY]
+    said = answer_text(body)  # what the candidate wrote: no signature, no quoted lines
     to_e, from_e = _e164(text.to_number), _e164(text.from_number)
     # The common text (an answer to the open question) in Core statements; the rest below.
-    computed = plain_answer(db, text, to_e, from_e, body, render_reply, expires_after, now)
+    computed = plain_answer(db, text, to_e, from_e, body, render_reply, expires_after, now, said=said)
     if isinstance(computed, str):
         return computed
     session = orm_session(db)
@@ -66,7 +70,7 @@ def handle_text(db: Session | Connection, text: InboundText, render_reply: Calla
     record = InboundMessage(message_sid=text.message_sid, from_number=text.from_number[:32],
                             to_number=text.to_number[:32], body=body, num_media=len(text.media_urls),
                             media_urls=list(text.media_urls), created_at=now)
-    replies = _route(session, text, body, record, expires_after, now, to_e, from_e, computed)
+    replies = _route(session, text, said, record, expires_after, now, to_e, from_e, computed)
     record.reply = render_reply(replies)
     # Added last: one INSERT, not an INSERT and an UPDATE per query that autoflushes. A racing
     # duplicate of this MessageSid fails here (unique) and its retry returns the stored reply.
@@ -84,6 +88,7 @@ def _e164(raw: str) -> str | None:
 
 def _route(session, text: InboundText, body: str, record: InboundMessage, expires_after: int,
            now: dt.datetime, to_e: str | None, from_e: str | None, computed: Computed | None) -> list[str]:
+    """The replies to ``text`` (``body``: what the candidate wrote, ``cleaning.answer_text``)."""
     # The agent and its company come with the number: one statement, not three.
     number = session.scalars(select(PhoneNumber).filter_by(e164=to_e).options(
         joinedload(PhoneNumber.agent).joinedload(Agent.company))).one_or_none() if to_e else None
@@ -111,7 +116,7 @@ def _route(session, text: InboundText, body: str, record: InboundMessage, expire
     if keyword is Keyword.help:
         help_text = (agent.help_text or {}).get(lang) or render(Line("help_default", {"company": company}), lang,
                                                                  "sms")
-        return [] if text.opt_out_type else [help_text]
+        return [] if text.opt_out_type else [plain_punctuation(help_text)]
     if candidate.opted_out:
         return []  # we may not text them; the message is stored for recruiters
     note = [render(Line("media_unsupported"), lang, "sms")] if text.media_urls else []
@@ -119,6 +124,8 @@ def _route(session, text: InboundText, body: str, record: InboundMessage, expire
         return note + _pending_question(session, agent, candidate)
     if agent.kind == AgentKind.receptionist:
         conversation, replies = handle_confirmation_reply(session, agent, candidate, body, now)
+    elif read_reaction(body) is not None:
+        conversation, replies = handle_screening_reaction(session, agent, candidate, body, now, expires_after)
     else:
         conversation, replies = handle_screening_text(session, agent, candidate, body, number.e164, now,
                                                       expires_after, computed)

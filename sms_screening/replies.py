@@ -14,6 +14,9 @@ from receptionist.engine.interpret.common import clauses, every_language, words
 from receptionist.engine.interpret.names import after_name_cue, clean_name, last_name_only
 from receptionist.engine.interpret.yesno import is_yes_phrase, opens_with_yes
 from receptionist.engine.languages import LANGUAGES
+from receptionist.engine.texts import is_phrase
+
+from .reactions import Reaction, Tone
 
 
 # Words that only go with thanks or an acknowledgement, besides the vocabulary's phrases.
@@ -61,7 +64,9 @@ def _confirms(text: str) -> bool:
     """Whether ``text`` confirms: it is one yes or confirm phrase ("OK", "looks good",
     "sí"), or its first clause opens with a plain yes ("Yes, thanks", "yes but call me
     Jo") and no language reads that clause as anything but yes ("yes no"; "no problem"
-    is a no in Spanish)."""
+    is a no in Spanish), or it is a yes in emoji only ("👍", ``_emoji_answer``)."""
+    if _emoji_answer(text) is True:
+        return True
     if tuple(words(text)) in every_language("confirm_words") or any(is_yes_phrase(text, code) for code in LANGUAGES):
         return True
     first = " ".join(next(iter(clauses(text)), []))
@@ -94,10 +99,38 @@ def parse_confirmation_reply(body: str) -> ConfirmationReply:
     return ConfirmationReply(confirmed=confirmed, email=email, name=name, last_name=last_name, denied=denied)
 
 
+# Our texts that ask for a YES to the details (``engine.texts.PHRASES``).
+ASKS_FOR_YES = ("confirm_details", "confirm_reminder", "confirm_if_right", "confirm_expected")
+
+
+def reaction_reply(reaction: Reaction) -> ConfirmationReply | None:
+    """What a reaction to one of our texts says to the confirmation (its quote is our words,
+    never read as the candidate's): a like, love or emphasis of a text that asks for a YES
+    (:data:`ASKS_FOR_YES`, whole or cut short) confirms; a dislike of any says the details
+    are not right (no correction given); any other reaction answers nothing (an empty reply:
+    not understood); a reaction taken back needs no answer (None)."""
+    if reaction.tone is Tone.removed:
+        return None
+    if reaction.tone is Tone.disagree:
+        return ConfirmationReply(denied=True)
+    return ConfirmationReply(confirmed=reaction.tone is Tone.agree and is_phrase(reaction.quoted, ASKS_FOR_YES))
+
+
+def _emoji_answer(text: str) -> bool | None:
+    """The yes (True) or no (False) a reply of emoji only says, as the screening reads it
+    (``interpret.yes_no``: "👍", "✅", "👎"), else None: a reply with words is read by them."""
+    if words(text) or not text.strip():
+        return None
+    readings = {found.value if (found := interpret.yes_no(text, code)) else None for code in LANGUAGES}
+    return readings.pop() if len(readings) == 1 else None
+
+
 def _denies(text: str) -> bool:
     """Whether ``text`` says the details are wrong: a no in any language ("no", "nope",
     "that's not right") or a phrase of the vocabulary's ``deny_words`` ("it's wrong", "está
     mal"), as the whole text or its first clause."""
+    if _emoji_answer(text) is False:
+        return True
     first = " ".join(next(iter(clauses(text)), []))
     if any(tuple(words(part)) in every_language("deny_words") for part in (text, first)):
         return True

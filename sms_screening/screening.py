@@ -10,12 +10,13 @@ from receptionist.engine import flow, interpret
 from receptionist.engine.script import AgentScript
 from receptionist.engine.texts import Line, render
 from receptionist.adapters.models import (Agent, Candidate, Channel, Conversation, ConversationStatus, FollowUpReason,
-                                          ScreeningOutcome)
+                                          ScreeningOutcome, Speaker)
 from receptionist.services import duplicates
 from receptionist.services.calls import local_today
-from receptionist.services.conversations import record_turn
+from receptionist.services.conversations import add_transcript, record_turn
 from receptionist.services.scripts import script_for
 
+from .cleaning import answer_text
 from .replies import is_courtesy
 
 
@@ -29,6 +30,18 @@ def text_event(body: str) -> flow.Event:
     if compact.isdigit() and len(compact) <= 8:
         return flow.Digits(compact, source="sms")
     return flow.Speech(stripped, 1.0, source="sms")
+
+
+def without_our_question(said: str, script: AgentScript, state: dict | flow.CallState) -> str:
+    """``said`` without the open question pasted into it ("Monday\nWhen is the earliest you
+    could start? Reply with a date, like next Monday or 3/15, or NOW." -> "Monday"):
+    ``cleaning.answer_text`` given the question as we texted it. ``state``: the screening's
+    (``Conversation.state``, or a ``flow.CallState``). A text of one line is returned as is."""
+    if "\n" not in said:
+        return said
+    state = state if isinstance(state, flow.CallState) else flow.CallState.from_dict(state)
+    prompt = flow.current_prompt(script, state)
+    return answer_text(said, [render(prompt, state.language, "sms")]) if prompt else said
 
 
 def open_screening(session: Session, agent: Agent, candidate: Candidate) -> Conversation | None:
@@ -49,6 +62,27 @@ def expire(conversation: Conversation, now: dt.datetime) -> None:
         conversation.application.screening_outcome = ScreeningOutcome.incomplete
 
 
+def handle_screening_reaction(session: Session, agent: Agent, candidate: Candidate, body: str, now: dt.datetime,
+                              expires_after: int) -> tuple[Conversation | None, list[str]]:
+    """A reaction to one of our texts (``reactions.read_reaction``: ``Liked “Which shift…”``)
+    during a screening: not an answer, whatever it quotes. The open question is asked again
+    after a line saying so, and both go in the transcript; with no screening open (or one
+    silent longer than ``expires_after`` seconds) a reaction starts none and gets no reply.
+    Returns the conversation (or None) and the reply texts."""
+    conversation = open_screening(session, agent, candidate)
+    if conversation is None or (now - (conversation.last_activity_at or conversation.started_at)
+                                ).total_seconds() > expires_after:
+        return None, []
+    state = flow.CallState.from_dict(conversation.state)
+    prompt = flow.current_prompt(script_for(agent), state)
+    lines = [Line("reaction_not_answer")] + ([prompt] if prompt else [])
+    reply = "\n".join(render(line, state.language, "sms") for line in lines)
+    conversation.nudged_at = None  # they are there: a new silence may be nudged once again
+    add_transcript(session, conversation, [(Speaker.candidate, body), (Speaker.agent, reply)], now)
+    conversation.last_activity_at = now
+    return conversation, [reply]
+
+
 def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, body: str, to_number: str,
                           now: dt.datetime, expires_after: int, computed=None) -> tuple[Conversation | None, list[str]]:
     """Continue the candidate's screening with ``body`` (resuming after any silence shorter
@@ -66,6 +100,8 @@ def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, 
         if (now - idle_since).total_seconds() > expires_after:
             expire(conversation, now)
             conversation = None
+    if conversation is not None:  # as turns.plain_answer reads it
+        body = without_our_question(body, script_for(agent), conversation.state)
     if computed is not None and conversation is not None and (computed.conversation_id, computed.step) == (
             conversation.id, conversation.step):
         return conversation, _store_turn(session, conversation, computed.state, computed.turn, text_event(body), now,

@@ -6,10 +6,10 @@ Most texts of a screening answer its question and get the next one: read in one 
 screening), computed by the engine, and written as a voice call's plain turn is
 (``services.calls.store_plain_turn``) plus the message's row with its reply. On the
 receptionist's number a YES alone is stored by :func:`confirmation_yes`. Anything else (a
-first text, a keyword, media, an opted-out or unknown sender, an expired screening, the end
-of a screening, another reply to the confirmation, a claim lost to a racing text) returns
-having written nothing, and ``inbound.handle_text`` takes it through the ORM, given the turn
-computed here when it still applies (:class:`Computed`).
+first text, a keyword, media, a reaction, an opted-out or unknown sender, an expired
+screening, the end of a screening, another reply to the confirmation, a claim lost to a
+racing text) returns having written nothing, and ``inbound.handle_text`` takes it through
+the ORM, given the turn computed here when it still applies (:class:`Computed`).
 
 In-process CPU per text (``bench/texts.py``, SQLite, medians): an answer about 4.4 ms before,
 1.8 now; the YES about 7.3 before, 3.3 now.
@@ -33,12 +33,15 @@ from receptionist.engine import flow
 from receptionist.engine.texts import render
 from receptionist.services import candidate_list, duplicates
 from receptionist.services.calls import advance_turn, store_plain_turn
+from receptionist.services.scripts import compiled_by_id
 from receptionist.services.conversations import insert_transcript, turn_lines
 
+from .cleaning import answer_text
 from .confirmation import confirmed_lines
 from .keywords import classify
+from .reactions import read_reaction
 from .replies import parse_confirmation_reply
-from .screening import text_event
+from .screening import text_event, without_our_question
 
 if TYPE_CHECKING:
     from .inbound import InboundText
@@ -83,9 +86,10 @@ _INSERT_MESSAGE = insert(_messages)
 
 def plain_answer(session: Session | Connection, text: InboundText, to: str | None, sender: str | None, body: str,
                  render_reply: Callable[[list[str]], str], expires_after: int,
-                 now: dt.datetime) -> str | Computed | None:
+                 now: dt.datetime, said: str | None = None) -> str | Computed | None:
     """Answer ``text`` (an ``inbound.InboundText``; ``to``/``sender``: its numbers in E.164,
-    None when unreadable; ``body``: its text, cut to the longest Twilio sends) in Core
+    None when unreadable; ``body``: its text, cut to the longest Twilio sends, stored as
+    it came; ``said``: what the candidate wrote in it, read: ``cleaning.answer_text``) in Core
     statements when it is a plain answer to an open screening's question (or, on the
     receptionist's number, a plain YES: :func:`confirmation_yes`); returns the reply
     (TwiML from ``render_reply``), the stored reply for a MessageSid seen before, or,
@@ -104,15 +108,17 @@ def plain_answer(session: Session | Connection, text: InboundText, to: str | Non
         return None
     if row.stored is not None:
         return row.stored
-    if (row.candidate_id is None or row.opted_out or text.media_urls
-            or classify(body, text.opt_out_type, row.opted_out) is not None):
+    said = answer_text(body) if said is None else said
+    if (row.candidate_id is None or row.opted_out or text.media_urls or read_reaction(said) is not None
+            or classify(said, text.opt_out_type, row.opted_out) is not None):
         return None
     if row.kind == AgentKind.receptionist:
-        return confirmation_yes(session, connection, row, text, body, render_reply, now)
+        return confirmation_yes(session, connection, row, text, body, said, render_reply, now)
     if row.id is None or (now - (row.last_activity_at or row.started_at)).total_seconds() > expires_after:
         return None
-    event = text_event(body)
-    context = _switch_context if flow.asks_to_switch(row.state, body) else _text_context
+    said = without_our_question(said, compiled_by_id(session, row.agent_id, row.script_version)[0], row.state)
+    event = text_event(said)
+    context = _switch_context if flow.asks_to_switch(row.state, said) else _text_context
     advanced = advance_turn(session, row, event, now, context=context)
     if not advanced.plain:
         return Computed(row.id, row.step, advanced.state, advanced.turn)
@@ -192,14 +198,15 @@ _CHECK_PENDING = (update(Application.__table__).where(Application.__table__.c.id
                   .values(duplicate_check=DuplicateCheck.pending))
 
 
-def confirmation_yes(session: Session | Connection, connection, row, text: InboundText, body: str,
+def confirmation_yes(session: Session | Connection, connection, row, text: InboundText, body: str, said: str,
                      render_reply: Callable[[list[str]], str],
                      now: dt.datetime) -> str | None:
     """A plain YES (nothing else in it) to the confirmation of the sender's call, in Core
     statements: what ``confirmation.handle_confirmation_reply`` does for it (the details
     confirmed, the duplicate check by phone and email queued once, the transcript, the
-    message's row). None, having written nothing, for any other reply or a lost claim."""
-    reply = parse_confirmation_reply(body)
+    message's row; ``body`` as it came, ``said`` as read). None, having written nothing, for
+    any other reply or a lost claim."""
+    reply = parse_confirmation_reply(said)
     if not reply.confirmed or reply.email or reply.name:
         return None
     found = connection.execute(_CONFIRMATION_ROW, {"agent_id": row.agent_id,
@@ -208,7 +215,7 @@ def confirmation_yes(session: Session | Connection, connection, row, text: Inbou
         return None
     lang = found.language or "en"
     texts = [render(line, lang, "sms") for line in confirmed_lines(lang, bool(found.email))]
-    lines = [(Speaker.candidate, body)] + [(Speaker.agent, t) for t in texts]
+    lines = [(Speaker.candidate, said)] + [(Speaker.agent, t) for t in texts]
     first = found.transcript_lines or 0
     if not _sender_still_in(connection, row.candidate_id):
         return None

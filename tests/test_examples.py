@@ -48,7 +48,7 @@ def test_every_example_call_plays_through(name, client):
 
 def test_example_texts_play_through(db, client):
     play_call("qualified.txt", client)  # confirmation.txt answers the text this call leaves
-    for name in ("screening.txt", "returning.txt", "knockout-corrected.txt", "confirmation.txt"):
+    for name in ("screening.txt", "returning.txt", "knockout-corrected.txt", "from-a-phone.txt", "confirmation.txt"):
         out, err = io.StringIO(), io.StringIO()
         script = load_script(EXAMPLES / "texts" / name, parse_text_script)
         code = run_text_script(script, BASE, AUTH_TOKEN, outbox_reader=database_outbox_reader(db), outbox_wait=0.5,

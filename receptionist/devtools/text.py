@@ -16,7 +16,7 @@ Twilio behaviour reproduced here, with its source in Twilio's documentation:
   NumSegments, SmsStatus=received, ApiVersion=2010-04-01, the geographic From*/To* fields,
   and per attachment MediaUrl{N} + MediaContentType{N}. MessagingServiceSid is omitted
   (the number is not in a Messaging Service).
-- NumSegments follows SMS encoding ("What the heck is a segment?"): GSM-7 bodies fit 160
+- NumSegments follows SMS encoding (``engine.gsm7``, "What the heck is a segment?"): GSM-7 bodies fit 160
   characters in one segment, 153 per segment beyond (extension characters such as ``€``
   count twice); any other character makes the body UCS-2: 70 UTF-16 units in one segment,
   67 per segment beyond.
@@ -36,7 +36,6 @@ Library use::
 from __future__ import annotations
 
 import datetime as dt
-import math
 import mimetypes
 import sys
 import time
@@ -48,6 +47,8 @@ from typing import Any, Callable, Iterable, Sequence, TextIO
 import click
 import httpx
 from flask import current_app
+
+from receptionist.engine.gsm7 import segments
 
 from .defaults import DEFAULT_FROM, DEFAULT_OUTBOX_WAIT, DEFAULT_SMS_TO, SCRIPT_OUTBOX_WAIT
 from .twilio_http import (Script, ScriptFailed, SimulatedPhone, SimulatorError, Step, fake_sid, load_script,
@@ -63,27 +64,10 @@ HINT = (
     "a picture, '/quit' or Ctrl-D exits."
 )
 
-# GSM 03.38: the basic character set (1 septet) and its extension table (escape + 1 septet).
-GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
-
-
 def num_segments(body: str) -> int:
-    """How many SMS segments ``body`` takes (Twilio's NumSegments); 1 for an empty body.
-
-    GSM-7: 160 septets in one segment, else 153 per segment; UCS-2 (any character outside
-    GSM-7, e.g. an emoji or 你): 70 UTF-16 code units in one segment, else 67 per segment.
-    """
-    if all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in body):
-        units = sum(2 if ch in GSM7_EXTENSION else 1 for ch in body)
-        single, multi = 160, 153
-    else:
-        units = len(body.encode("utf-16-le")) // 2
-        single, multi = 70, 67
-    return 1 if units <= single else math.ceil(units / multi)
+    """How many SMS segments ``body`` takes (Twilio's NumSegments): ``engine.gsm7.segments``,
+    and 1 for an empty body (Twilio counts an MMS without text as one)."""
+    return max(1, segments(body))
 
 
 def media_content_type(url: str) -> str:

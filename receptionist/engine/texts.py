@@ -11,11 +11,13 @@ unsupported language gets the default language's words (``in_language``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from .languages import in_language, language as find_language
+from .gsm7 import plain_punctuation
+from .languages import LANGUAGES, in_language, language as find_language
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,11 @@ PHRASES: dict[str, dict[str, Any]] = {
         "en": "You're subscribed to {company} texts again. Reply HELP for help, STOP to opt out.",
         "es": "Volvió a suscribirse a los mensajes de {company}. Responda HELP para ayuda, STOP para cancelar.",
     },
+    # A reaction to one of our texts (a tap, sms_screening.reactions) while a question waits.
+    "reaction_not_answer": {
+        "en": "I can't take a reaction as an answer. Please type your answer:",
+        "es": "No puedo tomar una reacción como respuesta. Por favor escriba su respuesta:",
+    },
     "media_unsupported": {
         "en": "Thanks! I can't open pictures or files here, so please reply in text.",
         "es": "¡Gracias! No puedo abrir fotos ni archivos aquí, así que por favor responda con texto.",
@@ -452,12 +459,31 @@ def _read_back(p: dict, language: str, channel: str) -> str:
     return said if p.get("brief") else f"{said} {_phrase('help_yes_no', language, channel)}"
 
 
+# Parameters the company wrote (its greeting, questions, options, policies, posting titles),
+# not the candidate: a curly quote or a dash pasted from a word processor would send the
+# whole text as UCS-2 at 70 characters a segment (engine.gsm7), so texts carry their GSM-7
+# forms. The candidate's own words (name, email, an answer read back) are sent as they are.
+COMPANY_WRITTEN = frozenset({"text", "custom", "options", "roles", "title", "company", "job", "question",
+                             "statement"})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str):
+        return plain_punctuation(value)
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        return [plain_punctuation(item) for item in value]
+    return value
+
+
 def render(line: Line, language: str, channel: str = "voice") -> str:
     """The words for ``line`` in ``language`` ("en"/"es") on ``channel`` ("voice"/"sms").
 
     Raises KeyError for an unknown phrase key (a programming error, not caller input).
+    By text, the company's words (:data:`COMPANY_WRITTEN`) go with GSM-7 punctuation.
     """
     p = dict(line.params)
+    if channel == "sms":
+        p.update({k: _plain(v) for k, v in p.items() if k in COMPANY_WRITTEN})
     if line.key in _OFFERS_LANGUAGES:
         return " ".join(text for text, _ in render_parts(line, language, channel))
     if line.key == "read_back":
@@ -497,3 +523,40 @@ def render(line: Line, language: str, channel: str = "voice") -> str:
         p["details"] = "\n".join(_phrase(f"detail_{field}", language, channel).format(
             value=value or _phrase("not_captured", language, channel)) for field, value in p["details"])
     return _phrase(line.key, language, channel).format(**p)
+
+
+# A quote cut short by the phone ("Hi Jane, thanks for calling Acme. Here is…") still names
+# its phrase when this much of the phrase's own wording (not its parameters) is in it.
+MIN_CUT_WORDING = 20
+_ELLIPSIS = re.compile(r"\s*(?:…|\.\.\.)\s*$")
+
+
+def _normal(text: str) -> str:
+    """Spaces and line breaks as one space, typographic punctuation as GSM-7's, casefolded."""
+    return " ".join(plain_punctuation(text).casefold().split())
+
+
+@functools.lru_cache(maxsize=None)
+def _wording(key: str, language: str, channel: str) -> tuple[str, ...]:
+    """The phrase's own words between its parameters, normalised (:func:`_normal`)."""
+    return tuple(_normal(part) for part in re.split(r"\{\w+\}", _phrase(key, language, channel)))
+
+
+def is_phrase(text: str, keys: Sequence[str], channel: str = "sms") -> bool:
+    """Whether ``text`` is one of the phrases ``keys`` as we render it, in any language, any
+    parameters filled in: whole, or its start (as a phone quotes a long text it reacts to,
+    cut with "…" or not) holding at least ``MIN_CUT_WORDING`` characters of the phrase's
+    wording. Spaces, line breaks, case and curly quotes aside."""
+    said = _normal(_ELLIPSIS.sub("", text))
+    for key in keys:
+        for language in LANGUAGES:
+            parts = _wording(key, language, channel)
+            for n in range(len(parts), 0, -1):
+                whole = n == len(parts)
+                if not whole and sum(map(len, parts[:n])) < MIN_CUT_WORDING:
+                    continue
+                pattern = r"\s*.*?\s*".join(re.escape(part) for part in parts[:n])
+                if (re.fullmatch(pattern, said, re.DOTALL) if whole
+                        else re.match(pattern, said, re.DOTALL)) is not None:
+                    return True
+    return False
