@@ -6,14 +6,18 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from receptionist.engine.faq import match_policy
+from receptionist.engine.interpret.common import words
+from receptionist.engine.languages import in_language
 from receptionist.engine.texts import Line, render
 from receptionist.adapters.models import (Agent, Candidate, Channel, ConfirmationStatus, Conversation, FollowUpReason,
                                           Speaker)
 from receptionist.services import duplicates
 from receptionist.services.conversations import add_transcript
+from receptionist.services.scripts import script_for
 
 from .reactions import read_reaction
-from .replies import parse_confirmation_reply, reaction_reply
+from .replies import is_courtesy, parse_confirmation_reply, reaction_reply
 
 
 def latest_confirmation(session: Session, agent: Agent, candidate: Candidate) -> Conversation | None:
@@ -45,7 +49,9 @@ def handle_confirmation_reply(session: Session, agent: Agent, candidate: Candida
     last name is Smythe") is stored and echoed back; "no" / "that's wrong" is answered with
     how to correct it and flags the call for a recruiter; anything else gets a short line
     saying what is expected, or, once the details are confirmed ("thanks!", "ok"), that
-    nothing more is needed. A reaction to one of our texts (``Liked “Reply YES if…”``) is read
+    nothing more is needed. A question the receptionist's policies answer gets the answer; any
+    other message of a few words ("can I change my shift to days?") is passed on: the call is
+    flagged for a recruiter with the message (``FollowUpReason.candidate_message``). A reaction to one of our texts (``Liked “Reply YES if…”``) is read
     as ``replies.reaction_reply`` says, never by the words it quotes; one that answers nothing
     gets the request for a YES again, briefly (none once confirmed, or when taken back).
     Returns the conversation (None when no confirmation was asked) and the reply lines."""
@@ -82,7 +88,12 @@ def handle_confirmation_reply(session: Session, agent: Agent, candidate: Candida
     elif reply.denied:  # "no", "that's wrong": how to correct it, and a recruiter will check
         conversation.flag(FollowUpReason.details_unconfirmed, f"the candidate says the details are wrong: {body}")
         lines.append(Line("confirm_denied"))
-    elif conversation.confirmation_status == ConfirmationStatus.confirmed:
+    elif (answer := _policy_answer(agent, body, lang)) is not None:  # "where is the warehouse?"
+        lines += [Line("text", {"text": answer})] + ([] if done else [Line("confirm_if_right")])
+    elif _is_message(body):  # "can I change my shift to days?": for a recruiter, not lost
+        _pass_on(conversation, body)
+        lines += [Line("message_passed")] + ([] if done else [Line("confirm_if_right")])
+    elif done:
         lines.append(Line("already_confirmed"))  # not "reply YES to confirm" to a thank-you
     else:
         lines.append(Line("confirm_expected"))
@@ -90,3 +101,28 @@ def handle_confirmation_reply(session: Session, agent: Agent, candidate: Candida
     add_transcript(session, conversation, [(Speaker.candidate, body)] + [(Speaker.agent, t) for t in texts], now)
     return conversation, texts
 
+
+
+MESSAGE_MIN_WORDS = 3  # "ok?", "what", "Jane Doe" are no message for a recruiter
+
+
+def _is_message(body: str) -> bool:
+    """Whether a reply nothing else read is a message for a recruiter: a few words, more than
+    thanks or an acknowledgement."""
+    return len(words(body)) >= MESSAGE_MIN_WORDS and not is_courtesy(body)
+
+
+def _policy_answer(agent: Agent, body: str, lang: str) -> str | None:
+    """The answer of the receptionist's policy ``body`` asks about, in ``lang``; None if none."""
+    script = script_for(agent)
+    found = match_policy(body, script.policies, lang)
+    return in_language(found[0].answer, lang, script.default_language) if found else None
+
+
+def _pass_on(conversation: Conversation, body: str) -> None:
+    """Flag ``conversation`` for a recruiter with ``body``; a flag already raised for another
+    reason keeps its reason, the message is added to its note."""
+    if conversation.follow_up_reason in (None, FollowUpReason.candidate_message):
+        conversation.flag(FollowUpReason.candidate_message, f"the candidate texted: {body}")
+    else:
+        conversation.flag(conversation.follow_up_reason, f"{conversation.follow_up_note}; texted: {body}")

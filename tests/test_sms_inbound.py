@@ -207,6 +207,26 @@ def test_a_thank_you_after_confirming_is_not_asked_to_confirm_again(twilio, db, 
     assert expected in reply and "didn't get that" not in reply
 
 
+@pytest.mark.parametrize("confirmed", [False, True], ids=["pending", "confirmed"])
+def test_a_message_after_the_call_is_answered_or_passed_to_a_recruiter(twilio, db, confirmed):
+    # Before: "You're all set" (confirmed) or "Sorry, I didn't get that" (pending), and nobody
+    # was told the candidate asked anything.
+    completed_call(twilio)
+    if confirmed:
+        text(twilio, "YES", to=RECEPTIONIST)
+    answered = text(twilio, "where is the warehouse?", to=RECEPTIONIST)
+    assert "Logistics Parkway" in answered and "didn't get that" not in answered
+    passed = text(twilio, "can I change my shift to days", to=RECEPTIONIST)
+    assert "passed your message to a recruiter" in passed
+    assert ("Reply YES if everything is right" in passed) is not confirmed
+    with db.transaction() as s:
+        conv = s.scalars(select(Conversation).where(Conversation.channel == Channel.voice)).one()
+        assert conv.follow_up_reason == "candidate_message"
+        assert conv.follow_up_note == "the candidate texted: can I change my shift to days"
+        assert conv.confirmation_status == ("confirmed" if confirmed else "pending")
+    assert "didn't get that" in text(twilio, "huh what", to=RECEPTIONIST) or confirmed  # no message in two words
+
+
 def test_spanish_yes_confirms(twilio, db):
     completed_call(twilio)
     assert "all set" in text(twilio, "Sí", to=RECEPTIONIST)

@@ -206,6 +206,10 @@ PHRASES: dict[str, dict[str, Any]] = {
         "es": "Soy un asistente automático de inteligencia artificial, no una persona. Un reclutador revisa "
               "cada solicitud.",
     },
+    "message_passed": {  # a text after the call that asks something only a person can answer
+        "en": "Thanks, I've passed your message to a recruiter, who will get back to you.",
+        "es": "Gracias, le pasé su mensaje a un reclutador, que se comunicará con usted.",
+    },
     "take_your_time": {"en": "Sure, take your time.", "es": "Claro, tómese su tiempo."},
     "application_in": {
         "en": "Your application is in, and a recruiter will be in touch. To apply for another job, reply JOBS.",

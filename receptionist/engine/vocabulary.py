@@ -80,6 +80,7 @@ class FollowUpReason(enum.StrEnum):
     name_not_captured = "name_not_captured"        # completed, but the name is missing
     details_unconfirmed = "details_unconfirmed"    # the confirmation text got no reply in time
     sms_expired = "sms_expired"                    # an SMS screening went silent too long
+    candidate_message = "candidate_message"        # the candidate texted something for a recruiter
 
 
 class AnswerSource(enum.StrEnum):
