@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from receptionist.engine.texts import Line, render
@@ -11,17 +11,23 @@ from receptionist.adapters.models import (Agent, Candidate, Channel, Confirmatio
                                           Speaker)
 from receptionist.services import duplicates
 from receptionist.services.conversations import add_transcript
+from receptionist.services.text_numbers import confirm_from
 
 from .replies import parse_confirmation_reply
 
 
 def latest_confirmation(session: Session, agent: Agent, candidate: Candidate) -> Conversation | None:
-    """The candidate's most recent call to ``agent`` that asked for a confirmation."""
+    """The most recent call to ``agent`` whose confirmation was texted to ``candidate``'s
+    number: one of the candidate's own calls texted at their caller ID, or any call whose
+    caller said this number on the call (``conversations.text_number``; that caller may be
+    another candidate record: ``services.text_numbers``)."""
+    texted_here = or_(and_(Conversation.candidate_id == candidate.id, Conversation.text_number.is_(None)),
+                      Conversation.text_number == candidate.phone)
     return session.scalars(
         select(Conversation)
-        .where(Conversation.agent_id == agent.id, Conversation.candidate_id == candidate.id,
+        .where(Conversation.agent_id == agent.id, texted_here,
                Conversation.channel == Channel.voice, Conversation.confirmation_status.is_not(None))
-        .order_by(Conversation.started_at.desc()).limit(1)).first()
+        .order_by(Conversation.confirmation_sent_at.desc(), Conversation.started_at.desc()).limit(1)).first()
 
 
 def confirmed_lines(lang: str, has_email: bool) -> list[Line]:
@@ -44,12 +50,15 @@ def handle_confirmation_reply(session: Session, agent: Agent, candidate: Candida
     last name is Smythe") is stored and echoed back; "no" / "that's wrong" is answered with
     how to correct it and flags the call for a recruiter; anything else gets a short line
     saying what is expected, or, once the details are confirmed ("thanks!", "ok"), that
-    nothing more is needed.
+    nothing more is needed. ``candidate``: the sender's record (by their number); the details
+    corrected are those of the call's candidate, who may have said this number on the call.
     Returns the conversation (None when no confirmation was asked) and the reply lines."""
+    sender = candidate.phone
     conversation = latest_confirmation(session, agent, candidate)
     if conversation is None:
         lang = candidate.language or agent.languages[0]
         return None, [render(Line("no_confirmation_pending", {"company": agent.company.name}), lang, "sms")]
+    candidate = conversation.candidate
     lang = conversation.language or "en"
     reply = parse_confirmation_reply(body)
     lines: list[Line] = []
@@ -64,6 +73,7 @@ def handle_confirmation_reply(session: Session, agent: Agent, candidate: Candida
         conversation.confirmation_status = ConfirmationStatus.confirmed
         conversation.confirmed_at = now
         conversation.clear_flag(FollowUpReason.details_unconfirmed)
+        confirm_from(conversation, sender, now)
         duplicates.after_confirmation(session, conversation)  # by email too, then the writeback
         lines += confirmed_lines(lang, bool(candidate.email))
     elif reply.understood:
