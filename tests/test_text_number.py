@@ -210,3 +210,17 @@ def test_a_retried_webhook_gives_the_same_read_back_and_one_text(twilio, db):
     call.send(Digits="1")
     twilio.post("/voice/status", call_params(call.sid, from_number="Anonymous", CallStatus="completed"))
     assert sms_rows(db) == [("confirmation", MOBILE, "pending")]
+
+
+def test_the_candidate_page_says_where_texts_go_and_that_the_number_is_unconfirmed(twilio, db, app):
+    from .test_dashboard import ACME, Browser, create_recruiter
+
+    call = screened(twilio, from_number="+442079460000")
+    call.send(Digits="2025550177")
+    call.send(Digits="1")
+    assert create_recruiter(app, ACME, "acme-staffing").exit_code == 0
+    browser = Browser(app)
+    assert browser.sign_in().status_code == 302
+    page = browser.get(f"/candidates/{conversation(db).candidate_id}").get_data(as_text=True)
+    assert "Texts go to +12025550177: said on the call (called from +442079460000)" in page
+    assert "not yet confirmed by text" in page
