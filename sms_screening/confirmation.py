@@ -27,7 +27,7 @@ def latest_confirmation(session: Session, agent: Agent, candidate: Candidate) ->
         select(Conversation)
         .where(Conversation.agent_id == agent.id, texted_here,
                Conversation.channel == Channel.voice, Conversation.confirmation_status.is_not(None))
-        .order_by(Conversation.confirmation_sent_at.desc(), Conversation.started_at.desc()).limit(1)).first()
+        .order_by(Conversation.started_at.desc()).limit(1)).first()
 
 
 def confirmed_lines(lang: str, has_email: bool) -> list[Line]:

@@ -179,7 +179,7 @@ _CONFIRMATION_ROW = (
                     _conversations.c.text_number.is_(None)),
                _conversations.c.text_number == bindparam("sender")),
            _conversations.c.channel == Channel.voice, _conversations.c.confirmation_status.is_not(None))
-    .order_by(_conversations.c.confirmation_sent_at.desc(), _conversations.c.started_at.desc()).limit(1))
+    .order_by(_conversations.c.started_at.desc()).limit(1))
 # The YES's first write, only if no other text moved the transcript since it was read: the
 # details confirmed, the "details unconfirmed" follow-up withdrawn (Conversation.clear_flag).
 _unconfirmed = _conversations.c.follow_up_reason == FollowUpReason.details_unconfirmed

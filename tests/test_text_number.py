@@ -224,3 +224,19 @@ def test_the_candidate_page_says_where_texts_go_and_that_the_number_is_unconfirm
     page = browser.get(f"/candidates/{conversation(db).candidate_id}").get_data(as_text=True)
     assert "Texts go to +12025550177: said on the call (called from +442079460000)" in page
     assert "not yet confirmed by text" in page
+
+
+@pytest.mark.parametrize("before_hang_up", [[], [speech("202 555 0177")]], ids=["asked", "at the read-back"])
+def test_hanging_up_when_asked_for_a_number_leaves_a_completed_screening(twilio, db, before_hang_up):
+    # Before the fix the status callback took it for a screening left midway: abandoned,
+    # "incomplete" and flagged "hung up", though every question had been answered.
+    call = screened(twilio, from_number="Anonymous")
+    for step in before_hang_up:
+        call.send(**step)
+    assert call.status("completed").status_code == 204
+    conv = conversation(db)
+    assert conv.status == ConversationStatus.completed and not conv.needs_follow_up
+    assert conv.ended_at is not None and conv.call_duration == 42
+    with db.transaction() as s:
+        assert s.get(Conversation, conv.id).application.screening_outcome.value == "qualified"
+    assert conv.text_number is None and sms_rows(db) == []

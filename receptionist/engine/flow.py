@@ -379,7 +379,7 @@ def _keys_only(script: AgentScript, state: CallState, ctx: CallContext) -> bool:
 
 
 def _keypad_possible(script: AgentScript, state: CallState) -> bool:
-    if state.phase in (Phase.language, Phase.menu, Phase.role, Phase.readback, Phase.on_file, *_TEXT_NUMBER_PHASES):
+    if state.phase in (Phase.language, Phase.menu, Phase.role, Phase.readback, Phase.on_file, *TEXT_NUMBER_PHASES):
         return True
     return state.phase is Phase.question and _question(script, state).kind is not QuestionKind.free_text
 
@@ -470,7 +470,7 @@ def _failed(script, state, ctx, why: Line) -> tuple[CallState, Turn]:
         return _failed(script, asked, ctx, why)
     if state.phase is Phase.readback:
         return state, _prompt_turn(script, state, ctx, [why])
-    if state.phase in _TEXT_NUMBER_PHASES and failures > ctx.max_reprompts:
+    if state.phase in TEXT_NUMBER_PHASES and failures > ctx.max_reprompts:
         return _close(state, ctx, [why])  # the screening is done: it ends without a text, not abandoned
     if failures <= ctx.max_reprompts:
         return state, _prompt_turn(script, state, ctx, [why])
@@ -540,8 +540,8 @@ def _aside(script, state, event, ctx) -> tuple[CallState, Turn] | None:
 
 
 # Asked for the caller's own details: "Why do you need it?" is no question for a recruiter.
-_TEXT_NUMBER_PHASES = (Phase.text_number, Phase.text_number_readback)
-_PERSONAL_PHASES = (Phase.name, *_TEXT_NUMBER_PHASES)
+TEXT_NUMBER_PHASES = (Phase.text_number, Phase.text_number_readback)  # the screening is done there
+_PERSONAL_PHASES = (Phase.name, *TEXT_NUMBER_PHASES)
 
 
 def _has_phrase(said: list[str], kind: str) -> bool:
@@ -909,12 +909,19 @@ def _goodbye(script, state, ctx, before, effects):
     return _close(state, ctx, before, effects)
 
 
+def close_unanswered(state: CallState) -> tuple[CallState, Turn]:
+    """The end of a call whose caller hung up while asked for a number to text (phases
+    ``TEXT_NUMBER_PHASES``): the screening was done, so it ends completed, without a text
+    (a number not yet confirmed is not kept), as "I don't have one" would end it."""
+    return _close(state, None, [])
+
+
 def _close(state, ctx, before, effects=(), texted: str | None = None):
     """The completed call's goodbye: "you'll get a text" only when one will follow (the
-    caller ID takes texts, or ``texted``, the number the caller gave); a name not captured
-    is flagged for a recruiter."""
+    caller ID takes texts, or ``texted``, the number the caller gave; ``ctx`` None: no text);
+    a name not captured is flagged for a recruiter."""
     first = state.name.split()[0] if state.name else None
-    key = "goodbye" if ctx.can_text else "goodbye_texted" if texted else "goodbye_no_text"
+    key = "goodbye" if ctx is not None and ctx.can_text else "goodbye_texted" if texted else "goodbye_no_text"
     follow_up, note = (FollowUpReason.name_not_captured, "name not captured") if state.name is None else (None, None)
     return _end(state, list(before) + [Line(key, {"name": first})], effects, ConversationStatus.completed,
                 follow_up, note)

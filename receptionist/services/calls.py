@@ -32,7 +32,8 @@ from ..settings import SpeechSettings
 from . import duplicates
 from .confirmation import can_text, needs_text_number, queue_confirmation
 from . import candidate_list, screening_end
-from .conversations import answer_values, insert_answer, insert_transcript, open_application, record_turn, turn_lines
+from .conversations import (answer_values, apply_effects, insert_answer, insert_transcript, open_application,
+                            record_turn, turn_lines)
 from .scripts import compiled_by_id, per_version
 from .turn_writes import lines_cte, lines_params, reply_insert
 from .unit_of_work import core_connection, note_new_outbox, orm_session
@@ -770,7 +771,14 @@ def _end_unfinished(session: Session, call_sid: str, call_status: str, duration_
         raise UnknownCall(call_sid)
     if conversation.ended_at is not None and conversation.call_duration is not None:
         return False
-    if conversation.status == ConversationStatus.in_progress:
+    if conversation.status == ConversationStatus.in_progress and \
+            conversation.state.get("phase") in flow.TEXT_NUMBER_PHASES:
+        # Hung up when asked for a number to text: the screening was done; completed, no text.
+        state, turn = flow.close_unanswered(flow.CallState.from_dict(conversation.state))
+        conversation.state = state.to_dict()
+        apply_effects(session, conversation, turn.effects, now)
+        duplicates.after_screening(session, conversation, now)
+    elif conversation.status == ConversationStatus.in_progress:
         conversation.status = ConversationStatus.abandoned
         where = conversation.state.get("phase", "start")
         conversation.flag(FollowUpReason.hung_up, f"caller hung up ({call_status}) during {where}")
