@@ -534,13 +534,13 @@ def _aside(script, state, event, ctx) -> tuple[CallState, Turn] | None:
     if _has_phrase(said, "repeat_requests"):
         return state, _prompt_turn(script, state, ctx, [Line("sure")])
     if event.text.rstrip().endswith("?") and len(said) >= 3 and state.phase not in _PERSONAL_PHASES:
-        # ("Why do you need it?" to the name question is no question for a recruiter.)
         return state, _prompt_turn(script, state, ctx, [Line("faq_unknown")])
     return None
 
 
+# Asked for a number to text: the screening is done there (a failure or a hang-up ends it completed).
+TEXT_NUMBER_PHASES = (Phase.text_number, Phase.text_number_readback)
 # Asked for the caller's own details: "Why do you need it?" is no question for a recruiter.
-TEXT_NUMBER_PHASES = (Phase.text_number, Phase.text_number_readback)  # the screening is done there
 _PERSONAL_PHASES = (Phase.name, *TEXT_NUMBER_PHASES)
 
 
