@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import phonenumbers
 
 
-# What Twilio sends as ``From`` for callers who hide their number: parsed, but no number we can text.
-_HIDDEN = frozenset({"+266696687", "+7378742833"})
+# What Twilio sends as ``From`` when the caller ID is withheld: the words ANONYMOUS, RESTRICTED,
+# UNKNOWN and UNAVAILABLE spelled on a phone keypad ("+266696687" is A-N-O-N-Y-M-O-U-S; Twilio,
+# changelog 2022-11-16 "withheld caller IDs": "Programmable Voice translates the alpha string
+# into digits"), or the words themselves. The last two parse as possible numbers (+86 China,
+# +865 Laos): kept out by name, never a number we can text.
+_HIDDEN = frozenset({"+266696687", "+7378742833", "+8656696", "+86282452253"})
 
 
 class _Number:
@@ -67,6 +72,41 @@ def for_people(e164: str | None, region: str = "US") -> str:
     same_country = phonenumbers.region_code_for_number(parsed) == region
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL if same_country
                                       else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def textable_number(raw: str, region: str = "US") -> str | None:
+    """``raw``, a number a caller said or keyed ("2025550123", "1 202 555 0123", "+44 7700
+    900123"), as E.164 when it is a valid number (``phonenumbers.is_valid_number`` in
+    ``region``, an ISO 3166 code: the receptionist's own country) that can take texts
+    (:func:`can_receive_sms`); None otherwise (too few or too many digits, an unassigned
+    area code, a landline outside +1, a withheld caller ID). Never raises."""
+    try:
+        parsed = phonenumbers.parse(raw or "", None if (raw or "").startswith("+") else region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return e164 if e164 not in _HIDDEN and can_receive_sms(e164) else None
+
+
+def digit_groups(e164: str, region: str = "US") -> list[str]:
+    """The digits of ``e164`` in the groups a person says them in, as :func:`for_people`
+    writes it for ``region``: "+12025550123" -> ["202", "555", "0123"]; "+447700900123" in
+    "US" -> ["44", "7700", "900123"]. Raises ValueError for no number."""
+    try:
+        phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"not a phone number: {e164!r}") from exc
+    return re.findall(r"\d+", for_people(e164, region))
+
+
+def region_of(e164: str | None, default: str = "US") -> str:
+    """The ISO 3166 region of ``e164`` ("+12025550100" -> "US"), ``default`` when unknown."""
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(e164 or "", None)) or default
+    except phonenumbers.NumberParseException:
+        return default
 
 
 def mask(number: str | None) -> str:

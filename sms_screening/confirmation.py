@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from receptionist.engine.faq import match_policy
@@ -15,16 +15,22 @@ from receptionist.adapters.models import (Agent, Candidate, Channel, Confirmatio
 from receptionist.services import duplicates
 from receptionist.services.conversations import add_transcript
 from receptionist.services.scripts import script_for
+from receptionist.services.text_numbers import confirm_from
 
 from .reactions import read_reaction
 from .replies import is_courtesy, parse_confirmation_reply, reaction_reply
 
 
 def latest_confirmation(session: Session, agent: Agent, candidate: Candidate) -> Conversation | None:
-    """The candidate's most recent call to ``agent`` that asked for a confirmation."""
+    """The most recent call to ``agent`` whose confirmation was texted to ``candidate``'s
+    number: one of the candidate's own calls texted at their caller ID, or any call whose
+    caller said this number on the call (``conversations.text_number``; that caller may be
+    another candidate record: ``services.text_numbers``)."""
+    texted_here = or_(and_(Conversation.candidate_id == candidate.id, Conversation.text_number.is_(None)),
+                      Conversation.text_number == candidate.phone)
     return session.scalars(
         select(Conversation)
-        .where(Conversation.agent_id == agent.id, Conversation.candidate_id == candidate.id,
+        .where(Conversation.agent_id == agent.id, texted_here,
                Conversation.channel == Channel.voice, Conversation.confirmation_status.is_not(None))
         .order_by(Conversation.started_at.desc()).limit(1)).first()
 
@@ -51,17 +57,22 @@ def handle_confirmation_reply(session: Session, agent: Agent, candidate: Candida
     saying what is expected, or, once the details are confirmed ("thanks!", "ok"), that
     nothing more is needed. A question the receptionist's policies answer gets the answer; any
     other message of a few words ("can I change my shift to days?") is passed on: the call is
-    flagged for a recruiter with the message (``FollowUpReason.candidate_message``). A reaction to one of our texts (``Liked “Reply YES if…”``) is read
-    as ``replies.reaction_reply`` says, never by the words it quotes; one that answers nothing
-    gets the request for a YES again, briefly (none once confirmed, or when taken back).
+    flagged for a recruiter with the message (``FollowUpReason.candidate_message``). A reaction
+    to one of our texts (``Liked “Reply YES if…”``) is read as ``replies.reaction_reply`` says,
+    never by the words it quotes; one that answers nothing gets the request for a YES again,
+    briefly (none once confirmed, or when taken back). ``candidate``: the sender's record (by
+    their number); the details corrected are those of the call's candidate, who may have said
+    this number on the call.
     Returns the conversation (None when no confirmation was asked) and the reply lines."""
     reaction = read_reaction(body)
+    sender = candidate.phone
     conversation = latest_confirmation(session, agent, candidate)
     if conversation is None:
         if reaction is not None:  # a tap on one of our texts asks nothing
             return None, []
         lang = candidate.language or agent.languages[0]
         return None, [render(Line("no_confirmation_pending", {"company": agent.company.name}), lang, "sms")]
+    candidate = conversation.candidate
     lang = conversation.language or "en"
     reply = parse_confirmation_reply(body) if reaction is None else reaction_reply(reaction)
     done = conversation.confirmation_status == ConfirmationStatus.confirmed
@@ -81,6 +92,7 @@ def handle_confirmation_reply(session: Session, agent: Agent, candidate: Candida
         conversation.confirmation_status = ConfirmationStatus.confirmed
         conversation.confirmed_at = now
         conversation.clear_flag(FollowUpReason.details_unconfirmed)
+        confirm_from(conversation, sender, now)
         duplicates.after_confirmation(session, conversation)  # by email too, then the writeback
         lines += confirmed_lines(lang, bool(candidate.email))
     elif reply.understood:

@@ -20,6 +20,7 @@ from receptionist.adapters.models import Channel, ConfirmationStatus, Conversati
 from receptionist.engine.vocabulary import OutboxPurpose
 from receptionist.services.outbox import queue_sms
 from receptionist.services.scripts import build_script
+from receptionist.services.text_numbers import text_to
 
 from .screening import expire
 
@@ -42,7 +43,7 @@ def confirmation_timers(session, settings, now: dt.datetime) -> list[int]:
             Conversation.confirmation_reminded_at.is_(None),
             Conversation.confirmation_sent_at <= _before(now, settings.confirmation_reminder_after_s)).limit(BATCH)):
         body = render(Line("confirm_reminder", {"company": conv.agent.company.name}), conv.language, "sms")
-        message = queue_sms(session, to=conv.candidate.phone, from_=conv.to_number, body=body,
+        message = queue_sms(session, to=text_to(conv), from_=conv.to_number, body=body,
                             purpose=OutboxPurpose.confirmation_reminder, idempotency_key=f"confirmation-reminder:{conv.id}",
                             candidate=conv.candidate, conversation=conv, agent=conv.agent)
         conv.confirmation_reminded_at = now

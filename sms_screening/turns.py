@@ -21,7 +21,7 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from sqlalchemy import bindparam, case, insert, select, update
+from sqlalchemy import and_, bindparam, case, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -113,7 +113,7 @@ def plain_answer(session: Session | Connection, text: InboundText, to: str | Non
             or classify(said, text.opt_out_type, row.opted_out) is not None):
         return None
     if row.kind == AgentKind.receptionist:
-        return confirmation_yes(session, connection, row, text, body, said, render_reply, now)
+        return confirmation_yes(session, connection, row, text, body, said, render_reply, now, sender)
     if row.id is None or (now - (row.last_activity_at or row.started_at)).total_seconds() > expires_after:
         return None
     said = without_our_question(said, compiled_by_id(session, row.agent_id, row.script_version)[0], row.state)
@@ -168,12 +168,12 @@ def _text_context(connection, profile, row, now: dt.datetime, phase, switch: boo
 
 _switch_context = functools.partial(_text_context, switch=True)
 
-# The sender's latest call to the receptionist that asked for a confirmation
+# The latest call to the receptionist whose confirmation was texted to the sender's number
 # (confirmation.latest_confirmation's query), with what a YES needs.
 _checks = ATSCheck.__table__
 _CONFIRMATION_ROW = (
     select(_conversations.c.id, _conversations.c.language, _conversations.c.transcript_lines,
-           _conversations.c.application_id, _candidates.c.phone, _candidates.c.email, _agents.c.company_id,
+           _conversations.c.application_id, _conversations.c.text_number, _candidates.c.phone, _candidates.c.email, _agents.c.company_id,
            select(_checks.c.id)
            .where(_checks.c.conversation_id == _conversations.c.id,
                   _checks.c.purpose == duplicates.CONFIRMED).limit(1).scalar_subquery()
@@ -181,7 +181,9 @@ _CONFIRMATION_ROW = (
     .join(_candidates, _candidates.c.id == _conversations.c.candidate_id)
     .join(_agents, _agents.c.id == _conversations.c.agent_id)
     .where(_conversations.c.agent_id == bindparam("agent_id"),
-           _conversations.c.candidate_id == bindparam("candidate_id"),
+           or_(and_(_conversations.c.candidate_id == bindparam("candidate_id"),
+                    _conversations.c.text_number.is_(None)),
+               _conversations.c.text_number == bindparam("sender")),
            _conversations.c.channel == Channel.voice, _conversations.c.confirmation_status.is_not(None))
     .order_by(_conversations.c.started_at.desc()).limit(1))
 # The YES's first write, only if no other text moved the transcript since it was read: the
@@ -199,19 +201,21 @@ _CHECK_PENDING = (update(Application.__table__).where(Application.__table__.c.id
 
 
 def confirmation_yes(session: Session | Connection, connection, row, text: InboundText, body: str, said: str,
-                     render_reply: Callable[[list[str]], str],
-                     now: dt.datetime) -> str | None:
+                     render_reply: Callable[[list[str]], str], now: dt.datetime,
+                     sender: str | None = None) -> str | None:
     """A plain YES (nothing else in it) to the confirmation of the sender's call, in Core
     statements: what ``confirmation.handle_confirmation_reply`` does for it (the details
     confirmed, the duplicate check by phone and email queued once, the transcript, the
     message's row; ``body`` as it came, ``said`` as read). None, having written nothing, for
-    any other reply or a lost claim."""
+    any other reply or a lost claim, or when the confirmation went to a number said on a call
+    (``sender``, the texter's E.164: ``confirmation.handle_confirmation_reply`` confirms that
+    number on its candidate)."""
     reply = parse_confirmation_reply(said)
     if not reply.confirmed or reply.email or reply.name:
         return None
-    found = connection.execute(_CONFIRMATION_ROW, {"agent_id": row.agent_id,
-                                                   "candidate_id": row.candidate_id}).first()
-    if found is None:
+    found = connection.execute(_CONFIRMATION_ROW, {"agent_id": row.agent_id, "candidate_id": row.candidate_id,
+                                                   "sender": sender}).first()
+    if found is None or found.text_number is not None:  # a number said on a call: the ORM path
         return None
     lang = found.language or "en"
     texts = [render(line, lang, "sms") for line in confirmed_lines(lang, bool(found.email))]

@@ -350,3 +350,17 @@ def test_with_one_company_the_cli_needs_no_company(app, sample_company):
     key = made.output.strip().splitlines()[-1]
     r = Api(app.test_client(), key).get("/v4/agents")
     assert r.status_code == 200 and r.get_json()["total_count"] == 2
+
+
+def test_a_receptionists_switchboard_numbers_are_listed_and_changed_through_the_api(acme):
+    desk = acme.get("/v4/agents?kind=receptionist").get_json()["data"][0]
+    assert desk["switchboard_numbers"] == ["+12025550150"]  # examples/acme-staffing.yaml
+    r = acme("PATCH", f"/v4/agents/{desk['id']}", json={"switchboard_numbers": ["(202) 555-0151", "+12025550150"]})
+    assert r.status_code == 200 and r.get_json()["data"]["switchboard_numbers"] == ["+12025550150", "+12025550151"]
+    bad = acme("PATCH", f"/v4/agents/{desk['id']}", json={"switchboard_numbers": ["+12025550150", "12"]})
+    assert bad.status_code == 422 and bad.get_json()["data"]["field"] == "switchboard_numbers[1]"
+    sms = acme.get("/v4/agents?kind=sms_screening").get_json()["data"][0]
+    refused = acme("PATCH", f"/v4/agents/{sms['id']}", json={"switchboard_numbers": ["+12025550151"]})
+    assert refused.status_code == 422 and "receptionist" in refused.get_data(as_text=True)
+    cleared = acme("PATCH", f"/v4/agents/{desk['id']}", json={"switchboard_numbers": []})
+    assert cleared.get_json()["data"]["switchboard_numbers"] == []

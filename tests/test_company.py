@@ -99,3 +99,16 @@ def test_migrations_build_the_schema_the_models_describe(db):
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_switchboard_numbers_load_as_e164_and_a_bad_one_is_named(db):
+    data = copy.deepcopy(DATA)
+    desk = data["agents"][0]
+    desk["switchboard_numbers"] = ["(202) 555-0151", "+12025550150", "+1 202 555 0150"]
+    load(db, data)
+    with db.transaction() as s:
+        assert s.scalars(select(Agent).filter_by(slug=desk["slug"])).one().switchboard_numbers == \
+            ["+12025550150", "+12025550151"]
+    desk["switchboard_numbers"] = ["+12025550150", "Anonymous"]
+    with pytest.raises(CompanyFileError, match=r"switchboard_numbers\[1\]"):
+        load(db, data)

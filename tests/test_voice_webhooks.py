@@ -305,7 +305,7 @@ def test_step_numbers_advance_in_action_urls(twilio):
 def test_hidden_caller_id_is_not_promised_a_text(twilio, db):
     call = Call(twilio, from_number="Anonymous")
     call.start()
-    for inputs in QUALIFIED:
+    for inputs in QUALIFIED + [dict(SpeechResult="I don't have one", Confidence="0.9")]:
         call.send(**inputs)
     assert "text message" not in said(call.last) and "recruiter will review" in said(call.last)
     assert texts(db) == 0
@@ -329,7 +329,7 @@ def test_an_opted_out_caller_is_not_promised_a_text(twilio, db):
 def test_a_caller_on_a_landline_is_not_promised_a_text(twilio, db):
     call = Call(twilio, from_number="+442079460000")  # a London landline: no SMS
     call.start()
-    for inputs in QUALIFIED:
+    for inputs in QUALIFIED + [dict(SpeechResult="no", Confidence="0.9")]:  # no mobile to give
         call.send(**inputs)
     assert "text message" not in said(call.last) and "recruiter will review" in said(call.last)
     assert texts(db) == 0

@@ -127,6 +127,9 @@ class Agent(Base):
     speech: Mapped[dict | None] = mapped_column(JSON, nullable=True, default=dict)
     # {language: text} said to a caller whose application is on file ({job}, {date}, {days}); None: default.
     on_file_message: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # The company's own lines (E.164) that forward calls to this receptionist with their own
+    # caller ID (a PBX or IVR hand-off): a call from one is an unknown caller's.
+    switchboard_numbers: Mapped[list | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # A new random token whenever anything the agent's script is built from changes: the key of
@@ -228,6 +231,10 @@ class Candidate(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str | None] = mapped_column(String(16), unique=True, nullable=True)  # None: hidden caller ID
+    # A number to text said on a call whose caller ID takes no texts (E.164; the latest one),
+    # unverified until a text from it confirms the details (``text_number_confirmed_at``).
+    text_number: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    text_number_confirmed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     email: Mapped[str | None] = mapped_column(String(320), nullable=True, index=True)
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
@@ -262,6 +269,9 @@ class Conversation(Base):
     call_sid: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     to_number: Mapped[str] = mapped_column(String(16))
     forwarded_from: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The number said on this call for its confirmation text (the caller ID takes none), E.164:
+    # the text goes there, and a reply from it answers this call's confirmation.
+    text_number: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
     source: Mapped[str | None] = mapped_column(String(80), nullable=True)
     language: Mapped[str] = mapped_column(String(8), default="en")
     state: Mapped[dict] = mapped_column(default=dict)

@@ -4,7 +4,8 @@
     advance(script, state, event, ctx)  -> (state, turn)   the caller said/pressed/did nothing
 
 Phases (:class:`~.vocabulary.Phase`) and what leads where are declared in :data:`PHASES`:
-language -> menu -> (faq | status | [on_file ->] role -> (question -> readback?)* -> name) -> ended.
+language -> menu -> (faq | status | [on_file ->] role -> (question -> readback?)* -> name
+-> [text_number -> text_number_readback]) -> ended.
 A knockout answer, or a low-confidence answer to a scored question, is read back and
 confirmed (``readback``) before it counts: a knockout never ends a screening unconfirmed.
 A :class:`Turn` says what the agent says next (:class:`~.texts.Line` values), what it waits
@@ -32,6 +33,7 @@ from .matching import match_role
 from .languages import LANGUAGES, in_language, language as find_language
 from .screening import is_knockout
 from .script import AgentScript, OptionSpec, QuestionSpec
+from ..phones import digit_groups, region_of
 from .texts import Line, spoken_date, status_words
 from .vocabulary import AnswerSource, Channel, ConversationStatus, FollowUpReason, Phase, QuestionKind
 
@@ -122,7 +124,16 @@ class Ended:
     note: str | None = None
 
 
-Effect = Union[LanguageChosen, PostingChosen, AnswerGiven, NameGiven, EmailGiven, Ended]
+@dataclass(frozen=True)
+class TextNumberGiven:
+    """A number to text the caller at, said or keyed on the call and confirmed at its
+    read-back (the caller ID takes no texts): ``number`` in E.164. Unverified until a text
+    from it confirms (``services.text_numbers``)."""
+
+    number: str
+
+
+Effect = Union[LanguageChosen, PostingChosen, AnswerGiven, NameGiven, EmailGiven, TextNumberGiven, Ended]
 
 # ---------------------------------------------------------------- turn, state, context
 
@@ -170,6 +181,7 @@ class CallState:
     on_file: tuple[str, ...] = ()  # postings the caller already applied to (not offered again)
     may_switch: bool = False  # greeted in the language on file: the first reply may name another
     asides: int = 0  # replies that asked to repeat, to hold on or a policy question (see _aside)
+    text_number: str | None = None  # the number to text being read back (E.164)
 
     def to_dict(self) -> dict:
         # The fields as they are (JSON writes tuples as lists): dataclasses.asdict would
@@ -224,6 +236,10 @@ class CallContext:
     keypad_fallback: bool = True
     skip_menu: bool = False     # SMS screening: straight to the application after the language
     can_text: bool = True       # False when no confirmation text will follow (hidden ID, landline, opted out)
+    # The caller ID takes no texts (hidden, a landline, the company's own switchboard) and the
+    # caller has not opted out: a number to text is asked for after the name (voice).
+    ask_text_number: bool = False
+    region: str = "US"          # ISO 3166: a number said without its country code is read in it
     # A scored answer below either confidence (0.0-1.0) is read back once before it counts.
     min_speech_confidence: float = 0.5   # Twilio's ``Confidence`` for the SpeechResult
     min_answer_confidence: float = 0.7   # the interpreter's (interpret.common: GUESSED is 0.6)
@@ -365,7 +381,7 @@ def _keys_only(script: AgentScript, state: CallState, ctx: CallContext) -> bool:
 
 
 def _keypad_possible(script: AgentScript, state: CallState) -> bool:
-    if state.phase in (Phase.language, Phase.menu, Phase.role, Phase.readback, Phase.on_file):
+    if state.phase in (Phase.language, Phase.menu, Phase.role, Phase.readback, Phase.on_file, *TEXT_NUMBER_PHASES):
         return True
     return state.phase is Phase.question and _question(script, state).kind is not QuestionKind.free_text
 
@@ -394,6 +410,11 @@ def _prompt(script: AgentScript, state: CallState, keys_only: bool = False,
                 Gather(inputs, tuple(o.label(lang) for o in options), 1 if len(options) < 10 else None))
     if state.phase is Phase.name:
         return Line("ask_name"), Gather("speech")
+    if state.phase is Phase.text_number:  # keys end with "#" (no fixed count: 10 or 11 digits)
+        return Line("ask_text_number", {"keys_only": keys_only}), Gather(inputs)
+    if state.phase is Phase.text_number_readback:
+        return (Line("read_back_text_number", {"groups": digit_groups(state.text_number, region_of(state.text_number))}),
+                Gather(inputs, find_language(lang).words.yes_no_hints, 1))
     q = _question(script, state)
     if state.phase is Phase.readback:
         line = Line("read_back", {**_read_back_words(script, q, state),
@@ -452,12 +473,14 @@ def _failed(script, state, ctx, why: Line) -> tuple[CallState, Turn]:
         return _failed(script, asked, ctx, why)
     if state.phase is Phase.readback:
         return state, _prompt_turn(script, state, ctx, [why])
+    if state.phase in TEXT_NUMBER_PHASES and failures > ctx.max_reprompts:
+        return _close(state, ctx, [why])  # the screening is done: it ends without a text, not abandoned
     if failures <= ctx.max_reprompts:
         return state, _prompt_turn(script, state, ctx, [why])
     if _keys_only(script, state, ctx):
         return state, _prompt_turn(script, state, ctx, [why], keys_only=True)
     if state.phase is Phase.name:  # the name can still be confirmed by text: finish the call
-        return _goodbye(state, ctx, [why], (), FollowUpReason.name_not_captured, "name not captured")
+        return _goodbye(script, dataclasses.replace(state, name=None), ctx, [why], ())
     if state.phase is Phase.faq:   # an unheard question is no reason to hang up
         menu = dataclasses.replace(state, phase=Phase.menu, failures=0)
         return menu, _prompt_turn(script, menu, ctx, [why])
@@ -516,10 +539,15 @@ def _aside(script, state, event, ctx) -> tuple[CallState, Turn] | None:
         return state, _prompt_turn(script, state, ctx, [Line("take_your_time")])
     if _has_phrase(said, "repeat_requests"):
         return state, _prompt_turn(script, state, ctx, [Line("sure")])
-    if event.text.rstrip().endswith("?") and len(said) >= 3 and state.phase is not Phase.name:
-        # ("Why do you need it?" to the name question is no question for a recruiter.)
+    if event.text.rstrip().endswith("?") and len(said) >= 3 and state.phase not in _PERSONAL_PHASES:
         return state, _prompt_turn(script, state, ctx, [Line("faq_unknown")])
     return None
+
+
+# Asked for a number to text: the screening is done there (a failure or a hang-up ends it completed).
+TEXT_NUMBER_PHASES = (Phase.text_number, Phase.text_number_readback)
+# Asked for the caller's own details: "Why do you need it?" is no question for a recruiter.
+_PERSONAL_PHASES = (Phase.name, *TEXT_NUMBER_PHASES)
 
 
 def _has_phrase(said: list[str], kind: str) -> bool:
@@ -887,14 +915,80 @@ def _on_name(script, state, event, ctx):
     if name is None:
         return _unclear(script, state, event, ctx)
     state = dataclasses.replace(state, name=name)
-    return _goodbye(state, ctx, [], [NameGiven(name)])
+    return _goodbye(script, state, ctx, [], [NameGiven(name)])
 
 
-def _goodbye(state, ctx, before, effects, follow_up=None, note=None):
+def _goodbye(script, state, ctx, before, effects):
+    """The screening is done: goodbye, or first a number to text when the caller ID takes
+    none (``ctx.ask_text_number``, voice)."""
+    if ctx.ask_text_number and ctx.channel == Channel.voice:  # a plain "voice" from the service
+        state = dataclasses.replace(state, phase=Phase.text_number, failures=0, readbacks=0)
+        return state, _prompt_turn(script, state, ctx, before, effects)
+    return _close(state, ctx, before, effects)
+
+
+def close_unanswered(state: CallState) -> tuple[CallState, Turn]:
+    """The end of a call whose caller hung up while asked for a number to text (phases
+    ``TEXT_NUMBER_PHASES``): the screening was done, so it ends completed, without a text
+    (a number not yet confirmed is not kept), as "I don't have one" would end it."""
+    return _close(state, None, [])
+
+
+def _close(state, ctx, before, effects=(), texted: str | None = None):
+    """The completed call's goodbye: "you'll get a text" only when one will follow (the
+    caller ID takes texts, or ``texted``, the number the caller gave; ``ctx`` None: no text);
+    a name not captured is flagged for a recruiter."""
     first = state.name.split()[0] if state.name else None
-    key = "goodbye" if ctx.can_text else "goodbye_no_text"
+    key = "goodbye" if ctx is not None and ctx.can_text else "goodbye_texted" if texted else "goodbye_no_text"
+    follow_up, note = (FollowUpReason.name_not_captured, "name not captured") if state.name is None else (None, None)
     return _end(state, list(before) + [Line(key, {"name": first})], effects, ConversationStatus.completed,
                 follow_up, note)
+
+
+# Numbers read back and denied before the call goes on without one.
+MAX_TEXT_NUMBER_READBACKS = 3
+
+
+def _on_text_number(script, state, event, ctx):
+    """A number to text said or keyed: read back; "I don't have one": goodbye without a text."""
+    found = (interpret.digits_phone_number(event.digits, ctx.region) if isinstance(event, Digits)
+             else interpret.phone_number(event.text, state.language, ctx.region))
+    if found is None and isinstance(event, Speech) and interpret.declines_number(event.text, state.language):
+        return _close(state, ctx, [])
+    if found is None:
+        return _unclear(script, state, event, ctx)
+    return _read_back_number(script, state, ctx, found.value)
+
+
+def _read_back_number(script, state, ctx, number: str, before=()):
+    state = dataclasses.replace(state, phase=Phase.text_number_readback, text_number=number, failures=0,
+                                readbacks=state.readbacks + 1)
+    return state, _prompt_turn(script, state, ctx, before)
+
+
+def _on_text_number_readback(script, state, event, ctx):
+    """The reply to the number's read-back: yes -> it is kept and the text will go to it; the
+    number said (or keyed) again -> the same one confirms it, another is read back; no ->
+    asked again, up to MAX_TEXT_NUMBER_READBACKS numbers, then goodbye without a text."""
+    if isinstance(event, Digits):
+        again = interpret.digits_phone_number(event.digits, ctx.region)
+        verdict = interpret.digits_yes_no(event.digits) if again is None else None
+    else:
+        again = interpret.phone_number(event.text, state.language, ctx.region)
+        verdict = interpret.yes_no(event.text, state.language) if again is None else None
+    if again is not None and again.value != state.text_number:
+        if state.readbacks >= MAX_TEXT_NUMBER_READBACKS:
+            return _close(state, ctx)
+        return _read_back_number(script, state, ctx, again.value)
+    confirmed = again is not None or (verdict is not None and verdict.value is True)
+    if confirmed:
+        return _close(state, ctx, [], [TextNumberGiven(state.text_number)], texted=state.text_number)
+    if verdict is None or not isinstance(verdict.value, bool):
+        return _unclear(script, state, event, ctx)
+    if state.readbacks >= MAX_TEXT_NUMBER_READBACKS:
+        return _close(dataclasses.replace(state, text_number=None), ctx, [])
+    state = dataclasses.replace(state, phase=Phase.text_number, text_number=None, failures=0)
+    return state, _prompt_turn(script, state, ctx, [Line("read_back_denied")])
 
 
 @dataclass(frozen=True)
@@ -910,7 +1004,8 @@ def _phases(*names: str) -> frozenset[Phase]:
     return frozenset(Phase(n) for n in names)
 
 
-# The flow: language -> menu -> (faq | status | [on_file ->] role -> question* -> name) -> ended.
+# The flow: language -> menu -> (faq | status | [on_file ->] role -> question* -> name
+# -> [text_number -> text_number_readback]) -> ended.
 # ``start`` has no handler (``start()`` leaves it at once); ``ended`` takes no input.
 PHASES: dict[Phase, PhaseSpec] = {
     Phase.language: PhaseSpec(_on_language, _phases("language", "menu", "on_file", "role", "question", "name",
@@ -921,7 +1016,10 @@ PHASES: dict[Phase, PhaseSpec] = {
     Phase.role: PhaseSpec(_on_role, _phases("role", "question", "name", "ended")),
     Phase.question: PhaseSpec(_on_question, _phases("question", "readback", "name", "ended")),
     Phase.readback: PhaseSpec(_on_readback, _phases("readback", "question", "name", "ended")),
-    Phase.name: PhaseSpec(_on_name, _phases("name", "ended")),
+    Phase.name: PhaseSpec(_on_name, _phases("name", "text_number", "ended")),
+    Phase.text_number: PhaseSpec(_on_text_number, _phases("text_number", "text_number_readback", "ended")),
+    Phase.text_number_readback: PhaseSpec(_on_text_number_readback,
+                                          _phases("text_number_readback", "text_number", "ended")),
 }
 START_LEADS_TO = _phases("language", "menu", "on_file", "role", "question", "name", "ended")
 # The phases whose input may begin an application, and so read ``CallContext.on_file``

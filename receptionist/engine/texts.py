@@ -173,6 +173,28 @@ PHRASES: dict[str, dict[str, Any]] = {
                         "confirmar sus datos. Adiós.",
                "sms": "¡Gracias{name_part}! Recibimos su solicitud. Un reclutador se comunicará pronto."},
     },
+    # A number to text, asked when the caller ID takes no texts (engine.flow, voice only), and
+    # read back digit by digit, in its groups ({groups}: ["202", "555", "0123"]).
+    "ask_text_number": {
+        "en": "What's a mobile number where we can text you the details? You can say it or key it in, "
+              "then press pound. If you don't have one, say no.",
+        "es": "¿A qué número de celular le podemos enviar los detalles por mensaje de texto? Puede decirlo o "
+              "marcarlo, y luego oprimir numeral. Si no tiene uno, diga no.",
+    },
+    "ask_text_number_keys": {
+        "en": "Type the mobile number on your keypad, then press pound.",
+        "es": "Marque el número de celular en su teclado y luego oprima numeral.",
+    },
+    "read_back_text_number": {
+        "en": "I have {number}. Is that right?",
+        "es": "Tengo el {number}. ¿Es correcto?",
+    },
+    "goodbye_texted": {
+        "en": "Thank you{name_part}. You'll get a text message at that number in a moment to confirm your "
+              "details. Goodbye.",
+        "es": "Gracias{name_part}. En un momento recibirá un mensaje de texto en ese número para confirmar sus "
+              "datos. Adiós.",
+    },
     "goodbye_menu": {  # the caller needs nothing more at the menu ("no, that's all, thanks")
         "en": "Thank you for calling. Goodbye.",
         "es": "Gracias por llamar. Adiós.",
@@ -519,7 +541,13 @@ def render(line: Line, language: str, channel: str = "voice") -> str:
         return f"{_phrase(line.key, language, channel).format(**p)} {_phrase(kind, language, channel)}"
     if line.key.startswith("application_") and line.key != "application_in":
         p["role_part"] = f" ({p['role']})" if p.get("role") else ""
-    if line.key in ("goodbye", "goodbye_no_text"):
+    if line.key == "ask_text_number" and p.get("keys_only"):
+        return f"{_phrase('keypad_only', language, channel)} {_phrase('ask_text_number_keys', language, channel)}"
+    if line.key == "read_back_text_number":
+        # Digit by digit, a pause between groups: "2 0 2, 5 5 5, 0 1 2 3" (a voice reads "202" as a number).
+        p["number"] = ", ".join(" ".join(group) for group in p["groups"])
+        return f"{_phrase(line.key, language, channel).format(**p)} {_phrase('help_yes_no', language, channel)}"
+    if line.key in ("goodbye", "goodbye_no_text", "goodbye_texted"):
         p["name_part"] = f", {p['name']}" if p.get("name") else ""
     if line.key == "confirm_details":
         p["name_part"] = f" {p['name']}" if p.get("name") else ""

@@ -42,6 +42,8 @@ class Phase(enum.StrEnum):
     readback = "readback"  # an understood answer read back for a yes/no confirmation
     name = "name"
     on_file = "on_file"    # a returning caller's application is on file: other roles offered
+    text_number = "text_number"                    # a number to text asked for (the caller ID takes none)
+    text_number_readback = "text_number_readback"  # that number read back for a yes/no confirmation
     ended = "ended"
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..adapters.models import Agent, PhoneNumber, Policy, Posting, ScreeningQuestion
 from ..phones import to_e164
 from .company import (CompanyFileError, NumberInUseError, _texts, _timezone, assign_number, policy_values,
-                      posting_values, question_values, routing_values)
+                      posting_values, question_values, routing_values, switchboard_numbers)
 from .errors import Conflict, Invalid, NotFound
 
 WHERE = "body"  # the validators' prefix for a request body, dropped from the field names we report
@@ -65,7 +65,8 @@ def _owned_list(session: Session, model, company_id: int, condition=None) -> lis
 
 def update_agent(session: Session, company_id: int, agent_id: int, changes: dict[str, Any]) -> Agent:
     """Change an agent's ``name``, ``timezone``, ``greeting``/``disclosure``/``help_text``
-    ({language: text} covering the agent's languages) or ``routing`` ({mode, threshold})."""
+    ({language: text} covering the agent's languages), ``routing`` ({mode, threshold}) or
+    ``switchboard_numbers`` (a receptionist's: the company's own lines; [] clears them)."""
     agent = get_agent(session, company_id, agent_id)
     values: dict[str, Any] = {}
     if "name" in changes:
@@ -75,6 +76,9 @@ def update_agent(session: Session, company_id: int, agent_id: int, changes: dict
     for name in ("greeting", "disclosure", "help_text"):
         if name in changes:
             values[name] = _checked(_texts, changes[name], agent.languages, f"{WHERE}.{name}")
+    if "switchboard_numbers" in changes:
+        values["switchboard_numbers"] = _checked(switchboard_numbers, changes["switchboard_numbers"], agent.kind,
+                                                 WHERE)
     if "routing" in changes:
         current = {"mode": str(agent.routing_mode), "threshold": agent.routing_threshold}
         values.update(_checked(routing_values, current | dict(changes["routing"]), WHERE))

@@ -27,12 +27,13 @@ from ..engine.vocabulary import DuplicateCheck, OutboxKind, Phase, RoutingState
 from ..adapters.models import (Agent, AgentKind, Answer, Application, CallTurn, Candidate, Channel, Conversation, ConversationStatus, Posting,
                                FollowUpReason, ScreeningOutcome,
                       PhoneNumber, utcnow)
-from ..phones import mask, to_e164
+from ..phones import mask, region_of, to_e164
 from ..settings import SpeechSettings
 from . import duplicates
-from .confirmation import can_text, queue_confirmation
+from .confirmation import can_text, needs_text_number, queue_confirmation
 from . import candidate_list, screening_end
-from .conversations import answer_values, insert_answer, insert_transcript, open_application, record_turn, turn_lines
+from .conversations import (answer_values, apply_effects, insert_answer, insert_transcript, open_application,
+                            record_turn, turn_lines)
 from .scripts import compiled_by_id, per_version
 from .turn_writes import lines_cte, lines_params, reply_insert
 from .unit_of_work import core_connection, note_new_outbox, orm_session
@@ -83,7 +84,9 @@ def start_call(db: Session | Connection, call: InboundCall, render_twiml: Render
     Core statements only (no ORM object): one SELECT for the agent, the caller and a retry's
     conversation; the candidate (a new number, or a hidden caller ID: a new record each call),
     the conversation, its transcript, the ATS lookup (prefetch), the candidate list's row and
-    the TwiML inserted. ``flow.start`` asks first (the language or the menu): its turn has no
+    the TwiML inserted. A call from one of the receptionist's ``switchboard_numbers`` (the
+    company's own line forwarding it) is an unknown caller's, as a withheld caller ID is.
+    ``flow.start`` asks first (the language or the menu): its turn has no
     effects, and neither the caller's history nor their applications on file are read.
     ``db``: the Connection of ``UnitOfWork.run(orm=False)`` (the webhook's), or a Session.
     """
@@ -100,6 +103,10 @@ def start_call(db: Session | Connection, call: InboundCall, render_twiml: Render
         raise UnknownNumber(call.to_number, by_text=found is not None and found.kind == AgentKind.sms_screening)
     script, _ = compiled_by_id(db, found.agent_id, found.script_version)
     profile = _profile(db, found.agent_id, found.script_version)
+    if phone in profile.switchboard:
+        # The company's own line forwarded the call with its caller ID: an unknown caller,
+        # never the candidate who has that number (a new record, as for a withheld ID).
+        phone, found = None, found._replace(candidate_id=None, opted_out=None, email=None)
     caller = _Caller(phone, bool(found.opted_out))
     state, turn = flow.start(script, flow.CallContext(
         today=now.astimezone(profile.timezone).date(), channel="voice", can_text=can_text(caller),
@@ -303,6 +310,8 @@ class _Profile:
     company_id: int
     company_ats: duplicates.CompanyATS
     posting_ids: dict[str, int]  # the company's postings (open or not) by key
+    region: str = "US"  # ISO 3166, of the receptionist's own number: a number said is read in it
+    switchboard: frozenset[str] = frozenset()  # the company's own lines (E.164): their calls are unknown callers
 
 
 def _profile(db: Session | Connection, agent_id: int, version: str | None) -> _Profile:
@@ -310,9 +319,11 @@ def _profile(db: Session | Connection, agent_id: int, version: str | None) -> _P
         session = orm_session(db)
         agent = session.get(Agent, agent_id)
         speech = SpeechSettings.parse(agent.speech or {})
+        own = min((n.e164 for n in agent.phone_numbers), default=None)
         return _Profile(ZoneInfo(agent.timezone), speech, VoiceSetup(agent.voices or {}, speech), agent.company_id,
                         duplicates.CompanyATS(agent.company.slug, dict(agent.company.ats_config or {})),
-                        dict(session.connection().execute(_POSTING_IDS, {"company_id": agent.company_id}).all()))
+                        dict(session.connection().execute(_POSTING_IDS, {"company_id": agent.company_id}).all()),
+                        region_of(own), frozenset(agent.switchboard_numbers or ()))
     return per_version("call profile", agent_id, version, build)
 
 
@@ -335,7 +346,7 @@ def _turn_context(connection, profile: _Profile, row, now: dt.datetime, phase: P
                                                   profile.timezone, row.candidate_id, row.application_id)
     return flow.CallContext(today=now.astimezone(profile.timezone).date(), channel="voice", application=summary,
                             can_text=can_text(row), min_speech_confidence=profile.speech.min_confidence,
-                            on_file=on_file)
+                            on_file=on_file, ask_text_number=needs_text_number(row), region=profile.region)
 
 
 _conversations, _agents, _candidates = Conversation.__table__, Agent.__table__, Candidate.__table__
@@ -760,7 +771,14 @@ def _end_unfinished(session: Session, call_sid: str, call_status: str, duration_
         raise UnknownCall(call_sid)
     if conversation.ended_at is not None and conversation.call_duration is not None:
         return False
-    if conversation.status == ConversationStatus.in_progress:
+    if conversation.status == ConversationStatus.in_progress and \
+            conversation.state.get("phase") in flow.TEXT_NUMBER_PHASES:
+        # Hung up when asked for a number to text: the screening was done; completed, no text.
+        state, turn = flow.close_unanswered(flow.CallState.from_dict(conversation.state))
+        conversation.state = state.to_dict()
+        apply_effects(session, conversation, turn.effects, now)
+        duplicates.after_screening(session, conversation, now)
+    elif conversation.status == ConversationStatus.in_progress:
         conversation.status = ConversationStatus.abandoned
         where = conversation.state.get("phase", "start")
         conversation.flag(FollowUpReason.hung_up, f"caller hung up ({call_status}) during {where}")

@@ -40,6 +40,7 @@ from ..adapters.models import (Agent, Answer, Application, Candidate, CandidateL
                                ScreeningQuestion, TranscriptLine)
 from ..adapters.models import RoutingEvent as RoutingEventRow
 from ..engine.vocabulary import ConversationStatus, OutboxKind, RoutingState
+from . import text_numbers
 from .errors import Invalid, NotFound
 
 MAX_LIMIT = 100
@@ -185,9 +186,23 @@ class ConversationDetail:
     follow_up_reason: str | None
     follow_up_note: str | None
     recording_url: str | None
+    text_number: str | None  # the number said on this call for its texts (E.164; the caller ID took none)
     answers: list[AnswerDetail]
     transcript: list[TranscriptEntry]
     application: ApplicationDetail | None
+
+
+@dataclass(frozen=True)
+class TextNumber:
+    """The number texts reach the candidate at and where it came from: ``source``
+    "caller_id" (the number they call from) or "said_on_call" (given on a call whose caller
+    ID takes no texts; ``confirmed``: a text from it confirmed the details, else unverified);
+    ``shared_with``: other candidates whose caller ID it is (not merged: ``services.text_numbers``)."""
+
+    number: str
+    source: str
+    confirmed: bool
+    shared_with: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -214,6 +229,7 @@ class CandidateDetail:
     language: str | None
     opted_out: bool
     created_at: dt.datetime
+    text_number: TextNumber | None = None
     conversations: list[ConversationDetail] = field(default_factory=list)
     applications: list[ApplicationDetail] = field(default_factory=list)
     texts: list[TextMessage] = field(default_factory=list)
@@ -510,9 +526,12 @@ def detail(session: Session, company_id: int, candidate_id: int) -> CandidateDet
         select(OutboxItem).where(OutboxItem.candidate_id == candidate_id, OutboxItem.kind == OutboxKind.sms.value,
                                  OutboxItem.agent_id.in_(_company_agents(company_id)))
         .order_by(OutboxItem.id)).all()
+    reached = text_numbers.number_source(candidate)
     return CandidateDetail(
         row=_row(found), language=candidate.language, opted_out=candidate.opted_out,
         created_at=candidate.created_at,
+        text_number=reached and TextNumber(**reached, shared_with=text_numbers.shared_with(session, candidate)
+                                           if reached["source"] == text_numbers.SAID_ON_CALL else []),
         conversations=[_conversation(session, c) for c in conversations],
         applications=[_application(session, session.get(Application, i)) for i in application_ids],
         texts=[TextMessage(id=t.id, purpose=t.purpose, body=str((t.payload or {}).get("body", "")),
@@ -555,7 +574,7 @@ def _conversation(session: Session, c: Conversation) -> ConversationDetail:
         forwarded_from=c.forwarded_from, started_at=c.started_at, ended_at=c.ended_at,
         call_duration=c.call_duration, confirmation=_str(c.confirmation_status),
         follow_up_reason=_str(c.follow_up_reason), follow_up_note=c.follow_up_note,
-        recording_url=c.recording_url,
+        recording_url=c.recording_url, text_number=c.text_number,
         answers=[AnswerDetail(question_id=q.id, question_key=q.key, question_kind=str(q.kind),
                               question_text=q.text, raw_text=a.raw_text, value=(a.value or {}).get("value"),
                               confidence=a.confidence, source=str(a.source), knocked_out=a.knocked_out,

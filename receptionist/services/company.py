@@ -183,6 +183,7 @@ def _load_agent(loader: _Loader, company: Company, a: dict, where: str) -> None:
         "speech": speech,
         "on_file_message": (_texts(a["on_file_message"], languages, where + ".on_file_message")
                             if a.get("on_file_message") else None),
+        "switchboard_numbers": switchboard_numbers(a.get("switchboard_numbers"), kind, where),
     })
     _load_numbers(loader, agent, a.get("phone_numbers") or [], where)
     _load_questions(loader, agent, a.get("questions") or [], languages, where)
@@ -284,6 +285,27 @@ def _timezone(name: str, where: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise CompanyFileError(f"{where}.timezone: unknown time zone {name!r}") from exc
     return name
+
+
+def switchboard_numbers(raw, kind: str, where: str) -> list[str] | None:
+    """A receptionist's ``switchboard_numbers``: the company's own lines that forward calls
+    to it with their own caller ID (a PBX or IVR hand-off), as sorted E.164 without repeats;
+    None for none. A call from one is an unknown caller's (``services.calls.start_call``).
+    Raises CompanyFileError naming the entry for a number that is not one, and for an SMS
+    screening agent (nobody forwards texts)."""
+    if raw is None or raw == []:
+        return None
+    if kind != AgentKind.receptionist:
+        raise CompanyFileError(f"{where}.switchboard_numbers: only a receptionist takes forwarded calls")
+    if not isinstance(raw, list):
+        raise CompanyFileError(f"{where}.switchboard_numbers: must be a list of phone numbers")
+    numbers = set()
+    for j, number in enumerate(raw):
+        try:
+            numbers.add(to_e164(str(number)))
+        except ValueError as exc:
+            raise CompanyFileError(f"{where}.switchboard_numbers[{j}]: {exc}") from exc
+    return sorted(numbers)
 
 
 def _load_numbers(loader: _Loader, agent: Agent, numbers: list, where: str) -> None:

@@ -18,6 +18,7 @@ from ..phones import can_receive_sms
 from .outbox import queue_sms_new
 from .scores import StoredAnswer, stored_answers
 from .scripts import script_for
+from .text_numbers import text_to
 
 
 def captured_details(conversation: Conversation, answers: list[StoredAnswer]) -> list[tuple[str, str | None]]:
@@ -75,18 +76,26 @@ def can_text(candidate) -> bool:
     return not candidate.opted_out and can_receive_sms(candidate.phone)
 
 
+def needs_text_number(candidate) -> bool:
+    """Whether to ask ``candidate``'s call for a number to text: the caller ID takes no texts
+    (withheld, a landline, the company's switchboard) and they have not opted out."""
+    return not candidate.opted_out and not can_receive_sms(candidate.phone)
+
+
 def queue_confirmation(session, conversation: Conversation, now: dt.datetime) -> int | None:
     """Write the confirmation text for ``conversation`` (once: keyed by conversation id) and
-    mark the conversation's confirmation pending; returns the outbox row's id. None when the
-    number cannot take texts (hidden, a landline); for an opted-out caller the row is written
-    cancelled (``outbox.queue_sms_new``)."""
-    if not can_receive_sms(conversation.candidate.phone):
+    mark the conversation's confirmation pending; returns the outbox row's id. It goes to the
+    caller ID, or when that takes no texts to the number said on the call
+    (``text_numbers.text_to``); None when there is neither (hidden, a landline, no number
+    given); for an opted-out caller the row is written cancelled (``outbox.queue_sms_new``)."""
+    to = text_to(conversation)
+    if to is None:
         return None
     if _confirmation_already_sent(session, conversation, now):
         return None
     conversation.confirmation_status = ConfirmationStatus.pending
     conversation.confirmation_sent_at = now
-    return queue_sms_new(session, to=conversation.candidate.phone, from_=conversation.to_number,
+    return queue_sms_new(session, to=to, from_=conversation.to_number,
                          body=confirmation_text(conversation, stored_answers(session, conversation)),
                          purpose=OutboxPurpose.confirmation, idempotency_key=f"confirmation:{conversation.id}",
                          candidate=conversation.candidate, conversation_id=conversation.id,

@@ -11,7 +11,8 @@ confidence means (typically: confirm or reprompt). ``make eval`` measures covera
 precision on the labelled answers in ``tests/data/``.
 
 One module per kind of answer: ``yesno``, ``numbers``, ``dates``, ``choices``,
-``emails``, ``keypad`` (the ``digits_*`` readers) and ``names``, and ``language`` (which
+``emails``, ``keypad`` (the ``digits_*`` readers), ``names`` and ``phone_numbers`` (a
+number to text, said or keyed), and ``language`` (which
 language a reply is in, whatever it answers); ``common`` holds the
 types, the confidence levels and the one text folding. The words of each language live
 in ``engine.languages``: regional codes such as "es-MX" are accepted and an unsupported
@@ -30,6 +31,7 @@ from .emails import email
 from .keypad import digits_choice, digits_date, digits_number, digits_yes_no
 from .language import language_of
 from .numbers import number
+from .phone_numbers import declines_number, digits_phone_number, phone_number
 from .yesno import yes_no
 
 __all__ = [
@@ -39,6 +41,8 @@ __all__ = [
     "choice",
     "date",
     "date_refusal",
+    "declines_number",
+    "digits_phone_number",
     "digits_choice",
     "digits_date",
     "digits_number",
@@ -46,5 +50,6 @@ __all__ = [
     "email",
     "language_of",
     "number",
+    "phone_number",
     "yes_no",
 ]

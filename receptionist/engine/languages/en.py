@@ -1,5 +1,5 @@
 """English: the words callers use and the words they hear (see ``vocabulary`` for the format)."""
-from .vocabulary import (ChoiceWords, DateWords, EmailWords, NameWords, NumberWords, Vocabulary,
+from .vocabulary import (ChoiceWords, DateWords, EmailWords, NameWords, NumberWords, PhoneWords, Vocabulary,
                          YesNoWords)
 
 _UNITS = r"(?:years?|months?|weeks?|days?|hours?|decades?|dozen)"
@@ -263,6 +263,15 @@ WORDS = Vocabulary(
     "|just a second|just a sec|give me a second|give me a sec|give me a minute|hang on|wait a second"
     "|wait a minute|let me think|let me see|let me check",
     hesitations="well|oh|uh|um|ok|okay",
+    phone=PhoneWords(
+        digits={"zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3",
+                "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9"},
+        repeats={"double": 2, "triple": 3},
+        no_number="i dont have one|i dont have a cell|i dont have a cell phone|i dont have a mobile"
+        "|i dont have a phone|i do not have one|dont have one|no cell|no cell phone|i dont|none|no"
+        "|i dont have any|i dont have a number|i dont have another number|not really|nope|no i dont"
+        "|this is the only one|this is my only number|thats my only number",
+    ),
     menu={"apply": ("apply", "job", "jobs", "apply for a job", "work"),
           "status": ("status", "check", "application", "check on my application"),
           "question": ("question", "ask a question", "information", "questions")},

@@ -1,5 +1,5 @@
 """Spanish: the words callers use and the words they hear (see ``vocabulary`` for the format)."""
-from .vocabulary import (ChoiceWords, DateWords, EmailWords, NameWords, NumberWords, Vocabulary,
+from .vocabulary import (ChoiceWords, DateWords, EmailWords, NameWords, NumberWords, PhoneWords, Vocabulary,
                          YesNoWords)
 
 _UNITS = r"(?:a[ñn]os?|mes(?:es)?|semanas?|d[ií]as?|horas?|d[eé]cadas?|docenas?)"
@@ -248,6 +248,13 @@ WORDS = Vocabulary(
     hold_requests="un momento|un momentito|un segundo|un segundito|espere|espereme|esperame|espere un momento"
     "|deme un segundo|dame un segundo|deme un momento|dejeme pensar|dejame pensar|dejeme ver|dejame ver",
     hesitations="bueno|pues|este|o sea|ah|eh",
+    phone=PhoneWords(
+        digits={"cero": "0", "uno": "1", "dos": "2", "tres": "3", "cuatro": "4",
+                "cinco": "5", "seis": "6", "siete": "7", "ocho": "8", "nueve": "9"},
+        repeats={"doble": 2, "triple": 3},
+        no_number="no tengo|no tengo celular|no tengo otro|no tengo otro numero|no tengo telefono|no tengo uno"
+        "|no tengo movil|no tengo cel|ninguno|no|nada|solo este|solo tengo este|es el unico|este es el unico",
+    ),
     menu={"apply": ("solicitar", "empleo", "trabajo", "aplicar"),
           "status": ("estado", "consultar", "mi solicitud"),
           "question": ("pregunta", "hacer una pregunta", "información", "preguntas")},

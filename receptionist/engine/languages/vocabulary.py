@@ -251,6 +251,20 @@ class NameWords:
 
 
 @dataclass(frozen=True)
+class PhoneWords:
+    """A phone number said digit by digit (``interpret.phone_number``).
+
+    digits: {heard word: the digit it says} ("oh" -> "0", "cero" -> "0"); repeats: {heard
+    word: how many times the next digit is said} ("double five" -> "55"); no_number: phrases
+    that say there is no number to give ("I don't have one", "no tengo celular").
+    """
+
+    digits: Mapping[str, str]
+    repeats: Mapping[str, int] = field(default_factory=dict)
+    no_number: str = ""
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     """Everything one language contributes besides its wording (``engine.texts.PHRASES``).
 
@@ -296,3 +310,5 @@ class Vocabulary:
     # Asking whether this is a person or a machine ("are you a robot?", "¿es una persona?"):
     # answered truthfully (an automated AI assistant) before a request for a person is read.
     identity_questions: str = ""
+    # A number to text, said digit by digit (the voice flow's ``text_number`` phase).
+    phone: PhoneWords = PhoneWords(digits={})

@@ -31,7 +31,8 @@ def _agent(agent) -> dict:
             "languages": agent.languages, "greeting": agent.greeting, "disclosure": agent.disclosure,
             "help_text": agent.help_text,
             "routing": {"mode": agent.routing_mode, "threshold": agent.routing_threshold},
-            "phone_numbers": sorted(agent.phone_numbers, key=lambda n: n.id)}
+            "phone_numbers": sorted(agent.phone_numbers, key=lambda n: n.id),
+            "switchboard_numbers": agent.switchboard_numbers or []}
 
 
 @operation(bp, "GET", "/agents", summary="The company's receptionists and SMS screening agents", tag="agents",
@@ -50,7 +51,9 @@ def get_agent(session, company_id, agent_id):
 @operation(bp, "PATCH", "/agents/<int:agent_id>", summary="Change an agent", tag="agents", data=AgentOut,
            body=AgentChange)
 def update_agent(session, company_id, agent_id, body):
-    """Name, time zone, greeting/disclosure/help text ({language: text}), routing {mode, threshold}."""
+    """Name, time zone, greeting/disclosure/help text ({language: text}), routing {mode, threshold},
+    a receptionist's switchboard numbers (the company's own lines: a call from one is an
+    unknown caller's; [] clears them)."""
     changes = {k: v for k, v in _changes(body).items() if v is not None}
     return _agent(agents.update_agent(session, company_id, agent_id, changes))
 

@@ -114,6 +114,9 @@ class PhoneNumberOut(Out):
     e164: str
 
 
+PhoneText = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[0-9+() .-]+$")]
+
+
 class AgentOut(Out):
     object: Literal["agent"] = "agent"
     id: int
@@ -127,6 +130,8 @@ class AgentOut(Out):
     help_text: dict[str, str]
     routing: Routing
     phone_numbers: list[PhoneNumberOut]
+    switchboard_numbers: list[str] = Field(description="the company's own lines (E.164) that forward calls to "
+                                           "this receptionist with their caller ID: their calls are unknown callers")
 
 
 class AgentQuery(ListQuery):
@@ -140,10 +145,11 @@ class AgentChange(Strict):
     disclosure: Texts | None = None
     help_text: Texts | None = None
     routing: RoutingChange | None = None
+    switchboard_numbers: Annotated[list[PhoneText], Field(max_length=50)] | None = None
 
 
 class NumberIn(Strict):
-    phone_number: Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[0-9+() .-]+$")]
+    phone_number: PhoneText
 
 
 class OptionIn(Strict):
