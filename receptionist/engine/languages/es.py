@@ -186,6 +186,33 @@ WORDS = Vocabulary(
             "|finde|findes",
             "tiempo completo|full time",
             "medio tiempo|tiempo parcial|part time",
+            # Familias de empleos por hora (nombres, actividades): ver en.py.
+            ("chofer|choferes|chofer de reparto|chofer de camion|conductor|conductora|conductor de camion"
+             "|camion|camiones|camioneta|camionero|camionera|troca|trocas|trailero|trailer|repartidor"
+             "|repartidora|reparto|repartos|entregas|mensajero|licencia cdl|cdl|licencia de manejo"
+             "|licencia de conducir",
+             "manejar|manejando|manejo|maneje|conducir|conduciendo|conduzco|repartir|repartiendo|entregar"
+             "|entregando|manejar troca|manejar camion"),
+            ("montacargas|montacarga|montacarguista|montacarguistas|operador de montacargas"
+             "|operadora de montacargas|chofer de montacargas|forklift|fork lift|el lift",
+             # Un montacargas también se maneja: "manejar" solo es cualquiera de los dos.
+             "manejar|manejando|manejo|maneje|conducir|conduciendo|operar|operando|manejar montacargas"
+             "|manejo montacargas|manejando montacargas|operar montacargas"),
+            ("almacen|almacenes|bodega|bodegas|bodeguero|bodeguera|almacenista|empacador|empacadora"
+             "|empacadores|empaque|surtidor|surtidora|cargador|cargadora|estibador|ayudante general"
+             "|trabajo general|centro de distribucion",
+             "empacar|empacando|empaco|surtir|surtiendo|surtiendo pedidos|cargar|cargando|descargar"
+             "|descargando|acomodar|acomodando|estibar"),
+            ("cocinero|cocinera|cocina|ayudante de cocina|preparador de alimentos", "cocinar|cocinando|cocino"),
+            ("cajero|cajera|cajeros|cajeras", "cobrar|cobrando"),
+            ("limpieza|conserje|intendencia|intendente|afanador|afanadora|personal de limpieza"
+             "|housekeeping|mucama|recamarera",
+             "limpiar|limpiando|limpio|trapear"),
+            ("guardia|guardia de seguridad|seguridad|vigilante|guardias|oficial de seguridad",
+             "vigilar|vigilando|cuidar la entrada"),
+            ("cuidador|cuidadora|cuidadores|cuidado de ancianos|cuidado en casa|asistente de salud en el hogar"
+             "|enfermera auxiliar|cna",
+             "cuidar|cuidando|cuido"),
         ),
     ),
     email=EmailWords(
