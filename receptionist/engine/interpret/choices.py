@@ -136,21 +136,45 @@ def _holds(label: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     return any(label[i : i + len(phrase)] == phrase for i in range(len(label) - len(phrase) + 1))
 
 
+def _spans(label: tuple[str, ...], phrase: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Where ``phrase`` is a run of whole words of ``label``: (start, end) word indexes."""
+    return [(i, i + len(phrase)) for i in range(len(label) - len(phrase) + 1) if label[i : i + len(phrase)] == phrase]
+
+
+def _meant_by(label: tuple[str, ...]) -> set[int]:
+    """The indexes (into ``_MEANINGS``) of the meanings ``label`` holds a phrase of, less one
+    whose phrase lies inside a longer phrase of another ("chofer" of the driver inside
+    "chofer de montacargas", a forklift's name). A label of two meanings ("hi-lo driver":
+    forklift and driver, in words apart) tells neither: empty. Two meanings held by some of
+    the same words ("full time", "cdl": English's and Spanish's) are one meaning in two
+    languages: both."""
+    found = [(a, b, m) for m, (names, activities) in enumerate(_MEANINGS)
+             for p in names | activities for a, b in _spans(label, p)]
+    spans: dict[int, set[tuple[int, int]]] = {}
+    for a, b, m in found:
+        if not any(om != m and oa <= a and b <= ob and ob - oa > b - a for oa, ob, om in found):
+            spans.setdefault(m, set()).add((a, b))
+    apart = any(not (spans[m] & spans[other]) for m in spans for other in spans)
+    return set() if apart else set(spans)
+
+
 def _with_meanings(labels: _Phrases) -> tuple[_Phrases, _Phrases]:
     """Each option's labels and the names of the common meanings it alone holds ("nights"
     also "overnight", "graveyard"; "día" also "diurno"; "Delivery Driver" also "chofer",
-    "box truck"), less any phrase that is or holds another option's label or is held by one;
-    and per option those meanings' activities ("drive", "manejar"), likewise."""
+    "box truck"), less any phrase that is or holds another option's label; and per option
+    those meanings' activities ("drive", "manejar"), likewise. An option holds a meaning when
+    one of its labels holds only that meaning's phrases (:func:`_meant_by`); a phrase also
+    inside another option's label is kept: the longer label said wins (:func:`_whole_label`)."""
+    meant = [set().union(*map(_meant_by, option)) for option in labels]
     extra: list[set[tuple[str, ...]]] = [set() for _ in labels]
     doing: list[set[tuple[str, ...]]] = [set() for _ in labels]
-    for names, activities in _MEANINGS:
-        holders = [i for i, option in enumerate(labels)
-                   if any(_holds(label, p) for label in option for p in names | activities)]
+    for m, (names, activities) in enumerate(_MEANINGS):
+        holders = [i for i, option_meant in enumerate(meant) if m in option_meant]
         if len(holders) != 1:
             continue  # no option means it, or several do: the caller's word picks none
         others = [label for j, option in enumerate(labels) if j != holders[0] for label in option]
-        extra[holders[0]] |= {p for p in names if not any(_holds(o, p) or _holds(p, o) for o in others)}
-        doing[holders[0]] |= {p for p in activities if not any(_holds(o, p) or _holds(p, o) for o in others)}
+        extra[holders[0]] |= {p for p in names if not any(p == o or _holds(p, o) for o in others)}
+        doing[holders[0]] |= {p for p in activities if not any(p == o or _holds(p, o) for o in others)}
     return (tuple(option | added for option, added in zip(labels, extra)),
             tuple(frozenset(d) for d in doing))
 
