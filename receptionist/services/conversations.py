@@ -142,7 +142,8 @@ def application_for(session: Session, conversation: Conversation) -> Application
 
 
 def apply_effects(session: Session, conversation: Conversation, effects, now: dt.datetime) -> None:
-    """Store the facts a turn established (answers, language, posting, name, e-mail, the end).
+    """Store the facts a turn established (answers, language, posting, name, e-mail, a
+    follow-up for a recruiter, the end).
 
     An answer is one Core INSERT on the session's connection, at once (so what follows in the
     same turn, e.g. the score at the end, reads it), with the question id from the agent's
@@ -163,6 +164,8 @@ def apply_effects(session: Session, conversation: Conversation, effects, now: dt
             conversation.candidate.name = effect.name
         elif isinstance(effect, flow.EmailGiven):
             conversation.candidate.email = effect.email
+        elif isinstance(effect, flow.FollowUp):
+            conversation.flag(effect.reason, effect.note)
         elif isinstance(effect, flow.Ended):
             conversation.status = ConversationStatus(effect.status)
             conversation.ended_at = now

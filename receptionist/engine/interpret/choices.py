@@ -56,6 +56,7 @@ _FUNCTION_WORDS = frozenset().union(*(lang.words.choices.function_words for lang
 _FUZZY_CUTOFF = 80
 _FUZZY_MARGIN = 5  # fuzzy scores closer than this are "equally good"
 _FUZZY_WEIGHT = 0.8  # a fuzzy match is never as sure as a label said outright
+_FUZZY_MIN_LETTERS = 3  # shorter words said are matched whole, never fuzzily
 
 
 def _singular(word: str) -> str:
@@ -287,10 +288,11 @@ def _fuzzy_score(tokens: Sequence[str], labels) -> float:
     best = 0.0
     for label in labels:
         target = " ".join(label)
-        best = max(best, fuzz.ratio(" ".join(tokens), target))
-        for size in {max(1, len(label) - 1), len(label), len(label) + 1}:
+        for size in {max(1, len(label) - 1), len(label), len(label) + 1, len(tokens)}:
             for start in range(len(tokens) - size + 1):
-                best = max(best, fuzz.ratio(" ".join(tokens[start : start + size]), target))
+                said = " ".join(tokens[start : start + size])
+                if len(said) >= _FUZZY_MIN_LETTERS:  # "si" is 80% of "sit": too short to tell
+                    best = max(best, fuzz.ratio(said, target))
     return best
 
 

@@ -256,7 +256,8 @@ WORDS = Vocabulary(
     repeat_requests="repeat|repeat that|repeat the question|say that again|say it again|come again|once more"
     "|one more time|what was the question|whats the question|what was that|what did you say|what was it"
     "|i didnt hear|i didnt catch that|i didnt get that|didnt hear you|didnt catch that|i cant hear you"
-    "|what do you mean|i dont understand|i dont understand the question|what|huh|pardon|sorry|excuse me",
+    "|what do you mean|i dont understand|i dont understand the question",
+    repeat_alone="what|huh|pardon|sorry|excuse me",  # "sorry I drive trucks" is an answer
     closings="no|nope|nah|no thanks|no thank you|thats all|thats it|thats everything|nothing|nothing else"
     "|im good|im all set|all set|im done|bye|goodbye|bye bye|have a good day|have a nice day|thank you|thanks",
     human_requests="real person|a person|live person|actual person|human|a human|human being|representative"

@@ -249,8 +249,8 @@ WORDS = Vocabulary(
     "|no mejor|corrijo|me equivoque",
     repeat_requests="repita|repitame|repite|repiteme|me repite|puede repetir|podria repetir|otra vez|de nuevo"
     "|cual era la pregunta|cual es la pregunta|que pregunto|que dijo|que dice|no escuche|no le escuche"
-    "|no le oi|no entendi|no le entendi|no entiendo|no entiendo la pregunta|como|que|mande|perdon|disculpe"
-    "|como dijo|como dice",
+    "|no le oi|no entendi|no le entendi|no entiendo|no entiendo la pregunta|como dijo|como dice",
+    repeat_alone="como|que|mande|perdon|disculpe",  # "como 3 años" is "about 3 years"
     closings="no|no gracias|eso es todo|es todo|eso seria todo|nada|nada mas|estoy bien|asi esta bien|ya esta"
     "|adios|hasta luego|bye|gracias|muchas gracias|que tenga buen dia",
     human_requests="una persona|persona real|un humano|humano|representante|operador|operadora|un agente"

@@ -275,6 +275,9 @@ class Vocabulary:
     # no failure counted): asking to hear it again ("can you repeat that", "what was the
     # question"), or for a moment ("hold on", "un momento").
     repeat_requests: str = ""
+    # Words that ask to hear it again only when they are all the reply ("¿cómo?", "what?"):
+    # inside an answer they are something else ("como 3 años": about three years).
+    repeat_alone: str = ""
     hold_requests: str = ""
     # Needing nothing more, at the menu ("no, that's all", "eso es todo"): the call ends.
     closings: str = ""
