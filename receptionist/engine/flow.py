@@ -238,15 +238,21 @@ class CallContext:
     # The texter's language on file (``candidates.language``, e.g. "es"), None when unknown:
     # a thread ``start``s in it, without the language question (SMS only).
     language: str | None = None
+    # The texter's previous screening with this agent ended unfinished (not understood, or gone
+    # silent): a new thread says it starts again rather than greeting them as new (SMS only).
+    unfinished: bool = False
 
 
 def sms_context(today: dt.date, application: ApplicationSummary | None = None,
-                on_file: tuple[OnFile, ...] = (), language: str | None = None) -> CallContext:
+                on_file: tuple[OnFile, ...] = (), language: str | None = None,
+                unfinished: bool = False) -> CallContext:
     """The context for an SMS screening: two clarifying reprompts (a texter off topic for two
     texts, "ok" or "what?", is not turned away on the third), no keypad, no menu;
-    ``language``: the texter's language on file, if any."""
+    ``language``: the texter's language on file, if any; ``unfinished``: their previous
+    screening ended unfinished."""
     return CallContext(today=today, channel=Channel.sms, application=application, max_reprompts=2,
-                       keypad_fallback=False, skip_menu=True, on_file=on_file, language=language)
+                       keypad_fallback=False, skip_menu=True, on_file=on_file, language=language,
+                       unfinished=unfinished)
 
 
 # The menu, in the order it is offered (press 1, 2, 3); labels from engine.languages.
@@ -287,10 +293,13 @@ def start(script: AgentScript, ctx: CallContext, said: str | None = None) -> tup
     in it, offered the other languages in one line each, and goes straight on (see
     :func:`_switch_language` for a first reply that names another language); ``said``, the
     first text, is answered first when the company's policies answer it ("how much does it
-    pay?")."""
+    pay?"). A texter whose previous screening ended unfinished (``ctx.unfinished``) is told
+    this one starts again."""
     known = ctx.skip_menu and ctx.language in script.languages
     language = ctx.language if known else script.languages[0]
     intro = _intro(script, language)
+    if ctx.unfinished:
+        intro.insert(min(1, len(intro)), Line("start_again"))
     if ctx.skip_menu and (known or len(script.languages) == 1):
         others = [code for code in script.languages if code != language]
         offer = [Line("switch_language", {"languages": others})] if others else []
@@ -709,7 +718,8 @@ def _answers_ahead(script: AgentScript, event: Event, lang: str, ctx: CallContex
         return False
     answered = [q for q in script.questions if q.kind is not QuestionKind.free_text and _interpret_answer(
         q, event, lang, ctx.today, in_language(q.text, lang, script.default_language)) is not None]
-    bare = bool(answered) and interpret.yes_no(event.text, lang) is not None  # "sí", "yes"
+    # "sí", "yes sir": a bare yes or no (two words at most), no answer given ahead.
+    bare = bool(answered) and len(words(event.text)) <= 2 and interpret.yes_no(event.text, lang) is not None
     return any(q.kind is not QuestionKind.yes_no or not bare for q in answered)
 
 

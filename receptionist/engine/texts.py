@@ -79,6 +79,11 @@ PHRASES: dict[str, dict[str, Any]] = {
         "es": {"voice": "Gracias por llamar. Un reclutador se comunicará con usted sobre su solicitud. Adiós.",
                "sms": "¡Gracias! Un reclutador se comunicará con usted sobre su solicitud."},
     },
+    # A texter whose previous screening ended unfinished texts again (flow.start, ctx.unfinished).
+    "start_again": {
+        "en": "Welcome back! Your last application wasn't finished, so let's start it again.",
+        "es": "¡Bienvenido de nuevo! Su última solicitud no quedó terminada, así que empecemos otra vez.",
+    },
     "start_screening": {
         "en": "Great. I'll ask you a few short questions.",
         "es": "Muy bien. Le haré algunas preguntas breves.",
