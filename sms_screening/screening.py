@@ -95,11 +95,12 @@ def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, 
     taken as is when the screening is still at its step. Returns the conversation (None when
     none was started) and the reply texts."""
     conversation = open_screening(session, agent, candidate)
+    unfinished = False
     if conversation is not None:
         idle_since = conversation.last_activity_at or conversation.started_at
         if (now - idle_since).total_seconds() > expires_after:
             expire(conversation, now)
-            conversation = None
+            conversation, unfinished = None, True
     if conversation is not None:  # as turns.plain_answer reads it
         body = without_our_question(body, script_for(agent), conversation.state)
     if computed is not None and conversation is not None and (computed.conversation_id, computed.step) == (
@@ -119,7 +120,8 @@ def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, 
     # others offered.
     language = candidate.language or (interpret.language_of(body, script.languages, min_words=2) if started
                                       else None)
-    ctx = flow.sms_context(local_today(agent, now), on_file=on_file, language=language)
+    unfinished = started and not on_file and (unfinished or _last_ended_unfinished(session, agent, candidate))
+    ctx = flow.sms_context(local_today(agent, now), on_file=on_file, language=language, unfinished=unfinished)
     email = interpret.email(body) if started and on_file else None
     if email is not None:
         return None, _email_after_application(candidate, email.value, script)
@@ -140,6 +142,17 @@ def handle_screening_text(session: Session, agent: Agent, candidate: Candidate, 
         event = text_event(body)
         state, turn = flow.advance(script, flow.CallState.from_dict(conversation.state), event, ctx)
     return conversation, _store_turn(session, conversation, state, turn, event, now, step_on=not started)
+
+
+def _last_ended_unfinished(session: Session, agent: Agent, candidate: Candidate) -> bool:
+    """Whether the candidate's latest SMS screening with ``agent`` ended unfinished (abandoned:
+    not understood, or expired), so that a new thread says it starts again."""
+    status = session.scalars(
+        select(Conversation.status)
+        .where(Conversation.agent_id == agent.id, Conversation.candidate_id == candidate.id,
+               Conversation.channel == Channel.sms)
+        .order_by(Conversation.started_at.desc(), Conversation.id.desc()).limit(1)).first()
+    return status == ConversationStatus.abandoned
 
 
 def _email_after_application(candidate: Candidate, email: str, script: AgentScript) -> list[str]:

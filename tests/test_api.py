@@ -9,7 +9,8 @@ import logging
 from sqlalchemy import func, select
 
 from receptionist import bootstrap
-from receptionist.adapters.models import Application, OutboxItem, ScreeningQuestion
+from receptionist.adapters.models import Agent, Application, OutboxItem, ScreeningQuestion
+from receptionist.services.scripts import script_for
 
 from .api_helpers import Api, acme, api_app, globex, make_key  # noqa: F401  (fixtures)
 from .candidate_world import world  # noqa: F401
@@ -219,6 +220,26 @@ def test_policies_and_postings(acme):
     closed = acme("PATCH", f"/v4/postings/{posting.get_json()['data']['id']}", json={"open": False})
     assert closed.get_json()["data"]["open"] is False
     assert "picker" not in [p["key"] for p in acme.get("/v4/postings?open=true").get_json()["data"]]
+
+
+def test_what_a_posting_is_also_called_is_kept_checked_and_read_by_the_next_call(acme, db):
+    made = acme("POST", "/v4/postings", json={"key": "yard", "title": {"en": "Yard Jockey", "es": "Patiero"},
+                                              "also_called": {"en": ["spotter", "hostler"], "es": ["movedor de cajas"]}})
+    assert made.status_code == 201, made.get_json()
+    data = made.get_json()["data"]
+    assert data["also_called"] == {"en": ["spotter", "hostler"], "es": ["movedor de cajas"]}
+    bad = acme("PATCH", f"/v4/postings/{data['id']}", json={"also_called": {"en": []}})
+    assert bad.status_code == 422
+    with db.transaction() as s:
+        agent = s.scalars(select(Agent).filter_by(slug="front-desk")).one()
+        [yard] = [p for p in script_for(agent).postings if p.key == "yard"]
+        assert yard.as_option().forms("en") == ("Yard Jockey", "spotter", "hostler")
+    cleared = acme("PATCH", f"/v4/postings/{data['id']}", json={"also_called": None})
+    assert cleared.get_json()["data"]["also_called"] is None
+    with db.transaction() as s:  # an edit gives the script a new version: the next call reads it
+        agent = s.scalars(select(Agent).filter_by(slug="front-desk")).one()
+        [yard] = [p for p in script_for(agent).postings if p.key == "yard"]
+        assert yard.as_option().forms("en") == ("Yard Jockey",)
 
 
 def test_candidates_filters_detail_and_not_found(acme, world):

@@ -69,6 +69,9 @@ def test_the_database_enforces_one_number_one_agent(db):
     (("agents", 0, "questions", 0, "knockout"), {"equal": False}, "unknown knockout rule"),
     (("agents", 0, "timezone"), "Mars/Olympus", "unknown time zone"),
     (("agents", 0, "routing"), {"mode": "auto", "threshold": 130}, "threshold: a whole number from 0 to 100"),
+    (("postings", 2, "also_called"), {"fr": ["chauffeur"]}, "postings[2].also_called: unknown language 'fr'"),
+    (("postings", 2, "also_called"), {"es": ["  "]}, "postings[2].also_called.es: '  ' is not a phrase"),
+    (("postings", 2, "also_called"), ["chofer"], "postings[2].also_called: expected a mapping of language"),
 ])
 def test_invalid_files_name_the_field_and_change_nothing(db, path, value, message):
     data = copy.deepcopy(DATA)

@@ -117,7 +117,7 @@ def test_a_database_that_does_not_answer_makes_healthz_503_without_hanging(app, 
 
 @pytest.mark.parametrize("revision,detail", [
     (None, "no schema (the migrations never ran): run flask --app app db upgrade"),
-    ("0009_candidate_list", "schema at revision 0009_candidate_list, this code needs 0011_text_numbers: "
+    ("0009_candidate_list", "schema at revision 0009_candidate_list, this code needs 0012_posting_also_called: "
                             "run flask --app app db upgrade"),
 ])
 def test_a_database_not_migrated_makes_healthz_503_naming_the_command(tmp_path, settings, revision, detail):

@@ -207,7 +207,7 @@ class Policy(Base):
 
 
 class Posting(Base):
-    """An open job (posting). ``title``: {language: title}."""
+    """An open job (posting). ``title``: {language: title}; ``also_called``: {language: [phrases]}."""
 
     __tablename__ = "postings"
     __table_args__ = (UniqueConstraint("company_id", "key"),)
@@ -220,6 +220,8 @@ class Posting(Base):
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
     interview_posting_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # {language: [what people also call the job]}: "chofer", "CDL driver" (engine.script.PostingSpec).
+    also_called: Mapped[dict | None] = mapped_column(nullable=True)
 
     company: Mapped[Company] = relationship(back_populates="postings")
 

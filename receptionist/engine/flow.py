@@ -133,7 +133,16 @@ class TextNumberGiven:
     number: str
 
 
-Effect = Union[LanguageChosen, PostingChosen, AnswerGiven, NameGiven, EmailGiven, TextNumberGiven, Ended]
+@dataclass(frozen=True)
+class FollowUp:
+    """A recruiter should look at the conversation, which goes on (a texter who has not picked a
+    job after the reprompts): ``reason`` (typed) and ``note`` (what happened, in words)."""
+
+    reason: FollowUpReason
+    note: str
+
+
+Effect = Union[LanguageChosen, PostingChosen, AnswerGiven, NameGiven, EmailGiven, TextNumberGiven, Ended, FollowUp]
 
 # ---------------------------------------------------------------- turn, state, context
 
@@ -247,15 +256,21 @@ class CallContext:
     # The texter's language on file (``candidates.language``, e.g. "es"), None when unknown:
     # a thread ``start``s in it, without the language question (SMS only).
     language: str | None = None
+    # The texter's previous screening with this agent ended unfinished (not understood, or gone
+    # silent): a new thread says it starts again rather than greeting them as new (SMS only).
+    unfinished: bool = False
 
 
 def sms_context(today: dt.date, application: ApplicationSummary | None = None,
-                on_file: tuple[OnFile, ...] = (), language: str | None = None) -> CallContext:
+                on_file: tuple[OnFile, ...] = (), language: str | None = None,
+                unfinished: bool = False) -> CallContext:
     """The context for an SMS screening: two clarifying reprompts (a texter off topic for two
     texts, "ok" or "what?", is not turned away on the third), no keypad, no menu;
-    ``language``: the texter's language on file, if any."""
+    ``language``: the texter's language on file, if any; ``unfinished``: their previous
+    screening ended unfinished."""
     return CallContext(today=today, channel=Channel.sms, application=application, max_reprompts=2,
-                       keypad_fallback=False, skip_menu=True, on_file=on_file, language=language)
+                       keypad_fallback=False, skip_menu=True, on_file=on_file, language=language,
+                       unfinished=unfinished)
 
 
 # The menu, in the order it is offered (press 1, 2, 3); labels from engine.languages.
@@ -296,10 +311,13 @@ def start(script: AgentScript, ctx: CallContext, said: str | None = None) -> tup
     in it, offered the other languages in one line each, and goes straight on (see
     :func:`_switch_language` for a first reply that names another language); ``said``, the
     first text, is answered first when the company's policies answer it ("how much does it
-    pay?")."""
+    pay?"). A texter whose previous screening ended unfinished (``ctx.unfinished``) is told
+    this one starts again."""
     known = ctx.skip_menu and ctx.language in script.languages
     language = ctx.language if known else script.languages[0]
     intro = _intro(script, language)
+    if ctx.unfinished:
+        intro.insert(min(1, len(intro)), Line("start_again"))
     if ctx.skip_menu and (known or len(script.languages) == 1):
         others = [code for code in script.languages if code != language]
         offer = [Line("switch_language", {"languages": others})] if others else []
@@ -386,10 +404,12 @@ def _keypad_possible(script: AgentScript, state: CallState) -> bool:
     return state.phase is Phase.question and _question(script, state).kind is not QuestionKind.free_text
 
 
-def _prompt(script: AgentScript, state: CallState, keys_only: bool = False,
-            today: dt.date | None = None) -> tuple[Line, Gather]:
-    """The line that asks for the current phase's input, and how to gather it."""
+def _prompt(script: AgentScript, state: CallState, keys_only: bool = False, today: dt.date | None = None,
+            how: bool = False) -> tuple[Line, Gather]:
+    """The line that asks for the current phase's input, and how to gather it; a choice asked
+    again (``state.failures``, or ``how``) says how to answer it (by text: the numbers)."""
     lang = state.language
+    how = how or state.failures > 0
     inputs = "dtmf" if keys_only else "speech dtmf"
     if state.phase is Phase.language:
         hints = tuple(h for code in script.languages for h in LANGUAGE_OPTIONS[code].labels[lang])
@@ -406,7 +426,7 @@ def _prompt(script: AgentScript, state: CallState, keys_only: bool = False,
                 Gather(inputs, find_language(lang).words.yes_no_hints, 1))
     if state.phase is Phase.role:
         options = _role_options(script, state)
-        return (_ask_choice({"text_key": "choose_role"}, options, lang, keys_only),
+        return (_ask_choice({"text_key": "choose_role"}, options, lang, keys_only, how),
                 Gather(inputs, tuple(o.label(lang) for o in options), 1 if len(options) < 10 else None))
     if state.phase is Phase.name:
         return Line("ask_name"), Gather("speech")
@@ -422,7 +442,7 @@ def _prompt(script: AgentScript, state: CallState, keys_only: bool = False,
         return line, Gather(inputs, find_language(lang).words.yes_no_hints, 1)
     text = in_language(q.text, lang, script.default_language)
     if q.kind is QuestionKind.choice:
-        return (_ask_choice({"text": text}, q.options, lang, keys_only),
+        return (_ask_choice({"text": text}, q.options, lang, keys_only, how),
                 Gather(inputs, tuple(o.label(lang) for o in q.options), 1 if len(q.options) < 10 else None))
     # Callers learn "press 1 for yes" once; later yes/no questions skip it unless reprompted.
     brief = (q.kind is QuestionKind.yes_no and not keys_only and state.failures == 0 and state.question > 0
@@ -437,14 +457,15 @@ def _prompt(script: AgentScript, state: CallState, keys_only: bool = False,
     return line, Gather("speech")
 
 
-def _ask_choice(text: dict, options, lang: str, keys_only: bool) -> Line:
-    """A numbered choice; ``text`` is {"text": company text} or {"text_key": phrase key}."""
+def _ask_choice(text: dict, options, lang: str, keys_only: bool, how: bool = False) -> Line:
+    """A numbered choice; ``text`` is {"text": company text} or {"text_key": phrase key};
+    ``how``: with how to answer (texts.render: "Reply 1, 2 or 3.")."""
     return Line("ask", {"kind": "choice", "options": [o.label(lang) for o in options],
-                        "keys_only": keys_only, **text})
+                        "keys_only": keys_only, **({"how": True} if how else {}), **text})
 
 
-def _prompt_turn(script, state, ctx, before=(), effects=(), keys_only=False) -> Turn:
-    line, gather = _prompt(script, state, keys_only, ctx.today)
+def _prompt_turn(script, state, ctx, before=(), effects=(), keys_only=False, how=False) -> Turn:
+    line, gather = _prompt(script, state, keys_only, ctx.today, how)
     return Turn(tuple(before) + (line,), state.language, gather, tuple(effects))
 
 
@@ -484,6 +505,13 @@ def _failed(script, state, ctx, why: Line) -> tuple[CallState, Turn]:
     if state.phase is Phase.faq:   # an unheard question is no reason to hang up
         menu = dataclasses.replace(state, phase=Phase.menu, failures=0)
         return menu, _prompt_turn(script, menu, ctx, [why])
+    if state.phase is Phase.role and ctx.channel is Channel.sms:
+        # Nor is not picking the job, by text: a texter writes back when they can. The options
+        # once more, how to answer, and (once) a recruiter asked to follow up; the thread stays open.
+        if failures > ctx.max_reprompts + 1:
+            return state, _prompt_turn(script, state, ctx, [why])
+        flag = FollowUp(FollowUpReason.not_understood, "job not picked by text after the reprompts; thread open")
+        return state, _prompt_turn(script, state, ctx, [why, Line("recruiter_can_help")], [flag])
     if state.phase is Phase.language and ctx.channel is Channel.sms:
         # Nor is the language question: a texter goes on in the first language, offered the others.
         first = script.languages[0]
@@ -537,7 +565,7 @@ def _aside(script, state, event, ctx) -> tuple[CallState, Turn] | None:
         return state, _prompt_turn(script, state, ctx, [Line("no_transfer")])
     if _has_phrase(said, "hold_requests"):
         return state, _prompt_turn(script, state, ctx, [Line("take_your_time")])
-    if _has_phrase(said, "repeat_requests"):
+    if _has_phrase(said, "repeat_requests") or _only_phrases(said, "repeat_alone"):
         return state, _prompt_turn(script, state, ctx, [Line("sure")])
     if event.text.rstrip().endswith("?") and len(said) >= 3 and state.phase not in _PERSONAL_PHASES:
         return state, _prompt_turn(script, state, ctx, [Line("faq_unknown")])
@@ -706,10 +734,30 @@ def _on_role(script, state, event, ctx):
     if narrowed:  # several jobs match what was said: ask among these (never loops)
         state = dataclasses.replace(state, role_choices=narrowed, failures=0)
         return state, _prompt_turn(script, state, ctx, [Line("roles_matching")])
+    if key is None and _answers_ahead(script, event, state.language, ctx) and state.asides < MAX_ASIDES:
+        # "sí tengo 25", "tengo papeles": an answer to a question still to come, not nonsense.
+        state = dataclasses.replace(state, asides=state.asides + 1)
+        return state, _prompt_turn(script, state, ctx, [Line("answer_later")], how=True)
     if key is None:
         return _unclear(script, state, event, ctx)
     state = dataclasses.replace(state, posting=key, role_choices=None)
     return _next_question(script, dataclasses.replace(state, question=-1), ctx, [], [PostingChosen(key)])
+
+
+def _answers_ahead(script: AgentScript, event: Event, lang: str, ctx: CallContext) -> bool:
+    """Whether ``event``, said at the job question, answers a screening question still to come
+    ("si tengo 25": the age; "tengo papeles": work authorization; "tomorrow": the start), by
+    more than a bare yes or no (which answers nothing here). Such an answer is not kept: the
+    question is asked in its turn. (Keeping it would mean an ``AnswerGiven`` per question it
+    answers, stored with the application once the job is picked, and the flow skipping
+    questions already answered, each read back as a knockout answer must be.)"""
+    if not isinstance(event, Speech):
+        return False
+    answered = [q for q in script.questions if q.kind is not QuestionKind.free_text and _interpret_answer(
+        q, event, lang, ctx.today, in_language(q.text, lang, script.default_language)) is not None]
+    # "sí", "yes sir": a bare yes or no (two words at most), no answer given ahead.
+    bare = bool(answered) and len(words(event.text)) <= 2 and interpret.yes_no(event.text, lang) is not None
+    return any(q.kind is not QuestionKind.yes_no or not bare for q in answered)
 
 
 def _role_said(script, event: Event, options, lang: str) -> tuple[str | None, tuple[str, ...] | None]:

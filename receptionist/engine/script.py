@@ -71,14 +71,17 @@ class PolicySpec:
 
 @dataclass(frozen=True)
 class PostingSpec:
-    """An open posting the caller can pick; ``title``: {language: title}; ``location``: "City, ST"."""
+    """An open posting the caller can pick; ``title``: {language: title}; ``location``: "City, ST";
+    ``also_called``: {language: (what people also call the job, ...)}."""
 
     key: str
     title: Mapping[str, str]
     location: str | None = None
+    also_called: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def as_option(self) -> OptionSpec:
-        return OptionSpec(self.key, {lang: (t,) for lang, t in self.title.items()})
+        """The posting as a choice: its title (shown, the first label), then what it is also called."""
+        return OptionSpec(self.key, {lang: (t, *self.also_called.get(lang, ())) for lang, t in self.title.items()})
 
     def as_opening(self) -> Opening:
         """The posting as role matching (``engine.matching``) reads it."""

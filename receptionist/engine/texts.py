@@ -99,6 +99,11 @@ PHRASES: dict[str, dict[str, Any]] = {
         "es": {"voice": "Gracias por llamar. Un reclutador se comunicará con usted sobre su solicitud. Adiós.",
                "sms": "¡Gracias! Un reclutador se comunicará con usted sobre su solicitud."},
     },
+    # A texter whose previous screening ended unfinished texts again (flow.start, ctx.unfinished).
+    "start_again": {
+        "en": "Welcome back! Your last application wasn't finished, so let's start it again.",
+        "es": "¡Bienvenido de nuevo! Su última solicitud no quedó terminada, así que empecemos otra vez.",
+    },
     "start_screening": {
         "en": "Great. I'll ask you a few short questions.",
         "es": "Muy bien. Le haré algunas preguntas breves.",
@@ -107,6 +112,16 @@ PHRASES: dict[str, dict[str, Any]] = {
     "asked_again": {"en": "Thanks for waiting. Let's try that again.",  # flow.Repeat
                     "es": "Gracias por esperar. Intentémoslo de nuevo."},
     "not_understood": {"en": "Sorry, I didn't understand that.", "es": "Perdón, no le entendí."},
+    # A choice asked again by text: how to answer ({numbers}: "1, 2 or 3").
+    "reply_with_number": {"en": "Reply {numbers}.", "es": "Responda {numbers}."},
+    # The job not picked by text after the reprompts: the thread stays open, a recruiter is told.
+    "recruiter_can_help": {
+        "en": "A recruiter can help too: we've asked one to follow up with you.",
+        "es": "Un reclutador también le puede ayudar: le pedimos que se comunique con usted.",
+    },
+    # An answer to a question still to come, given at the job question ("sí tengo 25").
+    "answer_later": {"en": "Thanks, I'll ask about that in a moment.",
+                     "es": "Gracias, eso se lo pregunto en un momento."},
     # Why an answer to a date question is no start date (interpret.date_refusal), and the
     # options a caller named at once (interpret.ambiguous_choice; {options}: "days or nights").
     "date_past": {"en": "That date has passed.", "es": "Esa fecha ya pasó."},
@@ -443,6 +458,13 @@ def _phrase(key: str, language: str, channel: str) -> str:
     return text
 
 
+def _reply_with_number(count: int, language: str) -> str:
+    """How to answer a numbered choice by text: "Reply 1, 2 or 3." / "Responda 1, 2 o 3."."""
+    numbers = [str(n) for n in range(1, count + 1)]
+    said = numbers[0] if count == 1 else f"{', '.join(numbers[:-1])} {_phrase('or', language, 'sms')} {numbers[-1]}"
+    return _phrase("reply_with_number", language, "sms").format(numbers=said)
+
+
 def _options(options: Sequence[str], language: str, channel: str) -> str:
     """Numbered options: "For days, press 1. For nights, press 2." or "1: days\n2: nights"."""
     parts = [_phrase("help_choice", language, channel).format(label=label, n=n)
@@ -522,7 +544,8 @@ def render(line: Line, language: str, channel: str = "voice") -> str:
         if kind == "choice":
             intro = _phrase("keypad_only", language, channel) + " " if keys_only else ""
             gap = "\n" if channel == "sms" else " "
-            return f"{intro}{p['text']}{gap}{_options(p['options'], language, channel)}".strip()
+            how = f"{gap}{_reply_with_number(len(p['options']), language)}" if p.get("how") and channel == "sms" else ""
+            return f"{intro}{p['text']}{gap}{_options(p['options'], language, channel)}{how}".strip()
         if keys_only:
             return f"{_phrase('keypad_only', language, channel)} {p['text']} " \
                    f"{_phrase(f'help_{kind}_keys', language, channel)}"

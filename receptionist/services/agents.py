@@ -259,7 +259,7 @@ def get_posting(session: Session, company_id: int, posting_id: int) -> Posting:
 
 def create_posting(session: Session, company_id: int, data: dict[str, Any]) -> Posting:
     """Open a posting: ``key`` plus the YAML fields (title, location, description, open,
-    interview_posting_id). A key the company already uses is a Conflict."""
+    interview_posting_id, also_called). A key the company already uses is a Conflict."""
     return _add_keyed(session, Posting, {"company_id": company_id, "key": data["key"]},
                       _checked(posting_values, data, _company_languages(session, company_id), WHERE), "the company")
 
@@ -278,7 +278,8 @@ def update_posting(session: Session, company_id: int, posting_id: int, changes: 
     """Change a posting (``open: false`` closes it: callers are no longer offered it)."""
     posting = get_posting(session, company_id, posting_id)
     current = {"title": posting.title, "location": posting.location, "description": posting.description,
-               "open": posting.is_open, "interview_posting_id": posting.interview_posting_id}
+               "open": posting.is_open, "interview_posting_id": posting.interview_posting_id,
+               "also_called": posting.also_called}
     values = _checked(posting_values, current | changes, _company_languages(session, company_id), WHERE)
     for name, value in values.items():
         setattr(posting, name, value)

@@ -135,11 +135,28 @@ def _load_postings(loader: _Loader, company: Company, postings: list, languages:
 
 def posting_values(p: dict, languages: list[str], where: str) -> dict:
     """A posting's columns from its YAML/API shape (``title``: text or {language: text},
-    ``location``, ``description``, ``open``, ``interview_posting_id``). Raises CompanyFileError."""
+    ``location``, ``description``, ``open``, ``interview_posting_id``, ``also_called``).
+    Raises CompanyFileError."""
     title = p.get("title")
     title = {lang: title for lang in languages} if isinstance(title, str) else _texts(title, [], where + ".title")
     return {"title": title, "location": p.get("location"), "description": p.get("description"),
-            "is_open": bool(p.get("open", True)), "interview_posting_id": p.get("interview_posting_id")}
+            "is_open": bool(p.get("open", True)), "interview_posting_id": p.get("interview_posting_id"),
+            "also_called": _also_called(p.get("also_called"), where + ".also_called")}
+
+
+def _also_called(value: Any, where: str) -> dict[str, list[str]] | None:
+    """What people also call a posting's job (``also_called: {en: [CDL driver], es: [chofer]}``):
+    {language: [phrases]}, known language codes, each phrase a few words; None when not given."""
+    if value is None or value == {}:
+        return None
+    result = _phrase_lists(value, where)
+    for lang, phrases in result.items():
+        if lang not in LANGUAGES:
+            raise CompanyFileError(f"{where}: unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
+        if not phrases or (bad := [p for p in phrases if not words(p)]):
+            raise CompanyFileError(f"{where}.{lang}: {bad[0]!r} is not a phrase" if phrases
+                                   else f"{where}.{lang}: expected a non-empty list of phrases")
+    return result
 
 
 def routing_values(routing: dict, where: str) -> dict:

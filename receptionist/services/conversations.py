@@ -144,7 +144,7 @@ def application_for(session: Session, conversation: Conversation) -> Application
 
 def apply_effects(session: Session, conversation: Conversation, effects, now: dt.datetime) -> None:
     """Store the facts a turn established (answers, language, posting, name, e-mail, a number
-    to text, the end).
+    to text, a follow-up for a recruiter, the end).
 
     An answer is one Core INSERT on the session's connection, at once (so what follows in the
     same turn, e.g. the score at the end, reads it), with the question id from the agent's
@@ -167,6 +167,8 @@ def apply_effects(session: Session, conversation: Conversation, effects, now: dt
             conversation.candidate.email = effect.email
         elif isinstance(effect, flow.TextNumberGiven):
             record_said_number(conversation, effect.number, now)
+        elif isinstance(effect, flow.FollowUp):
+            conversation.flag(effect.reason, effect.note)
         elif isinstance(effect, flow.Ended):
             conversation.status = ConversationStatus(effect.status)
             conversation.ended_at = now

@@ -68,7 +68,8 @@ def build_script(agent: Agent) -> AgentScript:
                      implied_by_phrases=q.implied_by_phrases)
         for q in agent.questions if q.active)
     policies = tuple(PolicySpec(p.key, _labels(p.questions), dict(p.answer)) for p in agent.policies)
-    postings = tuple(PostingSpec(p.key, dict(p.title), p.location) for p in agent.company.postings if p.is_open)
+    postings = tuple(PostingSpec(p.key, dict(p.title), p.location, _labels(p.also_called))
+                     for p in agent.company.postings if p.is_open)
     return AgentScript(
         company_name=agent.company.name,
         languages=tuple(agent.languages or ("en",)),

@@ -56,6 +56,7 @@ _FUNCTION_WORDS = frozenset().union(*(lang.words.choices.function_words for lang
 _FUZZY_CUTOFF = 80
 _FUZZY_MARGIN = 5  # fuzzy scores closer than this are "equally good"
 _FUZZY_WEIGHT = 0.8  # a fuzzy match is never as sure as a label said outright
+_FUZZY_MIN_LETTERS = 3  # shorter words said are matched whole, never fuzzily
 
 
 def _singular(word: str) -> str:
@@ -64,10 +65,17 @@ def _singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
+def _meaning_phrases(phrases: str) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(map(_singular, p.split())) for p in phrases.split("|") if p.strip())
+
+
 # Every language's option meanings ("night|nights|overnight|graveyard"), as label words: an
-# English script's caller may answer in Spanish and the other way round.
-_MEANINGS = tuple(frozenset(tuple(map(_singular, p.split())) for p in meaning.split("|") if p.strip())
-                  for lang in LANGUAGES.values() for meaning in lang.words.choices.meanings)
+# English script's caller may answer in Spanish and the other way round. Each is (names,
+# activities): the names are said for the option; an activity ("drive", "manejando") only
+# picks it when nothing names an option ("I drive a forklift" is the forklift).
+_MEANINGS = tuple((_meaning_phrases(m), frozenset()) if isinstance(m, str)
+                  else (_meaning_phrases(m[0]), _meaning_phrases(m[1]))
+                  for lang in LANGUAGES.values() for m in lang.words.choices.meanings)
 
 @dataclass(frozen=True)
 class _Heard:
@@ -78,15 +86,16 @@ class _Heard:
     content: tuple[str, ...]  # every word but fillers
     labels: tuple[frozenset[tuple[str, ...]], ...]  # per option, each label as words
     distinctive: tuple[frozenset[str], ...]  # per option, label words no other option uses
+    activities: tuple[frozenset[tuple[str, ...]], ...]  # per option, what its people do ("drive")
 
     @classmethod
     def of(cls, text: str, options: Sequence[Choice], language: str) -> _Heard:
         code = find_language(language).code
         vocabulary, numbers = _vocabulary(code), _numbers(code)
         said = [[w if w in numbers else _singular(w) for w in clause] for clause in clauses(text)]
-        labels, distinctive = _options(_hashable(options))
+        labels, distinctive, activities = _options(_hashable(options))
         content = tuple(t for tokens in said for t in tokens if t not in vocabulary.fillers)
-        return cls(vocabulary, said, content, labels, distinctive)
+        return cls(vocabulary, said, content, labels, distinctive, activities)
 
 
 @cache
@@ -102,13 +111,17 @@ def _hashable(options: Sequence[Choice]) -> tuple[Choice, ...]:
     return tuple(o if isinstance(o.labels, tuple) else Choice(o.key, tuple(o.labels)) for o in options)
 
 
+_Phrases = tuple[frozenset[tuple[str, ...]], ...]  # per option, phrases as words
+
+
 @lru_cache(maxsize=1024)  # a script asks the same few questions of every caller
-def _options(options: tuple[Choice, ...]) -> tuple[tuple[frozenset[tuple[str, ...]], ...], tuple[frozenset[str], ...]]:
-    """Per option: its labels as singular words, and its distinctive words (label words of
-    more than two letters that are no function word and no other option's); frozen, as
-    every caller's answer shares them."""
+def _options(options: tuple[Choice, ...]) -> tuple[_Phrases, tuple[frozenset[str], ...], _Phrases]:
+    """Per option: its labels as singular words (with the names of the common meanings it
+    alone holds), its distinctive words (label words of more than two letters that are no
+    function word and no other option's) and its meanings' activities; frozen, as every
+    caller's answer shares them."""
     labels = tuple(frozenset({tuple(map(_singular, words(label))) for label in o.labels} - {()}) for o in options)
-    labels = _with_meanings(labels)
+    labels, activities = _with_meanings(labels)
     significant = [  # from the company's own labels: "third" of "third shift" is no position's word
         {w for label in option for w in label if len(w) > 2 and w not in _FUNCTION_WORDS}
         for option in (tuple(frozenset({tuple(map(_singular, words(label))) for label in o.labels} - {()})
@@ -116,7 +129,7 @@ def _options(options: tuple[Choice, ...]) -> tuple[tuple[frozenset[tuple[str, ..
     ]
     distinctive = tuple(frozenset(own.difference(*significant[:i], *significant[i + 1 :]))
                         for i, own in enumerate(significant))
-    return labels, distinctive
+    return labels, distinctive, activities
 
 
 def _holds(label: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
@@ -124,18 +137,47 @@ def _holds(label: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     return any(label[i : i + len(phrase)] == phrase for i in range(len(label) - len(phrase) + 1))
 
 
-def _with_meanings(labels: tuple[frozenset[tuple[str, ...]], ...]) -> tuple[frozenset[tuple[str, ...]], ...]:
-    """Each option's labels and the phrases of the common meanings it alone holds ("nights"
-    also "overnight", "graveyard"; "día" also "diurno"), less any phrase that is or holds
-    another option's label or is held by one."""
+def _spans(label: tuple[str, ...], phrase: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Where ``phrase`` is a run of whole words of ``label``: (start, end) word indexes."""
+    return [(i, i + len(phrase)) for i in range(len(label) - len(phrase) + 1) if label[i : i + len(phrase)] == phrase]
+
+
+def _meant_by(label: tuple[str, ...]) -> set[int]:
+    """The indexes (into ``_MEANINGS``) of the meanings ``label`` holds a phrase of, less one
+    whose phrase lies inside a longer phrase of another ("chofer" of the driver inside
+    "chofer de montacargas", a forklift's name). A label of two meanings ("hi-lo driver":
+    forklift and driver, in words apart) tells neither: empty. Two meanings held by some of
+    the same words ("full time", "cdl": English's and Spanish's) are one meaning in two
+    languages: both."""
+    found = [(a, b, m) for m, (names, activities) in enumerate(_MEANINGS)
+             for p in names | activities for a, b in _spans(label, p)]
+    spans: dict[int, set[tuple[int, int]]] = {}
+    for a, b, m in found:
+        if not any(om != m and oa <= a and b <= ob and ob - oa > b - a for oa, ob, om in found):
+            spans.setdefault(m, set()).add((a, b))
+    apart = any(not (spans[m] & spans[other]) for m in spans for other in spans)
+    return set() if apart else set(spans)
+
+
+def _with_meanings(labels: _Phrases) -> tuple[_Phrases, _Phrases]:
+    """Each option's labels and the names of the common meanings it alone holds ("nights"
+    also "overnight", "graveyard"; "día" also "diurno"; "Delivery Driver" also "chofer",
+    "box truck"), less any phrase that is or holds another option's label; and per option
+    those meanings' activities ("drive", "manejar"), likewise. An option holds a meaning when
+    one of its labels holds only that meaning's phrases (:func:`_meant_by`); a phrase also
+    inside another option's label is kept: the longer label said wins (:func:`_whole_label`)."""
+    meant = [set().union(*map(_meant_by, option)) for option in labels]
     extra: list[set[tuple[str, ...]]] = [set() for _ in labels]
-    for meaning in _MEANINGS:
-        holders = [i for i, option in enumerate(labels) if any(_holds(label, p) for label in option for p in meaning)]
+    doing: list[set[tuple[str, ...]]] = [set() for _ in labels]
+    for m, (names, activities) in enumerate(_MEANINGS):
+        holders = [i for i, option_meant in enumerate(meant) if m in option_meant]
         if len(holders) != 1:
             continue  # no option means it, or several do: the caller's word picks none
         others = [label for j, option in enumerate(labels) if j != holders[0] for label in option]
-        extra[holders[0]] |= {p for p in meaning if not any(_holds(o, p) or _holds(p, o) for o in others)}
-    return tuple(option | added for option, added in zip(labels, extra))
+        extra[holders[0]] |= {p for p in names if not any(p == o or _holds(p, o) for o in others)}
+        doing[holders[0]] |= {p for p in activities if not any(p == o or _holds(p, o) for o in others)}
+    return (tuple(option | added for option, added in zip(labels, extra)),
+            tuple(frozenset(d) for d in doing))
 
 
 _NEGATION_WINDOW = 3  # "not the night shift", "no el de almacén"
@@ -189,6 +231,15 @@ def _label_words(heard: _Heard) -> tuple[set[int], float]:
     return ({i for i, n in enumerate(overlap) if n == most} if most else set()), INFERRED
 
 
+def _activity(heard: _Heard) -> tuple[set[int], float]:
+    """What the caller does, when nothing names an option: "I like driving", "manejando"
+    for a driver's job."""
+    found = {option for option, phrases in enumerate(heard.activities) for tokens in heard.clauses
+             for phrase in phrases for start in range(len(tokens) - len(phrase) + 1)
+             if tuple(tokens[start : start + len(phrase)]) == phrase and not _negated(heard, tokens, start)}
+    return found, INFERRED
+
+
 def _position(heard: _Heard) -> tuple[set[int], float]:
     """Ordinals ("the second one", "la última") or numbers ("option 3", "dos", "1")."""
     table = heard.words.ordinals
@@ -237,24 +288,26 @@ def _fuzzy_score(tokens: Sequence[str], labels) -> float:
     best = 0.0
     for label in labels:
         target = " ".join(label)
-        best = max(best, fuzz.ratio(" ".join(tokens), target))
-        for size in {max(1, len(label) - 1), len(label), len(label) + 1}:
+        for size in {max(1, len(label) - 1), len(label), len(label) + 1, len(tokens)}:
             for start in range(len(tokens) - size + 1):
-                best = max(best, fuzz.ratio(" ".join(tokens[start : start + size]), target))
+                said = " ".join(tokens[start : start + size])
+                if len(said) >= _FUZZY_MIN_LETTERS:  # "si" is 80% of "sit": too short to tell
+                    best = max(best, fuzz.ratio(said, target))
     return best
 
 
-_CHOICE_STEPS = (_exact_label, _whole_label, _label_words, _position, _fuzzy)
+_CHOICE_STEPS = (_exact_label, _whole_label, _label_words, _activity, _position, _fuzzy)
 
 
 def _excluded(heard: _Heard) -> set[int]:
-    """Options the caller ruled out: a label or distinctive word said after a negator or
+    """Options the caller ruled out: a label, distinctive word or activity ("I don't want to
+    drive") said after a negator or
     an "except" ("not nights", "no de noche", "anything but weekends", "cualquiera menos
     el de noche"), or followed by a "no" that ends the clause ("de noche no")."""
     out = set()
     for tokens in heard.clauses:
-        for option, (labels, own) in enumerate(zip(heard.labels, heard.distinctive)):
-            for label in labels | {(w,) for w in own}:
+        for option, (labels, own, doing) in enumerate(zip(heard.labels, heard.distinctive, heard.activities)):
+            for label in labels | {(w,) for w in own} | doing:
                 for start in range(len(tokens) - len(label) + 1):
                     end = start + len(label)
                     if tuple(tokens[start:end]) != label:
@@ -326,9 +379,13 @@ def choice(text: str, options: Sequence[Choice], language: str) -> Interpretatio
     A common meaning the option's labels hold is heard in its other words too
     (``ChoiceWords.meanings``): "overnight", "graveyard", "third shift", "nites", "nocturno"
     -> "nights"; "Saturdays and Sundays" -> "weekends"; "FT" -> "full time"; never when two
-    options hold it. A recognizer's digit for a word is heard as the word: "4 lift" ->
-    "Forklift Operator" (fuzzy).
-    Order: exact label, contained label, distinctive label word, ordinal or number, fuzzy.
+    options hold it. Job families likewise (``ChoiceWords.meanings`` pairs): "chofer", "box
+    truck", "manejando camión" -> "Delivery Driver"; "hi-lo", "montacarga" -> "Forklift
+    Operator"; "bodega", "picker" -> "Warehouse Associate"; a family's activity ("I like
+    driving") only when nothing names an option: "I drive a forklift" -> "Forklift Operator".
+    A recognizer's digit for a word is heard as the word: "4 lift" -> "Forklift Operator" (fuzzy).
+    Order: exact label, contained label, distinctive label word, activity, ordinal or number,
+    fuzzy.
     """
     return _read(text, options, language)[0]
 

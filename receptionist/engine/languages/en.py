@@ -200,6 +200,33 @@ WORDS = Vocabulary(
             "|saturdays and sundays|sat and sun|sat sun|saturday sunday|saturdays sundays",
             "full time|fulltime|ft",
             "part time|parttime|pt",
+            # Hourly job families (names, activities), for postings in other words: a family picks
+            # the one option whose title holds one of its phrases, never one of two.
+            ("driver|delivery driver|truck driver|box truck|box truck driver|box truck delivery|cdl|cdl driver"
+             "|class a|class b|class a cdl|class b cdl|trucker|truck|semi|semi truck|tractor trailer|18 wheeler"
+             "|delivery|deliveries|delivery job|route driver|van driver|courier|driving job|drivers license",
+             "drive|driving|drove|deliver|delivering|drive a truck|drive trucks|make deliveries"),
+            ("forklift|forklift operator|forklift driver|fork lift|fork lift operator|forklift truck|lift truck"
+             "|hi lo|hilo|hi low|tow motor|towmotor|reach truck|reach truck driver|sit down forklift"
+             "|stand up forklift|forklift certified|forklift certification|forklift license",
+             # A forklift is driven too: "driving" alone is either job when both are offered.
+             "drive|driving|drove|operate|operating|operate a forklift|drive a forklift|drive forklift"),
+            ("warehouse|warehouse worker|warehouse associate|warehouse job|warehouse work|picker|packer"
+             "|picker packer|pick and pack|pick pack|order picking|order filler|material handler|package handler"
+             "|loader|unloader|loading trucks|unloading trucks|load trucks|unload trucks|stocker"
+             "|shipping and receiving|distribution center|fulfillment center|general labor|general laborer"
+             "|laborer|dock worker",
+             "pick|picking|pack|packing|packaging|stocking|sorting|loading|unloading|lifting boxes"),
+            ("cook|cooks|line cook|prep cook|kitchen|kitchen staff|short order cook|cocinero",
+             "cooking|cook food|prep food|food prep"),
+            ("cashier|cashiers|front register|register|checkout|cajero|cajera", "ring up|ringing up"),
+            ("cleaner|cleaners|janitor|janitorial|custodian|housekeeper|housekeeping|cleaning crew|porter",
+             "cleaning|clean|mopping"),
+            ("security|security guard|guard|security officer|guard card|unarmed security|armed security",
+             "patrol|patrolling|keep watch"),
+            ("caregiver|caregivers|caretaker|home health aide|home health|hha|cna|personal care aide|pca"
+             "|home care|elderly care",
+             "caring for|take care of|taking care of|care for"),
         ),
         homophones={"4": "for", "2": "to"},
     ),
@@ -246,7 +273,8 @@ WORDS = Vocabulary(
     repeat_requests="repeat|repeat that|repeat the question|say that again|say it again|come again|once more"
     "|one more time|what was the question|whats the question|what was that|what did you say|what was it"
     "|i didnt hear|i didnt catch that|i didnt get that|didnt hear you|didnt catch that|i cant hear you"
-    "|what do you mean|i dont understand|i dont understand the question|what|huh|pardon|sorry|excuse me",
+    "|what do you mean|i dont understand|i dont understand the question",
+    repeat_alone="what|huh|pardon|sorry|excuse me",  # "sorry I drive trucks" is an answer
     closings="no|nope|nah|no thanks|no thank you|thats all|thats it|thats everything|nothing|nothing else"
     "|im good|im all set|all set|im done|bye|goodbye|bye bye|have a good day|have a nice day|thank you|thanks",
     human_requests="real person|a person|live person|actual person|human|a human|human being|representative"

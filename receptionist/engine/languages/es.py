@@ -196,6 +196,33 @@ WORDS = Vocabulary(
             "|finde|findes",
             "tiempo completo|full time",
             "medio tiempo|tiempo parcial|part time",
+            # Familias de empleos por hora (nombres, actividades): ver en.py.
+            ("chofer|choferes|chofer de reparto|chofer de camion|conductor|conductora|conductor de camion"
+             "|camion|camiones|camioneta|camionero|camionera|troca|trocas|trailero|trailer|repartidor"
+             "|repartidora|reparto|repartos|entregas|mensajero|licencia cdl|cdl|licencia de manejo"
+             "|licencia de conducir",
+             "manejar|manejando|manejo|maneje|conducir|conduciendo|conduzco|repartir|repartiendo|entregar"
+             "|entregando|manejar troca|manejar camion"),
+            ("montacargas|montacarga|montacarguista|montacarguistas|operador de montacargas"
+             "|operadora de montacargas|chofer de montacargas|forklift|fork lift|el lift",
+             # Un montacargas también se maneja: "manejar" solo es cualquiera de los dos.
+             "manejar|manejando|manejo|maneje|conducir|conduciendo|operar|operando|manejar montacargas"
+             "|manejo montacargas|manejando montacargas|operar montacargas"),
+            ("almacen|almacenes|bodega|bodegas|bodeguero|bodeguera|almacenista|empacador|empacadora"
+             "|empacadores|empaque|surtidor|surtidora|cargador|cargadora|estibador|ayudante general"
+             "|trabajo general|centro de distribucion",
+             "empacar|empacando|empaco|surtir|surtiendo|surtiendo pedidos|cargar|cargando|descargar"
+             "|descargando|acomodar|acomodando|estibar"),
+            ("cocinero|cocinera|cocina|ayudante de cocina|preparador de alimentos", "cocinar|cocinando|cocino"),
+            ("cajero|cajera|cajeros|cajeras", "cobrar|cobrando"),
+            ("limpieza|conserje|intendencia|intendente|afanador|afanadora|personal de limpieza"
+             "|housekeeping|mucama|recamarera",
+             "limpiar|limpiando|limpio|trapear"),
+            ("guardia|guardia de seguridad|seguridad|vigilante|guardias|oficial de seguridad",
+             "vigilar|vigilando|cuidar la entrada"),
+            ("cuidador|cuidadora|cuidadores|cuidado de ancianos|cuidado en casa|asistente de salud en el hogar"
+             "|enfermera auxiliar|cna",
+             "cuidar|cuidando|cuido"),
         ),
     ),
     email=EmailWords(
@@ -232,8 +259,8 @@ WORDS = Vocabulary(
     "|no mejor|corrijo|me equivoque",
     repeat_requests="repita|repitame|repite|repiteme|me repite|puede repetir|podria repetir|otra vez|de nuevo"
     "|cual era la pregunta|cual es la pregunta|que pregunto|que dijo|que dice|no escuche|no le escuche"
-    "|no le oi|no entendi|no le entendi|no entiendo|no entiendo la pregunta|como|que|mande|perdon|disculpe"
-    "|como dijo|como dice",
+    "|no le oi|no entendi|no le entendi|no entiendo|no entiendo la pregunta|como dijo|como dice",
+    repeat_alone="como|que|mande|perdon|disculpe",  # "como 3 años" is "about 3 years"
     closings="no|no gracias|eso es todo|es todo|eso seria todo|nada|nada mas|estoy bien|asi esta bien|ya esta"
     "|adios|hasta luego|bye|gracias|muchas gracias|que tenga buen dia",
     human_requests="una persona|persona real|un humano|humano|representante|operador|operadora|un agente"

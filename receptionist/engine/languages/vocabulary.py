@@ -202,8 +202,10 @@ class ChoiceWords:
     except_words: str = ""  # phrases before an option that rule it out: "anything but nights"
     # Common option meanings, each phrases said for it: an option whose label holds one of a
     # meaning's phrases ("night shift" holds "night") is also picked by the others ("overnight",
-    # "graveyard", "nites"), whole phrase only, when no other option holds one.
-    meanings: tuple[str, ...] = ()
+    # "graveyard", "nites"), whole phrase only, when no other option holds one. A meaning may
+    # be a pair (names, activities): a job family ("driver|chofer|box truck", "drive|manejar"),
+    # whose activities pick it only when no option is named ("I drive a forklift": forklift).
+    meanings: tuple[str | tuple[str, str], ...] = ()
     # Digits a recognizer writes for a word said beside an option's word ("4 lift": "forklift").
     homophones: Mapping[str, str] = field(default_factory=dict)
 
@@ -302,6 +304,9 @@ class Vocabulary:
     # no failure counted): asking to hear it again ("can you repeat that", "what was the
     # question"), or for a moment ("hold on", "un momento").
     repeat_requests: str = ""
+    # Words that ask to hear it again only when they are all the reply ("¿cómo?", "what?"):
+    # inside an answer they are something else ("como 3 años": about three years).
+    repeat_alone: str = ""
     hold_requests: str = ""
     # Needing nothing more, at the menu ("no, that's all", "eso es todo"): the call ends.
     closings: str = ""

@@ -151,7 +151,7 @@ def delete_policy(session, company_id, agent_id, policy_id):
 def _posting(posting) -> dict:
     return {"id": posting.id, "key": posting.key, "title": posting.title, "location": posting.location,
             "description": posting.description, "open": posting.is_open,
-            "interview_posting_id": posting.interview_posting_id}
+            "interview_posting_id": posting.interview_posting_id, "also_called": posting.also_called}
 
 
 @operation(bp, "GET", "/postings", summary="The company's postings", tag="postings", data=PostingOut, many=True,
@@ -178,7 +178,7 @@ def get_posting(session, company_id, posting_id):
 def update_posting(session, company_id, posting_id, body):
     changes = _changes(body)
     changes = {k: v for k, v in changes.items() if v is not None or k in ("location", "description",
-                                                                          "interview_posting_id")}
+                                                                          "interview_posting_id", "also_called")}
     return _posting(agents.update_posting(session, company_id, posting_id, changes))
 
 

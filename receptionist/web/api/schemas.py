@@ -256,6 +256,12 @@ class PostingOut(Out):
     description: str | None
     open: bool
     interview_posting_id: str | None
+    also_called: dict[str, list[str]] | None
+
+
+AlsoCalled = Annotated[Annotated[dict[Language, PhraseList], Field(min_length=1)] | None, Field(description=(
+    'what people also call the job, {language: [phrases]}, e.g. {"en": ["CDL driver"], "es": ["chofer"]}: '
+    'a caller or texter who says one picks this posting'))]
 
 
 class PostingQuery(ListQuery):
@@ -269,6 +275,7 @@ class PostingIn(Strict):
     description: LongText | None = None
     open: bool = True
     interview_posting_id: _text(120) | None = None
+    also_called: AlsoCalled = None
 
 
 class PostingChange(Strict):
@@ -277,6 +284,7 @@ class PostingChange(Strict):
     description: LongText | None = None
     open: bool | None = None
     interview_posting_id: _text(120) | None = None
+    also_called: AlsoCalled = None
 
 
 # ---------------------------------------------------------------- candidates and conversations
