@@ -23,6 +23,7 @@ from . import routing
 from .errors import Conflict, NotFound
 from .outbox import queue_sms
 from .scripts import build_script
+from .text_numbers import reachable
 
 
 def nudge(session: Session, company_id: int, candidate_id: int) -> OutboxItem:
@@ -38,8 +39,9 @@ def nudge(session: Session, company_id: int, candidate_id: int) -> OutboxItem:
     if latest is None:
         raise NotFound(f"no candidate {candidate_id}")
     candidate = latest.candidate
-    if candidate.phone is None:
-        raise Conflict("the candidate's number is hidden: no text can reach them")
+    to = reachable(candidate)
+    if to is None:
+        raise Conflict("the candidate's number is hidden and none was confirmed by text: no text can reach them")
     invited = session.scalars(
         select(Application).join(Conversation, Conversation.application_id == Application.id)
         .join(Agent, Agent.id == Conversation.agent_id)
@@ -62,7 +64,7 @@ def nudge(session: Session, company_id: int, candidate_id: int) -> OutboxItem:
     else:
         raise Conflict("nothing unfinished to remind the candidate of (no open invite or text screening)")
     body = render(Line("nudge"), language, "sms") + "\n" + render(reminder, language, "sms")
-    return queue_sms(session, to=candidate.phone, from_=conversation.to_number, body=body,
+    return queue_sms(session, to=to, from_=conversation.to_number, body=body,
                      purpose=OutboxPurpose.nudge,
                      idempotency_key=f"recruiter-nudge:{candidate_id}:{utcnow():%Y%m%d%H%M}",
                      candidate=candidate, conversation=conversation, agent=conversation.agent)

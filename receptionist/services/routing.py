@@ -24,6 +24,7 @@ from ..engine.vocabulary import (DuplicateCheck, OutboxKind, OutboxStatus, Routi
                                  ScreeningOutcome)
 from . import candidate_list, webhooks
 from .outbox import add, new_sms_cte, noted, queue_sms, queue_sms_new, sms_cte_params
+from .text_numbers import REACHABLE, reachable
 from .unit_of_work import core_connection
 
 SYSTEM = "system"  # the actor of automatic decisions
@@ -188,12 +189,13 @@ def route_if_ready(session: Session, application: Application) -> RoutingState:
 def _candidate_text(session: Session, application: Application, key: str, purpose: str, **params: Any) -> None:
     """Text the candidate phrase ``key`` from the number they last reached (skipped without one)."""
     candidate, conversation = application.candidate, latest_conversation(application)
-    if candidate.phone is None or conversation is None:
+    to = reachable(candidate)
+    if to is None or conversation is None:
         return
     posting = target_posting(application)
     body = _text_body(key, candidate.name, candidate.language or conversation.language or "en", posting.title,
                       posting.key, **params)
-    queue_sms(session, to=candidate.phone, from_=conversation.to_number, body=body, purpose=purpose,
+    queue_sms(session, to=to, from_=conversation.to_number, body=body, purpose=purpose,
               idempotency_key=f"{purpose}:{application.id}:{posting.id}", candidate=candidate,
               conversation=conversation, agent=application.agent)
 
@@ -282,7 +284,7 @@ _LATEST_OF_APPLICATION = (select(Conversation.id).where(Conversation.application
                           .correlate(Application).scalar_subquery())
 _INVITE_FACTS = Prepared(
     select(Application.routing, Application.candidate_id, Application.agent_id, Application.score,
-           Candidate.name, Candidate.email, Candidate.phone, Candidate.opted_out,
+           Candidate.name, Candidate.email, REACHABLE.label("phone"), Candidate.opted_out,
            Candidate.language.label("candidate_language"), Posting.id.label("posting_id"), Posting.key,
            Posting.title, Agent.company_id, Conversation.id.label("conversation_id"), Conversation.to_number,
            Conversation.language.label("conversation_language"))

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ..adapters.models import Candidate, Conversation
@@ -41,6 +41,20 @@ def text_to(conversation: Conversation) -> str | None:
     it takes texts, else the number said on this call, else None (no text)."""
     phone = conversation.candidate.phone
     return phone if can_receive_sms(phone) else conversation.text_number
+
+
+def reachable(candidate: Candidate) -> str | None:
+    """The number to reach ``candidate`` at after the call (the ATS duplicate check, the
+    interview link, a nudge): their caller ID, else a number said on a call once a text from
+    it confirmed the details (before that it is the caller's word only), else None."""
+    if candidate.phone:
+        return candidate.phone
+    return candidate.text_number if candidate.text_number_confirmed_at is not None else None
+
+
+# The same as a column expression, for Core reads of a candidate (``routing``'s invite).
+REACHABLE = func.coalesce(Candidate.phone, case((Candidate.text_number_confirmed_at.is_not(None),
+                                                 Candidate.text_number)))
 
 
 def record_said_number(conversation: Conversation, number: str, now: dt.datetime) -> None:
