@@ -6,6 +6,7 @@ starts a server and sets it). Tests that take the ``db`` fixture run on each bac
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,19 @@ from receptionist.adapters.db import Database
 from receptionist.adapters.models import Base
 from receptionist.settings import Settings
 from receptionist import bootstrap
+
+
+def pytest_configure(config):
+    """A SIGTERM (a CI timeout, ``kill``) ends the run as Ctrl-C does, so pytest still tears
+    the fixtures down and the servers tests start (a private PostgreSQL cluster started with
+    pg_ctl, redis-server, HTTP fakes) do not outlive it: Python's default for SIGTERM is to
+    exit at once, running no ``finally``."""
+    signal.signal(signal.SIGTERM, _interrupted)
+
+
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt(f"stopped by signal {signum}")
+
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "acme-staffing.yaml"

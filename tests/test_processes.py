@@ -776,3 +776,44 @@ def test_gunicorn_told_not_to_migrate_reports_the_database_down_with_the_command
         database = {c["component"]: c for c in body["checks"]}["database"]
         assert code == 503 and not database["ok"]
         assert database["detail"] == "no schema (the migrations never ran): run flask --app app db upgrade"
+
+
+def test_a_test_run_stopped_with_sigterm_tears_down_what_its_fixtures_started(tmp_path):
+    """SIGTERM (a CI timeout) ends pytest as Ctrl-C does (``conftest.pytest_configure``), so a
+    fixture's server (here a stand-in: a process in a session of its own, as pg_ctl leaves a
+    private cluster) is stopped. Before: Python's default SIGTERM exits at once, the fixture's
+    ``finally`` never ran and the server outlived the run."""
+    marker = f"{tmp_path}/left-behind"
+    (tmp_path / "test_stopped.py").write_text(f'''
+import subprocess, time, pytest
+
+@pytest.fixture
+def server():
+    child = subprocess.Popen(["sh", "-c", "exec sleep 600 # {marker}"], start_new_session=True)
+    try:
+        yield child
+    finally:
+        child.kill()
+
+def test_long(server, tmp_path_factory):
+    open("{tmp_path}/started", "w").close()
+    time.sleep(120)
+''')
+    run = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.conftest",
+                            str(tmp_path / "test_stopped.py")], cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):  # bounded: 30 s for the child run to reach its test
+            if (tmp_path / "started").exists():
+                break
+            time.sleep(0.1)
+        assert (tmp_path / "started").exists(), run.stdout.read1().decode() if run.poll() is not None else ""
+        run.send_signal(signal.SIGTERM)
+        output = run.communicate(timeout=30)[0].decode()
+    finally:
+        run.kill()
+    assert "stopped by signal 15" in output
+    left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split()
+    for pid in left:  # a failure must not leave it either
+        os.kill(int(pid), signal.SIGKILL)
+    assert left == []
