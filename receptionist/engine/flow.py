@@ -969,7 +969,7 @@ def _on_name(script, state, event, ctx):
 def _goodbye(script, state, ctx, before, effects):
     """The screening is done: goodbye, or first a number to text when the caller ID takes
     none (``ctx.ask_text_number``, voice)."""
-    if ctx.ask_text_number and ctx.channel == Channel.voice:  # a plain "voice" from the service
+    if ctx.ask_text_number and ctx.channel == Channel.voice:
         state = dataclasses.replace(state, phase=Phase.text_number, failures=0, readbacks=0)
         return state, _prompt_turn(script, state, ctx, before, effects)
     return _close(state, ctx, before, effects)

@@ -109,7 +109,7 @@ def start_call(db: Session | Connection, call: InboundCall, render_twiml: Render
         phone, found = None, found._replace(candidate_id=None, opted_out=None, email=None)
     caller = _Caller(phone, bool(found.opted_out))
     state, turn = flow.start(script, flow.CallContext(
-        today=now.astimezone(profile.timezone).date(), channel="voice", can_text=can_text(caller),
+        today=now.astimezone(profile.timezone).date(), channel=Channel.voice, can_text=can_text(caller),
         min_speech_confidence=profile.speech.min_confidence))
     said, texts = _worded(turn)
     lines = turn_lines(None, texts)
@@ -344,7 +344,7 @@ def _turn_context(connection, profile: _Profile, row, now: dt.datetime, phase: P
     if phase in flow.READS_ON_FILE:
         on_file = duplicates.applications_on_file(connection, profile.company_ats, profile.company_id,
                                                   profile.timezone, row.candidate_id, row.application_id)
-    return flow.CallContext(today=now.astimezone(profile.timezone).date(), channel="voice", application=summary,
+    return flow.CallContext(today=now.astimezone(profile.timezone).date(), channel=Channel.voice, application=summary,
                             can_text=can_text(row), min_speech_confidence=profile.speech.min_confidence,
                             on_file=on_file, ask_text_number=needs_text_number(row), region=profile.region)
 
