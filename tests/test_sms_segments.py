@@ -23,7 +23,8 @@ PARAMS = {"name": "Maria", "company": "Acme Staffing", "has_email": False, "emai
           "question": "How many years of experience do you have?", "answer": "3", "statement": "you are 18 or older",
           "role": "Forklift Operator", "date": "November 18", "status": "received and under review",
           "job": "Forklift Operator", "days": 3, "title": "Forklift Operator",
-          "url": "https://jobs.example.com/interview/3f9a2c", "details": DETAILS, "n": 1, "label": "nights"}
+          "url": "https://jobs.example.com/interview/3f9a2c", "details": DETAILS, "n": 1, "label": "nights",
+          "groups": ["202", "555", "0177"], "numbers": "1, 2 or 3"}
 
 
 @pytest.mark.parametrize("key", sorted(PHRASES))
