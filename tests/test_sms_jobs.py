@@ -3,6 +3,8 @@ job in her own words, answers ahead or does not pick at all, and a caller doing 
 SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
@@ -56,15 +58,22 @@ def test_the_texter_of_the_report_is_never_cut_off_and_shown_how_to_answer(twili
     assert posting_of(db, conv) == "delivery-driver"
 
 
-def test_a_texter_whose_screening_ended_is_told_it_starts_again(twilio, db):
+def test_a_texter_not_understood_is_never_cut_off_and_one_whose_thread_expired_is_told_it_starts_again(
+        twilio, db):
     text(twilio, "JOBS")
     text(twilio, "1")
     text(twilio, "1")
     for _ in range(3):
-        ended = text(twilio, "banana")
-    assert "couldn't finish here" in ended
+        kept = text(twilio, "banana")
+    # Before: "Sorry, we couldn't finish here" after three texts not understood at any question.
+    assert "couldn't finish here" not in kept and "asked one to follow up" in kept
+    assert "Are you 18 years of age or older? Reply YES or NO." in kept
     [old] = sms_conversations(db)
-    assert old.status == ConversationStatus.abandoned
+    assert old.status == ConversationStatus.in_progress and old.follow_up_reason == FollowUpReason.not_understood
+    assert "question age-18 not answered by text" in old.follow_up_note
+    with db.transaction() as s:  # three days of silence: the thread expires at the next text
+        thread = s.get(Conversation, old.id)
+        thread.last_activity_at = thread.started_at = thread.started_at - dt.timedelta(days=4)
     fresh = text(twilio, "yes")
     assert "Welcome back! Your last application wasn't finished, so let's start it again." in fresh
     assert "hiring assistant" in fresh and "Which job are you interested in?" in fresh

@@ -505,12 +505,14 @@ def _failed(script, state, ctx, why: Line) -> tuple[CallState, Turn]:
     if state.phase is Phase.faq:   # an unheard question is no reason to hang up
         menu = dataclasses.replace(state, phase=Phase.menu, failures=0)
         return menu, _prompt_turn(script, menu, ctx, [why])
-    if state.phase is Phase.role and ctx.channel is Channel.sms:
-        # Nor is not picking the job, by text: a texter writes back when they can. The options
-        # once more, how to answer, and (once) a recruiter asked to follow up; the thread stays open.
+    if state.phase in (Phase.role, Phase.question) and ctx.channel is Channel.sms:
+        # Nor is an answer not understood, by text: a texter writes back when they can (the
+        # thread expires after silence, ``sms_screening.timers``). The question once more, how
+        # to answer, and (once) a recruiter asked to follow up; the thread stays open.
         if failures > ctx.max_reprompts + 1:
             return state, _prompt_turn(script, state, ctx, [why])
-        flag = FollowUp(FollowUpReason.not_understood, "job not picked by text after the reprompts; thread open")
+        where = "the job" if state.phase is Phase.role else f"question {_question(script, state).key}"
+        flag = FollowUp(FollowUpReason.not_understood, f"{where} not answered by text after the reprompts; thread open")
         return state, _prompt_turn(script, state, ctx, [why, Line("recruiter_can_help")], [flag])
     if state.phase is Phase.language and ctx.channel is Channel.sms:
         # Nor is the language question: a texter goes on in the first language, offered the others.
