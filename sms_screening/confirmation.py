@@ -6,9 +6,8 @@ import datetime as dt
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from receptionist.engine.faq import match_policy
+from receptionist.engine import flow
 from receptionist.engine.interpret.common import words
-from receptionist.engine.languages import in_language
 from receptionist.engine.texts import Line, render
 from receptionist.adapters.models import (Agent, Candidate, Channel, ConfirmationStatus, Conversation, FollowUpReason,
                                           Speaker)
@@ -100,8 +99,8 @@ def handle_confirmation_reply(session: Session, agent: Agent, candidate: Candida
     elif reply.denied:  # "no", "that's wrong": how to correct it, and a recruiter will check
         conversation.flag(FollowUpReason.details_unconfirmed, f"the candidate says the details are wrong: {body}")
         lines.append(Line("confirm_denied"))
-    elif (answer := _policy_answer(agent, body, lang)) is not None:  # "where is the warehouse?"
-        lines += [Line("text", {"text": answer})] + ([] if done else [Line("confirm_if_right")])
+    elif (answer := flow.policy_answer(script_for(agent), body, lang)) is not None:  # "where is the warehouse?"
+        lines += [answer] + ([] if done else [Line("confirm_if_right")])
     elif _is_message(body):  # "can I change my shift to days?": for a recruiter, not lost
         _pass_on(conversation, body)
         lines += [Line("message_passed")] + ([] if done else [Line("confirm_if_right")])
@@ -122,13 +121,6 @@ def _is_message(body: str) -> bool:
     """Whether a reply nothing else read is a message for a recruiter: a few words, more than
     thanks or an acknowledgement."""
     return len(words(body)) >= MESSAGE_MIN_WORDS and not is_courtesy(body)
-
-
-def _policy_answer(agent: Agent, body: str, lang: str) -> str | None:
-    """The answer of the receptionist's policy ``body`` asks about, in ``lang``; None if none."""
-    script = script_for(agent)
-    found = match_policy(body, script.policies, lang)
-    return in_language(found[0].answer, lang, script.default_language) if found else None
 
 
 def _pass_on(conversation: Conversation, body: str) -> None:

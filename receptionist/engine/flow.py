@@ -321,7 +321,7 @@ def start(script: AgentScript, ctx: CallContext, said: str | None = None) -> tup
     if ctx.skip_menu and (known or len(script.languages) == 1):
         others = [code for code in script.languages if code != language]
         offer = [Line("switch_language", {"languages": others})] if others else []
-        answer = _policy_answer(script, said, language)
+        answer = policy_answer(script, said, language)
         state = CallState(phase=Phase.menu, language=language, may_switch=bool(others))
         return _begin_application(script, state, ctx, before=intro + ([answer] if answer else []) + offer)
     phase = Phase.language if len(script.languages) > 1 else Phase.menu
@@ -556,7 +556,7 @@ def _aside(script, state, event, ctx) -> tuple[CallState, Turn] | None:
     if not said or len(said) > 2 * _ASIDE_MAX_WORDS:
         return None
     state = dataclasses.replace(state, asides=state.asides + 1)
-    answer = _policy_answer(script, event.text, state.language)
+    answer = policy_answer(script, event.text, state.language)
     if answer:
         return state, _prompt_turn(script, state, ctx, [answer])
     if len(said) > _ASIDE_MAX_WORDS:
@@ -640,7 +640,7 @@ def _on_menu(script, state, event, ctx):
         return _end(state, [Line("goodbye_menu")], (), ConversationStatus.abandoned, None, "nothing more at the menu")
     if picked is None and isinstance(event, Speech):
         # A caller who asks a question straight away gets the answer.
-        answer = _policy_answer(script, event.text, state.language)
+        answer = policy_answer(script, event.text, state.language)
         if answer:
             state = dataclasses.replace(state, failures=0)
             return state, _prompt_turn(script, state, ctx, [answer, Line("anything_else")])
@@ -713,12 +713,12 @@ def _on_other_roles(script, state, event, ctx):
 def _on_faq(script, state, event, ctx):
     if not isinstance(event, Speech) or not event.text.strip():
         return _unclear(script, state, event, ctx)
-    answer = _policy_answer(script, event.text, state.language)
+    answer = policy_answer(script, event.text, state.language)
     state = dataclasses.replace(state, phase=Phase.menu, failures=0)
     return state, _prompt_turn(script, state, ctx, [answer or Line("faq_unknown"), Line("anything_else")])
 
 
-def _policy_answer(script: AgentScript, text: str | None, lang: str) -> Line | None:
+def policy_answer(script: AgentScript, text: str | None, lang: str) -> Line | None:
     """The answer, in ``lang``, of the company policy ``text`` asks about, or None."""
     found = match_policy(text, script.policies, lang) if text else None
     return Line("text", {"text": in_language(found[0].answer, lang, script.default_language)}) if found else None
