@@ -228,12 +228,14 @@ def test_greenhouse_mirror_synced_from_the_cli_answers_checks_and_calls(stack, d
         assert len(api.requests) == calls_before  # the lookup read the mirror, not Greenhouse
 
 
-def test_a_hidden_caller_who_confirms_the_number_said_is_checked_routed_and_invited_there(stack, builtin, db):
+@pytest.mark.parametrize("caller_id", ["Anonymous", "+442079460000"], ids=["hidden", "landline"])
+def test_a_caller_who_confirms_the_number_said_is_checked_routed_and_invited_there(stack, builtin, db, caller_id):
     # Before: no caller ID and no email, so no duplicate check ever ran: a qualified caller
-    # (score 100, automatic routing) stayed "not routed" for good, the YES changed nothing.
+    # (score 100, automatic routing) stayed "not routed" for good, the YES changed nothing;
+    # a landline caller's link went to the landline.
     mobile = "+12025550177"
     twilio = TwilioClient(stack.test_client())
-    call = Call(twilio, call_sid="CA" + "7" * 32, from_number="Anonymous")
+    call = Call(twilio, call_sid="CA" + "7" * 32, from_number=caller_id)
     call.start()
     for inputs in QUALIFIED:
         call.send(**inputs)
@@ -242,11 +244,12 @@ def test_a_hidden_caller_who_confirms_the_number_said_is_checked_routed_and_invi
     call.status()
     run_worker()
     with db.transaction() as s:
-        hidden = s.scalars(select(Application).join(Candidate).where(Candidate.phone.is_(None))).one()
-        assert hidden.duplicate_check == "not_started" and hidden.routing == "not_routed"  # the caller's word only
+        hidden = s.scalars(select(Application)).one()
+        # The caller's word only, so far: no caller ID to look up (hidden); the landline's was.
+        assert hidden.routing == ("not_routed" if caller_id == "Anonymous" else "invited")
     assert "all set" in text(twilio, "YES", phone=mobile)
     run_worker()  # the check by the number now confirmed, routing, the invite, its link by text
     with db.transaction() as s:
-        hidden = s.scalars(select(Application).join(Candidate).where(Candidate.phone.is_(None))).one()
+        hidden = s.scalars(select(Application)).one()
         assert hidden.duplicate_check == "clear" and hidden.routing == "invited"
     assert [(t.purpose, t.recipient) for t in texts(db)] == [("confirmation", mobile), ("interview_link", mobile)]

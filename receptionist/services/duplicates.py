@@ -41,7 +41,7 @@ from ..engine.flow import OnFile
 from ..engine.vocabulary import DuplicateCheck, OutboxKind, RoutingState
 from . import outbox
 from .routing import route_if_ready, withdraw_duplicate
-from .text_numbers import reachable
+from .text_numbers import lookup_number
 from .unit_of_work import core_connection, note_new_outbox, orm_session
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ def queue_check(session: Session, *, candidate: Candidate, company_id: int, purp
     None when there is nothing to look up (a hidden caller ID without an email). The
     application, if given, shows ``duplicate_check=pending`` until the result arrives.
     Both rows are Core inserts (nothing in the transaction reads them back as objects)."""
-    phone = reachable(candidate)  # a hidden caller's number once confirmed by text
+    phone = lookup_number(candidate)  # a hidden caller's number once confirmed by text
     if not phone and not candidate.email:
         return None
     if any(row is not None and row.id is None for row in (candidate, conversation, application)):

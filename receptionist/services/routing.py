@@ -24,7 +24,7 @@ from ..engine.vocabulary import (DuplicateCheck, OutboxKind, OutboxStatus, Routi
                                  ScreeningOutcome)
 from . import candidate_list, webhooks
 from .outbox import add, new_sms_cte, noted, queue_sms, queue_sms_new, sms_cte_params
-from .text_numbers import REACHABLE, reachable
+from .text_numbers import reachable, texts_reach
 from .unit_of_work import core_connection
 
 SYSTEM = "system"  # the actor of automatic decisions
@@ -226,12 +226,13 @@ def record_invited(session: Session | Connection, application_id: int, interview
     facts = _INVITE_FACTS.execute(conn, {"application_id": application_id}).first()
     if facts is None or facts.routing != RoutingState.approved:
         return False
-    candidate = _Addressee(facts.candidate_id, facts.name, facts.email, facts.phone, facts.opted_out)
+    to = texts_reach(facts.phone, facts.text_number, facts.text_number_confirmed_at is not None)
+    candidate = _Addressee(facts.candidate_id, facts.name, facts.email, to, facts.opted_out)
     text = None
-    if facts.phone is not None and facts.conversation_id is not None:
+    if to is not None and facts.conversation_id is not None:
         body = _text_body("interview_link", facts.name, facts.candidate_language or facts.conversation_language
                           or "en", facts.title, facts.key, url=interview_url)
-        text = dict(to=facts.phone, from_=facts.to_number, body=body, purpose="interview_link",
+        text = dict(to=to, from_=facts.to_number, body=body, purpose="interview_link",
                     idempotency_key=f"interview_link:{application_id}:{facts.posting_id}", candidate=candidate,
                     conversation_id=facts.conversation_id, agent_id=facts.agent_id)
     if conn.dialect.name == "postgresql":  # the UPDATE, the history row and the text: one statement
@@ -284,7 +285,8 @@ _LATEST_OF_APPLICATION = (select(Conversation.id).where(Conversation.application
                           .correlate(Application).scalar_subquery())
 _INVITE_FACTS = Prepared(
     select(Application.routing, Application.candidate_id, Application.agent_id, Application.score,
-           Candidate.name, Candidate.email, REACHABLE.label("phone"), Candidate.opted_out,
+           Candidate.name, Candidate.email, Candidate.phone, Candidate.text_number,
+           Candidate.text_number_confirmed_at, Candidate.opted_out,
            Candidate.language.label("candidate_language"), Posting.id.label("posting_id"), Posting.key,
            Posting.title, Agent.company_id, Conversation.id.label("conversation_id"), Conversation.to_number,
            Conversation.language.label("conversation_language"))

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..adapters.models import Candidate, Conversation
@@ -39,22 +39,31 @@ SAID_ON_CALL = "said_on_call"
 def text_to(conversation: Conversation) -> str | None:
     """The number ``conversation``'s texts (confirmation, reminder) go to: the caller ID when
     it takes texts, else the number said on this call, else None (no text)."""
-    phone = conversation.candidate.phone
-    return phone if can_receive_sms(phone) else conversation.text_number
+    return texts_reach(conversation.candidate.phone, conversation.text_number, confirmed=False)
 
 
 def reachable(candidate: Candidate) -> str | None:
-    """The number to reach ``candidate`` at after the call (the ATS duplicate check, the
-    interview link, a nudge): their caller ID, else a number said on a call once a text from
-    it confirmed the details (before that it is the caller's word only), else None."""
-    if candidate.phone:
-        return candidate.phone
-    return candidate.text_number if candidate.text_number_confirmed_at is not None else None
+    """The number texts after the call (the interview link, a nudge) go to: :func:`texts_reach`
+    of ``candidate``'s numbers."""
+    return texts_reach(candidate.phone, candidate.text_number, candidate.text_number_confirmed_at is not None)
 
 
-# The same as a column expression, for Core reads of a candidate (``routing``'s invite).
-REACHABLE = func.coalesce(Candidate.phone, case((Candidate.text_number_confirmed_at.is_not(None),
-                                                 Candidate.text_number)))
+def texts_reach(phone: str | None, text_number: str | None, confirmed: bool) -> str | None:
+    """A number said on a call once a text from it confirmed the details; else the caller ID
+    when it takes texts; else the number said (unconfirmed: where the confirmation went);
+    else None."""
+    if text_number and confirmed:
+        return text_number
+    return phone if can_receive_sms(phone) else text_number
+
+
+def lookup_number(candidate: Candidate) -> str | None:
+    """The number to look ``candidate`` up by in the ATS: a number said on a call once
+    confirmed by text, else their caller ID (a landline's too). Unconfirmed, a said number
+    is the caller's word only."""
+    if candidate.text_number and candidate.text_number_confirmed_at is not None:
+        return candidate.text_number
+    return candidate.phone
 
 
 def record_said_number(conversation: Conversation, number: str, now: dt.datetime) -> None:
